@@ -1,0 +1,110 @@
+import { JOB_MARKER } from "./job.ts";
+import type { ProcessInfo } from "./process.ts";
+
+/** What a Codex process is running: `exec`, `exec-resume`, `app-server`, `mcp-server`, `tui`, … */
+export type CodexKind = string;
+
+/** A Codex program as people think of it: the npm launcher and its native binary are one. */
+export interface CodexProcessGroup {
+  /** The outermost process: the launcher when there is one, else the native binary. */
+  readonly root: ProcessInfo;
+  readonly launcher: ProcessInfo | undefined;
+  readonly native: ProcessInfo | undefined;
+  readonly kind: CodexKind;
+  /** The supervisor job id carried on the command line, if any (a claim, not a proof). */
+  readonly claimedJobId: string | undefined;
+}
+
+const base = (path: string | undefined): string => (path ?? "").split("/").pop() ?? "";
+const JS_RUNTIMES = new Set(["node", "nodejs", "bun"]);
+
+/** The native binary: an executable named `codex`. */
+export const isNativeCodex = (p: ProcessInfo): boolean => base(p.argv[0]) === "codex" && p.name.startsWith("codex");
+
+/** The npm launcher: `node …/bin/codex(.js) …`. */
+export const isCodexLauncher = (p: ProcessInfo): boolean =>
+  JS_RUNTIMES.has(base(p.argv[0])) && /^codex(\.js)?$/.test(base(p.argv[1]));
+
+/** The Codex subcommand words, past the program and its global flags. */
+const codexArgs = (p: ProcessInfo): ReadonlyArray<string> => p.argv.slice(isCodexLauncher(p) ? 2 : 1);
+
+const FLAGS_WITH_VALUE = new Set(["-c", "--config", "-m", "--model", "-p", "--profile", "-s", "--sandbox", "-C", "--cd", "-i", "--image", "--enable", "--disable", "-a", "--ask-for-approval", "--local-provider", "--add-dir"]);
+
+const SUBCOMMANDS = new Set(["exec", "e", "app-server", "mcp-server", "login", "logout", "mcp", "proto", "completion", "sandbox", "apply", "resume", "fork", "cloud", "debug", "features", "review"]);
+
+export const codexKind = (p: ProcessInfo): CodexKind => {
+  const args = codexArgs(p);
+  const words: string[] = [];
+  for (let i = 0; i < args.length && words.length < 2; i++) {
+    const arg = args[i]!;
+    if (FLAGS_WITH_VALUE.has(arg)) i++;
+    else if (!arg.startsWith("-")) words.push(arg);
+  }
+  const [first, second] = words;
+  if (first === undefined || !SUBCOMMANDS.has(first)) return "tui";
+  const command = first === "e" ? "exec" : first;
+  return command === "exec" && (second === "resume" || second === "fork" || second === "review") ? `exec-${second}` : command;
+};
+
+const MARKER_ARG = new RegExp(`^shell_environment_policy\\.set\\.${JOB_MARKER}=("?)([0-9a-fA-F-]{36})\\1$`);
+
+/** The job id a Codex command line claims through the supervisor's `-c` marker. */
+export const claimedJobId = (p: ProcessInfo): string | undefined => {
+  for (let i = 0; i < p.argv.length; i++) {
+    const m = MARKER_ARG.exec(p.argv[i]!);
+    if (m && (p.argv[i - 1] === "-c" || p.argv[i - 1] === "--config")) return m[2]!.toLowerCase();
+  }
+  return undefined;
+};
+
+/** Finds every Codex program in a snapshot, the launcher and its native child folded into one. */
+export const findCodexProcesses = (table: ReadonlyArray<ProcessInfo>): CodexProcessGroup[] => {
+  const launchers = new Map<number, ProcessInfo>();
+  const natives: ProcessInfo[] = [];
+  for (const p of table) {
+    if (p.state === "Z") continue;
+    if (isCodexLauncher(p)) launchers.set(p.pid, p);
+    else if (isNativeCodex(p)) natives.push(p);
+  }
+  const groups: CodexProcessGroup[] = [];
+  const adopted = new Set<number>();
+  for (const native of natives) {
+    const launcher = launchers.get(native.ppid);
+    // a native whose parent is another native is a Codex child (a sub-agent), part of that program
+    if (!launcher && natives.some((n) => n.pid === native.ppid)) continue;
+    if (launcher) adopted.add(launcher.pid);
+    const root = launcher ?? native;
+    groups.push({ root, launcher, native, kind: codexKind(root), claimedJobId: claimedJobId(root) });
+  }
+  for (const launcher of launchers.values()) {
+    if (adopted.has(launcher.pid)) continue;
+    groups.push({ root: launcher, launcher, native: undefined, kind: codexKind(launcher), claimedJobId: claimedJobId(launcher) });
+  }
+  return groups.sort((a, b) => a.root.startedAt - b.root.startedAt);
+};
+
+/** Every process below `roots` in the table, whatever its session or process group. */
+export const collectDescendants = (table: ReadonlyArray<ProcessInfo>, roots: ReadonlyArray<number>): ProcessInfo[] => {
+  const children = new Map<number, ProcessInfo[]>();
+  for (const p of table) {
+    const list = children.get(p.ppid);
+    if (list) list.push(p);
+    else children.set(p.ppid, [p]);
+  }
+  const out: ProcessInfo[] = [];
+  const seen = new Set<number>(roots);
+  const queue = [...roots];
+  while (queue.length > 0) {
+    for (const child of children.get(queue.shift()!) ?? []) {
+      if (seen.has(child.pid) || child.pid <= 1) continue;
+      seen.add(child.pid);
+      out.push(child);
+      queue.push(child.pid);
+    }
+  }
+  return out;
+};
+
+/** `…/rollout-<time>-<thread id>.jsonl` → the thread id. */
+export const threadIdFromRolloutPath = (path: string): string | undefined =>
+  /rollout-.*-([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\.jsonl$/i.exec(path)?.[1]?.toLowerCase();

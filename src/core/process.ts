@@ -1,0 +1,57 @@
+/** One row of the process table, as read at one instant. */
+export interface ProcessInfo {
+  readonly pid: number;
+  readonly ppid: number;
+  readonly pgid: number;
+  readonly sid: number;
+  readonly uid: number;
+  /** Opaque start stamp: clock ticks since boot on Linux, a parsed start time elsewhere. */
+  readonly startTime: string;
+  /** Wall-clock start, epoch milliseconds (derived from startTime). */
+  readonly startedAt: number;
+  /** Kernel state letter: R, S, D, Z, T … */
+  readonly state: string;
+  readonly name: string;
+  /** argv; empty for zombies and kernel threads. */
+  readonly argv: ReadonlyArray<string>;
+  readonly rssBytes: number;
+  /** User+system CPU time used so far, milliseconds. */
+  readonly cpuTimeMs: number;
+}
+
+/**
+ * What makes a process itself and not a later one with the same PID:
+ * the PID, its start stamp, the boot it started in, and its owner.
+ */
+export interface ProcessIdentity {
+  readonly pid: number;
+  readonly startTime: string;
+  readonly bootId: string;
+  readonly uid: number;
+}
+
+export const identityOf = (p: ProcessInfo, bootId: string): ProcessIdentity => ({
+  pid: p.pid,
+  startTime: p.startTime,
+  bootId,
+  uid: p.uid,
+});
+
+export type IdentityVerdict =
+  | { readonly ok: true }
+  | { readonly ok: false; readonly reason: "gone" | "reused" | "rebooted" | "other-user" | "zombie" };
+
+/** Is `live` (read just now, in boot `bootId`) the very process recorded as `recorded`? */
+export const verifyIdentity = (
+  recorded: ProcessIdentity,
+  live: ProcessInfo | undefined,
+  bootId: string,
+  currentUid: number,
+): IdentityVerdict => {
+  if (recorded.bootId !== bootId) return { ok: false, reason: "rebooted" };
+  if (!live || live.pid !== recorded.pid) return { ok: false, reason: "gone" };
+  if (live.startTime !== recorded.startTime) return { ok: false, reason: "reused" };
+  if (live.uid !== recorded.uid || live.uid !== currentUid) return { ok: false, reason: "other-user" };
+  if (live.state === "Z") return { ok: false, reason: "zombie" };
+  return { ok: true };
+};

@@ -1,0 +1,61 @@
+import { describe, expect, test } from "vitest";
+import { claimedJobId, codexKind, collectDescendants, findCodexProcesses, threadIdFromRolloutPath } from "../../src/core/codex.ts";
+import { JOB, LAUNCHER_ARGV, NATIVE_ARGV, proc } from "./fixtures.ts";
+
+describe("findCodexProcesses", () => {
+  test("folds the npm launcher and its native binary into one program", () => {
+    const table = [proc(10, LAUNCHER_ARGV), proc(11, NATIVE_ARGV, { ppid: 10 }), proc(12, ["/bin/bash", "-c", "sleep 1"], { ppid: 11 })];
+    const groups = findCodexProcesses(table);
+    expect(groups).toHaveLength(1);
+    expect(groups[0]!.launcher?.pid).toBe(10);
+    expect(groups[0]!.native?.pid).toBe(11);
+    expect(groups[0]!.kind).toBe("exec");
+    expect(groups[0]!.claimedJobId).toBe(JOB);
+  });
+
+  test("an orphaned native binary is a program of its own", () => {
+    const groups = findCodexProcesses([proc(11, NATIVE_ARGV, { ppid: 1 })]);
+    expect(groups.map((g) => [g.root.pid, g.launcher, g.native?.pid])).toEqual([[11, undefined, 11]]);
+  });
+
+  test("ignores zombies and unrelated processes that merely mention codex", () => {
+    const table = [proc(10, LAUNCHER_ARGV, { state: "Z" }), proc(20, ["grep", "codex exec"]), proc(21, ["vim", "codex.md"])];
+    expect(findCodexProcesses(table)).toEqual([]);
+  });
+
+  test("names the kind of each program", () => {
+    const kinds = [
+      ["node", "/x/bin/codex", "app-server"],
+      ["node", "/x/bin/codex", "mcp-server"],
+      ["node", "/x/bin/codex", "exec", "resume", "0199"],
+      ["node", "/x/bin/codex", "-m", "o3", "fix the bug"],
+      ["node", "/x/bin/codex"],
+      ["/x/codex", "-c", "a=b", "e", "hi"],
+    ].map((argv, i) => codexKind(proc(100 + i, argv)));
+    expect(kinds).toEqual(["app-server", "mcp-server", "exec-resume", "tui", "tui", "exec"]);
+  });
+});
+
+describe("claimedJobId", () => {
+  test("reads the marker only as a -c value, quoted or not", () => {
+    expect(claimedJobId(proc(1, ["codex", "-c", `shell_environment_policy.set.CODEX_SUPERVISOR_JOB_ID=${JOB}`]))).toBe(JOB);
+    expect(claimedJobId(proc(1, ["codex", `shell_environment_policy.set.CODEX_SUPERVISOR_JOB_ID=${JOB}`]))).toBeUndefined();
+    expect(claimedJobId(proc(1, ["codex", "exec", `echo CODEX_SUPERVISOR_JOB_ID=${JOB}`]))).toBeUndefined();
+  });
+});
+
+describe("collectDescendants", () => {
+  test("follows children across sessions and process groups, and never includes init", () => {
+    const table = [
+      proc(10, ["a"]), proc(11, ["b"], { ppid: 10 }), proc(12, ["c"], { ppid: 11, sid: 12, pgid: 12 }),
+      proc(13, ["d"], { ppid: 12 }), proc(14, ["unrelated"], { ppid: 1 }),
+    ];
+    expect(collectDescendants(table, [10]).map((p) => p.pid).sort()).toEqual([11, 12, 13]);
+  });
+});
+
+test("threadIdFromRolloutPath takes the uuid at the end of a rollout file name", () => {
+  expect(threadIdFromRolloutPath("/h/sessions/2026/11/21/rollout-2026-11-21T04-36-41-01a1fc64-6af5-7082-9263-1c7347954802.jsonl"))
+    .toBe("01a1fc64-6af5-7082-9263-1c7347954802");
+  expect(threadIdFromRolloutPath("/h/sessions/notes.jsonl")).toBeUndefined();
+});

@@ -1,0 +1,134 @@
+/**
+ * A sandbox per test file for driving the real CLI and the real Codex binary:
+ * a temporary CODEX_HOME wired to the loopback model server, a temporary
+ * database and config dir, and a clean-up that ends every process started
+ * under that CODEX_HOME — and nothing else.
+ */
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { delimiter, join, resolve } from "node:path";
+import { type ModelServer, startModelServer } from "./modelServer.ts";
+
+export const REPO = resolve(import.meta.dirname, "../../..");
+export const CODEX_BIN = process.env.CODEX_SUPERVISOR_TEST_CODEX ?? join(REPO, "node_modules/.bin/codex");
+const CLI = join(REPO, "src/cli/main.ts");
+
+export interface CliResult {
+  readonly code: number;
+  readonly stdout: string;
+  readonly stderr: string;
+  json<T = unknown>(): T;
+}
+
+export interface Sandbox {
+  readonly root: string;
+  readonly codexHome: string;
+  readonly dbPath: string;
+  readonly model: ModelServer;
+  readonly env: Record<string, string>;
+  /** A fresh project directory under the sandbox. */
+  project(name: string): string;
+  cli(args: ReadonlyArray<string>, options?: { cwd?: string; stdin?: string; env?: Record<string, string> }): Promise<CliResult>;
+  /** Runs `codex exec` directly, as some other tool would: the supervisor did not start it. */
+  spawnCodex(prompt: string, cwd: string): Bun.Subprocess;
+  /** PIDs of live processes started under this sandbox's CODEX_HOME. */
+  livePids(): number[];
+  cleanup(): Promise<void>;
+}
+
+// `bun --bun` puts a `node` that is really bun first on PATH; the jobs should run the
+// npm launcher under the real node, as they do for users.
+const userPath = (process.env.PATH ?? "").split(delimiter).filter((p) => !p.includes("bun-node-")).join(delimiter);
+
+const environOf = (pid: string): string | undefined => {
+  try { return readFileSync(`/proc/${pid}/environ`, "utf8"); } catch { return undefined; }
+};
+
+export const createSandbox = (): Sandbox => {
+  const root = mkdtempSync(join(tmpdir(), "cs-test-"));
+  const codexHome = join(root, "codex-home");
+  mkdirSync(codexHome);
+  const model = startModelServer();
+  writeFileSync(join(codexHome, "config.toml"), [
+    `model = "mock-model"`,
+    `model_provider = "mock"`,
+    `[model_providers.mock]`,
+    `name = "mock"`,
+    `base_url = "${model.url}"`,
+    `wire_api = "responses"`,
+    ``,
+  ].join("\n"));
+  const dbPath = join(root, "state", "supervisor.db");
+  const env: Record<string, string> = {
+    ...(process.env as Record<string, string>),
+    PATH: userPath,
+    CODEX_HOME: codexHome,
+    CODEX_SUPERVISOR_DB: dbPath,
+    CODEX_SUPERVISOR_CODEX: CODEX_BIN,
+    XDG_CONFIG_HOME: join(root, "xdg-config"),
+    XDG_STATE_HOME: join(root, "xdg-state"),
+  };
+  delete env.VIRTUAL_ENV;
+  const marker = `CODEX_HOME=${codexHome}\0`;
+  const livePids = () => readdirSync("/proc").filter((d) => /^\d+$/.test(d) && d !== String(process.pid))
+    .filter((pid) => environOf(pid)?.includes(marker)).map(Number);
+  return {
+    root, codexHome, dbPath, model, env,
+    project: (name) => {
+      const dir = join(root, name);
+      mkdirSync(dir, { recursive: true });
+      return dir;
+    },
+    cli: async (args, options = {}) => {
+      const proc = Bun.spawn([process.execPath, CLI, ...args], {
+        cwd: options.cwd ?? root,
+        env: { ...env, ...options.env },
+        stdin: options.stdin === undefined ? "ignore" : new TextEncoder().encode(options.stdin),
+        stdout: "pipe",
+        stderr: "pipe",
+      });
+      const [stdout, stderr, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
+      return {
+        code, stdout, stderr,
+        json: <T>() => {
+          try { return JSON.parse(stdout) as T; } catch { throw new Error(`not JSON (exit ${code}):\n${stdout}\n${stderr}`); }
+        },
+      };
+    },
+    spawnCodex: (prompt, cwd) => Bun.spawn([CODEX_BIN, "exec", "--skip-git-repo-check", "--dangerously-bypass-approvals-and-sandbox", prompt], {
+      cwd, env, stdin: "ignore", stdout: "ignore", stderr: "ignore",
+    }),
+    livePids,
+    cleanup: async () => {
+      for (let round = 0; round < 20; round++) {
+        const pids = livePids();
+        if (pids.length === 0) break;
+        for (const pid of pids) { try { process.kill(pid, "SIGKILL"); } catch { /* already gone */ } }
+        await Bun.sleep(50);
+      }
+      await model.stop();
+      rmSync(root, { recursive: true, force: true });
+    },
+  };
+};
+
+/** Polls `check` until it returns a value, or fails after `timeoutMs` with what it last saw. */
+export const waitFor = async <T>(what: string, check: () => Promise<T | undefined> | T | undefined, timeoutMs = 30_000): Promise<T> => {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
+    await Bun.sleep(100);
+  }
+};
+
+/** Is this exact PID alive and not a zombie? */
+export const isAlive = (pid: number): boolean => {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) !== "Z";
+  } catch {
+    return false;
+  }
+};

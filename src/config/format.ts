@@ -1,0 +1,87 @@
+import { z } from "zod";
+import type { ConfigError, ConfigIssue } from "../core/errors.ts";
+
+/** "number", "array", "null", "object"…: how a value reads in "got …". */
+export const typeName = (value: unknown): string =>
+  value === null ? "null" : Array.isArray(value) ? "array" : typeof value;
+
+const ARTICLE = /^[aeiou]/;
+const withArticle = (type: string) => (ARTICLE.test(type) ? `an ${type}` : `a ${type}`);
+
+/** Zod error map for config parsing: "expected a string, got number" rather than zod's own wording. */
+export const configErrorMap: z.core.$ZodErrorMap = (issue) => {
+  switch (issue.code) {
+    case "invalid_type":
+      return issue.input === undefined
+        ? `missing (expected ${withArticle(issue.expected)})`
+        : `expected ${withArticle(issue.expected)}, got ${typeName(issue.input)}`;
+    case "invalid_value":
+      return `expected one of ${issue.values.map((v) => JSON.stringify(v)).join(", ")}, got ${JSON.stringify(issue.input)}`;
+    case "too_small":
+      if (issue.origin === "string" && issue.minimum === 1) return "expected a non-empty string";
+      return undefined;
+    default:
+      return undefined;
+  }
+};
+
+const levenshtein = (a: string, b: string): number => {
+  let row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const next = [i];
+    for (let j = 1; j <= b.length; j++) {
+      next[j] = Math.min(next[j - 1]! + 1, row[j]! + 1, row[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
+    }
+    row = next;
+  }
+  return row[b.length]!;
+};
+
+/** The closest allowed key, when it is close enough to be the likely intent. */
+export const didYouMean = (key: string, allowed: ReadonlyArray<string>): string | undefined => {
+  let best: { key: string; distance: number } | undefined;
+  for (const candidate of allowed) {
+    const distance = levenshtein(key.toLowerCase(), candidate.toLowerCase());
+    if (!best || distance < best.distance) best = { key: candidate, distance };
+  }
+  return best && best.distance <= Math.max(2, Math.floor(best.key.length / 3)) ? best.key : undefined;
+};
+
+/** The keys an object schema allows at `path`, looking through wrappers, arrays, records and unions. */
+const keysAt = (schema: z.core.$ZodType, path: ReadonlyArray<PropertyKey>): string[] => {
+  if (schema instanceof z.core.$ZodOptional || schema instanceof z.core.$ZodDefault || schema instanceof z.core.$ZodPrefault
+    || schema instanceof z.core.$ZodNullable || schema instanceof z.core.$ZodReadonly) {
+    return keysAt(schema._zod.def.innerType, path);
+  }
+  if (schema instanceof z.core.$ZodPipe) return keysAt(schema._zod.def.in, path);
+  if (schema instanceof z.core.$ZodUnion) return schema._zod.def.options.flatMap((option) => keysAt(option, path));
+  const [head, ...rest] = path;
+  if (schema instanceof z.core.$ZodObject) {
+    if (head === undefined) return Object.keys(schema._zod.def.shape);
+    const field = schema._zod.def.shape[String(head)];
+    return field ? keysAt(field, rest) : [];
+  }
+  if (schema instanceof z.core.$ZodArray && head !== undefined) return keysAt(schema._zod.def.element, rest);
+  if (schema instanceof z.core.$ZodRecord && head !== undefined) return keysAt(schema._zod.def.valueType, rest);
+  return [];
+};
+
+export const issuePath = (path: ReadonlyArray<PropertyKey>): string => path.map(String).join(".");
+
+/** One ConfigIssue per problem: an unknown-keys issue becomes one per key, with a suggestion. */
+export const configIssues = (schema: z.core.$ZodType, error: z.core.$ZodError): ConfigIssue[] =>
+  error.issues.flatMap((issue): ConfigIssue[] => {
+    if (issue.code !== "unrecognized_keys") return [{ path: issuePath(issue.path), message: issue.message }];
+    const allowed = keysAt(schema, issue.path);
+    return issue.keys.map((key) => {
+      const guess = didYouMean(key, allowed);
+      const hint = guess ? ` (did you mean "${guess}"?)` : allowed.length ? ` (expected one of: ${allowed.join(", ")})` : "";
+      return { path: issuePath([...issue.path, key]), message: `unknown key${hint}` };
+    });
+  });
+
+/** `config error in FILE:` then one `  - path: problem` line per issue. */
+export const formatConfigError = (error: ConfigError): string[] => [
+  `config error in ${error.file}:`,
+  ...error.issues.map((issue) => `  - ${issue.path ? `${issue.path}: ` : ""}${issue.message}`),
+];

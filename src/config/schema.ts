@@ -1,0 +1,78 @@
+import { z } from "zod";
+import { parseDuration } from "../core/duration.ts";
+import { typeName } from "./format.ts";
+import { databasePath, codexBin, codexHome, type PathContext } from "./paths.ts";
+
+const DURATION_HINT = `a duration like "250ms", "5s", "45m", "1h" or "14d"`;
+const shown = (value: unknown): string => (typeof value === "string" ? JSON.stringify(value) : typeName(value));
+
+/** A duration written as "250ms", "5s", "45m", "1h" or "14d"; parsed to milliseconds. */
+export const duration = z
+  .string({ error: (issue) => `expected ${DURATION_HINT}, got ${shown(issue.input)}` })
+  .transform((text, ctx) => {
+    const ms = parseDuration(text);
+    if (ms !== undefined) return ms;
+    ctx.addIssue({ code: "custom", message: `expected ${DURATION_HINT}, got ${shown(text)}` });
+    return z.NEVER;
+  });
+
+/** Defaults that depend on the machine (env, home), computed once per load. */
+export interface ConfigDefaults {
+  readonly codexBin: string;
+  readonly codexHome: string;
+  readonly databasePath: string;
+}
+
+export const configDefaults = (ctx: PathContext): ConfigDefaults =>
+  ({ codexBin: codexBin(ctx), codexHome: codexHome(ctx), databasePath: databasePath(ctx) });
+
+// Each section is prefaulted to {} so a missing section still gets its fields' defaults.
+export const configSchema = (defaults: ConfigDefaults) =>
+  z.strictObject({
+    /** How jobs run Codex. */
+    codex: z
+      .strictObject({
+        /** The Codex executable: a name looked up on PATH or a path (default `codex`, or $CODEX_SUPERVISOR_CODEX). */
+        bin: z.string().min(1).default(defaults.codexBin),
+        /** Extra arguments given to every `codex exec`, before the job's own. */
+        args: z.array(z.string()).default(() => []),
+        /** CODEX_HOME for launched jobs and where their history is read (default $CODEX_HOME or ~/.codex). */
+        home: z.string().min(1).default(defaults.codexHome),
+      })
+      .prefault({}),
+    /** The supervisor's own job database. */
+    database: z
+      .strictObject({
+        /** SQLite file (default `<stateDir>/supervisor.db`; $CODEX_SUPERVISOR_DB wins over the config). */
+        path: z.string().min(1).default(defaults.databasePath),
+      })
+      .prefault({}),
+    /** Which Python environment a job runs with. */
+    python: z
+      .strictObject({
+        /** A virtualenv every job uses, relative to the job's directory. */
+        venv: z.string().min(1).optional(),
+        /** A Python interpreter every job uses, when not `venv`. */
+        python: z.string().min(1).optional(),
+        /** Look for a virtualenv from the job's directory upward. */
+        discover: z.boolean().default(true),
+        /** Directory names that count as a virtualenv when discovering. */
+        names: z.array(z.string().min(1)).default(() => [".venv", "venv"]),
+      })
+      .prefault({}),
+    /** The background loop that watches jobs. */
+    watchdog: z
+      .strictObject({
+        /** How often the watchdog looks at jobs, e.g. "5s" (milliseconds once resolved). */
+        interval: duration.refine((ms) => ms > 0, "expected a duration above zero").prefault("5s"),
+      })
+      .prefault({}),
+  });
+
+export type ConfigSchema = ReturnType<typeof configSchema>;
+
+/** What a config file may contain: every field optional. */
+export type UserConfig = z.input<ConfigSchema>;
+
+/** The resolved config: every default applied, durations in milliseconds. */
+export type Config = z.output<ConfigSchema>;

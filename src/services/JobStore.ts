@@ -1,0 +1,176 @@
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Clock, Context, Effect, Layer } from "effect";
+import { DatabaseError, JobAmbiguous, JobNotFound } from "../core/errors.ts";
+import { FINAL_STATUSES, type Job, type JobStatus } from "../core/job.ts";
+import { SCHEMA_VERSION, SchemaTooNew } from "./db/migrations.ts";
+import { openDatabase } from "./db/open.ts";
+import {
+  eventToRow, JOB_COLUMNS, jobToRow, patchToColumns, rowToEvent, rowToJob,
+  type EventRow, type JobEvent, type JobPatch, type JobRow, type NewEvent,
+} from "./db/rows.ts";
+
+export type { EventKind, JobEvent, JobPatch, NewEvent } from "./db/rows.ts";
+export { SchemaTooNew } from "./db/migrations.ts";
+
+export type FinalStatus = Exclude<JobStatus, "starting" | "running">;
+
+export interface ListJobsOptions {
+  /** Every job, not only those still starting or running. */
+  readonly all?: boolean | undefined;
+  readonly limit?: number | undefined;
+}
+
+export interface ListEventsOptions {
+  readonly jobId?: string | undefined;
+  /** Only events after this id, for following a log. */
+  readonly sinceId?: number | undefined;
+  /** Keeps the newest events; after `sinceId`, the next ones instead, so a follower never skips any. */
+  readonly limit?: number | undefined;
+}
+
+export interface JobStoreService {
+  readonly insert: (job: Job) => Effect.Effect<void, DatabaseError>;
+  readonly get: (id: string) => Effect.Effect<Job | undefined, DatabaseError>;
+  /** A full id or a unique prefix of one, any case. */
+  readonly resolve: (query: string) => Effect.Effect<Job, JobNotFound | JobAmbiguous | DatabaseError>;
+  /** Newest first. */
+  readonly list: (options?: ListJobsOptions) => Effect.Effect<ReadonlyArray<Job>, DatabaseError>;
+  /** Whether a job with that id exists (and so was updated). */
+  readonly update: (id: string, patch: JobPatch) => Effect.Effect<boolean, DatabaseError>;
+  /** Records the end unless the job already ended; whether it did. */
+  readonly markEnded: (id: string, status: FinalStatus, endedAt: number) => Effect.Effect<boolean, DatabaseError>;
+  readonly appendEvent: (event: NewEvent) => Effect.Effect<number, DatabaseError>;
+  /** Oldest first. */
+  readonly listEvents: (options?: ListEventsOptions) => Effect.Effect<ReadonlyArray<JobEvent>, DatabaseError>;
+  /** Deletes ended jobs (and their events) that ended before the given time; how many jobs. */
+  readonly prune: (options: { readonly endedBefore: number }) => Effect.Effect<number, DatabaseError>;
+  readonly close: () => Effect.Effect<void>;
+}
+
+const quoted = (values: ReadonlyArray<string>): string => values.map((v) => `'${v}'`).join(", ");
+const FINAL = quoted(FINAL_STATUSES);
+const ACTIVE = quoted(["starting", "running"] satisfies ReadonlyArray<JobStatus>);
+const SELECT_JOBS = `SELECT ${JOB_COLUMNS.join(", ")} FROM jobs`;
+const NEWEST_FIRST = "ORDER BY created_at DESC, rowid DESC";
+const PRUNABLE = `status IN (${FINAL}) AND coalesce(ended_at, created_at) < $before`;
+
+const make = Effect.fn("JobStore.open")(function* (path: string) {
+  const now = yield* Clock.currentTimeMillis;
+  const { db, schema } = yield* Effect.acquireRelease(
+    Effect.try({ try: () => openDatabase(path, now), catch: (cause) => new DatabaseError({ path, operation: "open", cause }) }),
+    ({ db }) => Effect.sync(() => db.close()),
+  );
+  const tooNew = schema > SCHEMA_VERSION ? new SchemaTooNew(path, schema, SCHEMA_VERSION) : undefined;
+
+  // db.query compiles each distinct SQL text once and caches it on this connection.
+  const read = <A>(operation: string, run: () => A) =>
+    Effect.try({ try: run, catch: (cause) => new DatabaseError({ path, operation, cause }) });
+  const write = <A>(operation: string, run: () => A) =>
+    tooNew ? Effect.fail(new DatabaseError({ path, operation, cause: tooNew })) : read(operation, run);
+  const selectJob = (id: string) => db.query<JobRow, [string]>(`${SELECT_JOBS} WHERE id = ?`).get(id);
+
+  const insert = Effect.fn("JobStore.insert")(function* (job: Job) {
+    const row = jobToRow(job);
+    const columns = Object.keys(row);
+    yield* write("insert", () =>
+      db.query(`INSERT INTO jobs (${columns.join(", ")}) VALUES (${columns.map((c) => `$${c}`).join(", ")})`).run(row),
+    );
+  });
+
+  const get = Effect.fn("JobStore.get")(function* (id: string) {
+    return yield* read("get", () => {
+      const row = selectJob(id);
+      return row ? rowToJob(row) : undefined;
+    });
+  });
+
+  const resolve = Effect.fn("JobStore.resolve")(function* (query: string) {
+    const prefix = query.trim();
+    // Only id characters, so the LIKE pattern holds no wildcard but the trailing one.
+    if (!/^[0-9a-z-]+$/i.test(prefix)) return yield* new JobNotFound({ query });
+    const exact = yield* get(prefix);
+    if (exact) return exact;
+    const rows = yield* read("resolve", () =>
+      db.query<JobRow, [string]>(`${SELECT_JOBS} WHERE id LIKE ? ${NEWEST_FIRST} LIMIT 6`).all(`${prefix}%`),
+    );
+    const [only, ...others] = rows;
+    if (!only) return yield* new JobNotFound({ query });
+    if (others.length > 0) return yield* new JobAmbiguous({ query, matches: rows.slice(0, 5).map((r) => r.id) });
+    return yield* read("resolve", () => rowToJob(only));
+  });
+
+  const list = Effect.fn("JobStore.list")(function* (options: ListJobsOptions = {}) {
+    const where = options.all ? "" : `WHERE status IN (${ACTIVE})`;
+    return yield* read("list", () =>
+      db.query<JobRow, [number]>(`${SELECT_JOBS} ${where} ${NEWEST_FIRST} LIMIT ?`).all(options.limit ?? -1).map(rowToJob),
+    );
+  });
+
+  const update = Effect.fn("JobStore.update")(function* (id: string, patch: JobPatch) {
+    const columns = patchToColumns(patch);
+    const names = Object.keys(columns);
+    if (names.length === 0) return yield* read("update", () => selectJob(id) !== null);
+    const sets = names.map((n) => `${n} = $${n}`).join(", ");
+    return yield* write("update", () => db.query(`UPDATE jobs SET ${sets} WHERE id = $id`).run({ ...columns, id }).changes > 0);
+  });
+
+  const markEnded = Effect.fn("JobStore.markEnded")(function* (id: string, status: FinalStatus, endedAt: number) {
+    return yield* write("markEnded", () =>
+      db.query(`UPDATE jobs SET status = ?, ended_at = ? WHERE id = ? AND status NOT IN (${FINAL})`)
+        .run(status, endedAt, id).changes > 0,
+    );
+  });
+
+  const appendEvent = Effect.fn("JobStore.appendEvent")(function* (event: NewEvent) {
+    const at = yield* Clock.currentTimeMillis;
+    return yield* write("appendEvent", () => {
+      const row = eventToRow(event, at);
+      const columns = Object.keys(row);
+      const sql = `INSERT INTO events (${columns.join(", ")}) VALUES (${columns.map((c) => `$${c}`).join(", ")})`;
+      return Number(db.query(sql).run(row).lastInsertRowid);
+    });
+  });
+
+  const listEvents = Effect.fn("JobStore.listEvents")(function* (options: ListEventsOptions = {}) {
+    const where = `${options.jobId === undefined ? "" : "job_id = $jobId AND"} id > $since`;
+    const sql = options.sinceId === undefined
+      ? `SELECT * FROM (SELECT * FROM events WHERE ${where} ORDER BY id DESC LIMIT $limit) ORDER BY id`
+      : `SELECT * FROM events WHERE ${where} ORDER BY id LIMIT $limit`;
+    const params = { since: options.sinceId ?? 0, limit: options.limit ?? -1 };
+    return yield* read("listEvents", () =>
+      db.query<EventRow, Record<string, string | number>>(sql)
+        .all(options.jobId === undefined ? params : { ...params, jobId: options.jobId })
+        .map(rowToEvent),
+    );
+  });
+
+  const prune = Effect.fn("JobStore.prune")(function* (options: { readonly endedBefore: number }) {
+    return yield* write("prune", () =>
+      db.transaction((before: number) => {
+        db.query(`DELETE FROM events WHERE job_id IN (SELECT id FROM jobs WHERE ${PRUNABLE})`).run({ before });
+        return db.query(`DELETE FROM jobs WHERE ${PRUNABLE}`).run({ before }).changes;
+      }).immediate(options.endedBefore),
+    );
+  });
+
+  const close = () => Effect.sync(() => db.close());
+
+  return JobStore.of({ insert, get, resolve, list, update, markEnded, appendEvent, listEvents, prune, close });
+});
+
+/** The job database (bun:sqlite, WAL), shared safely by every CLI, the MCP server and the watchdog. */
+export class JobStore extends Context.Service<JobStore, JobStoreService>()("codex-supervisor/JobStore") {
+  static readonly layer = (path: string) => Layer.effect(JobStore, make(path));
+  static readonly layerTest = Layer.effect(
+    JobStore,
+    Effect.gen(function* () {
+      const dir = yield* Effect.acquireRelease(
+        Effect.sync(() => mkdtempSync(join(tmpdir(), "codex-supervisor-"))),
+        (dir) => Effect.sync(() => rmSync(dir, { recursive: true, force: true })),
+      );
+      return yield* make(join(dir, "jobs.db"));
+    }),
+  );
+}

@@ -1,0 +1,47 @@
+import { mkdirSync, readdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { Effect } from "effect";
+import type { Job } from "../../../src/core/job.ts";
+import { JobStore, type JobStoreService } from "../../../src/services/JobStore.ts";
+
+const STORE_MODULE = new URL("../../../src/services/JobStore.ts", import.meta.url).pathname;
+const PROJECT_ROOT = new URL("../../..", import.meta.url).pathname;
+
+export const job = (id: string, overrides: Partial<Job> = {}): Job => ({
+  id, name: "fix tests", cwd: "/work/project", status: "running", createdAt: 1_000, endedAt: undefined,
+  codexBin: "/usr/bin/codex", codexHome: "/home/u/.codex", args: ["exec", "--json", "fix it"],
+  python: { kind: "venv", venv: "/work/project/.venv", python: "/work/project/.venv/bin/python", source: "discovered" },
+  launcher: { pid: 4242, startTime: "123456", bootId: "boot-1", uid: 1000 },
+  native: { pid: 4243, startTime: "123460", bootId: "boot-1", uid: 1000 },
+  threadId: undefined, rolloutPath: undefined, resumedFrom: undefined, exitCode: undefined, killRequestedAt: undefined,
+  ...overrides,
+});
+
+export const withStore = <A, E>(path: string, body: (store: JobStoreService) => Effect.Effect<A, E>) =>
+  Effect.runPromise(Effect.gen(function* () { return yield* body(yield* JobStore); }).pipe(Effect.provide(JobStore.layer(path))));
+export const openError = (path: string) =>
+  Effect.runPromise(Effect.flip(Effect.gen(function* () { yield* JobStore; }).pipe(Effect.provide(JobStore.layer(path)))));
+
+/** Runs `count` bun processes that each wait at a barrier, then open the store together and run `body`. */
+/** Runs `count` bun processes that each wait at a barrier, then open the store together and run `body`. */
+export const runChildren = async (dir: string, dbPath: string, count: number, body: string) => {
+  const barrier = join(dir, "barrier");
+  mkdirSync(barrier);
+  const script = `
+    import { Effect } from "effect";
+    import { JobStore } from ${JSON.stringify(STORE_MODULE)};
+    const { barrier, index, dbPath } = JSON.parse(process.env.CHILD);
+    await Bun.write(barrier + "/ready-" + index, "");
+    while (!(await Bun.file(barrier + "/go").exists())) await Bun.sleep(2);
+    await Effect.runPromise(Effect.gen(function* () { const store = yield* JobStore; ${body} })
+      .pipe(Effect.provide(JobStore.layer(dbPath))));`;
+  const children = Array.from({ length: count }, (_, index) =>
+    Bun.spawn([process.execPath, "-e", script], {
+      cwd: PROJECT_ROOT,
+      env: { ...process.env, CHILD: JSON.stringify({ barrier, index, dbPath }) },
+      stdout: "pipe", stderr: "pipe",
+    }));
+  while (readdirSync(barrier).length < count) await Bun.sleep(10);
+  writeFileSync(join(barrier, "go"), "");
+  return Promise.all(children.map(async (child) => ({ code: await child.exited, stderr: await new Response(child.stderr).text() })));
+};

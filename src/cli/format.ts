@@ -1,0 +1,31 @@
+import { formatElapsed } from "../core/duration.ts";
+
+export const shortId = (id: string): string => id.slice(0, 8);
+
+export const bytes = (n: number): string => {
+  if (n < 1024) return `${n}B`;
+  const units = ["K", "M", "G", "T"];
+  let v = n / 1024, i = 0;
+  while (v >= 1024 && i < units.length - 1) { v /= 1024; i++; }
+  return `${v < 10 ? v.toFixed(1) : Math.round(v)}${units[i]}`;
+};
+
+export const clock = (ms: number): string => {
+  const d = new Date(ms);
+  const sameDay = new Date().toDateString() === d.toDateString();
+  const time = d.toTimeString().slice(0, 8);
+  return sameDay ? time : `${d.toISOString().slice(0, 10)} ${time}`;
+};
+
+export const elapsed = (fromMs: number, toMs = Date.now()): string => formatElapsed(toMs - fromMs);
+
+/** Left-aligned columns sized to their widest cell; the last column is never padded. */
+export const table = (header: ReadonlyArray<string>, rows: ReadonlyArray<ReadonlyArray<string>>): string => {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
+  const line = (cells: ReadonlyArray<string>) =>
+    cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!))).join("  ").trimEnd();
+  return [line(header), ...rows.map(line)].join("\n");
+};
+
+export const truncate = (text: string, max: number): string =>
+  text.length <= max ? text : `${text.slice(0, max - 1)}…`;

@@ -1,0 +1,49 @@
+import { Effect } from "effect";
+import { parseDuration } from "../core/duration.ts";
+import { UsageError } from "../core/errors.ts";
+import { killJob } from "../core/jobs/kill.ts";
+import { JobStore } from "../services/JobStore.ts";
+import { COMMON_OPTIONS } from "./args.ts";
+import { type Command, print, printJson } from "./command.ts";
+import { shortId } from "./format.ts";
+import { EXIT } from "./messages.ts";
+import { runProgram } from "./runtime.ts";
+import { jobJson } from "./views.ts";
+
+export const kill: Command = {
+  name: "kill",
+  summary: "end a job's whole process tree, after proving each process is the job's",
+  usage: "kill JOB [--grace DURATION] [--json]",
+  details: [
+    "Verifies every recorded PID (start time, boot, owner) immediately before each signal, then ends",
+    "the launcher, the native Codex and every descendant, including those in other sessions and",
+    "those reparented to init that carry the job's marker: SIGTERM, the grace, SIGKILL, scan again.",
+  ].join("\n"),
+  options: {
+    grace: { type: "string", value: "DURATION", help: "time between SIGTERM and SIGKILL (default 5s)" },
+    ...COMMON_OPTIONS,
+  },
+  run: async ({ values, positionals }) => {
+    if (positionals.length !== 1) throw new UsageError({ message: "kill takes one JOB (an id or a unique prefix)" });
+    const graceText = (values.grace as string | undefined) ?? "5s";
+    const graceMs = parseDuration(graceText);
+    if (graceMs === undefined) throw new UsageError({ message: `--grace: "${graceText}" is not a duration (like 500ms, 5s, 1m)` });
+    const program = Effect.gen(function* () {
+      const store = yield* JobStore;
+      return yield* killJob(yield* store.resolve(positionals[0]!), graceMs);
+    });
+    return runProgram({ cwd: process.cwd(), configFile: values.config as string | undefined }, program, ({ job, result, report }) => {
+      if (values.json) {
+        printJson({ ...jobJson(job), result, members: report?.members ?? [], survivors: report?.survivors ?? [], elapsedMs: report?.elapsedMs ?? 0 });
+      } else if (result === "already-gone") {
+        print(`job ${shortId(job.id)} was not running (${job.status}); nothing to kill`);
+      } else {
+        const n = report?.members.length ?? 0;
+        print(result === "killed"
+          ? `killed job ${shortId(job.id)}: ${n} process${n === 1 ? "" : "es"} ended in ${report?.elapsedMs} ms`
+          : `job ${shortId(job.id)}: ${report?.survivors.length} process(es) survived: ${report?.survivors.join(", ")}`);
+      }
+      return result === "survivors" ? EXIT.failed : EXIT.ok;
+    });
+  },
+};

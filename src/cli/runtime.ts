@@ -1,0 +1,64 @@
+import { Cause, Effect, Exit, Layer } from "effect";
+import { loadConfigEffect } from "../config/load.ts";
+import { resolveSettings } from "../config/settings.ts";
+import { CodexHistory } from "../services/CodexHistory.ts";
+import { JobStore } from "../services/JobStore.ts";
+import { Launcher } from "../services/Launcher.ts";
+import { ProcessTable } from "../services/ProcessTable.ts";
+import { Settings, type SettingsShape } from "../services/Settings.ts";
+import { Signals } from "../services/Signals.ts";
+import { Usage } from "../services/Usage.ts";
+import { describe, EXIT, type KnownError } from "./messages.ts";
+
+export interface RunOptions {
+  /** The directory whose config applies (the job's cwd for `start`). */
+  readonly cwd: string;
+  readonly configFile?: string | undefined;
+}
+
+/** Everything a command may use, built on the settings for its directory. */
+export const appLayer = (settings: SettingsShape) => {
+  const table = ProcessTable.layer;
+  return Layer.mergeAll(
+    Settings.layer(settings),
+    JobStore.layer(settings.dbPath),
+    table,
+    Signals.layer.pipe(Layer.provide(table)),
+    Launcher.layer,
+    Usage.layer,
+    CodexHistory.layer,
+  );
+};
+
+export type AppServices = Layer.Success<ReturnType<typeof appLayer>>;
+
+export const loadSettings = (options: RunOptions) =>
+  loadConfigEffect({ cwd: options.cwd, explicitFile: options.configFile }).pipe(
+    Effect.map((loaded) => resolveSettings(loaded, process.env)),
+  );
+
+const isKnown = (e: unknown): e is KnownError =>
+  typeof e === "object" && e !== null && "_tag" in e && typeof (e as { _tag: unknown })._tag === "string";
+
+/** Runs a command's program; prints a known failure as one clear message and returns the exit code. */
+export const runProgram = async <A>(
+  options: RunOptions,
+  program: Effect.Effect<A, KnownError, AppServices>,
+  onSuccess: (value: A) => number | void,
+): Promise<number> => {
+  const exit = await Effect.runPromiseExit(
+    Effect.gen(function* () {
+      const settings = yield* loadSettings(options);
+      return yield* program.pipe(Effect.provide(appLayer(settings)));
+    }),
+  );
+  if (Exit.isSuccess(exit)) return onSuccess(exit.value) ?? EXIT.ok;
+  const failure = Cause.findErrorOption(exit.cause);
+  if (failure._tag === "Some" && isKnown(failure.value)) {
+    const { message, exitCode } = describe(failure.value);
+    process.stderr.write(`codex-supervisor: ${message}\n`);
+    return exitCode;
+  }
+  process.stderr.write(`codex-supervisor: internal error:\n${Cause.pretty(exit.cause)}\n`);
+  return EXIT.failed;
+};

@@ -1,0 +1,62 @@
+import { Effect } from "effect";
+import { UsageError } from "../core/errors.ts";
+import type { PythonEnv } from "../core/job.ts";
+import { startJob } from "../core/jobs/start.ts";
+import { COMMON_OPTIONS } from "./args.ts";
+import { type Command, print, printJson } from "./command.ts";
+import { shortId } from "./format.ts";
+import { runProgram } from "./runtime.ts";
+import { jobJson } from "./views.ts";
+
+const readStdin = async (): Promise<string> => await new Response(Bun.stdin.stream()).text();
+
+export const describePython = (python: PythonEnv): string => {
+  const why = { option: "from the command line", config: "from the config", discovered: "found in the project", caller: "the caller's VIRTUAL_ENV", none: "" }[python.source];
+  if (python.kind === "none") return "no venv: tool commands use the PATH's python";
+  return `${python.python}${python.venv ? ` (venv ${python.venv}, ${why})` : ` (${why})`}`;
+};
+
+export const start: Command = {
+  name: "start",
+  summary: "launch a detached codex exec job",
+  usage: "start [options] PROMPT [-- CODEX_EXEC_ARGS...]",
+  details: [
+    "Runs `codex exec` in its own session so it outlives this command, records the job, and returns.",
+    "PROMPT `-` reads the prompt from stdin; the prompt reaches Codex on its stdin, never in argv.",
+    "The job's tool commands run the project's Python: --venv/--python, else config, else the",
+    "nearest .venv or venv upward from --cwd, else the caller's VIRTUAL_ENV.",
+  ].join("\n"),
+  options: {
+    cwd: { type: "string", value: "DIR", help: "directory the job runs in (default: here)" },
+    name: { type: "string", value: "NAME", help: "a name to find the job by" },
+    venv: { type: "string", value: "DIR", help: "run tool commands in this virtualenv" },
+    python: { type: "string", value: "PATH", help: "run tool commands with this interpreter" },
+    "no-venv": { type: "boolean", help: "leave Python alone" },
+    ...COMMON_OPTIONS,
+  },
+  run: async ({ values, positionals, passthrough }) => {
+    const chosen = ["venv", "python", "no-venv"].filter((k) => values[k] !== undefined);
+    if (chosen.length > 1) throw new UsageError({ message: `--${chosen.join(" and --")} cannot be used together` });
+    if (positionals.length !== 1) throw new UsageError({ message: "start takes exactly one PROMPT (use - to read it from stdin; quote it)" });
+    const prompt = positionals[0] === "-" ? await readStdin() : positionals[0]!;
+    const cwd = (values.cwd as string | undefined) ?? process.cwd();
+    return runProgram(
+      { cwd, configFile: values.config as string | undefined },
+      startJob({
+        prompt,
+        cwd,
+        name: values.name as string | undefined,
+        python: { venv: values.venv as string | undefined, python: values.python as string | undefined, noVenv: values["no-venv"] === true },
+        extraArgs: passthrough,
+      }).pipe(Effect.map((r) => r.job)),
+      (job) => {
+        if (values.json) return printJson(jobJson(job));
+        print(`started job ${shortId(job.id)}${job.name ? ` (${job.name})` : ""}, pid ${job.launcher.pid}${job.status === "running" ? "" : ` — but it already ${job.status}`}`);
+        print(`  id      ${job.id}`);
+        print(`  cwd     ${job.cwd}`);
+        print(`  python  ${describePython(job.python)}`);
+        if (job.threadId) print(`  thread  ${job.threadId}`);
+      },
+    );
+  },
+};

@@ -1,0 +1,69 @@
+import { Effect } from "effect";
+import { UsageError } from "../core/errors.ts";
+import { formatTokens } from "../core/history/render.ts";
+import { inspectJob, type JobDetail } from "../core/jobs/inspect.ts";
+import { JobStore } from "../services/JobStore.ts";
+import { COMMON_OPTIONS } from "./args.ts";
+import { type Command, print, printJson } from "./command.ts";
+import { bytes, clock, elapsed, truncate } from "./format.ts";
+import { runProgram } from "./runtime.ts";
+import { describePython } from "./start.ts";
+import { jobJson } from "./views.ts";
+
+export const detailJson = (d: JobDetail) => ({
+  ...jobJson(d.job),
+  pids: d.tree.map((p) => p.pid),
+  cpu: d.cpu,
+  memory: d.memory,
+  historyFile: d.job.rolloutPath ?? null,
+  cliVersion: d.history?.cliVersion ?? null,
+  lastActivityAt: d.history?.lastActivityAt ?? null,
+  turnState: d.history?.state ?? null,
+  tokens: d.history?.tokens ?? null,
+  lastAgentMessage: d.history?.lastAgentMessage ?? null,
+  historyProblem: d.historyProblem ?? null,
+  tree: d.tree.map((p) => ({ pid: p.pid, ppid: p.ppid, sid: p.sid, state: p.state, memory: p.rssBytes, command: p.argv.join(" ") || p.name })),
+});
+
+const render = (d: JobDetail): string => {
+  const { job, history } = d;
+  const rows: Array<[string, string]> = [
+    ["job", `${job.id}${job.name ? ` (${job.name})` : ""}`],
+    ["status", job.status + (job.exitCode !== undefined ? ` (exit ${job.exitCode})` : "")],
+    ["started", `${clock(job.createdAt)} (${elapsed(job.createdAt, job.endedAt)}${job.endedAt ? "" : " ago"})`],
+    ["cwd", job.cwd],
+    ["python", describePython(job.python)],
+    ["pids", d.tree.length > 0 ? `${d.tree.map((p) => p.pid).join(" ")}  cpu ${d.cpu}%  mem ${bytes(d.memory)}` : "none running"],
+    ["thread", job.threadId ?? "-"],
+    ["history", job.rolloutPath ?? "-"],
+  ];
+  if (job.resumedFrom) rows.push(["resumes", job.resumedFrom]);
+  if (history?.lastActivityAt) rows.push(["activity", `${clock(Date.parse(history.lastActivityAt))} (${elapsed(Date.parse(history.lastActivityAt))} ago)`]);
+  if (history?.tokens) rows.push(["tokens", formatTokens(history.tokens).replace(/^tokens: /, "")]);
+  if (history?.lastAgentMessage) rows.push(["message", truncate(history.lastAgentMessage.replace(/\s+/g, " "), 200)]);
+  if (d.historyProblem) rows.push(["note", d.historyProblem]);
+  const lines = rows.map(([k, v]) => `${k.padEnd(9)} ${v}`);
+  if (d.tree.length > 0) {
+    lines.push("", "process tree:");
+    for (const p of d.tree) lines.push(`  ${String(p.pid).padStart(7)} ${String(p.ppid).padStart(7)} ${p.state} ${truncate(p.argv.join(" ") || p.name, 100)}`);
+  }
+  return lines.join("\n");
+};
+
+export const status: Command = {
+  name: "status",
+  summary: "one job in full: state, process tree, history file, tokens, last message",
+  usage: "status JOB [--json]",
+  options: { ...COMMON_OPTIONS },
+  run: async ({ values, positionals }) => {
+    if (positionals.length !== 1) throw new UsageError({ message: "status takes one JOB (an id or a unique prefix)" });
+    const program = Effect.gen(function* () {
+      const store = yield* JobStore;
+      return yield* inspectJob(yield* store.resolve(positionals[0]!));
+    });
+    return runProgram({ cwd: process.cwd(), configFile: values.config as string | undefined }, program, (d) => {
+      if (values.json) printJson(detailJson(d));
+      else print(render(d));
+    });
+  },
+};

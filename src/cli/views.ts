@@ -1,0 +1,40 @@
+import type { Job } from "../core/job.ts";
+import type { JobEntry, UntrackedEntry } from "../core/jobs/list.ts";
+
+/** The JSON shapes printed by `--json` (and returned by the MCP tools), documented in the README. */
+export const jobJson = (job: Job) => ({
+  jobId: job.id,
+  name: job.name ?? null,
+  status: job.status,
+  pid: job.launcher.pid,
+  nativePid: job.native?.pid ?? null,
+  threadId: job.threadId ?? null,
+  cwd: job.cwd,
+  startedAt: new Date(job.createdAt).toISOString(),
+  endedAt: job.endedAt ? new Date(job.endedAt).toISOString() : null,
+  exitCode: job.exitCode ?? null,
+  python: job.python,
+  resumedFrom: job.resumedFrom ?? null,
+  rolloutPath: job.rolloutPath ?? null,
+});
+
+export const jobEntryJson = (entry: JobEntry) => ({
+  ...jobJson(entry.job),
+  pids: entry.pids,
+  cpu: entry.cpu,
+  memory: entry.memory,
+  elapsedMs: (entry.job.endedAt ?? Date.now()) - entry.job.createdAt,
+});
+
+export const untrackedJson = (entry: UntrackedEntry) => ({
+  pid: entry.pid,
+  pids: entry.pids,
+  kind: entry.kind,
+  command: entry.command,
+  cpu: entry.cpu,
+  memory: entry.memory,
+  startedAt: new Date(entry.startedAt).toISOString(),
+  threadId: entry.threadId ?? null,
+  cwd: entry.cwd ?? null,
+  claimedJobId: entry.claimedJobId ?? null,
+});

@@ -1,0 +1,43 @@
+import { Effect } from "effect";
+import { collectDescendants } from "../codex.ts";
+import type { Job } from "../job.ts";
+import type { ProcessInfo } from "../process.ts";
+import { CodexHistory, type RolloutSummary } from "../../services/CodexHistory.ts";
+import { Usage } from "../../services/Usage.ts";
+import { observe, refreshJob } from "./refresh.ts";
+
+export interface JobDetail {
+  readonly job: Job;
+  /** The live tree: launcher, native Codex, every descendant. */
+  readonly tree: ReadonlyArray<ProcessInfo>;
+  readonly cpu: number;
+  readonly memory: number;
+  readonly history: RolloutSummary | undefined;
+  /** Why the history could not be read, when it could not. */
+  readonly historyProblem: string | undefined;
+}
+
+/** One job in full: refreshed state, live tree with its load, and what its history says. */
+export const inspectJob = Effect.fn("inspectJob")(function* (job: Job) {
+  const history = yield* CodexHistory;
+  const usage = yield* Usage;
+  const obs = yield* observe();
+  const { job: current, sighting } = yield* refreshJob(job, obs);
+  const roots = [sighting.launcher, sighting.native].flatMap((p) => (p ? [p] : []));
+  const tree = [...roots, ...collectDescendants(obs.table, roots.map((p) => p.pid)).filter((p) => !roots.includes(p))];
+  const samples = yield* usage.sample(tree.map((p) => p.pid));
+  let cpu = 0, memory = 0;
+  for (const s of samples.values()) { cpu += s.cpu; memory += s.memory; }
+  let summary: RolloutSummary | undefined;
+  let historyProblem: string | undefined;
+  if (current.rolloutPath) {
+    const read = yield* history.summarize(current.rolloutPath).pipe(Effect.result);
+    if (read._tag === "Success") summary = read.success;
+    else historyProblem = read.failure._tag === "UnsupportedHistory"
+      ? `unsupported Codex history format (codex ${read.failure.cliVersion ?? "version unknown"}): ${read.failure.reason}`
+      : read.failure.reason;
+  } else {
+    historyProblem = current.status === "running" ? "Codex has not started its thread yet" : "no Codex history was found for this job";
+  }
+  return { job: current, tree, cpu: Math.round(cpu * 10) / 10, memory, history: summary, historyProblem } satisfies JobDetail;
+});

@@ -1,0 +1,53 @@
+import { Effect } from "effect";
+import { KillRefused } from "../errors.ts";
+import type { Job } from "../job.ts";
+import type { ProcessIdentity } from "../process.ts";
+import { JobStore } from "../../services/JobStore.ts";
+import { observe, refreshJob } from "./refresh.ts";
+import { type KillTreeReport, killTree } from "./killTree.ts";
+
+export interface KillOutcome {
+  readonly job: Job;
+  /** `killed`: the tree is gone; `already-gone`: nothing of the job was running. */
+  readonly result: "killed" | "already-gone" | "survivors";
+  readonly report: KillTreeReport | undefined;
+}
+
+/**
+ * The verified whole-tree kill, shared by the CLI, the MCP server and the watchdog.
+ * Refuses when a recorded PID now belongs to another process and nothing else of
+ * the job can be proven alive; otherwise ends every process proven to be the job's.
+ */
+export const killJob = Effect.fn("killJob")(function* (job: Job, graceMs: number, reason = "kill command") {
+  const store = yield* JobStore;
+  const obs = yield* observe();
+  const { job: fresh, sighting } = yield* refreshJob(job, obs);
+  const roots: ProcessIdentity[] = [];
+  if (sighting.launcher) roots.push(fresh.launcher);
+  if (sighting.native && fresh.native) roots.push(fresh.native);
+  if (roots.length === 0 && sighting.reused.length > 0) {
+    const { pid, reason: why } = sighting.reused[0]!;
+    yield* store.appendEvent({ jobId: job.id, pid, kind: "kill", message: `kill refused: pid ${pid} is ${why === "reused" ? "now another process" : "another user's"}` });
+    return yield* new KillRefused({
+      jobId: job.id,
+      pid,
+      reason: why === "reused" ? "now belongs to another process (PID reused)" : "belongs to another user",
+    });
+  }
+  const marks = { jobId: job.id, threadId: fresh.threadId, createdAt: job.createdAt, uid: obs.uid };
+  // Codex itself still runs: this kill is what ends the job, whatever Codex writes as it goes.
+  const killRequestedAt = roots.length > 0 ? Date.now() : undefined;
+  if (killRequestedAt) yield* store.update(job.id, { killRequestedAt });
+  const report = yield* killTree(roots, marks, graceMs);
+  const result: KillOutcome["result"] =
+    report.survivors.length > 0 ? "survivors" : report.members.length > 0 ? "killed" : "already-gone";
+  const { job: ended } = yield* refreshJob(killRequestedAt ? { ...fresh, killRequestedAt } : fresh);
+  yield* store.appendEvent({
+    jobId: job.id,
+    kind: "kill",
+    action: "kill",
+    message: `${reason}: ${result}, ${report.members.length} process(es), ${report.survivors.length} survivor(s) in ${report.elapsedMs} ms`,
+    data: { members: report.members, survivors: report.survivors, refused: report.refused },
+  });
+  return { job: ended, result, report } satisfies KillOutcome;
+});

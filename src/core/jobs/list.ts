@@ -1,0 +1,101 @@
+import { Effect } from "effect";
+import { type CodexProcessGroup, collectDescendants, findCodexProcesses, threadIdFromRolloutPath } from "../codex.ts";
+import type { Job } from "../job.ts";
+import type { ProcessInfo } from "../process.ts";
+import { JobStore } from "../../services/JobStore.ts";
+import { ProcessTable } from "../../services/ProcessTable.ts";
+import { Usage } from "../../services/Usage.ts";
+import { observe, refreshJob, type Observation } from "./refresh.ts";
+
+export interface Load {
+  /** CPU percent of the program and its descendants (100 = one core). */
+  readonly cpu: number;
+  /** Resident memory of the program and its descendants, bytes. */
+  readonly memory: number;
+}
+
+export interface JobEntry extends Load {
+  readonly job: Job;
+  /** Live PIDs: launcher, native Codex, then their descendants. */
+  readonly pids: ReadonlyArray<number>;
+  readonly tree: ReadonlyArray<ProcessInfo>;
+}
+
+export interface UntrackedEntry extends Load {
+  readonly pid: number;
+  readonly pids: ReadonlyArray<number>;
+  readonly kind: string;
+  readonly command: string;
+  readonly startedAt: number;
+  readonly threadId: string | undefined;
+  readonly cwd: string | undefined;
+  /** A job id the command line claims but that is not (or no longer) verified as ours. */
+  readonly claimedJobId: string | undefined;
+}
+
+const loadOf = (pids: ReadonlyArray<number>, usage: ReadonlyMap<number, { cpu: number; memory: number }>): Load => {
+  let cpu = 0, memory = 0;
+  for (const pid of pids) {
+    const u = usage.get(pid);
+    if (u) { cpu += u.cpu; memory += u.memory; }
+  }
+  return { cpu: Math.round(cpu * 10) / 10, memory };
+};
+
+/** A Codex program's thread: the rollout its native binary holds open, or the id it resumes. */
+const threadOfGroup = Effect.fn("threadOfGroup")(function* (group: CodexProcessGroup) {
+  const table = yield* ProcessTable;
+  if (group.native) {
+    for (const file of yield* table.openFiles(group.native.pid)) {
+      const id = file.includes("/sessions/") ? threadIdFromRolloutPath(file) : undefined;
+      if (id) return id;
+    }
+  }
+  const argv = group.root.argv;
+  const at = argv.indexOf("resume");
+  return at >= 0 && /^[0-9a-f-]{36}$/i.test(argv[at + 1] ?? "") ? argv[at + 1] : undefined;
+});
+
+/** Every tracked job (live state refreshed) and every other Codex program on the machine. */
+export const listEverything = Effect.fn("listEverything")(function* (options: { readonly all: boolean }, given?: Observation) {
+  const store = yield* JobStore;
+  const table = yield* ProcessTable;
+  const usage = yield* Usage;
+  const obs = given ?? (yield* observe());
+  const jobs = yield* store.list({ all: options.all });
+  const claimed = new Set<number>();
+  const refreshed = [];
+  for (const job of jobs) {
+    const { job: current, sighting } = yield* refreshJob(job, obs);
+    const roots = [sighting.launcher, sighting.native].flatMap((p) => (p ? [p] : []));
+    for (const p of roots) claimed.add(p.pid);
+    const tree = [...roots, ...collectDescendants(obs.table, roots.map((p) => p.pid)).filter((p) => !roots.includes(p))];
+    refreshed.push({ job: current, tree });
+  }
+  const visible = options.all ? refreshed : refreshed.filter((r) => r.job.status === "running");
+  const groups = findCodexProcesses(obs.table).filter((g) => !claimed.has(g.root.pid) && !(g.native && claimed.has(g.native.pid)));
+  const untrackedTrees = groups.map((g) => {
+    const roots = [g.launcher, g.native].flatMap((p) => (p ? [p.pid] : []));
+    return [...roots, ...collectDescendants(obs.table, roots).map((p) => p.pid).filter((pid) => !roots.includes(pid))];
+  });
+  const samples = yield* usage.sample([...visible.flatMap((r) => r.tree.map((p) => p.pid)), ...untrackedTrees.flat()]);
+  const jobEntries: JobEntry[] = visible.map(({ job, tree }) => {
+    const pids = [...new Set(tree.map((p) => p.pid))];
+    return { job, pids, tree, ...loadOf(pids, samples) };
+  });
+  const untracked: UntrackedEntry[] = [];
+  for (const [i, g] of groups.entries()) {
+    untracked.push({
+      pid: g.root.pid,
+      pids: [g.launcher?.pid, g.native?.pid].flatMap((p) => (p ? [p] : [])),
+      kind: g.kind,
+      command: g.root.argv.join(" "),
+      startedAt: g.root.startedAt,
+      threadId: yield* threadOfGroup(g),
+      cwd: yield* table.cwd((g.native ?? g.root).pid),
+      claimedJobId: g.claimedJobId,
+      ...loadOf(untrackedTrees[i]!, samples),
+    });
+  }
+  return { jobs: jobEntries, untracked, observedAt: obs.at };
+});

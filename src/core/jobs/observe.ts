@@ -1,0 +1,68 @@
+import { isNativeCodex, threadIdFromRolloutPath } from "../codex.ts";
+import type { Job } from "../job.ts";
+import { type ProcessIdentity, type ProcessInfo, identityOf, verifyIdentity } from "../process.ts";
+
+/** What one snapshot says about one job's Codex processes. */
+export interface JobSighting {
+  readonly launcher: ProcessInfo | undefined;
+  readonly native: ProcessInfo | undefined;
+  /** A native seen for the first time (a child of the verified launcher): to be recorded. */
+  readonly newNative: ProcessIdentity | undefined;
+  /** Why a recorded PID is not the job's any more, when it is alive but another process. */
+  readonly reused: ReadonlyArray<{ readonly pid: number; readonly reason: string }>;
+}
+
+const verified = (
+  identity: ProcessIdentity | undefined,
+  byPid: ReadonlyMap<number, ProcessInfo>,
+  bootId: string,
+  uid: number,
+  reused: Array<{ pid: number; reason: string }>,
+): ProcessInfo | undefined => {
+  if (!identity) return undefined;
+  const live = byPid.get(identity.pid);
+  const verdict = verifyIdentity(identity, live, bootId, uid);
+  if (verdict.ok) return live;
+  if (live && (verdict.reason === "reused" || verdict.reason === "other-user")) reused.push({ pid: identity.pid, reason: verdict.reason });
+  return undefined;
+};
+
+/**
+ * Finds the job's launcher and native Codex in a snapshot by recorded identity only.
+ * The native is adopted the first time it is seen as a child of the verified
+ * launcher; after that its own recorded identity is what counts.
+ */
+export const sightJob = (
+  job: Job,
+  byPid: ReadonlyMap<number, ProcessInfo>,
+  children: ReadonlyMap<number, ReadonlyArray<ProcessInfo>>,
+  bootId: string,
+  uid: number,
+): JobSighting => {
+  const reused: Array<{ pid: number; reason: string }> = [];
+  const launcher = verified(job.launcher, byPid, bootId, uid, reused);
+  let native = verified(job.native, byPid, bootId, uid, reused);
+  let newNative: ProcessIdentity | undefined;
+  if (!job.native && launcher) {
+    native = (children.get(launcher.pid) ?? []).find(isNativeCodex);
+    if (native) newNative = identityOf(native, bootId);
+  }
+  return { launcher, native, newNative, reused };
+};
+
+export const childrenIndex = (table: ReadonlyArray<ProcessInfo>): Map<number, ProcessInfo[]> => {
+  const index = new Map<number, ProcessInfo[]>();
+  for (const p of table) {
+    const list = index.get(p.ppid);
+    if (list) list.push(p);
+    else index.set(p.ppid, [p]);
+  }
+  return index;
+};
+
+/** The rollout a live native Codex holds open, under this CODEX_HOME. */
+export const rolloutFromOpenFiles = (files: ReadonlyArray<string>, codexHome: string) => {
+  const path = files.find((f) => f.startsWith(`${codexHome}/sessions/`) && f.endsWith(".jsonl"));
+  const threadId = path ? threadIdFromRolloutPath(path) : undefined;
+  return path && threadId ? { path, threadId } : undefined;
+};

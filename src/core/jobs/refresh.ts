@@ -1,0 +1,102 @@
+import { realpathSync } from "node:fs";
+import { Effect } from "effect";
+import { type Job, type JobStatus, isFinal } from "../job.ts";
+import type { ProcessInfo } from "../process.ts";
+import { CodexHistory } from "../../services/CodexHistory.ts";
+import { type FinalStatus, JobStore, type JobPatch } from "../../services/JobStore.ts";
+import { ProcessTable } from "../../services/ProcessTable.ts";
+import { type JobSighting, childrenIndex, rolloutFromOpenFiles, sightJob } from "./observe.ts";
+
+/** One reading of the process table, shared by everything judged in the same instant. */
+export interface Observation {
+  readonly at: number;
+  readonly table: ReadonlyArray<ProcessInfo>;
+  readonly byPid: ReadonlyMap<number, ProcessInfo>;
+  readonly children: ReadonlyMap<number, ReadonlyArray<ProcessInfo>>;
+  readonly bootId: string;
+  readonly uid: number;
+}
+
+export const observe = Effect.fn("observe")(function* () {
+  const table = yield* ProcessTable;
+  const snapshot = yield* table.snapshot();
+  return {
+    at: Date.now(),
+    table: snapshot,
+    byPid: new Map(snapshot.map((p) => [p.pid, p])),
+    children: childrenIndex(snapshot),
+    bootId: yield* table.bootId(),
+    uid: table.currentUid,
+  } satisfies Observation;
+});
+
+const realHome = (home: string) => { try { return realpathSync(home); } catch { return home; } };
+
+/** How long after its start a job's thread may first appear in Codex's history. */
+const THREAD_WINDOW_MS = 120_000;
+
+export interface RefreshedJob {
+  readonly job: Job;
+  readonly sighting: JobSighting;
+}
+
+/**
+ * Brings one job's record up to date with the facts: which of its processes are
+ * alive (by identity), its native Codex and thread once they appear, and, once
+ * nothing of it runs, its final state from the history Codex wrote.
+ */
+export const refreshJob = Effect.fn("refreshJob")(function* (job: Job, given?: Observation) {
+  const obs = given ?? (yield* observe());
+  const sighting = sightJob(job, obs.byPid, obs.children, obs.bootId, obs.uid);
+  if (isFinal(job.status)) return { job, sighting } satisfies RefreshedJob;
+  const table = yield* ProcessTable;
+  const history = yield* CodexHistory;
+  const store = yield* JobStore;
+  const patch: { -readonly [K in keyof JobPatch]: JobPatch[K] } = {};
+  if (sighting.newNative) patch.native = sighting.newNative;
+
+  if (!job.rolloutPath) {
+    if (sighting.native) {
+      const found = rolloutFromOpenFiles(yield* table.openFiles(sighting.native.pid), realHome(job.codexHome));
+      if (found) Object.assign(patch, { threadId: found.threadId, rolloutPath: found.path });
+    } else if (!sighting.launcher) {
+      const located = job.threadId
+        ? yield* history.locateRollout(job.codexHome, job.threadId).pipe(Effect.orElseSucceed(() => undefined))
+        : yield* findThread(job);
+      if (located) Object.assign(patch, located);
+    }
+  }
+
+  let status: JobStatus = job.status;
+  if (sighting.launcher || sighting.native) status = "running";
+  else {
+    const rolloutPath = patch.rolloutPath ?? job.rolloutPath;
+    const summary = rolloutPath
+      ? yield* history.summarize(rolloutPath).pipe(Effect.orElseSucceed(() => undefined))
+      : undefined;
+    status = job.killRequestedAt !== undefined ? "killed"
+      : summary?.state === "completed" ? "completed"
+      : summary?.state === "aborted" ? "aborted"
+      : "exited";
+  }
+  if (Object.keys(patch).length > 0) yield* store.update(job.id, patch);
+  if (isFinal(status) && !(yield* store.markEnded(job.id, status as FinalStatus, obs.at))) {
+    // someone else (a kill, the watchdog) recorded the end first: theirs stands
+    const recorded = yield* store.get(job.id);
+    if (recorded) return { job: recorded, sighting } satisfies RefreshedJob;
+  }
+  const updated: Job = { ...job, ...patch, status, endedAt: isFinal(status) ? obs.at : job.endedAt };
+  return { job: updated, sighting } satisfies RefreshedJob;
+});
+
+/** A job that ended unobserved: its thread is the one Codex started in its cwd right after it. */
+const findThread = Effect.fn("findThread")(function* (job: Job) {
+  const history = yield* CodexHistory;
+  const candidates = yield* history.findThreadCandidates(job.codexHome, {
+    cwd: job.cwd,
+    startedAfter: job.createdAt - 2000,
+    startedBefore: job.createdAt + THREAD_WINDOW_MS,
+  }).pipe(Effect.orElseSucceed(() => []));
+  const nearest = [...candidates].sort((a, b) => Math.abs(a.createdAt - job.createdAt) - Math.abs(b.createdAt - job.createdAt))[0];
+  return nearest ? { threadId: nearest.id, rolloutPath: nearest.rolloutPath } : undefined;
+});

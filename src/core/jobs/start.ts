@@ -1,0 +1,96 @@
+import { statSync } from "node:fs";
+import { resolve } from "node:path";
+import { Effect } from "effect";
+import { LaunchError } from "../errors.ts";
+import { JOB_MARKER, type Job, type PythonEnv } from "../job.ts";
+import { applyPythonEnv, execArgs, type LaunchSpec } from "../launch.ts";
+import { identityOf } from "../process.ts";
+import { choosePython, type PythonRequest, pythonProblem } from "../python.ts";
+import { JobStore } from "../../services/JobStore.ts";
+import { Launcher } from "../../services/Launcher.ts";
+import { ProcessTable } from "../../services/ProcessTable.ts";
+import { Settings } from "../../services/Settings.ts";
+import { refreshJob } from "./refresh.ts";
+
+export interface StartRequest {
+  readonly prompt: string;
+  readonly cwd: string;
+  readonly name?: string | undefined;
+  readonly python: PythonRequest;
+  readonly extraArgs: ReadonlyArray<string>;
+  /** The job this one continues: its thread is resumed. */
+  readonly resume?: { readonly jobId: string; readonly threadId: string } | undefined;
+  /** How long to wait for the native Codex and its thread to show before returning. */
+  readonly settleMs?: number;
+}
+
+const probe = { isFile: (path: string) => { try { return statSync(path).isFile(); } catch { return false; } } };
+
+const isDirectory = (path: string) => { try { return statSync(path).isDirectory(); } catch { return false; } };
+
+/**
+ * Launches `codex exec` detached, records the job before returning, then waits a
+ * moment (`settleMs`) for the native Codex and its thread so they can be recorded too.
+ */
+export const startJob = Effect.fn("startJob")(function* (request: StartRequest) {
+  const settings = yield* Settings;
+  const store = yield* JobStore;
+  const launcher = yield* Launcher;
+  const table = yield* ProcessTable;
+  const cwd = resolve(request.cwd);
+  if (!isDirectory(cwd)) return yield* new LaunchError({ reason: `working directory ${cwd} does not exist` });
+  if (request.prompt.trim() === "") return yield* new LaunchError({ reason: "the prompt is empty" });
+  const python: PythonEnv = choosePython(request.python, settings.python, cwd, process.env.VIRTUAL_ENV, probe);
+  const problem = pythonProblem(python, probe);
+  if (problem) return yield* new LaunchError({ reason: problem });
+
+  const jobId = crypto.randomUUID();
+  const resumeArgs = request.resume ? ["resume", request.resume.threadId] : [];
+  const [exec, ...rest] = execArgs(jobId, settings.codexArgs, request.extraArgs);
+  const spec: LaunchSpec = applyPythonEnv({
+    jobId,
+    bin: settings.codexBin,
+    cwd,
+    args: [exec!, ...resumeArgs, ...rest],
+    env: { ...(process.env as Record<string, string>), [JOB_MARKER]: jobId, CODEX_HOME: settings.codexHome },
+    prompt: request.prompt,
+    python,
+  });
+  const launched = yield* launcher.launch(spec);
+  const bootId = yield* table.bootId();
+  const live = yield* table.read(launched.pid);
+  const job: Job = {
+    id: jobId,
+    name: request.name,
+    cwd,
+    status: live ? "running" : "exited",
+    createdAt: Date.now(),
+    endedAt: live ? undefined : Date.now(),
+    codexBin: spec.bin,
+    codexHome: settings.codexHome,
+    args: spec.args,
+    python,
+    launcher: live ? identityOf(live, bootId) : { pid: launched.pid, startTime: "", bootId, uid: table.currentUid },
+    native: undefined,
+    threadId: request.resume?.threadId,
+    rolloutPath: undefined,
+    resumedFrom: request.resume?.jobId,
+    exitCode: live ? undefined : launched.exitCode() ?? undefined,
+    killRequestedAt: undefined,
+  };
+  yield* store.insert(job);
+
+  const deadline = Date.now() + (request.settleMs ?? 3000);
+  let current = job;
+  while (current.status === "running" && Date.now() < deadline) {
+    current = (yield* refreshJob(current)).job;
+    if (current.native && current.rolloutPath) break;
+    const code = launched.exitCode();
+    if (code !== undefined && code !== null && !current.native) {
+      yield* store.update(jobId, { exitCode: code });
+      current = { ...current, exitCode: code };
+    }
+    yield* Effect.sleep(25);
+  }
+  return { job: current, spec };
+});

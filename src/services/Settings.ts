@@ -1,0 +1,16 @@
+import { Context, Layer } from "effect";
+import type { PythonSettings } from "../core/python.ts";
+
+/** The settings one command runs with: config files, environment and flags already merged. */
+export interface SettingsShape {
+  readonly codexBin: string;
+  readonly codexArgs: ReadonlyArray<string>;
+  readonly codexHome: string;
+  readonly dbPath: string;
+  readonly python: PythonSettings;
+  readonly configFiles: ReadonlyArray<string>;
+}
+
+export class Settings extends Context.Service<Settings, SettingsShape>()("codex-supervisor/Settings") {
+  static readonly layer = (settings: SettingsShape) => Layer.succeed(Settings, Settings.of(settings));
+}

@@ -176,16 +176,37 @@ const anchorPaths = (layer: Layer, home: string): Layer => {
     if (key === "bin" && !value.includes("/")) continue;
     raw = { ...raw, [section]: { ...block, [key]: anchor(value) } };
   }
+  const plugins = raw["plugins"];
+  if (Array.isArray(plugins)) {
+    const local = (p: unknown) => typeof p === "string" && (p.startsWith(".") || p.startsWith("/") || p.startsWith("~"));
+    raw = { ...raw, plugins: plugins.map((entry: unknown) =>
+      local(entry) ? anchor(entry as string)
+        : Array.isArray(entry) && local(entry[0]) ? [anchor(entry[0] as string), ...entry.slice(1)]
+        : entry) };
+  }
   return { ...layer, raw };
 };
 
-/** Objects merge key by key; arrays and everything else are replaced by the later layer. */
+/** What names an entry of a named list: a policy's `name`, a plugin's name or path. */
+const entryName = (entry: unknown): unknown =>
+  Array.isArray(entry) ? entry[0] : typeof entry === "string" ? entry : field(entry, "name");
+
+// A project adds to the global policies and plugins; one of the same name replaces the global one.
+const NAMED_LISTS = new Set(["policies", "plugins"]);
+const mergeNamed = (base: ReadonlyArray<unknown>, over: ReadonlyArray<unknown>): unknown[] => {
+  const names = new Set(over.map(entryName));
+  return [...base.filter((entry) => !names.has(entryName(entry))), ...over];
+};
+
+/** Objects merge key by key; policies and plugins merge by name; other arrays are replaced. */
 const mergeLayers = (base: Raw, over: Raw): Raw => {
   const out: Raw = { ...base };
   for (const [key, value] of Object.entries(over)) {
     if (value === undefined) continue;
     const current = out[key];
-    out[key] = isPlainObject(current) && isPlainObject(value) ? mergeLayers(current, value) : value;
+    out[key] = isPlainObject(current) && isPlainObject(value) ? mergeLayers(current, value)
+      : NAMED_LISTS.has(key) && Array.isArray(current) && Array.isArray(value) ? mergeNamed(current, value)
+      : value;
   }
   return out;
 };

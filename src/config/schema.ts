@@ -1,20 +1,7 @@
 import { z } from "zod";
-import { parseDuration } from "../core/duration.ts";
-import { typeName } from "./format.ts";
+import { duration } from "./fields.ts";
+import { pluginRef, policySchema, scheduleSchema } from "./policies.ts";
 import { databasePath, codexBin, codexHome, type PathContext } from "./paths.ts";
-
-const DURATION_HINT = `a duration like "250ms", "5s", "45m", "1h" or "14d"`;
-const shown = (value: unknown): string => (typeof value === "string" ? JSON.stringify(value) : typeName(value));
-
-/** A duration written as "250ms", "5s", "45m", "1h" or "14d"; parsed to milliseconds. */
-export const duration = z
-  .string({ error: (issue) => `expected ${DURATION_HINT}, got ${shown(issue.input)}` })
-  .transform((text, ctx) => {
-    const ms = parseDuration(text);
-    if (ms !== undefined) return ms;
-    ctx.addIssue({ code: "custom", message: `expected ${DURATION_HINT}, got ${shown(text)}` });
-    return z.NEVER;
-  });
 
 /** Defaults that depend on the machine (env, home), computed once per load. */
 export interface ConfigDefaults {
@@ -25,6 +12,8 @@ export interface ConfigDefaults {
 
 export const configDefaults = (ctx: PathContext): ConfigDefaults =>
   ({ codexBin: codexBin(ctx), codexHome: codexHome(ctx), databasePath: databasePath(ctx) });
+
+export { duration };
 
 // Each section is prefaulted to {} so a missing section still gets its fields' defaults.
 export const configSchema = (defaults: ConfigDefaults) =>
@@ -65,8 +54,16 @@ export const configSchema = (defaults: ConfigDefaults) =>
       .strictObject({
         /** How often the watchdog looks at jobs, e.g. "5s" (milliseconds once resolved). */
         interval: duration.refine((ms) => ms > 0, "expected a duration above zero").prefault("5s"),
+        /** How long one plugin hook may take before it is abandoned and recorded as an error. */
+        pluginTimeout: duration.refine((ms) => ms > 0, "expected a duration above zero").prefault("10s"),
       })
       .prefault({}),
+    /** Plugins, in order: built-in names ("notify"), module paths, or [either, options]. */
+    plugins: z.array(pluginRef).default(() => []),
+    /** Rules the watchdog applies each tick; a project policy replaces a global one of the same name. */
+    policies: z.array(policySchema).default(() => []),
+    /** Periodic work on cron schedules. */
+    schedules: z.array(scheduleSchema).default(() => []),
   });
 
 export type ConfigSchema = ReturnType<typeof configSchema>;

@@ -60,10 +60,13 @@ export const refreshJob = Effect.fn("refreshJob")(function* (job: Job, given?: O
       const found = rolloutFromOpenFiles(yield* table.openFiles(sighting.native.pid), realHome(job.codexHome));
       if (found) Object.assign(patch, { threadId: found.threadId, rolloutPath: found.path });
     } else if (!sighting.launcher) {
-      const located = job.threadId
-        ? yield* history.locateRollout(job.codexHome, job.threadId).pipe(Effect.orElseSucceed(() => undefined))
-        : yield* findThread(job);
-      if (located) Object.assign(patch, located);
+      if (job.threadId) {
+        const path = yield* history.locateRollout(job.codexHome, job.threadId).pipe(Effect.orElseSucceed(() => undefined));
+        if (path) patch.rolloutPath = path;
+      } else {
+        const found = yield* findThread(job);
+        if (found) Object.assign(patch, found);
+      }
     }
   }
 

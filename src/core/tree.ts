@@ -12,6 +12,10 @@ export interface JobMarks {
 
 const ADOPTERS = new Set(["systemd", "init", "launchd", "tini", "dumb-init"]);
 
+/** Whoever adopts orphans: init, or a subreaper such as `systemd --user`. */
+export const isAdoptedBy = (ppid: number, parent: ProcessInfo | undefined): boolean =>
+  ppid <= 1 || !parent || ADOPTERS.has(parent.name);
+
 /**
  * A process cut off from its job's tree (its parent died and it was reparented to
  * init or a subreaper) still carries the job's marker in its environment. A marker
@@ -20,7 +24,7 @@ const ADOPTERS = new Set(["systemd", "init", "launchd", "tini", "dumb-init"]);
  */
 export const couldBeStray = (p: ProcessInfo, parent: ProcessInfo | undefined, marks: JobMarks): boolean =>
   p.uid === marks.uid && p.pid > 1 && p.startedAt + 1000 >= marks.createdAt &&
-  (p.ppid <= 1 || !parent || ADOPTERS.has(parent.name));
+  isAdoptedBy(p.ppid, parent);
 
 /** `couldBeStray`, and its environment carries the job's marker (and thread, once known). */
 export const isStrayOfJob = (

@@ -5,6 +5,7 @@ import type { ProcessInfo } from "../process.ts";
 import { JobStore } from "../../services/JobStore.ts";
 import { ProcessTable } from "../../services/ProcessTable.ts";
 import { Usage } from "../../services/Usage.ts";
+import type { JobSighting } from "./observe.ts";
 import { observe, refreshJob, type Observation } from "./refresh.ts";
 
 export interface Load {
@@ -16,6 +17,8 @@ export interface Load {
 
 export interface JobEntry extends Load {
   readonly job: Job;
+  /** Which of its Codex processes were seen alive, by identity. */
+  readonly sighting: JobSighting;
   /** Live PIDs: launcher, native Codex, then their descendants. */
   readonly pids: ReadonlyArray<number>;
   readonly tree: ReadonlyArray<ProcessInfo>;
@@ -28,7 +31,10 @@ export interface UntrackedEntry extends Load {
   readonly command: string;
   readonly startedAt: number;
   readonly threadId: string | undefined;
+  readonly rolloutPath: string | undefined;
   readonly cwd: string | undefined;
+  /** The root's parent PID: 1 (or a subreaper) when whoever started it is gone. */
+  readonly ppid: number;
   /** A job id the command line claims but that is not (or no longer) verified as ours. */
   readonly claimedJobId: string | undefined;
 }
@@ -47,13 +53,14 @@ const threadOfGroup = Effect.fn("threadOfGroup")(function* (group: CodexProcessG
   const table = yield* ProcessTable;
   if (group.native) {
     for (const file of yield* table.openFiles(group.native.pid)) {
-      const id = file.includes("/sessions/") ? threadIdFromRolloutPath(file) : undefined;
-      if (id) return id;
+      const threadId = file.includes("/sessions/") ? threadIdFromRolloutPath(file) : undefined;
+      if (threadId) return { threadId, rolloutPath: file };
     }
   }
   const argv = group.root.argv;
   const at = argv.indexOf("resume");
-  return at >= 0 && /^[0-9a-f-]{36}$/i.test(argv[at + 1] ?? "") ? argv[at + 1] : undefined;
+  const resumed = argv[at + 1];
+  return { threadId: at >= 0 && resumed && /^[0-9a-f-]{36}$/i.test(resumed) ? resumed : undefined, rolloutPath: undefined };
 });
 
 /** Every tracked job (live state refreshed) and every other Codex program on the machine. */
@@ -64,13 +71,13 @@ export const listEverything = Effect.fn("listEverything")(function* (options: { 
   const obs = given ?? (yield* observe());
   const jobs = yield* store.list({ all: options.all });
   const claimed = new Set<number>();
-  const refreshed = [];
+  const refreshed: Array<{ job: Job; tree: ProcessInfo[]; sighting: JobSighting }> = [];
   for (const job of jobs) {
     const { job: current, sighting } = yield* refreshJob(job, obs);
     const roots = [sighting.launcher, sighting.native].flatMap((p) => (p ? [p] : []));
     for (const p of roots) claimed.add(p.pid);
     const tree = [...roots, ...collectDescendants(obs.table, roots.map((p) => p.pid)).filter((p) => !roots.includes(p))];
-    refreshed.push({ job: current, tree });
+    refreshed.push({ job: current, tree, sighting });
   }
   const visible = options.all ? refreshed : refreshed.filter((r) => r.job.status === "running");
   const groups = findCodexProcesses(obs.table).filter((g) => !claimed.has(g.root.pid) && !(g.native && claimed.has(g.native.pid)));
@@ -79,9 +86,9 @@ export const listEverything = Effect.fn("listEverything")(function* (options: { 
     return [...roots, ...collectDescendants(obs.table, roots).map((p) => p.pid).filter((pid) => !roots.includes(pid))];
   });
   const samples = yield* usage.sample([...visible.flatMap((r) => r.tree.map((p) => p.pid)), ...untrackedTrees.flat()]);
-  const jobEntries: JobEntry[] = visible.map(({ job, tree }) => {
+  const jobEntries: JobEntry[] = visible.map(({ job, tree, sighting }) => {
     const pids = [...new Set(tree.map((p) => p.pid))];
-    return { job, pids, tree, ...loadOf(pids, samples) };
+    return { job, pids, tree, sighting, ...loadOf(pids, samples) };
   });
   const untracked: UntrackedEntry[] = [];
   for (const [i, g] of groups.entries()) {
@@ -91,11 +98,12 @@ export const listEverything = Effect.fn("listEverything")(function* (options: { 
       kind: g.kind,
       command: g.root.argv.join(" "),
       startedAt: g.root.startedAt,
-      threadId: yield* threadOfGroup(g),
+      ...(yield* threadOfGroup(g)),
       cwd: yield* table.cwd((g.native ?? g.root).pid),
+      ppid: g.root.ppid,
       claimedJobId: g.claimedJobId,
       ...loadOf(untrackedTrees[i]!, samples),
     });
   }
-  return { jobs: jobEntries, untracked, observedAt: obs.at };
+  return { jobs: jobEntries, untracked, observedAt: obs.at, ended: refreshed.filter((r) => r.job.status !== "running").map((r) => r.job) };
 });

@@ -1,0 +1,89 @@
+import type { PolicyConfig } from "../config/policies.ts";
+import { formatElapsed } from "./duration.ts";
+import type { Subject } from "./subject.ts";
+
+/** Counters a policy carries from tick to tick, per subject: consecutive CPU-over ticks, last firing. */
+export interface PolicyMemory {
+  readonly cpuTicks: Map<string, number>;
+  /** `${subject.key}|${policy.name}` → when its actions last all completed. */
+  readonly fired: Map<string, number>;
+  /** When each subject's tree last used CPU, epoch ms. */
+  readonly lastBusyAt: Map<string, number>;
+}
+
+export const emptyMemory = (): PolicyMemory => ({ cpuTicks: new Map(), fired: new Map(), lastBusyAt: new Map() });
+
+export const firingKey = (subject: Subject, policy: PolicyConfig): string => `${subject.key}|${policy.name}`;
+
+const glob = (pattern: string, value: string | undefined) => value !== undefined && new Bun.Glob(pattern).match(value);
+
+/** Does the policy's `match` select this subject? Untracked Codex is judged only by policies that ask for it. */
+export const matches = (policy: PolicyConfig, subject: Subject): boolean => {
+  const { tracked, cwd, name, kind } = policy.match;
+  if (tracked !== "either" && tracked !== subject.tracked) return false;
+  if (cwd !== undefined && !glob(cwd, subject.cwd)) return false;
+  if (name !== undefined && !glob(name, subject.name)) return false;
+  if (kind !== undefined && !(Array.isArray(kind) ? kind : [kind]).includes(subject.kind)) return false;
+  return true;
+};
+
+/** CPU percent below which a tree counts as doing nothing (timer wake-ups are not work). */
+export const IDLE_CPU_PERCENT = 1;
+/** How often the same ModuleNotFoundError must repeat to count as a retry loop. */
+export const MISSING_MODULE_REPEATS = 3;
+
+const mb = (bytes: number) => `${Math.round(bytes / 1_048_576)}MB`;
+
+/**
+ * Whether every condition of `when` holds, and the reasons in words. Pure: the
+ * caller updates `memory.cpuTicks` and `memory.lastBusyAt` once per tick first.
+ */
+export const evaluateWhen = (policy: PolicyConfig, subject: Subject, memory: PolicyMemory, now: number): { holds: boolean; reasons: string[] } => {
+  const w = policy.when;
+  const reasons: string[] = [];
+  const check = (ok: boolean, reason: string) => { if (ok) reasons.push(reason); return ok; };
+  const runtime = now - subject.startedAt;
+  const idleSince = Math.max(subject.lastActivityAt ?? subject.startedAt, memory.lastBusyAt.get(subject.key) ?? subject.startedAt);
+  const holds = [
+    w.runtimeOver === undefined || check(runtime > w.runtimeOver, `ran ${formatElapsed(runtime)} (over ${formatElapsed(w.runtimeOver)})`),
+    w.idleFor === undefined || check(now - idleSince > w.idleFor, `idle ${formatElapsed(now - idleSince)} (over ${formatElapsed(w.idleFor)})`),
+    w.rssOver === undefined || check(subject.rss > w.rssOver, `memory ${mb(subject.rss)} (over ${mb(w.rssOver)})`),
+    w.cpuOver === undefined || check((memory.cpuTicks.get(`${subject.key}|${w.cpuOver}`) ?? 0) >= (w.forTicks ?? 3),
+      `CPU over ${w.cpuOver}% for ${w.forTicks ?? 3} ticks (now ${subject.cpu}%)`),
+    w.orphaned === undefined || check(subject.orphaned === w.orphaned, subject.orphaned ? "orphaned (launcher gone or parent is init)" : "not orphaned"),
+    w.tokensOver === undefined || check((subject.tokens ?? 0) > w.tokensOver, `used ${subject.tokens ?? 0} tokens (over ${w.tokensOver})`),
+    w.pythonMismatch === undefined || check(pythonMismatch(subject) === w.pythonMismatch, pythonReason(subject)),
+  ].every(Boolean);
+  return { holds, reasons };
+};
+
+export const pythonMismatch = (s: Subject): boolean =>
+  s.python.foreignInterpreters.length > 0 || s.python.repeatedMissingModules.length > 0;
+
+const pythonReason = (s: Subject): string => [
+  ...s.python.foreignInterpreters.map((p) => `runs ${p}, outside the project's env`),
+  ...s.python.repeatedMissingModules.map((m) => `keeps failing on ModuleNotFoundError: ${m}`),
+].join("; ") || "Python env as expected";
+
+/** Updates the per-tick counters `evaluateWhen` reads. */
+export const observeTick = (subjects: ReadonlyArray<Subject>, policies: ReadonlyArray<PolicyConfig>, memory: PolicyMemory, now: number): void => {
+  const thresholds = new Set(policies.flatMap((p) => (p.when.cpuOver === undefined ? [] : [p.when.cpuOver])));
+  const live = new Set(subjects.map((s) => s.key));
+  for (const s of subjects) {
+    if (s.cpu >= IDLE_CPU_PERCENT || !memory.lastBusyAt.has(s.key)) memory.lastBusyAt.set(s.key, s.cpu >= IDLE_CPU_PERCENT ? now : s.startedAt);
+    for (const t of thresholds) {
+      const key = `${s.key}|${t}`;
+      memory.cpuTicks.set(key, s.cpu > t ? (memory.cpuTicks.get(key) ?? 0) + 1 : 0);
+    }
+  }
+  for (const key of memory.lastBusyAt.keys()) if (!live.has(key)) memory.lastBusyAt.delete(key);
+  for (const key of memory.cpuTicks.keys()) if (!live.has(key.slice(0, key.lastIndexOf("|")))) memory.cpuTicks.delete(key);
+};
+
+/** Fire now? Once per subject and policy, unless `repeat` (true: every tick; ms: at most that often). */
+export const dueToFire = (policy: PolicyConfig, subject: Subject, memory: PolicyMemory, now: number): boolean => {
+  const last = memory.fired.get(firingKey(subject, policy));
+  if (last === undefined) return true;
+  if (policy.repeat === true) return true;
+  return typeof policy.repeat === "number" && now - last >= policy.repeat;
+};

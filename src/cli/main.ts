@@ -6,11 +6,12 @@ import { kill } from "./kill.ts";
 import { list } from "./list.ts";
 import { logs } from "./logs.ts";
 import { describe, EXIT } from "./messages.ts";
+import { service } from "./service.ts";
 import { start } from "./start.ts";
 import { status } from "./status.ts";
 import pkg from "../../package.json" with { type: "json" };
 
-const COMMANDS: ReadonlyArray<Command> = [start, list, status, logs, kill];
+const COMMANDS: ReadonlyArray<Command> = [start, list, status, logs, kill, service];
 
 const find = (name: string) => COMMANDS.find((c) => c.name === name || c.aliases?.includes(name));
 

@@ -16,5 +16,6 @@ export const resolveSettings = (loaded: LoadedConfig, env: Readonly<Record<strin
     dbPath: resolve(env.CODEX_SUPERVISOR_DB || config.database.path),
     python: config.python,
     configFiles: loaded.files,
+    config,
   };
 };

@@ -62,6 +62,15 @@ export interface JobEndContext<Options = Record<string, unknown>> extends HookCo
 /** Runs once when the watchdog sees a job reach a final state, plugins in parallel. */
 export type OnJobEndHook<Options = Record<string, unknown>> = (ctx: JobEndContext<Options>) => void | Promise<void>;
 
+export interface ReportContext<Options = Record<string, unknown>> extends HookContext<Options> {
+  readonly at: number;
+  /** The summary, one or more lines. */
+  readonly text: string;
+}
+
+/** Receives the watchdog's scheduled summary (`schedules: [{ do: "report" }]`), plugins in parallel. */
+export type OnReportHook<Options = Record<string, unknown>> = (ctx: ReportContext<Options>) => void | Promise<void>;
+
 /** Anything with zod's `safeParse`: validates a plugin's options when it loads. */
 export interface OptionsSchema<Options> {
   readonly safeParse: (value: unknown) => { success: true; data: Options } | { success: false; error: { issues: ReadonlyArray<{ path: ReadonlyArray<PropertyKey>; message: string }> } };
@@ -79,6 +88,7 @@ export interface Plugin<Options = Record<string, unknown>> {
   readonly actions?: Readonly<Record<string, ActionHandler<Options>>>;
   readonly onTick?: OnTickHook<Options>;
   readonly onJobEnd?: OnJobEndHook<Options>;
+  readonly onReport?: OnReportHook<Options>;
 }
 
 /** Types a plugin; returns it unchanged. */

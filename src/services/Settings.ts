@@ -1,4 +1,5 @@
 import { Context, Layer } from "effect";
+import type { Config } from "../config/schema.ts";
 import type { PythonSettings } from "../core/python.ts";
 
 /** The settings one command runs with: config files, environment and flags already merged. */
@@ -9,6 +10,8 @@ export interface SettingsShape {
   readonly dbPath: string;
   readonly python: PythonSettings;
   readonly configFiles: ReadonlyArray<string>;
+  /** The merged config itself, for what the fields above do not carry (plugins, their timeout). */
+  readonly config: Config;
 }
 
 export class Settings extends Context.Service<Settings, SettingsShape>()("codex-supervisor/Settings") {

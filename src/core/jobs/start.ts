@@ -3,13 +3,14 @@ import { resolve } from "node:path";
 import { Effect } from "effect";
 import { LaunchError } from "../errors.ts";
 import { JOB_MARKER, type Job, type PythonEnv } from "../job.ts";
-import { applyPythonEnv, execArgs, type LaunchSpec } from "../launch.ts";
+import { execArgs, type LaunchSpec } from "../launch.ts";
 import { identityOf } from "../process.ts";
 import { choosePython, type PythonRequest, pythonProblem } from "../python.ts";
 import { JobStore } from "../../services/JobStore.ts";
 import { Launcher } from "../../services/Launcher.ts";
 import { ProcessTable } from "../../services/ProcessTable.ts";
 import { Settings } from "../../services/Settings.ts";
+import { loadPlugins, pluginErrorText, runBeforeLaunch } from "../../hooks/host.ts";
 import { refreshJob } from "./refresh.ts";
 
 export interface StartRequest {
@@ -47,7 +48,7 @@ export const startJob = Effect.fn("startJob")(function* (request: StartRequest) 
   const jobId = crypto.randomUUID();
   const resumeArgs = request.resume ? ["resume", request.resume.threadId] : [];
   const [exec, ...rest] = execArgs(jobId, settings.codexArgs, request.extraArgs);
-  const spec: LaunchSpec = applyPythonEnv({
+  const draft: LaunchSpec = {
     jobId,
     bin: settings.codexBin,
     cwd,
@@ -55,7 +56,17 @@ export const startJob = Effect.fn("startJob")(function* (request: StartRequest) 
     env: { ...(process.env as Record<string, string>), [JOB_MARKER]: jobId, CODEX_HOME: settings.codexHome },
     prompt: request.prompt,
     python,
+  };
+  // The venv fix and every other env change come from beforeLaunch hooks (env-fixup is always loaded).
+  // A failed hook fails the launch: a job started with half its env applied would be worse than none.
+  const plugins = yield* loadPlugins(settings.config.plugins, {
+    configFile: settings.configFiles.at(-1),
+    timeoutMs: settings.config.watchdog.pluginTimeout,
   });
+  const prepared = yield* runBeforeLaunch(plugins, draft, settings.config);
+  const failed = prepared.errors[0];
+  if (failed) return yield* new LaunchError({ reason: pluginErrorText(failed), cause: failed });
+  const spec = prepared.spec;
   const launched = yield* launcher.launch(spec);
   const bootId = yield* table.bootId();
   const live = yield* table.read(launched.pid);

@@ -1,0 +1,40 @@
+import { Effect } from "effect";
+import { describe, expect, test } from "vitest";
+import { runAction } from "../../src/hooks/host.ts";
+import type { KillSummary } from "../../src/hooks/types.ts";
+import { actionRequest, load } from "../hooks/fixtures.ts";
+
+const summary = (result: KillSummary["result"]): KillSummary => ({ result, processes: 2, survivors: result === "survivors" ? [99] : [], message: `${result}: 2 process(es)` });
+
+/** Runs the kill action against a stand-in for the verified kill, recording the grace it was asked for. */
+const kill = async (result: KillSummary["result"], config: Record<string, unknown> = {}, actionOptions: Record<string, unknown> = {}) => {
+  const graces: Array<number | undefined> = [];
+  const plugins = await load([["kill", config]]);
+  const outcome = await Effect.runPromise(runAction(plugins, "kill", actionRequest({
+    actionOptions,
+    kill: (options) => { graces.push(options?.graceMs); return Promise.resolve(summary(result)); },
+  })));
+  return { ...outcome, graces };
+};
+
+describe("kill action", () => {
+  test("is done only when the tree is gone", async () => {
+    expect((await kill("killed")).result).toEqual({ done: true, message: "killed: 2 process(es)" });
+    expect((await kill("already-gone")).result.done).toBe(true);
+    expect((await kill("survivors")).result).toEqual({ done: false, message: "survivors: 2 process(es)" });
+    expect((await kill("refused")).result.done).toBe(false);
+  });
+
+  test("uses the plugin's grace, 5s unless configured, and a policy's own grace over it", async () => {
+    expect((await kill("killed")).graces).toEqual([5000]);
+    expect((await kill("killed", { grace: "2s" })).graces).toEqual([2000]);
+    expect((await kill("killed", { grace: "2s" }, { grace: "250ms" })).graces).toEqual([250]);
+  });
+
+  test("a policy grace it cannot read kills nothing and says why", async () => {
+    const outcome = await kill("killed", {}, { grace: "soon" });
+    expect(outcome.graces).toEqual([]);
+    expect(outcome.result).toEqual({ done: false, message: `kill not attempted: grace must be a duration like "5s", got "soon"` });
+    expect((await kill("killed", {}, { grase: "1s" })).result.message).toBe(`kill not attempted: unknown option "grase" (expected "grace")`);
+  });
+});

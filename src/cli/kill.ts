@@ -1,3 +1,4 @@
+import { findJob } from "../core/jobs/find.ts";
 import { Effect } from "effect";
 import { parseDuration } from "../core/duration.ts";
 import { UsageError } from "../core/errors.ts";
@@ -29,8 +30,7 @@ export const kill: Command = {
     const graceMs = parseDuration(graceText);
     if (graceMs === undefined) throw new UsageError({ message: `--grace: "${graceText}" is not a duration (like 500ms, 5s, 1m)` });
     const program = Effect.gen(function* () {
-      const store = yield* JobStore;
-      return yield* killJob(yield* store.resolve(positionals[0]!), graceMs);
+      return yield* killJob(yield* findJob(positionals[0]!), graceMs);
     });
     return runProgram({ cwd: process.cwd(), configFile: values.config as string | undefined }, program, ({ job, result, report }) => {
       if (values.json) {

@@ -1,3 +1,4 @@
+import { findJob } from "../core/jobs/find.ts";
 import { Effect, Stream } from "effect";
 import { HistoryError, UsageError } from "../core/errors.ts";
 import type { HistoryEvent } from "../core/history/records.ts";
@@ -50,9 +51,8 @@ export const logs: Command = {
       if (out.length > 0) process.stdout.write(`${out.join("\n")}\n`);
     });
     const program = Effect.gen(function* () {
-      const store = yield* JobStore;
       const history = yield* CodexHistory;
-      const { job, path } = yield* awaitRollout(yield* store.resolve(positionals[0]!), values.follow === true);
+      const { job, path } = yield* awaitRollout(yield* findJob(positionals[0]!), values.follow === true);
       if (tail === undefined && !values.follow) {
         yield* history.readAll(path).pipe(Stream.runForEach((e) => emit([e])));
       } else {

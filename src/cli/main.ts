@@ -2,6 +2,8 @@
 import { UsageError } from "../core/errors.ts";
 import { optionHelp, parseCommandArgs } from "./args.ts";
 import type { Command } from "./command.ts";
+import { config } from "./config.ts";
+import { events } from "./events.ts";
 import { kill } from "./kill.ts";
 import { list } from "./list.ts";
 import { logs } from "./logs.ts";
@@ -9,9 +11,10 @@ import { describe, EXIT } from "./messages.ts";
 import { service } from "./service.ts";
 import { start } from "./start.ts";
 import { status } from "./status.ts";
+import { watch } from "./watch.ts";
 import pkg from "../../package.json" with { type: "json" };
 
-const COMMANDS: ReadonlyArray<Command> = [start, list, status, logs, kill, service];
+const COMMANDS: ReadonlyArray<Command> = [start, list, status, logs, kill, watch, events, config, service];
 
 const find = (name: string) => COMMANDS.find((c) => c.name === name || c.aliases?.includes(name));
 

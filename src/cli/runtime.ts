@@ -45,14 +45,18 @@ export const runProgram = async <A>(
   options: RunOptions,
   program: Effect.Effect<A, KnownError, AppServices>,
   onSuccess: (value: A) => number | void,
+  /** Aborting interrupts the program (its finalizers run); that counts as a clean stop. */
+  signal?: AbortSignal,
 ): Promise<number> => {
   const exit = await Effect.runPromiseExit(
     Effect.gen(function* () {
       const settings = yield* loadSettings(options);
       return yield* program.pipe(Effect.provide(appLayer(settings)));
     }),
+    { signal },
   );
   if (Exit.isSuccess(exit)) return onSuccess(exit.value) ?? EXIT.ok;
+  if (signal?.aborted && Cause.hasInterruptsOnly(exit.cause)) return EXIT.ok;
   const failure = Cause.findErrorOption(exit.cause);
   if (failure._tag === "Some" && isKnown(failure.value)) {
     const { message, exitCode } = describe(failure.value);

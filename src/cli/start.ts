@@ -50,12 +50,17 @@ export const start: Command = {
         extraArgs: passthrough,
       }).pipe(Effect.map((r) => r.job)),
       (job) => {
-        if (values.json) return printJson(jobJson(job));
-        print(`started job ${shortId(job.id)}${job.name ? ` (${job.name})` : ""}, pid ${job.launcher.pid}${job.status === "running" ? "" : ` — but it already ${job.status}`}`);
+        if (job.status !== "running") {
+          // Codex exited while we waited for it to settle: a bad flag, a missing login, a non-git directory
+          process.stderr.write(`codex-supervisor: codex exited at once${job.exitCode !== undefined ? ` with code ${job.exitCode}` : ""} (job ${shortId(job.id)} recorded as ${job.status}); run the same codex exec by hand to see why\n`);
+        }
+        if (values.json) return printJson(jobJson(job)), job.status === "running" ? 0 : 1;
+        print(`started job ${shortId(job.id)}${job.name ? ` (${job.name})` : ""}, pid ${job.launcher.pid}`);
         print(`  id      ${job.id}`);
         print(`  cwd     ${job.cwd}`);
         print(`  python  ${describePython(job.python)}`);
         if (job.threadId) print(`  thread  ${job.threadId}`);
+        return job.status === "running" ? 0 : 1;
       },
     );
   },

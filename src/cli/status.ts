@@ -1,3 +1,4 @@
+import { findJob } from "../core/jobs/find.ts";
 import { Effect } from "effect";
 import { UsageError } from "../core/errors.ts";
 import { formatTokens } from "../core/history/render.ts";
@@ -58,8 +59,7 @@ export const status: Command = {
   run: async ({ values, positionals }) => {
     if (positionals.length !== 1) throw new UsageError({ message: "status takes one JOB (an id or a unique prefix)" });
     const program = Effect.gen(function* () {
-      const store = yield* JobStore;
-      return yield* inspectJob(yield* store.resolve(positionals[0]!));
+      return yield* inspectJob(yield* findJob(positionals[0]!));
     });
     return runProgram({ cwd: process.cwd(), configFile: values.config as string | undefined }, program, (d) => {
       if (values.json) printJson(detailJson(d));

@@ -31,6 +31,10 @@ export interface Sandbox {
   cli(args: ReadonlyArray<string>, options?: { cwd?: string; stdin?: string; env?: Record<string, string> }): Promise<CliResult>;
   /** Runs `codex exec` directly, as some other tool would: the supervisor did not start it. */
   spawnCodex(prompt: string, cwd: string): Bun.Subprocess;
+  /** Starts `codex-supervisor watch` in the background; the sandbox's clean-up ends it. */
+  spawnWatch(args?: ReadonlyArray<string>, options?: { cwd?: string }): Bun.Subprocess;
+  /** Writes the sandbox's global config (what a user keeps in ~/.config/codex-supervisor/). */
+  writeGlobalConfig(config: unknown): void;
   /** PIDs of live processes started under this sandbox's CODEX_HOME. */
   livePids(): number[];
   cleanup(): Promise<void>;
@@ -69,6 +73,9 @@ export const createSandbox = (): Sandbox => {
     XDG_STATE_HOME: join(root, "xdg-state"),
   };
   delete env.VIRTUAL_ENV;
+  // Tests kill login shells mid-start; a shell killed while pyenv rehashes leaves its lock behind,
+  // and every later `bash -l` would wait 60 s for it.
+  env.PYENV_REHASH_TIMEOUT = "2";
   const marker = `CODEX_HOME=${codexHome}\0`;
   const livePids = () => readdirSync("/proc").filter((d) => /^\d+$/.test(d) && d !== String(process.pid))
     .filter((pid) => environOf(pid)?.includes(marker)).map(Number);
@@ -98,6 +105,14 @@ export const createSandbox = (): Sandbox => {
     spawnCodex: (prompt, cwd) => Bun.spawn([CODEX_BIN, "exec", "--skip-git-repo-check", "--dangerously-bypass-approvals-and-sandbox", prompt], {
       cwd, env, stdin: "ignore", stdout: "ignore", stderr: "ignore",
     }),
+    spawnWatch: (args = [], options = {}) => Bun.spawn([process.execPath, CLI, "watch", ...args], {
+      cwd: options.cwd ?? root, env, stdin: "ignore", stdout: "ignore", stderr: "pipe",
+    }),
+    writeGlobalConfig: (config) => {
+      const dir = join(env.XDG_CONFIG_HOME!, "codex-supervisor");
+      mkdirSync(dir, { recursive: true });
+      writeFileSync(join(dir, "config.json"), JSON.stringify(config, null, 2));
+    },
     livePids,
     cleanup: async () => {
       for (let round = 0; round < 20; round++) {

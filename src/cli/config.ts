@@ -1,0 +1,38 @@
+import { resolve } from "node:path";
+import { loadConfig } from "../config/load.ts";
+import { ConfigError } from "../core/errors.ts";
+import { COMMON_OPTIONS } from "./args.ts";
+import { type Command, print, printJson } from "./command.ts";
+import { describe } from "./messages.ts";
+
+/** Plugin objects (TS configs) print as their name: functions have no JSON form. */
+const printable = (value: unknown): unknown =>
+  JSON.parse(JSON.stringify(value, (_k, v: unknown) =>
+    typeof v === "function" ? "[function]" : v));
+
+export const config: Command = {
+  name: "config",
+  summary: "the effective config for a directory, and the files it came from",
+  usage: "config [--cwd DIR] [--json]",
+  details: "Shows what a job started in DIR would be judged by: the global file with the project's over it.\nDurations are in milliseconds and sizes in bytes, as the watchdog uses them.",
+  options: {
+    cwd: { type: "string", value: "DIR", help: "the directory to resolve for (default: here)" },
+    ...COMMON_OPTIONS,
+  },
+  run: async ({ values }) => {
+    const cwd = resolve((values.cwd as string | undefined) ?? process.cwd());
+    try {
+      const loaded = await loadConfig({ cwd, explicitFile: values.config as string | undefined });
+      if (values.json) return printJson({ cwd, files: loaded.files, config: printable(loaded.config) }), 0;
+      print(`config for ${cwd}`);
+      print(loaded.files.length > 0 ? `files (later wins):\n${loaded.files.map((f) => `  ${f}`).join("\n")}` : "files: none (defaults only)");
+      print(JSON.stringify(printable(loaded.config), null, 2));
+      return 0;
+    } catch (e) {
+      if (!(e instanceof ConfigError)) throw e;
+      const { message, exitCode } = describe(e);
+      process.stderr.write(`codex-supervisor: ${message}\n`);
+      return exitCode;
+    }
+  },
+};

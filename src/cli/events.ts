@@ -1,0 +1,38 @@
+import { findJob } from "../core/jobs/find.ts";
+import { Effect } from "effect";
+import { JobStore } from "../services/JobStore.ts";
+import { COMMON_OPTIONS } from "./args.ts";
+import { type Command, print } from "./command.ts";
+import { clock, shortId, table, truncate } from "./format.ts";
+import { UsageError } from "../core/errors.ts";
+import { runProgram } from "./runtime.ts";
+
+export const events: Command = {
+  name: "events",
+  summary: "what the watchdog and kills decided and did",
+  usage: "events [--job JOB] [--limit N] [--json]",
+  options: {
+    job: { type: "string", value: "JOB", help: "only this job's events" },
+    limit: { type: "string", value: "N", help: "the newest N events (default 100)" },
+    ...COMMON_OPTIONS,
+  },
+  run: async ({ values }) => {
+    const limit = values.limit === undefined ? 100 : Number(values.limit);
+    if (!Number.isInteger(limit) || limit <= 0) throw new UsageError({ message: `--limit: "${values.limit}" is not a positive whole number` });
+    const program = Effect.gen(function* () {
+      const store = yield* JobStore;
+      const jobId = values.job ? (yield* findJob(values.job as string)).id : undefined;
+      return yield* store.listEvents({ jobId, limit });
+    });
+    return runProgram({ cwd: process.cwd(), configFile: values.config as string | undefined }, program, (list) => {
+      if (values.json) {
+        for (const e of list) print(JSON.stringify({ ...e, at: new Date(e.at).toISOString() }));
+        return;
+      }
+      if (list.length === 0) return print("no events");
+      print(table(["TIME", "KIND", "JOB", "POLICY", "ACTION", "MESSAGE"], list.map((e) => [
+        clock(e.at), e.kind, e.jobId ? shortId(e.jobId) : e.pid ? `pid ${e.pid}` : "-", e.policy ?? "-", e.action ?? "-", truncate(e.message, 160),
+      ])));
+    });
+  },
+};

@@ -1,0 +1,46 @@
+import { Effect } from "effect";
+import { type LoadedConfig, loadConfigEffect } from "../config/load.ts";
+import type { ConfigError } from "../core/errors.ts";
+
+export interface ConfigProblem {
+  readonly cwd: string;
+  readonly error: ConfigError;
+}
+
+/**
+ * The effective config per directory, read afresh each tick so an edit (or a new
+ * project file) takes effect on the next tick. A config that stops loading keeps
+ * its last good version in force; the problem is reported once per distinct error.
+ */
+export const configBook = (options: { readonly explicitFile?: string | undefined; readonly fallbackCwd: string }) => {
+  const lastGood = new Map<string, LoadedConfig>();
+  const reported = new Map<string, string>();
+
+  const load = Effect.fn("configBook.load")(function* (cwd: string) {
+    const result = yield* loadConfigEffect({ cwd, explicitFile: options.explicitFile }).pipe(Effect.result);
+    if (result._tag === "Success") {
+      lastGood.set(cwd, result.success);
+      reported.delete(cwd);
+      return { config: result.success, problem: undefined };
+    }
+    const text = JSON.stringify(result.failure.issues);
+    const fresh = reported.get(cwd) !== text;
+    reported.set(cwd, text);
+    const fallback = lastGood.get(cwd) ?? lastGood.get(options.fallbackCwd);
+    return { config: fallback, problem: fresh ? { cwd, error: result.failure } satisfies ConfigProblem : undefined };
+  });
+
+  /** Configs for the given directories (plus the fallback), and the problems first seen this time. */
+  const forDirs = Effect.fn("configBook.forDirs")(function* (dirs: Iterable<string>) {
+    const configs = new Map<string, LoadedConfig>();
+    const problems: ConfigProblem[] = [];
+    for (const cwd of new Set([options.fallbackCwd, ...dirs])) {
+      const { config, problem } = yield* load(cwd);
+      if (config) configs.set(cwd, config);
+      if (problem) problems.push(problem);
+    }
+    return { configs, problems, fallback: configs.get(options.fallbackCwd) };
+  });
+
+  return { forDirs };
+};

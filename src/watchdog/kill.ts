@@ -1,0 +1,45 @@
+import { Effect } from "effect";
+import { killJob } from "../core/jobs/kill.ts";
+import { killTree } from "../core/jobs/killTree.ts";
+import type { Observation } from "../core/jobs/refresh.ts";
+import { identityOf } from "../core/process.ts";
+import type { Subject } from "../core/subject.ts";
+import type { KillSummary } from "../hooks/types.ts";
+import { JobStore } from "../services/JobStore.ts";
+
+/**
+ * The kill a policy's action gets: the same verified whole-tree kill as the CLI.
+ * An untracked program has no job record: its roots are the PIDs seen in this
+ * tick's snapshot, and Signals re-verifies each before every signal.
+ */
+export const killSubject = Effect.fn("killSubject")(function* (subject: Subject, obs: Observation, graceMs: number, policy: string) {
+  if (subject.job) {
+    const outcome = yield* killJob(subject.job, graceMs, `policy ${policy}`).pipe(Effect.result);
+    if (outcome._tag === "Failure") {
+      const e = outcome.failure;
+      const message = e._tag === "KillRefused" ? `refused: pid ${e.pid} ${e.reason}` : `kill failed: ${e._tag}`;
+      return { result: "refused", processes: 0, survivors: [], message } satisfies KillSummary;
+    }
+    const { result, report } = outcome.success;
+    return {
+      result,
+      processes: report?.members.length ?? 0,
+      survivors: report?.survivors ?? [],
+      message: `${result}: ${report?.members.length ?? 0} process(es) in ${report?.elapsedMs ?? 0} ms`,
+    } satisfies KillSummary;
+  }
+  const store = yield* JobStore;
+  const roots = subject.pids.flatMap((pid) => {
+    const p = obs.byPid.get(pid);
+    return p ? [identityOf(p, obs.bootId)] : [];
+  });
+  const marks = { jobId: "untracked", threadId: subject.threadId, createdAt: subject.startedAt, uid: obs.uid };
+  const report = yield* killTree(roots, marks, graceMs);
+  const result = report.survivors.length > 0 ? "survivors" : report.members.length > 0 ? "killed" : "already-gone";
+  yield* store.appendEvent({
+    pid: subject.pid, kind: "kill", policy, action: "kill",
+    message: `policy ${policy}: ${result}, untracked ${subject.kind} pid ${subject.pid}, ${report.members.length} process(es)`,
+    data: { members: report.members, survivors: report.survivors, subject: subject.key },
+  });
+  return { result, processes: report.members.length, survivors: report.survivors, message: `${result}: ${report.members.length} process(es)` } satisfies KillSummary;
+});

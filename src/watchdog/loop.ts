@@ -1,0 +1,81 @@
+import { homedir } from "node:os";
+import { Cause, Clock, Context, Deferred, Effect, Layer } from "effect";
+import type { LoadedConfig } from "../config/load.ts";
+import { emptyMemory } from "../core/policy.ts";
+import { type LoadedPlugins, loadPlugins } from "../hooks/host.ts";
+import { JobStore } from "../services/JobStore.ts";
+import { configBook } from "./configs.ts";
+import { scheduleBook } from "./schedules.ts";
+import { summaryCache } from "./subjects.ts";
+import { tick, type WatchState } from "./tick.ts";
+
+export interface WatchdogOptions {
+  readonly explicitFile?: string | undefined;
+  /** Whose config sets the interval and judges programs of unknown cwd (default: home). */
+  readonly cwd?: string | undefined;
+  /** Stop after this many ticks (for `watch --once` and tests). */
+  readonly maxTicks?: number | undefined;
+}
+
+/** The running watchdog: wake it early (SIGHUP), and wait until it stops by itself (maxTicks). */
+export class Watchdog extends Context.Service<Watchdog, {
+  readonly wake: () => void;
+  readonly done: Effect.Effect<void>;
+}>()("codex-supervisor/Watchdog") {
+  /** Forks the loop into the layer's scope: closing the scope stops it; it never touches the jobs. */
+  static readonly layer = (options: WatchdogOptions) => Layer.effect(Watchdog, Effect.gen(function* () {
+    const store = yield* JobStore;
+    const fallbackCwd = options.cwd ?? homedir();
+    const memory = emptyMemory();
+    // adopt what an earlier watchdog already did: a policy fired once stays fired across restarts
+    for (const e of yield* store.listEvents({ limit: 20_000 })) {
+      const subject = (e.data as { subject?: unknown } | null)?.subject;
+      if (e.kind === "fired" && e.policy && typeof subject === "string") memory.fired.set(`${subject}|${e.policy}`, e.at);
+    }
+    const plugins = new WeakMap<LoadedConfig, LoadedPlugins | undefined>();
+    const reportedPluginErrors = new Set<string>();
+    const pluginsFor = (config: LoadedConfig) => Effect.gen(function* () {
+      if (plugins.has(config)) return plugins.get(config);
+      const loaded = yield* loadPlugins(config.config.plugins, { configFile: config.files.at(-1), timeoutMs: config.config.watchdog.pluginTimeout }).pipe(
+        Effect.catchTag("ConfigError", (e) => Effect.gen(function* () {
+          const text = `plugins in ${e.file}: ${e.issues.map((i) => `${i.path}: ${i.message}`).join("; ")}`;
+          if (!reportedPluginErrors.has(text)) {
+            reportedPluginErrors.add(text);
+            yield* store.appendEvent({ kind: "config-error", message: text });
+          }
+          return undefined;
+        })),
+      );
+      plugins.set(config, loaded);
+      return loaded;
+    }).pipe(Effect.orElseSucceed(() => undefined));
+    const state: WatchState = { book: configBook({ explicitFile: options.explicitFile, fallbackCwd }), memory, summaries: summaryCache(), pluginsFor };
+    const schedules = scheduleBook(yield* Effect.context<JobStore>(), pluginsFor);
+
+    let wake = Deferred.makeUnsafe<void>();
+    const done = Deferred.makeUnsafe<void>();
+    const loop = Effect.gen(function* () {
+      for (let n = 0; options.maxTicks === undefined || n < options.maxTicks; n++) {
+        const started = yield* Clock.currentTimeMillis;
+        const result = yield* tick(state).pipe(Effect.exit);
+        if (result._tag === "Failure") {
+          yield* store.appendEvent({ kind: "tick-error", message: `tick failed (the loop goes on): ${Cause.pretty(result.cause).slice(0, 2000)}` }).pipe(Effect.ignore);
+        }
+        const fallback = result._tag === "Success" ? result.value.fallback : (yield* state.book.forDirs([])).fallback;
+        if (fallback) schedules.sync(fallback);
+        if (options.maxTicks !== undefined && n + 1 >= options.maxTicks) break;
+        const interval = fallback?.config.watchdog.interval ?? 5000;
+        const elapsed = (yield* Clock.currentTimeMillis) - started;
+        yield* Effect.race(Effect.sleep(Math.max(0, interval - elapsed)), Deferred.await(wake));
+        wake = Deferred.makeUnsafe<void>();
+      }
+      Deferred.doneUnsafe(done, Effect.void);
+    });
+    yield* Effect.addFinalizer(() => Effect.sync(() => schedules.stop()));
+    yield* Effect.forkScoped(loop);
+    return Watchdog.of({
+      wake: () => { Deferred.doneUnsafe(wake, Effect.void); },
+      done: Deferred.await(done),
+    });
+  }));
+}

@@ -1,0 +1,73 @@
+import { Clock, Effect } from "effect";
+import type { LoadedConfig } from "../config/load.ts";
+import { listEverything } from "../core/jobs/list.ts";
+import { observe } from "../core/jobs/refresh.ts";
+import { dueToFire, evaluateWhen, matches, observeTick, type PolicyMemory } from "../core/policy.ts";
+import type { Subject } from "../core/subject.ts";
+import type { LoadedPlugins } from "../hooks/host.ts";
+import { runOnJobEnd, runOnTick } from "../hooks/host.ts";
+import { JobStore } from "../services/JobStore.ts";
+import type { configBook } from "./configs.ts";
+import { fire } from "./fire.ts";
+import { jobSubject, type SummaryReader, untrackedSubject } from "./subjects.ts";
+
+export interface WatchState {
+  readonly book: ReturnType<typeof configBook>;
+  readonly memory: PolicyMemory;
+  readonly summaries: SummaryReader;
+  /** The plugins a config asks for, loaded once per distinct config. */
+  readonly pluginsFor: (config: LoadedConfig) => Effect.Effect<LoadedPlugins | undefined>;
+}
+
+/**
+ * One tick: snapshot → refresh jobs → subjects → evaluate every policy of each
+ * subject's own config → act → record. Each subject is judged by the config found
+ * from its cwd (project over global).
+ */
+export const tick = Effect.fn("watchdog.tick")(function* (state: WatchState) {
+  const store = yield* JobStore;
+  const now = yield* Clock.currentTimeMillis;
+  const obs = yield* observe();
+  const listed = yield* listEverything({ all: false }, obs);
+  const subjects: Subject[] = [];
+  for (const entry of listed.jobs) subjects.push(yield* jobSubject(entry, state.summaries));
+
+  const { configs, problems, fallback } = yield* state.book.forDirs([
+    ...subjects.flatMap((s) => (s.cwd ? [s.cwd] : [])),
+    ...listed.untracked.flatMap((u) => (u.cwd ? [u.cwd] : [])),
+  ]);
+  for (const p of problems) {
+    yield* store.appendEvent({ kind: "config-error", message: `config error in ${p.error.file} (keeping the last good config): ${p.error.issues.map((i) => `${i.path ? `${i.path}: ` : ""}${i.message}`).join("; ")}` });
+  }
+  const venvNames = fallback?.config.python.names ?? [".venv", "venv"];
+  for (const entry of listed.untracked) subjects.push(yield* untrackedSubject(entry, obs, state.summaries, venvNames));
+  const configFor = (s: Subject) => (s.cwd ? configs.get(s.cwd) : undefined) ?? fallback;
+
+  observeTick(subjects, [...configs.values()].flatMap((c) => c.config.policies), state.memory, now);
+  for (const subject of subjects) {
+    const config = configFor(subject);
+    if (!config) continue;
+    for (const policy of config.config.policies) {
+      if (!matches(policy, subject) || !dueToFire(policy, subject, state.memory, now)) continue;
+      const { holds, reasons } = evaluateWhen(policy, subject, state.memory, now);
+      if (!holds) continue;
+      const plugins = yield* state.pluginsFor(config);
+      if (!plugins) continue;
+      yield* fire({ subject, policy, reasons, config, plugins }, obs, state.memory, now);
+    }
+  }
+
+  const plugins = fallback ? yield* state.pluginsFor(fallback) : undefined;
+  if (plugins) {
+    for (const job of listed.ended) {
+      yield* store.appendEvent({ jobId: job.id, kind: "state", message: `job ${job.id.slice(0, 8)} ${job.status}` });
+      for (const e of yield* runOnJobEnd(plugins, { job })) {
+        yield* store.appendEvent({ jobId: job.id, kind: "error", message: `plugin ${e.plugin} onJobEnd failed: ${String(e.cause)}` });
+      }
+    }
+    for (const e of yield* runOnTick(plugins, { at: now, subjects })) {
+      yield* store.appendEvent({ kind: "error", message: `plugin ${e.plugin} onTick failed: ${String(e.cause)}` });
+    }
+  }
+  return { subjects: subjects.length, at: now, fallback };
+});

@@ -1,0 +1,172 @@
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { createSandbox, isAlive, type Sandbox, waitFor } from "./support/harness.ts";
+
+interface JobJson { jobId: string; pid: number; status: string; pids: number[] }
+interface EventJson { kind: string; jobId: string | null; pid: number | null; policy: string | null; action: string | null; message: string; data: unknown }
+
+const EXEC_ARGS = ["--skip-git-repo-check", "--dangerously-bypass-approvals-and-sandbox"];
+let sb: Sandbox;
+let hooks: Array<Record<string, unknown>> = [];
+let hookServer: ReturnType<typeof Bun.serve>;
+
+beforeAll(() => {
+  sb = createSandbox();
+  hookServer = Bun.serve({
+    hostname: "127.0.0.1", port: 0,
+    async fetch(req) { hooks.push(await req.json() as Record<string, unknown>); return new Response("ok"); },
+  });
+});
+afterAll(async () => { await hookServer.stop(true); await sb.cleanup(); });
+
+const webhook = () => `http://127.0.0.1:${hookServer.port}/hook`;
+const start = async (prompt: string, cwd: string) => {
+  const r = await sb.cli(["start", "--json", "--cwd", cwd, "-"], { stdin: prompt });
+  expect(r.code, r.stderr).toBe(0);
+  return r.json<JobJson>();
+};
+const events = async (jobId?: string) =>
+  (await sb.cli(["events", "--json", "--limit", "1000", ...(jobId ? ["--job", jobId] : [])])).stdout.trim().split("\n").filter(Boolean).map((l) => JSON.parse(l) as EventJson);
+const status = async (id: string) => (await sb.cli(["status", id, "--json"])).json<JobJson>();
+const global = (policies: unknown[], extra: Record<string, unknown> = {}) => sb.writeGlobalConfig({
+  codex: { args: EXEC_ARGS },
+  watchdog: { interval: "300ms" },
+  plugins: [["notify", { webhook: webhook() }]],
+  policies,
+  ...extra,
+});
+const withWatch = async <T>(body: (watch: Bun.Subprocess) => Promise<T>): Promise<T> => {
+  const watch = sb.spawnWatch(["--cwd", sb.root]);
+  try { return await body(watch); } finally { watch.kill("SIGKILL"); await watch.exited; }
+};
+
+describe("watch", () => {
+  test("a max-runtime policy kills a long job's whole tree and the webhook names the job and policy", async () => {
+    global([{ name: "max-runtime", when: { runtimeOver: "2s" }, do: ["notify", "kill"] }]);
+    hooks = [];
+    const job = await start("RUN: sleep 300", sb.project("maxrt"));
+    await withWatch(async () => {
+      const killed = await waitFor("the job killed", async () => (await status(job.jobId)).status === "killed" || undefined);
+      expect(killed).toBe(true);
+    });
+    expect(isAlive(job.pid)).toBe(false);
+    expect(sb.livePids()).toEqual([]);
+    const hook = hooks.find((h) => h.jobId === job.jobId);
+    expect(hook).toMatchObject({ jobId: job.jobId, policy: "max-runtime", action: "notify", pid: job.pid });
+    expect(String(hook!.message)).toContain("max-runtime");
+    const kinds = (await events(job.jobId)).map((e) => `${e.kind}:${e.action ?? ""}`);
+    expect(kinds).toEqual(expect.arrayContaining(["decision:", "action:notify", "action:kill", "fired:"]));
+  });
+
+  test("an orphan policy fires for a Codex whose launcher was SIGKILLed, not for a healthy one", async () => {
+    global([{ name: "orphans", match: { tracked: false }, when: { orphaned: true }, do: ["notify"] }]);
+    hooks = [];
+    const healthy = sb.spawnCodex("RUN: sleep 60", sb.project("healthy"));
+    const doomed = sb.spawnCodex("RUN: sleep 60", sb.project("doomed"));
+    try {
+      await waitFor("both natives", async () => {
+        const list = (await sb.cli(["list", "--json"])).json<{ untracked: Array<{ pids: number[] }> }>();
+        return list.untracked.filter((u) => u.pids.length === 2).length >= 2 || undefined;
+      });
+      doomed.kill("SIGKILL");
+      await withWatch(async () => {
+        await waitFor("the orphan webhook", () => hooks.find((h) => String(h.cwd).endsWith("/doomed")));
+        await Bun.sleep(1000); // more ticks: the healthy one must still not fire
+      });
+      expect(hooks.filter((h) => String(h.cwd).endsWith("/healthy"))).toEqual([]);
+      expect(hooks.find((h) => String(h.cwd).endsWith("/doomed"))).toMatchObject({ policy: "orphans", tracked: false });
+    } finally {
+      healthy.kill("SIGKILL");
+    }
+  });
+
+  test("an idle policy fires for a job whose history has stopped growing", async () => {
+    global([{ name: "stuck", when: { idleFor: "2s" }, do: ["notify"] }]);
+    hooks = [];
+    const job = await start("STALL: 30\nRUN: echo never", sb.project("stuck"));
+    await withWatch(async () => {
+      await waitFor("the stuck webhook", () => hooks.find((h) => h.jobId === job.jobId));
+    });
+    expect(hooks.find((h) => h.jobId === job.jobId)).toMatchObject({ policy: "stuck" });
+    expect((await status(job.jobId)).status).toBe("running"); // notify only: the job is left alone
+    await sb.cli(["kill", job.jobId, "--grace", "200ms"]);
+  });
+
+  test("a plugin whose action throws: the error is an event, the other actions still run, the loop goes on", async () => {
+    const dir = sb.project("throwing");
+    writeFileSync(join(dir, "boom-plugin.ts"), [
+      `export default { name: "boom", actions: { explode: () => { throw new Error("kaboom from the plugin"); } } };`,
+    ].join("\n"));
+    writeFileSync(join(dir, "codex-supervisor.config.ts"), [
+      `export default {`,
+      `  plugins: ["./boom-plugin.ts"],`,
+      `  policies: [{ name: "boom-then-notify", when: { runtimeOver: "1s" }, do: ["explode", "notify"] }],`,
+      `};`,
+    ].join("\n"));
+    global([]);
+    hooks = [];
+    const job = await start("RUN: sleep 60", dir);
+    await withWatch(async (watch) => {
+      await waitFor("the notify after the throw", () => hooks.find((h) => h.jobId === job.jobId));
+      const errors = await waitFor("the plugin error event", async () => {
+        const found = (await events(job.jobId)).filter((e) => e.kind === "error" && e.message.includes("kaboom from the plugin"));
+        return found.length >= 2 ? found : undefined; // not done, so it is tried again: the loop went on
+      });
+      expect(errors[0]!.message).toContain("boom");
+      expect(watch.exitCode).toBeNull();
+    });
+    await sb.cli(["kill", job.jobId, "--grace", "200ms"]);
+  });
+
+  test("watch SIGKILLed and restarted still enforces the max runtime of a job started before", async () => {
+    global([{ name: "max-runtime", when: { runtimeOver: "4s" }, do: ["kill"] }]);
+    const job = await start("RUN: sleep 300", sb.project("restart"));
+    const first = sb.spawnWatch(["--cwd", sb.root]);
+    await Bun.sleep(1000);
+    first.kill("SIGKILL");
+    await first.exited;
+    expect((await status(job.jobId)).status).toBe("running");
+    await withWatch(async () => {
+      await waitFor("the job killed by the second watchdog", async () => (await status(job.jobId)).status === "killed" || undefined);
+    });
+    const decision = (await events(job.jobId)).find((e) => e.kind === "decision");
+    expect(decision?.message).toMatch(/max-runtime: job .* ran \d+s/);
+  });
+
+  test("a per-project policy file applies to jobs in that project only", async () => {
+    global([]);
+    const strict = sb.project("strict");
+    const relaxed = sb.project("relaxed");
+    writeFileSync(join(strict, ".codex-supervisorrc.json"), JSON.stringify({ policies: [{ name: "strict-runtime", when: { runtimeOver: "1s" }, do: ["kill"] }] }));
+    const a = await start("RUN: sleep 60", strict);
+    const b = await start("RUN: sleep 60", relaxed);
+    await withWatch(async () => {
+      await waitFor("the strict job killed", async () => (await status(a.jobId)).status === "killed" || undefined);
+      await Bun.sleep(1000);
+    });
+    expect((await status(b.jobId)).status).toBe("running");
+    expect((await events(b.jobId)).filter((e) => e.kind === "decision")).toEqual([]);
+    await sb.cli(["kill", b.jobId, "--grace", "200ms"]);
+  });
+
+  test("a config edited while watch runs takes effect; a broken edit keeps the last good config", async () => {
+    const dir = sb.project("editing");
+    const rc = join(dir, ".codex-supervisorrc.json");
+    writeFileSync(rc, JSON.stringify({ policies: [{ name: "never", when: { runtimeOver: "1h" }, do: ["kill"] }] }));
+    global([]);
+    const job = await start("RUN: sleep 60", dir);
+    await withWatch(async () => {
+      await Bun.sleep(800);
+      writeFileSync(rc, "{ \"policies\": [ { \"name\": oops");
+      await waitFor("the config error event", async () =>
+        (await events()).find((e) => e.kind === "config-error" && e.message.includes(rc)));
+      expect((await status(job.jobId)).status).toBe("running");
+      writeFileSync(rc, JSON.stringify({ policies: [{ name: "soon", when: { runtimeOver: "1s" }, do: ["kill"] }] }));
+      await waitFor("the edited policy applied", async () => (await status(job.jobId)).status === "killed" || undefined);
+    });
+    const decision = (await events(job.jobId)).find((e) => e.kind === "decision");
+    expect(decision?.policy).toBe("soon");
+  });
+});
+

@@ -21,6 +21,8 @@ export interface WatchdogOptions {
 export class Watchdog extends Context.Service<Watchdog, {
   readonly wake: () => void;
   readonly done: Effect.Effect<void>;
+  /** Ticks completed so far. */
+  readonly ticks: () => number;
 }>()("codex-supervisor/Watchdog") {
   /** Forks the loop into the layer's scope: closing the scope stops it; it never touches the jobs. */
   static readonly layer = (options: WatchdogOptions) => Layer.effect(Watchdog, Effect.gen(function* () {
@@ -53,6 +55,7 @@ export class Watchdog extends Context.Service<Watchdog, {
     const schedules = scheduleBook(yield* Effect.context<JobStore>(), pluginsFor);
 
     let wake = Deferred.makeUnsafe<void>();
+    let ticks = 0;
     const done = Deferred.makeUnsafe<void>();
     const loop = Effect.gen(function* () {
       for (let n = 0; options.maxTicks === undefined || n < options.maxTicks; n++) {
@@ -61,6 +64,7 @@ export class Watchdog extends Context.Service<Watchdog, {
         if (result._tag === "Failure") {
           yield* store.appendEvent({ kind: "tick-error", message: `tick failed (the loop goes on): ${Cause.pretty(result.cause).slice(0, 2000)}` }).pipe(Effect.ignore);
         }
+        ticks++;
         const fallback = result._tag === "Success" ? result.value.fallback : (yield* state.book.forDirs([])).fallback;
         if (fallback) schedules.sync(fallback);
         if (options.maxTicks !== undefined && n + 1 >= options.maxTicks) break;
@@ -76,6 +80,7 @@ export class Watchdog extends Context.Service<Watchdog, {
     return Watchdog.of({
       wake: () => { Deferred.doneUnsafe(wake, Effect.void); },
       done: Deferred.await(done),
+      ticks: () => ticks,
     });
   }));
 }

@@ -1,0 +1,65 @@
+import { Effect, Layer } from "effect";
+import type { ProcessInfo } from "../core/process.ts";
+import { ProcessTable, ProcessTableError } from "./ProcessTable.ts";
+import { Signals, type SignalOutcome } from "./Signals.ts";
+import { Usage } from "./Usage.ts";
+import { type IdentityVerdict, verifyIdentity } from "../core/process.ts";
+
+/**
+ * A machine made of data, for tests of logic above the process table: processes,
+ * their environments and CPU, and a log of every signal sent. TERM and KILL end
+ * a process (and reparent its children to init), as on a real machine.
+ */
+export interface FakeWorld {
+  readonly bootId: string;
+  readonly uid: number;
+  readonly processes: Map<number, ProcessInfo>;
+  readonly environ: Map<number, ReadonlyMap<string, string>>;
+  readonly cpu: Map<number, number>;
+  readonly signals: Array<{ readonly pid: number; readonly signal: NodeJS.Signals }>;
+  /** Processes that ignore SIGTERM. */
+  readonly stubborn: Set<number>;
+  /** The next this-many snapshots fail, as an unreadable /proc would. */
+  snapshotFailures: number;
+}
+
+export const fakeWorld = (uid = 1000): FakeWorld => ({
+  bootId: "fake-boot", uid, processes: new Map(), environ: new Map(), cpu: new Map(), signals: [], stubborn: new Set(), snapshotFailures: 0,
+});
+
+const end = (world: FakeWorld, pid: number) => {
+  world.processes.delete(pid);
+  for (const [other, p] of world.processes) if (p.ppid === pid) world.processes.set(other, { ...p, ppid: 1 });
+};
+
+/** ProcessTable, Signals and Usage over a FakeWorld. */
+export const fakeWorldLayer = (world: FakeWorld) => {
+  const table = Layer.succeed(ProcessTable, ProcessTable.of({
+    snapshot: () => world.snapshotFailures > 0
+      ? Effect.suspend(() => { world.snapshotFailures--; return Effect.fail(new ProcessTableError({ operation: "snapshot", cause: new Error("fake /proc unreadable") })); })
+      : Effect.sync(() => [...world.processes.values()]),
+    read: (pid) => Effect.sync(() => world.processes.get(pid)),
+    bootId: () => Effect.succeed(world.bootId),
+    currentUid: world.uid,
+    environ: (pid) => Effect.sync(() => world.environ.get(pid)),
+    openFiles: () => Effect.succeed([]),
+    cwd: () => Effect.succeed(undefined),
+  }));
+  const signals = Layer.succeed(Signals, Signals.of({
+    send: (target, signal) => Effect.sync((): SignalOutcome => {
+      if (target.pid <= 1) return { _tag: "Refused", reason: "pid 0/1" };
+      const verdict: IdentityVerdict = verifyIdentity(target, world.processes.get(target.pid), world.bootId, world.uid);
+      if (!verdict.ok) return verdict.reason === "gone" || verdict.reason === "zombie" ? { _tag: "Gone" } : { _tag: "Refused", reason: verdict.reason };
+      world.signals.push({ pid: target.pid, signal });
+      if (signal === "SIGKILL" || (signal === "SIGTERM" && !world.stubborn.has(target.pid))) end(world, target.pid);
+      return { _tag: "Sent" };
+    }),
+  }));
+  const usage = Layer.succeed(Usage, Usage.of({
+    sample: (pids) => Effect.sync(() => new Map(pids.flatMap((pid) => {
+      const p = world.processes.get(pid);
+      return p ? [[pid, { cpu: world.cpu.get(pid) ?? 0, memory: p.rssBytes }] as const] : [];
+    }))),
+  }));
+  return Layer.mergeAll(table, signals, usage);
+};

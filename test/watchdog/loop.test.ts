@@ -1,0 +1,104 @@
+import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Effect, Layer } from "effect";
+import { TestClock } from "effect/testing";
+import { afterAll, beforeAll, expect, test } from "vitest";
+import type { Job } from "../../src/core/job.ts";
+import { CodexHistory } from "../../src/services/CodexHistory.ts";
+import { fakeWorld, fakeWorldLayer } from "../../src/services/FakeWorld.ts";
+import { JobStore } from "../../src/services/JobStore.ts";
+import { Watchdog } from "../../src/watchdog/loop.ts";
+import { proc } from "../core/fixtures.ts";
+
+// The loop under TestClock: virtual time drives the interval and the job's runtime, and a
+// fake process table stands in for the machine. Only I/O completions are awaited for real.
+
+const dir = mkdtempSync(join(tmpdir(), "cs-loop-"));
+const calls: string[] = [];
+beforeAll(() => {
+  chmodSync(dir, 0o700);
+  (globalThis as { __loopCalls?: string[] }).__loopCalls = calls;
+  writeFileSync(join(dir, "recorder.ts"), `export default { name: "recorder", actions: { record: ({ policy, subject }) => { globalThis.__loopCalls.push(policy.name + ":" + subject.key); return { done: true }; } } };\n`);
+  writeFileSync(join(dir, "config.json"), JSON.stringify({
+    watchdog: { interval: "5s" },
+    plugins: ["./recorder.ts"],
+    policies: [
+      { name: "max-runtime", when: { runtimeOver: "1m" }, do: ["record"] },
+      { name: "hot", when: { cpuOver: 90, forTicks: 3 }, do: ["record"] },
+    ],
+  }));
+});
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+const JOB_ID = "5a1e7c3d-0000-4000-8000-00000000abcd";
+const job = (createdAt: number): Job => ({
+  id: JOB_ID, name: "nightly", cwd: dir, status: "running", createdAt, endedAt: undefined,
+  codexBin: "codex", codexHome: join(dir, "codex-home"), args: [], python: { kind: "none", source: "none" },
+  launcher: { pid: 4000, startTime: "4000", bootId: "fake-boot", uid: 1000 },
+  native: { pid: 4001, startTime: "4001", bootId: "fake-boot", uid: 1000 },
+  threadId: undefined, rolloutPath: undefined, resumedFrom: undefined, exitCode: undefined, killRequestedAt: undefined,
+});
+
+/** Yields to the event loop (not the clock) until the watchdog has finished `n` ticks. */
+const untilTicks = (n: number) => Effect.gen(function* () {
+  const dog = yield* Watchdog;
+  while (dog.ticks() < n) yield* Effect.promise(() => new Promise<void>((r) => setImmediate(r)));
+});
+
+test("under TestClock the loop ticks on its interval, fires max-runtime once past the job's runtime, and cpuOver only after forTicks", async () => {
+  const world = fakeWorld();
+  world.processes.set(4000, proc(4000, ["node", "/x/bin/codex.js", "exec", "-"], { uid: 1000, startTime: "4000" }));
+  world.processes.set(4001, proc(4001, ["/x/vendor/codex", "exec", "-"], { uid: 1000, startTime: "4001", ppid: 4000, name: "codex" }));
+  const program = Effect.gen(function* () {
+    const store = yield* JobStore;
+    const now = Date.now();
+    yield* TestClock.setTime(now);
+    yield* store.insert(job(now));
+    return yield* Effect.scoped(Effect.gen(function* () {
+      let ticks = 1;
+      yield* untilTicks(ticks);
+      const step = (seconds: number) => Effect.gen(function* () {
+        for (let i = 0; i < seconds / 5; i++) {
+          yield* TestClock.adjust("5 seconds");
+          yield* untilTicks(++ticks);
+        }
+      });
+      yield* step(50);
+      expect(calls).toEqual([]);
+      world.cpu.set(4001, 150);
+      yield* step(10); // two hot ticks: not yet
+      expect(calls).toEqual([]);
+      yield* step(5); // 65s: over a minute, and the third hot tick
+      expect(calls.sort()).toEqual([`hot:${JOB_ID}`, `max-runtime:${JOB_ID}`]);
+      yield* step(60);
+      expect(calls).toHaveLength(2); // once per job and policy
+      return yield* store.listEvents({ jobId: JOB_ID });
+    }).pipe(Effect.provide(Watchdog.layer({ explicitFile: join(dir, "config.json"), cwd: dir }))));
+  });
+  const events = await Effect.runPromise(program.pipe(
+    Effect.provide(Layer.mergeAll(fakeWorldLayer(world), JobStore.layerTest, CodexHistory.layer, TestClock.layer())),
+  ));
+  expect(events.filter((e) => e.kind === "fired").map((e) => e.policy).sort()).toEqual(["hot", "max-runtime"]);
+  expect(events.find((e) => e.policy === "max-runtime" && e.kind === "decision")?.message).toMatch(/ran 1m 05s \(over 1m 00s\)/);
+  expect(world.signals).toEqual([]);
+});
+
+test("a failing tick is recorded as an event and the loop goes on", async () => {
+  const world = fakeWorld();
+  world.snapshotFailures = 2;
+  const events = await Effect.runPromise(Effect.scoped(Effect.gen(function* () {
+    yield* untilTicks(1);
+    for (let n = 2; n <= 4; n++) {
+      yield* TestClock.adjust("5 seconds");
+      yield* untilTicks(n);
+    }
+    return yield* (yield* JobStore).listEvents({});
+  }).pipe(Effect.provide(Watchdog.layer({ explicitFile: join(dir, "config.json"), cwd: dir })))).pipe(
+    Effect.provide(Layer.mergeAll(fakeWorldLayer(world), JobStore.layerTest, CodexHistory.layer, TestClock.layer())),
+  ));
+  const errors = events.filter((e) => e.kind === "tick-error");
+  expect(errors).toHaveLength(2);
+  expect(errors[0]!.message).toContain("fake /proc unreadable");
+  expect(world.snapshotFailures).toBe(0);
+});

@@ -168,5 +168,48 @@ describe("watch", () => {
     const decision = (await events(job.jobId)).find((e) => e.kind === "decision");
     expect(decision?.policy).toBe("soon");
   });
+
+  test("a job looping on the same ModuleNotFoundError trips pythonMismatch", async () => {
+    global([{ name: "python-env", when: { pythonMismatch: true }, do: ["notify"] }]);
+    hooks = [];
+    const run = `RUN: python3 -c "import no_such_mod_xyz"`;
+    const job = await start([run, run, run, "RUN: sleep 30"].join("\n"), sb.project("pyloop"));
+    await withWatch(async () => {
+      await waitFor("the python-env webhook", () => hooks.find((h) => h.jobId === job.jobId));
+    });
+    expect(String(hooks.find((h) => h.jobId === job.jobId)!.message)).toContain("keeps failing on ModuleNotFoundError: no_such_mod_xyz");
+    await sb.cli(["kill", job.jobId, "--grace", "200ms"]);
+  });
+
+  test("SIGTERM stops watch promptly and leaves the jobs running", async () => {
+    global([{ name: "max-runtime", when: { runtimeOver: "1h" }, do: ["kill"] }]);
+    const job = await start("RUN: sleep 60", sb.project("survivor"));
+    const watch = sb.spawnWatch(["--cwd", sb.root]);
+    const stderr = (async () => { let text = ""; for await (const chunk of watch.stderr as ReadableStream<Uint8Array>) text += new TextDecoder().decode(chunk); return text; })();
+    await Bun.sleep(1000); // let it tick a few times
+    const sent = performance.now();
+    watch.kill("SIGTERM");
+    const code = await watch.exited;
+    const tookMs = performance.now() - sent;
+    console.info(`watch stopped ${Math.round(tookMs)} ms after SIGTERM`); // a figure, not a test: timing never fails a test
+    expect(code).toBe(0);
+    expect(await stderr).toContain("watchdog stopped");
+    expect(isAlive(job.pid)).toBe(true);
+    expect((await status(job.jobId)).status).toBe("running");
+    await sb.cli(["kill", job.jobId, "--grace", "200ms"]);
+  });
+
+  test("schedules run on their cron: prune drops ended jobs, report goes out through notify", async () => {
+    hooks = [];
+    const job = await start("RUN: echo short", sb.project("prunable"));
+    await waitFor("the job ended", async () => (await status(job.jobId)).status === "completed" || undefined);
+    global([], { schedules: [{ cron: "* * * * * *", do: "prune", olderThan: "1s" }, { cron: "* * * * * *", do: "report" }] });
+    await withWatch(async () => {
+      await waitFor("the job pruned", async () => (await sb.cli(["status", job.jobId])).code === 3 || undefined);
+      await waitFor("a report webhook", () => hooks.find((h) => h.action === "report"));
+    });
+    expect(String(hooks.find((h) => h.action === "report")!.message)).toMatch(/codex-supervisor report: \d+ job\(s\) in the last 24h/);
+    expect((await events()).some((e) => e.kind === "schedule" && /pruned [1-9]\d* ended job/.test(e.message))).toBe(true);
+  });
 });
 

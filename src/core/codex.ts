@@ -105,6 +105,10 @@ export const collectDescendants = (table: ReadonlyArray<ProcessInfo>, roots: Rea
   return out;
 };
 
+/** The roots and every process below them, each once, roots first. */
+export const treeOf = (table: ReadonlyArray<ProcessInfo>, roots: ReadonlyArray<ProcessInfo>): ProcessInfo[] =>
+  [...roots, ...collectDescendants(table, roots.map((p) => p.pid))];
+
 /** `…/rollout-<time>-<thread id>.jsonl` → the thread id. */
 export const threadIdFromRolloutPath = (path: string): string | undefined =>
   /rollout-.*-([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\.jsonl$/i.exec(path)?.[1]?.toLowerCase();

@@ -9,7 +9,6 @@ import { discoverVenv } from "../core/python.ts";
 import { MISSING_MODULE_REPEATS } from "../core/policy.ts";
 import type { Subject } from "../core/subject.ts";
 import { isAdoptedBy } from "../core/tree.ts";
-import { collectDescendants } from "../core/codex.ts";
 import { CodexHistory, type RolloutSummary } from "../services/CodexHistory.ts";
 import { ProcessTable } from "../services/ProcessTable.ts";
 
@@ -98,7 +97,7 @@ export const jobSubject = Effect.fn("jobSubject")(function* (entry: JobEntry, re
 export const untrackedSubject = Effect.fn("untrackedSubject")(function* (entry: UntrackedEntry, obs: Observation, read: SummaryReader, venvNames: ReadonlyArray<string>) {
   const summary = yield* read(entry.rolloutPath);
   const root = obs.byPid.get(entry.pid);
-  const tree = [...entry.pids.flatMap((pid) => obs.byPid.get(pid) ?? []), ...collectDescendants(obs.table, entry.pids)];
+  const tree = entry.tree;
   const venv = entry.cwd ? discoverVenv(entry.cwd, venvNames, { isFile }) : undefined;
   return {
     key: `pid:${entry.pid}:${root?.startTime ?? "?"}`,
@@ -108,7 +107,7 @@ export const untrackedSubject = Effect.fn("untrackedSubject")(function* (entry: 
     cwd: entry.cwd,
     kind: entry.kind,
     pid: entry.pid,
-    pids: [...new Set(tree.map((p) => p.pid))],
+    pids: tree.map((p) => p.pid),
     threadId: entry.threadId,
     startedAt: entry.startedAt,
     rss: entry.memory,

@@ -1,9 +1,10 @@
 import { Effect } from "effect";
-import { collectDescendants } from "../codex.ts";
+import { treeOf } from "../codex.ts";
 import type { Job } from "../job.ts";
 import type { ProcessInfo } from "../process.ts";
 import { CodexHistory, type RolloutSummary } from "../../services/CodexHistory.ts";
 import { Usage } from "../../services/Usage.ts";
+import { liveRoots } from "./observe.ts";
 import { observe, refreshJob } from "./refresh.ts";
 
 export interface JobDetail {
@@ -23,8 +24,7 @@ export const inspectJob = Effect.fn("inspectJob")(function* (job: Job) {
   const usage = yield* Usage;
   const obs = yield* observe();
   const { job: current, sighting } = yield* refreshJob(job, obs);
-  const roots = [sighting.launcher, sighting.native].flatMap((p) => (p ? [p] : []));
-  const tree = [...roots, ...collectDescendants(obs.table, roots.map((p) => p.pid)).filter((p) => !roots.includes(p))];
+  const tree = treeOf(obs.table, liveRoots(sighting));
   const samples = yield* usage.sample(tree.map((p) => p.pid));
   let cpu = 0, memory = 0;
   for (const s of samples.values()) { cpu += s.cpu; memory += s.memory; }

@@ -1,11 +1,11 @@
 import { Effect } from "effect";
-import { type CodexProcessGroup, collectDescendants, findCodexProcesses, threadIdFromRolloutPath } from "../codex.ts";
+import { type CodexProcessGroup, findCodexProcesses, threadIdFromRolloutPath, treeOf } from "../codex.ts";
 import type { Job } from "../job.ts";
 import type { ProcessInfo } from "../process.ts";
 import { JobStore } from "../../services/JobStore.ts";
 import { ProcessTable } from "../../services/ProcessTable.ts";
 import { Usage } from "../../services/Usage.ts";
-import type { JobSighting } from "./observe.ts";
+import { type JobSighting, liveRoots } from "./observe.ts";
 import { observe, refreshJob, type Observation } from "./refresh.ts";
 
 export interface Load {
@@ -35,6 +35,8 @@ export interface UntrackedEntry extends Load {
   readonly cwd: string | undefined;
   /** The root's parent PID: 1 (or a subreaper) when whoever started it is gone. */
   readonly ppid: number;
+  /** The launcher, the native binary and every descendant. */
+  readonly tree: ReadonlyArray<ProcessInfo>;
   /** A job id the command line claims but that is not (or no longer) verified as ours. */
   readonly claimedJobId: string | undefined;
 }
@@ -74,20 +76,17 @@ export const listEverything = Effect.fn("listEverything")(function* (options: { 
   const refreshed: Array<{ job: Job; tree: ProcessInfo[]; sighting: JobSighting }> = [];
   for (const job of jobs) {
     const { job: current, sighting } = yield* refreshJob(job, obs);
-    const roots = [sighting.launcher, sighting.native].flatMap((p) => (p ? [p] : []));
+    const roots = liveRoots(sighting);
     for (const p of roots) claimed.add(p.pid);
-    const tree = [...roots, ...collectDescendants(obs.table, roots.map((p) => p.pid)).filter((p) => !roots.includes(p))];
+    const tree = treeOf(obs.table, roots);
     refreshed.push({ job: current, tree, sighting });
   }
   const visible = options.all ? refreshed : refreshed.filter((r) => r.job.status === "running");
   const groups = findCodexProcesses(obs.table).filter((g) => !claimed.has(g.root.pid) && !(g.native && claimed.has(g.native.pid)));
-  const untrackedTrees = groups.map((g) => {
-    const roots = [g.launcher, g.native].flatMap((p) => (p ? [p.pid] : []));
-    return [...roots, ...collectDescendants(obs.table, roots).map((p) => p.pid).filter((pid) => !roots.includes(pid))];
-  });
-  const samples = yield* usage.sample([...visible.flatMap((r) => r.tree.map((p) => p.pid)), ...untrackedTrees.flat()]);
+  const untrackedTrees = groups.map((g) => treeOf(obs.table, [g.launcher, g.native].flatMap((p) => (p ? [p] : []))));
+  const samples = yield* usage.sample([...visible, ...untrackedTrees.map((tree) => ({ tree }))].flatMap((r) => r.tree.map((p) => p.pid)));
   const jobEntries: JobEntry[] = visible.map(({ job, tree, sighting }) => {
-    const pids = [...new Set(tree.map((p) => p.pid))];
+    const pids = tree.map((p) => p.pid);
     return { job, pids, tree, sighting, ...loadOf(pids, samples) };
   });
   const untracked: UntrackedEntry[] = [];
@@ -102,7 +101,8 @@ export const listEverything = Effect.fn("listEverything")(function* (options: { 
       cwd: yield* table.cwd((g.native ?? g.root).pid),
       ppid: g.root.ppid,
       claimedJobId: g.claimedJobId,
-      ...loadOf(untrackedTrees[i]!, samples),
+      tree: untrackedTrees[i]!,
+      ...loadOf(untrackedTrees[i]!.map((p) => p.pid), samples),
     });
   }
   return { jobs: jobEntries, untracked, observedAt: obs.at, ended: refreshed.filter((r) => r.job.status !== "running").map((r) => r.job) };

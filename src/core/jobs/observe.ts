@@ -50,6 +50,10 @@ export const sightJob = (
   return { launcher, native, newNative, reused };
 };
 
+/** The job's Codex processes seen alive: launcher, then native. */
+export const liveRoots = (sighting: JobSighting): ProcessInfo[] =>
+  [sighting.launcher, sighting.native].flatMap((p) => (p ? [p] : []));
+
 export const childrenIndex = (table: ReadonlyArray<ProcessInfo>): Map<number, ProcessInfo[]> => {
   const index = new Map<number, ProcessInfo[]>();
   for (const p of table) {

@@ -33,9 +33,13 @@ const pidsOfJob = (jobId: string) => sb.livePids().filter((pid) => {
 describe("start and list", () => {
   test("start returns while the job keeps running, and list shows it tracked with its thread", async () => {
     const dir = sb.project("long");
-    const job = await start("RUN: sleep 20", dir);
+    const job = await start("RUN: sleep 20\nREPLY: secret-prompt-words", dir);
     expect(job.jobId).toMatch(/^[0-9a-f-]{36}$/);
     expect(isAlive(job.pid)).toBe(true);
+    // the prompt travels on stdin: no process's argv shows it, while the job's marker is there
+    const argv = readFileSync(`/proc/${job.pid}/cmdline`, "utf8");
+    expect(argv).toContain(`CODEX_SUPERVISOR_JOB_ID="${job.jobId}"`);
+    expect(argv).not.toContain("secret-prompt-words");
     const seen = await waitFor("the job's thread in list", async () => {
       const entry = (await list()).jobs.find((j) => j.jobId === job.jobId);
       return entry?.threadId ? entry : undefined;
@@ -82,6 +86,16 @@ describe("logs and status", () => {
     expect(logs.stdout).toContain("all finished");
     const lines = (await sb.cli(["logs", job.jobId, "--json"])).stdout.trim().split("\n").map((l) => JSON.parse(l));
     expect(lines.some((e) => JSON.stringify(e).includes("hello-from-the-tool"))).toBe(true);
+  });
+
+
+  test("logs --follow streams a running job's new events and returns when it ends", async () => {
+    const job = await start("RUN: sleep 2; echo printed-later\nREPLY: followed to the end", sb.project("follow"));
+    const r = await sb.cli(["logs", job.jobId, "--follow"]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toContain("printed-later");
+    expect(r.stdout).toContain("followed to the end");
+    expect((await status(job.jobId)).status).toBe("completed");
   });
 });
 

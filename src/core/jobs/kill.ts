@@ -1,6 +1,6 @@
 import { Effect } from "effect";
 import { KillRefused } from "../errors.ts";
-import type { Job } from "../job.ts";
+import { isFinal, type Job } from "../job.ts";
 import type { ProcessIdentity } from "../process.ts";
 import { JobStore } from "../../services/JobStore.ts";
 import { observe, refreshJob } from "./refresh.ts";
@@ -25,7 +25,8 @@ export const killJob = Effect.fn("killJob")(function* (job: Job, graceMs: number
   const roots: ProcessIdentity[] = [];
   if (sighting.launcher) roots.push(fresh.launcher);
   if (sighting.native && fresh.native) roots.push(fresh.native);
-  if (roots.length === 0 && sighting.reused.length > 0) {
+  // a job recorded as ended whose PID was since reused is simply gone; one we believed running is a surprise worth refusing over
+  if (roots.length === 0 && sighting.reused.length > 0 && !isFinal(job.status)) {
     const { pid, reason: why } = sighting.reused[0]!;
     yield* store.appendEvent({ jobId: job.id, pid, kind: "kill", message: `kill refused: pid ${pid} is ${why === "reused" ? "now another process" : "another user's"}` });
     return yield* new KillRefused({

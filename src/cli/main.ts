@@ -3,6 +3,7 @@ import { UsageError } from "../core/errors.ts";
 import { optionHelp, parseCommandArgs } from "./args.ts";
 import type { Command } from "./command.ts";
 import { config } from "./config.ts";
+import { doctor } from "./doctor.ts";
 import { events } from "./events.ts";
 import { kill } from "./kill.ts";
 import { list } from "./list.ts";
@@ -14,7 +15,7 @@ import { status } from "./status.ts";
 import { watch } from "./watch.ts";
 import pkg from "../../package.json" with { type: "json" };
 
-const COMMANDS: ReadonlyArray<Command> = [start, list, status, logs, kill, watch, events, config, service];
+const COMMANDS: ReadonlyArray<Command> = [start, list, status, logs, kill, watch, events, config, service, doctor];
 
 const find = (name: string) => COMMANDS.find((c) => c.name === name || c.aliases?.includes(name));
 

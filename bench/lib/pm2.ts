@@ -1,0 +1,67 @@
+/**
+ * PM2, the comparison: installed from npm by the bench itself (pinned, cached under the
+ * system temp dir), run with a PM2_HOME of the run's own, its daemon killed at clean-up.
+ */
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { type BenchContext, ok, type Timed } from "./context.ts";
+import { waitTree } from "./jobs.ts";
+
+export const PM2_VERSION = "7.0.4";
+
+export interface Pm2 {
+  readonly version: string;
+  readonly home: string;
+  run(args: ReadonlyArray<string>): Promise<Timed>;
+  /** Grows the managed apps to `n` Codex-shaped trees (the disguised fake, so the supervisor does not see them). */
+  grow(n: number): Promise<void>;
+  daemonPid(): number;
+  count(): number;
+}
+
+const install = async (ctx: BenchContext): Promise<string> => {
+  const prefix = join(tmpdir(), "codex-supervisor-bench", `pm2-${PM2_VERSION}`);
+  const bin = join(prefix, "node_modules", "pm2", "bin", "pm2");
+  if (existsSync(bin)) return bin;
+  const npm = Bun.which("npm", { PATH: ctx.env.PATH ?? "" });
+  if (!npm) throw new Error("npm is not on PATH: cannot install PM2 for the comparison (use --no-pm2)");
+  ok("npm install pm2", await ctx.run([npm, "install", "--prefix", prefix, "--no-audit", "--no-fund", "--loglevel=error", `pm2@${PM2_VERSION}`]));
+  return bin;
+};
+
+export const setupPm2 = async (ctx: BenchContext): Promise<Pm2> => {
+  const bin = await install(ctx);
+  const node = Bun.which("node", { PATH: ctx.env.PATH ?? "" });
+  if (!node) throw new Error("node is not on PATH: PM2 needs it");
+  const home = ctx.dir("pm2-home");
+  const env = { PM2_HOME: home, FAKE_CODEX_NO_STDIN: "1" };
+  const run = (args: ReadonlyArray<string>) => ctx.run([node, bin, ...args], { env });
+  ctx.onCleanup(async () => { await run(["kill"]); });
+  ok("pm2 ping", await run(["ping"]));
+  let apps = 0;
+  return {
+    version: PM2_VERSION,
+    home,
+    run,
+    grow: async (n) => {
+      if (n <= apps) return;
+      const eco = join(ctx.root, `pm2-apps-${apps}-${n}.json`);
+      const list = Array.from({ length: n - apps }, (_, i) => ({
+        name: `j${apps + i}`,
+        script: ctx.disguised.launcher,
+        interpreter: "none",
+        args: ["exec", "-"],
+        cwd: ctx.dir(`pm2-projects/p${(apps + i) % 5}`),
+        autorestart: false,
+      }));
+      writeFileSync(eco, JSON.stringify({ apps: list }));
+      ok("pm2 start", await run(["start", eco]));
+      apps = n;
+      const described = JSON.parse(ok("pm2 jlist", await run(["jlist"])).stdout) as Array<{ pid: number }>;
+      for (const app of described) await waitTree(app.pid, 3);
+    },
+    daemonPid: () => Number(readFileSync(join(home, "pm2.pid"), "utf8").trim()),
+    count: () => apps,
+  };
+};

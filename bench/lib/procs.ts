@@ -1,0 +1,102 @@
+/** Reading and ending processes, for the bench's own bookkeeping (Linux /proc). */
+import { readdirSync, readFileSync } from "node:fs";
+
+const CLK_TCK = 100;
+const PAGE = 4096;
+
+export interface ProcStat {
+  readonly pid: number;
+  readonly ppid: number;
+  readonly state: string;
+  /** utime + stime, milliseconds. */
+  readonly cpuMs: number;
+  readonly rssBytes: number;
+  readonly startTicks: string;
+}
+
+export const procStat = (pid: number): ProcStat | undefined => {
+  let text: string;
+  try { text = readFileSync(`/proc/${pid}/stat`, "latin1"); } catch { return undefined; }
+  const f = text.slice(text.lastIndexOf(")") + 2).split(" ");
+  return {
+    pid,
+    ppid: Number(f[1]),
+    state: f[0] ?? "?",
+    cpuMs: ((Number(f[11]) + Number(f[12])) / CLK_TCK) * 1000,
+    rssBytes: Number(f[21]) * PAGE,
+    startTicks: f[19] ?? "",
+  };
+};
+
+/** Resident set from /proc/PID/status (VmRSS), bytes. */
+export const rssOf = (pid: number): number | undefined => {
+  try {
+    const m = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, "latin1"));
+    return m ? Number(m[1]) * 1024 : undefined;
+  } catch {
+    return undefined;
+  }
+};
+
+export const isGone = (pid: number, startTicks?: string): boolean => {
+  const s = procStat(pid);
+  return !s || s.state === "Z" || (startTicks !== undefined && s.startTicks !== startTicks);
+};
+
+export const allPids = (): number[] =>
+  readdirSync("/proc").flatMap((d) => (d.charCodeAt(0) >= 48 && d.charCodeAt(0) <= 57 ? [Number(d)] : []));
+
+/** PIDs whose environment holds `KEY=value` (this process excluded). */
+export const pidsWithEnv = (key: string, value: string): number[] => {
+  const needle = `\0${key}=${value}\0`;
+  return allPids().filter((pid) => {
+    if (pid === process.pid) return false;
+    try { return `\0${readFileSync(`/proc/${pid}/environ`, "latin1")}`.includes(needle); } catch { return false; }
+  });
+};
+
+/** Descendants of `root` (by parent PID), root included, from one reading of /proc. */
+export const treePids = (root: number): number[] => {
+  const children = new Map<number, number[]>();
+  for (const pid of allPids()) {
+    const s = procStat(pid);
+    if (!s || s.state === "Z") continue;
+    const list = children.get(s.ppid);
+    if (list) list.push(pid);
+    else children.set(s.ppid, [pid]);
+  }
+  const out: number[] = [];
+  const queue = [root];
+  while (queue.length > 0) {
+    const pid = queue.shift()!;
+    out.push(pid);
+    queue.push(...(children.get(pid) ?? []));
+  }
+  return out;
+};
+
+/** SIGKILLs (after SIGCONT) every process carrying `KEY=value` until none is left. */
+export const killByEnv = async (key: string, value: string): Promise<number> => {
+  let killed = 0;
+  for (let round = 0; round < 50; round++) {
+    const pids = pidsWithEnv(key, value).filter((pid) => !isGone(pid));
+    if (pids.length === 0) break;
+    for (const pid of pids) {
+      try { process.kill(pid, "SIGKILL"); killed++; } catch { /* gone already */ }
+    }
+    await Bun.sleep(20);
+  }
+  return killed;
+};
+
+/** Polls until every PID is gone (or a zombie); when that happened, by performance.now(), or undefined on timeout. */
+export const waitGone = async (pids: ReadonlyArray<{ pid: number; startTicks: string }>, timeoutMs: number, pollMs = 2): Promise<number | undefined> => {
+  const deadline = performance.now() + timeoutMs;
+  let left = [...pids];
+  while (performance.now() < deadline) {
+    left = left.filter((p) => !isGone(p.pid, p.startTicks));
+    if (left.length === 0) return performance.now();
+    await Bun.sleep(pollMs);
+  }
+  return undefined;
+};

@@ -1,0 +1,144 @@
+import { Database } from "bun:sqlite";
+import { join } from "node:path";
+import { CLI } from "../lib/context.ts";
+import { reapJob, startJob, waitTree } from "../lib/jobs.ts";
+import { isGone } from "../lib/procs.ts";
+import { argvOf, setupRealCodex } from "../lib/realCodex.ts";
+import { summarize } from "../lib/stats.ts";
+import type { Suite } from "../lib/suite.ts";
+
+type Tree = Array<{ pid: number; startTicks: string }>;
+
+/** Epoch ms when every process of the tree is gone (polled every 5 ms). */
+const goneAt = async (tree: Tree, timeoutMs: number): Promise<number | undefined> => {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (tree.every((p) => isGone(p.pid, p.startTicks))) return Date.now();
+    await Bun.sleep(5);
+  }
+  return undefined;
+};
+
+/** When the watchdog recorded the policy's action for a job as done, epoch ms. */
+const actionDoneAt = async (dbPath: string, jobId: string, policy: string, timeoutMs: number): Promise<number | undefined> => {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    const db = new Database(dbPath, { readonly: true });
+    try {
+      const row = db.query<{ at: number }, [string, string]>("SELECT at FROM events WHERE job_id = ? AND policy = ? AND kind = 'action' ORDER BY id LIMIT 1").get(jobId, policy);
+      if (row) return row.at;
+    } catch { /* the watchdog may hold a write lock for a moment */ } finally {
+      db.close();
+    }
+    await Bun.sleep(20);
+  }
+  return undefined;
+};
+
+const jitter = (ms: number) => Bun.sleep(Math.random() * ms);
+
+/** 4. From a policy's condition becoming true to its action done. */
+export const detectionSuite: Suite = {
+  id: "detection",
+  title: "4. Detection latency",
+  method: [
+    "`watch` runs at the default interval (5 s) while jobs start at random phases of its tick. runtimeOver + kill:",
+    "from the instant the job's runtime passes the limit to its whole tree gone. orphaned + notify: from SIGKILL",
+    "of the job's launcher to the notify action recorded done. Also a real Codex job under runtimeOver + kill.",
+  ].join(" "),
+  run: async ({ ctx, quick, log }, out) => {
+    const dbPath = join(ctx.root, "state", "detection.db");
+    const env = { CODEX_SUPERVISOR_DB: dbPath };
+    const intervalMs = quick ? 1000 : 5000;
+    const runtimeMs = quick ? 2000 : 8000;
+    const realRuntimeMs = quick ? 5000 : 12_000;
+    const graceMs = 1000;
+    const samples = quick ? 2 : 10;
+    const real = setupRealCodex(ctx);
+    ctx.writeConfig({
+      ...(quick ? { watchdog: { interval: "1s" } } : {}),
+      policies: [
+        { name: "bench-runtime", match: { name: "runtime-*" }, when: { runtimeOver: `${runtimeMs}ms` }, do: [["kill", { grace: `${graceMs}ms` }]] },
+        { name: "bench-real", match: { name: "real-*" }, when: { runtimeOver: `${realRuntimeMs}ms` }, do: [["kill", { grace: `${graceMs}ms` }]] },
+        { name: "bench-orphan", match: { name: "orphan-*" }, when: { orphaned: true }, do: [["notify", { command: ["/bin/true"] }]] },
+      ],
+    });
+    const watch = ctx.spawn([process.execPath, CLI, "watch", "--cwd", ctx.root], { env });
+    try {
+      await Bun.sleep(1500);
+      if (watch.exitCode !== null) throw new Error(`watch exited ${watch.exitCode}: ${await new Response(watch.stderr).text()}`);
+
+      log(`detection: runtimeOver ${runtimeMs} ms + kill, ${samples} jobs`);
+      const runtime = await Promise.all(Array.from({ length: samples }, async (_, i) => {
+        await jitter(intervalMs);
+        const job = await startJob(ctx, { name: `runtime-${i}`, size: 3 }, { env });
+        const tree = await waitTree(job.pid, 3);
+        const gone = await goneAt(tree, runtimeMs + intervalMs + graceMs + 30_000);
+        await reapJob(job.jobId);
+        if (gone === undefined) throw new Error(`runtime-${i}: the watchdog did not kill the job`);
+        return gone - (job.createdAt + runtimeMs);
+      }));
+      const killLimit = intervalMs + 100 + graceMs;
+      const rt = summarize(runtime);
+      out.rows.push({
+        case: "runtimeOver → kill (tree gone)",
+        unit: "ms",
+        values: { "codex-supervisor watch": rt },
+        ratios: {},
+        goal: { text: `max ≤ interval + 100 ms + grace = ${killLimit} ms`, met: rt.max <= killLimit },
+      });
+
+      log(`detection: orphaned + notify, ${samples} jobs`);
+      const orphan = await Promise.all(Array.from({ length: samples }, async (_, i) => {
+        const job = await startJob(ctx, { name: `orphan-${i}`, size: 3 }, { env });
+        await waitTree(job.pid, 3);
+        await jitter(intervalMs);
+        const at = Date.now();
+        process.kill(job.pid, "SIGKILL");
+        const done = await actionDoneAt(dbPath, job.jobId, "bench-orphan", intervalMs * 3 + 30_000);
+        await reapJob(job.jobId);
+        if (done === undefined) throw new Error(`orphan-${i}: the watchdog did not notify`);
+        return done - at;
+      }));
+      const or = summarize(orphan);
+      out.rows.push({
+        case: "orphaned → notify (action recorded)",
+        unit: "ms",
+        values: { "codex-supervisor watch": or },
+        ratios: {},
+        goal: { text: `max ≤ interval + 100 ms = ${intervalMs + 100} ms`, met: or.max <= intervalMs + 100 },
+      });
+
+      if (real) {
+        log("detection: real Codex, runtimeOver + kill");
+        const realEnv = { ...env, ...real.env };
+        const samplesReal = quick ? 1 : 3;
+        const times = await Promise.all(Array.from({ length: samplesReal }, async (_, i) => {
+          await jitter(intervalMs);
+          const job = await startJob(ctx, { name: `real-${i}`, prompt: "RUN: sleep 60", execArgs: real.execArgs }, { env: realEnv });
+          const tree = await waitTree(job.pid, 3, realRuntimeMs - 500, (pids) => pids.some((pid) => argvOf(pid).join(" ") === "sleep 60"));
+          const gone = await goneAt(tree, realRuntimeMs + intervalMs + graceMs + 30_000);
+          await reapJob(job.jobId);
+          if (gone === undefined) throw new Error(`real-${i}: the watchdog did not kill the job`);
+          return gone - (job.createdAt + realRuntimeMs);
+        }));
+        const s = summarize(times);
+        out.rows.push({
+          case: "real Codex: runtimeOver → kill",
+          unit: "ms",
+          values: { "codex-supervisor watch": s },
+          ratios: {},
+          goal: { text: `max ≤ interval + 100 ms + grace = ${killLimit} ms`, met: s.max <= killLimit },
+        });
+      } else {
+        out.notes.push("real Codex not installed: its case was skipped");
+      }
+      out.notes.push(`interval ${intervalMs} ms${quick ? " (quick mode; the default is 5 s)" : " (the default)"}, kill grace ${graceMs} ms`);
+    } finally {
+      watch.kill("SIGTERM");
+      await Promise.race([watch.exited, Bun.sleep(5000)]);
+      watch.kill("SIGKILL");
+      ctx.writeConfig({});
+    }
+  },
+};

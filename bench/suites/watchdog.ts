@@ -1,0 +1,94 @@
+import { procStat, rssOf } from "../lib/procs.ts";
+import { spawnSleepers } from "../lib/sleepers.ts";
+import { ratio, summarize } from "../lib/stats.ts";
+import type { Suite } from "../lib/suite.ts";
+import { CLI } from "../lib/context.ts";
+
+/** Policies a user would plausibly run all day; none fires during the measurement. */
+export const EVERYDAY_POLICIES = [
+  { name: "max-runtime", when: { runtimeOver: "45m" }, do: ["kill"] },
+  { name: "stuck", when: { idleFor: "15m" }, do: ["notify"] },
+  { name: "memory", when: { rssOver: "8GB" }, do: ["notify"] },
+  { name: "orphans", match: { tracked: "either" }, when: { orphaned: true, runtimeOver: "10m" }, do: ["notify"] },
+];
+
+const MB = 1024 * 1024;
+
+/** 2. CPU and memory of `watch` against PM2's daemon over the same window, with 1,000 other processes. */
+export const watchdogSuite: Suite = {
+  id: "watchdog",
+  title: "2. Watchdog cost",
+  method: [
+    "`codex-supervisor watch` at the default interval (5 s) with N jobs running and PM2's daemon managing",
+    "N processes of the same shape, on a machine with 1,000 extra idle processes, measured over the same",
+    "window: CPU (utime+stime from /proc/PID/stat) as seconds per hour, per slice of the window (median",
+    "of slices), and resident memory (VmRSS) sampled every second. Only the daemons themselves are counted.",
+  ].join(" "),
+  run: async ({ ctx, quick, pm2: getPm2, fleet, fleetEnv, options, log }, out) => {
+    const counts = quick ? [3] : [20, 100];
+    const others = quick ? 200 : 1000;
+    const windowS = Number(options.watchWindow ?? (quick ? 2 : 120));
+    const slices = quick ? 2 : 6;
+    const interval = quick ? "1s" : undefined; // the default (5s) unless quick
+    const intervalMs = quick ? 1000 : 5000;
+    ctx.writeConfig({ ...(interval ? { watchdog: { interval } } : {}), policies: EVERYDAY_POLICIES });
+    const pm2 = await getPm2();
+    const killSleepers = await spawnSleepers(ctx, others);
+    try {
+      for (const n of counts) {
+        log(`watchdog: ${n} jobs, ${others} other processes, ${windowS} s window`);
+        await fleet.grow(n);
+        await pm2?.grow(n);
+        const watch = ctx.spawn([process.execPath, CLI, "watch", "--cwd", ctx.root], { env: fleetEnv });
+        try {
+          await Bun.sleep(quick ? 2000 : intervalMs * 2 + 1000); // start-up and the first ticks are not the steady state
+          if (watch.exitCode !== null) throw new Error(`watch exited ${watch.exitCode}: ${await new Response(watch.stderr).text()}`);
+          const pids = { watch: watch.pid, ...(pm2 ? { pm2: pm2.daemonPid() } : {}) } as Record<string, number>;
+          const cpu = (pid: number) => procStat(pid)?.cpuMs ?? Number.NaN;
+          const cpuPerHour: Record<string, number[]> = {};
+          const rss: Record<string, number[]> = {};
+          for (const name of Object.keys(pids)) { cpuPerHour[name] = []; rss[name] = []; }
+          const sliceMs = (windowS * 1000) / slices;
+          for (let s = 0; s < slices; s++) {
+            const t0 = performance.now();
+            const c0 = Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, cpu(pid)]));
+            while (performance.now() - t0 < sliceMs) {
+              for (const [k, pid] of Object.entries(pids)) rss[k]!.push((rssOf(pid) ?? Number.NaN) / MB);
+              await Bun.sleep(Math.min(1000, sliceMs - (performance.now() - t0)));
+            }
+            const hours = (performance.now() - t0) / 3_600_000;
+            for (const [k, pid] of Object.entries(pids)) cpuPerHour[k]!.push((cpu(pid) - c0[k]!) / 1000 / hours);
+          }
+          const supCpu = summarize(cpuPerHour.watch!);
+          const supRss = summarize(rss.watch!);
+          const pmCpu = pm2 ? summarize(cpuPerHour.pm2!) : undefined;
+          const pmRss = pm2 ? summarize(rss.pm2!) : undefined;
+          const cpuRatio = pmCpu ? ratio(supCpu.median, pmCpu.median) : Number.NaN;
+          const rssRatio = pmRss ? ratio(supRss.median, pmRss.median) : Number.NaN;
+          out.rows.push({
+            case: `CPU, ${n} jobs`,
+            unit: "CPU s/h",
+            values: { "codex-supervisor watch": supCpu, ...(pmCpu ? { "PM2 daemon": pmCpu } : {}) },
+            ratios: pmCpu ? { "÷ PM2": cpuRatio } : {},
+            goal: { text: "≤ 1× PM2's daemon", met: pmCpu ? cpuRatio <= 1 : null },
+          });
+          out.rows.push({
+            case: `RSS, ${n} jobs`,
+            unit: "MB",
+            values: { "codex-supervisor watch": supRss, ...(pmRss ? { "PM2 daemon": pmRss } : {}) },
+            ratios: pmRss ? { "÷ PM2": rssRatio } : {},
+            goal: { text: "≤ 0.8× PM2's daemon", met: pmRss ? rssRatio <= 0.8 : null },
+          });
+        } finally {
+          watch.kill("SIGTERM");
+          await Promise.race([watch.exited, Bun.sleep(5000)]);
+          watch.kill("SIGKILL");
+        }
+      }
+      out.notes.push(`${others} extra idle processes; interval ${interval ?? "5s (default)"}; window ${windowS} s in ${slices} slices`);
+    } finally {
+      killSleepers();
+      ctx.writeConfig({});
+    }
+  },
+};

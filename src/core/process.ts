@@ -49,6 +49,8 @@ export const verifyIdentity = (
   currentUid: number,
 ): IdentityVerdict => {
   if (recorded.bootId !== bootId) return { ok: false, reason: "rebooted" };
+  // the supervisor never launches init, and PID 0 or a negative number names a process group
+  if (!Number.isInteger(recorded.pid) || recorded.pid <= 1) return { ok: false, reason: "gone" };
   if (!live || live.pid !== recorded.pid) return { ok: false, reason: "gone" };
   if (live.startTime !== recorded.startTime) return { ok: false, reason: "reused" };
   if (live.uid !== recorded.uid || live.uid !== currentUid) return { ok: false, reason: "other-user" };

@@ -47,7 +47,8 @@ export const collectJobTree = (
   strays: ReadonlyArray<ProcessInfo>,
 ): ProcessInfo[] => {
   const members = new Map<number, ProcessInfo>();
-  for (const p of [...roots, ...strays]) members.set(p.pid, p);
+  // Init (or PID 0) is never a member, nor a way in: below it is every process on the machine.
+  for (const p of [...roots, ...strays]) if (p.pid > 1) members.set(p.pid, p);
   for (const p of collectDescendants(table, [...members.keys()])) members.set(p.pid, p);
   return [...members.values()].filter((p) => p.pid > 1);
 };

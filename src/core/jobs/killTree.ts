@@ -14,6 +14,10 @@ export interface KillTreeReport {
 
 const POLL_MS = 10;
 
+// Members are known by identity, not PID: a PID freed during the kill may come back as
+// a new member (or a stranger), and must be judged as the new process it is.
+const keyOf = (p: { readonly pid: number; readonly startTime: string }) => `${p.pid}:${p.startTime}`;
+
 /**
  * Ends a whole tree: freeze it (SIGSTOP) and look again until it stops growing, so
  * a process forking during the kill cannot outrun it; then SIGTERM and SIGCONT
@@ -29,8 +33,8 @@ export const killTree = Effect.fn("killTree")(function* (
   const signals = yield* Signals;
   const bootId = yield* table.bootId();
   const started = Date.now();
-  const known = new Map<number, { identity: ProcessIdentity; argv: string; signals: string[] }>();
-  const refused = new Map<number, string>();
+  const known = new Map<string, { identity: ProcessIdentity; argv: string; signals: string[] }>();
+  const refused = new Map<string, string>();
 
   const scan = Effect.fn("killTree.scan")(function* () {
     const snapshot = yield* table.snapshot();
@@ -42,7 +46,7 @@ export const killTree = Effect.fn("killTree")(function* (
     const strays: ProcessInfo[] = [];
     for (const p of snapshot) {
       const parent = byPid.get(p.ppid);
-      if (known.has(p.pid) || !couldBeStray(p, parent, marks)) continue;
+      if (known.has(keyOf(p)) || !couldBeStray(p, parent, marks)) continue;
       if (isStrayOfJob(p, yield* table.environ(p.pid), parent, marks)) strays.push(p);
     }
     const knownLive = [...known.values()].flatMap(({ identity }) => {
@@ -52,28 +56,28 @@ export const killTree = Effect.fn("killTree")(function* (
     const fresh: ProcessInfo[] = [];
     for (const p of collectJobTree(snapshot, [...liveRoots, ...knownLive], strays)) {
       if (p.state === "Z") continue;
-      if (!known.has(p.pid)) {
-        known.set(p.pid, { identity: identityOf(p, bootId), argv: p.argv.join(" ").slice(0, 200), signals: [] });
+      if (!known.has(keyOf(p))) {
+        known.set(keyOf(p), { identity: identityOf(p, bootId), argv: p.argv.join(" ").slice(0, 200), signals: [] });
         fresh.push(p);
       }
     }
     return fresh;
   });
 
-  const send = Effect.fn("killTree.send")(function* (pid: number, signal: NodeJS.Signals) {
-    const member = known.get(pid)!;
+  const send = Effect.fn("killTree.send")(function* (key: string, signal: NodeJS.Signals) {
+    const member = known.get(key)!;
     const outcome: SignalOutcome = yield* signals.send(member.identity, signal);
     if (outcome._tag === "Sent") member.signals.push(signal);
-    else if (outcome._tag === "Refused") refused.set(pid, outcome.reason);
+    else if (outcome._tag === "Refused") refused.set(key, outcome.reason);
     return outcome;
   });
 
   const alive = Effect.fn("killTree.alive")(function* () {
-    const out: number[] = [];
-    for (const [pid, { identity }] of known) {
-      if (refused.has(pid)) continue;
-      const p = yield* table.read(pid);
-      if (p && p.startTime === identity.startTime && p.state !== "Z") out.push(pid);
+    const out: string[] = [];
+    for (const [key, { identity }] of known) {
+      if (refused.has(key)) continue;
+      const p = yield* table.read(identity.pid);
+      if (p && p.startTime === identity.startTime && p.state !== "Z") out.push(key);
     }
     return out;
   });
@@ -82,16 +86,16 @@ export const killTree = Effect.fn("killTree")(function* (
   for (let round = 0; round < 20; round++) {
     const fresh = yield* scan();
     if (fresh.length === 0) break;
-    for (const p of fresh) yield* send(p.pid, "SIGSTOP");
+    for (const p of fresh) yield* send(keyOf(p), "SIGSTOP");
   }
   // 2. ask everything to stop, then let it run its handlers
-  for (const pid of known.keys()) yield* send(pid, "SIGTERM");
-  for (const pid of known.keys()) yield* send(pid, "SIGCONT");
+  for (const key of known.keys()) yield* send(key, "SIGTERM");
+  for (const key of known.keys()) yield* send(key, "SIGCONT");
   // 3. grace: catch whatever is forked while shutting down
   const deadline = Date.now() + graceMs;
   while (Date.now() < deadline) {
     for (const p of yield* scan()) {
-      yield* send(p.pid, "SIGTERM");
+      yield* send(keyOf(p), "SIGTERM");
     }
     if ((yield* alive()).length === 0) break;
     yield* Effect.sleep(POLL_MS);
@@ -101,14 +105,15 @@ export const killTree = Effect.fn("killTree")(function* (
     yield* scan();
     const left = yield* alive();
     if (left.length === 0) break;
-    if (round % 10 === 0) for (const pid of left) yield* send(pid, "SIGKILL");
+    if (round % 10 === 0) for (const key of left) yield* send(key, "SIGKILL");
     yield* Effect.sleep(POLL_MS);
   }
-  const survivors = yield* alive();
+  const pidOf = (key: string) => known.get(key)!.identity.pid;
+  const survivors = (yield* alive()).map(pidOf);
   return {
-    members: [...known].map(([pid, m]) => ({ pid, argv: m.argv, signals: m.signals })),
+    members: [...known.values()].map((m) => ({ pid: m.identity.pid, argv: m.argv, signals: m.signals })),
     survivors,
-    refused: [...refused].map(([pid, reason]) => ({ pid, reason })),
+    refused: [...refused].map(([key, reason]) => ({ pid: pidOf(key), reason })),
     elapsedMs: Date.now() - started,
   } satisfies KillTreeReport;
 });

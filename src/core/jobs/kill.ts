@@ -22,6 +22,11 @@ export const killJob = Effect.fn("killJob")(function* (job: Job, graceMs: number
   const store = yield* JobStore;
   const obs = yield* observe();
   const { job: fresh, sighting } = yield* refreshJob(job, obs);
+  // Nothing of a job outlives the boot it ran in: a process of this boot carrying its marker is not its stray.
+  if (job.launcher.bootId !== obs.bootId) {
+    yield* store.appendEvent({ jobId: job.id, kind: "kill", action: "kill", message: `${reason}: already-gone, the job ran in an earlier boot` });
+    return { job: fresh, result: "already-gone", report: undefined } satisfies KillOutcome;
+  }
   const roots: ProcessIdentity[] = [];
   if (sighting.launcher) roots.push(fresh.launcher);
   if (sighting.native && fresh.native) roots.push(fresh.native);

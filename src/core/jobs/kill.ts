@@ -30,8 +30,15 @@ export const killJob = Effect.fn("killJob")(function* (job: Job, graceMs: number
   const roots: ProcessIdentity[] = [];
   if (sighting.launcher) roots.push(fresh.launcher);
   if (sighting.native && fresh.native) roots.push(fresh.native);
-  // a job recorded as ended whose PID was since reused is simply gone; one we believed running is a surprise worth refusing over
-  if (roots.length === 0 && sighting.reused.length > 0 && !isFinal(job.status)) {
+  const marks = { jobId: job.id, threadId: fresh.threadId, createdAt: job.createdAt, uid: obs.uid };
+  // Codex itself still runs: this kill is what ends the job, whatever Codex writes as it goes.
+  const killRequestedAt = roots.length > 0 ? Date.now() : undefined;
+  if (killRequestedAt) yield* store.update(job.id, { killRequestedAt });
+  // With no root alive, only strays that prove themselves the job's (marker, thread, owner, adopted) are members.
+  const report = yield* killTree(roots, marks, graceMs);
+  // a job recorded as ended whose PID was since reused is simply gone; one we believed running is a surprise worth
+  // refusing over — once nothing of it could be proven alive, so its strays were not left running.
+  if (roots.length === 0 && report.members.length === 0 && sighting.reused.length > 0 && !isFinal(job.status)) {
     const { pid, reason: why } = sighting.reused[0]!;
     yield* store.appendEvent({ jobId: job.id, pid, kind: "kill", message: `kill refused: pid ${pid} is ${why === "reused" ? "now another process" : "another user's"}` });
     return yield* new KillRefused({
@@ -40,11 +47,6 @@ export const killJob = Effect.fn("killJob")(function* (job: Job, graceMs: number
       reason: why === "reused" ? "now belongs to another process (PID reused)" : "belongs to another user",
     });
   }
-  const marks = { jobId: job.id, threadId: fresh.threadId, createdAt: job.createdAt, uid: obs.uid };
-  // Codex itself still runs: this kill is what ends the job, whatever Codex writes as it goes.
-  const killRequestedAt = roots.length > 0 ? Date.now() : undefined;
-  if (killRequestedAt) yield* store.update(job.id, { killRequestedAt });
-  const report = yield* killTree(roots, marks, graceMs);
   const result: KillOutcome["result"] =
     report.survivors.length > 0 ? "survivors" : report.members.length > 0 ? "killed" : "already-gone";
   const { job: ended } = yield* refreshJob(killRequestedAt ? { ...fresh, killRequestedAt } : fresh);

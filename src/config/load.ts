@@ -30,11 +30,12 @@ export interface LoadedConfig {
 type Raw = Record<string, unknown>;
 
 const MODULE = "codex-supervisor";
-const PROJECT_PLACES = [
+/** Where a project config may be, in each directory from the job's upward (also what configFingerprint stats). */
+export const PROJECT_PLACES = [
   "package.json", `.${MODULE}rc`, `.${MODULE}rc.json`, `.${MODULE}rc.yaml`, `.${MODULE}rc.yml`,
   `${MODULE}.config.ts`, `${MODULE}.config.js`, `${MODULE}.config.mjs`, `.${MODULE}rc.ts`,
 ];
-const GLOBAL_PLACES = ["config.ts", "config.json"];
+export const GLOBAL_PLACES = ["config.ts", "config.json"];
 
 const field = (value: unknown, key: string): unknown =>
   typeof value === "object" && value !== null ? Reflect.get(value, key) : undefined;

@@ -1,4 +1,5 @@
 import { Effect } from "effect";
+import { configFingerprint } from "../config/fingerprint.ts";
 import { type LoadedConfig, loadConfigEffect } from "../config/load.ts";
 import type { ConfigError } from "../core/errors.ts";
 
@@ -8,15 +9,23 @@ export interface ConfigProblem {
 }
 
 /**
- * The effective config per directory, read afresh each tick so an edit (or a new
- * project file) takes effect on the next tick. A config that stops loading keeps
- * its last good version in force; the problem is reported once per distinct error.
+ * The effective config per directory, checked afresh each tick so an edit (or a new
+ * project file) takes effect on the next tick: the files it would read are stat'ed,
+ * and it is loaded again only when one of them changed (or appeared, or went). A
+ * config that stops loading keeps its last good version in force; the problem is
+ * reported once per distinct error.
  */
 export const configBook = (options: { readonly explicitFile?: string | undefined; readonly fallbackCwd: string }) => {
   const lastGood = new Map<string, LoadedConfig>();
   const reported = new Map<string, string>();
+  const fingerprints = new Map<string, string>();
 
   const load = Effect.fn("configBook.load")(function* (cwd: string) {
+    const fingerprint = configFingerprint({ cwd, explicitFile: options.explicitFile });
+    if (fingerprints.get(cwd) === fingerprint) {
+      return { config: lastGood.get(cwd) ?? lastGood.get(options.fallbackCwd), problem: undefined };
+    }
+    fingerprints.set(cwd, fingerprint);
     const result = yield* loadConfigEffect({ cwd, explicitFile: options.explicitFile }).pipe(Effect.result);
     if (result._tag === "Success") {
       lastGood.set(cwd, result.success);

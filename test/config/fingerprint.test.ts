@@ -1,0 +1,54 @@
+import { mkdirSync, mkdtempSync, rmSync, unlinkSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { configFingerprint } from "../../src/config/fingerprint.ts";
+
+let root: string;
+beforeEach(() => { root = mkdtempSync(join(tmpdir(), "cs-fingerprint-")); });
+afterEach(() => rmSync(root, { recursive: true, force: true }));
+
+const options = () => ({ cwd: join(root, "home", "project", "sub"), home: join(root, "home"), globalDir: join(root, "global"), env: {} });
+
+describe("configFingerprint", () => {
+  beforeEach(() => {
+    mkdirSync(join(root, "home", "project", "sub"), { recursive: true });
+    mkdirSync(join(root, "global"));
+  });
+
+  it("is stable while no config file changes", () => {
+    writeFileSync(join(root, "home", "project", ".codex-supervisorrc.json"), "{}");
+    expect(configFingerprint(options())).toBe(configFingerprint(options()));
+  });
+
+  it("changes when a project file appears, is edited or goes, at any level up to home", () => {
+    const before = configFingerprint(options());
+    const file = join(root, "home", "project", "codex-supervisor.config.ts");
+    writeFileSync(file, "export default {}");
+    const created = configFingerprint(options());
+    expect(created).not.toBe(before);
+    writeFileSync(file, "export default { watchdog: { interval: '1s' } }");
+    const edited = configFingerprint(options());
+    expect(edited).not.toBe(created);
+    unlinkSync(file);
+    expect(configFingerprint(options())).toBe(before);
+  });
+
+  it("changes with the global file and ignores files above home", () => {
+    const before = configFingerprint(options());
+    writeFileSync(join(root, ".codex-supervisorrc.json"), "{}");
+    expect(configFingerprint(options())).toBe(before);
+    writeFileSync(join(root, "global", "config.json"), "{}");
+    expect(configFingerprint(options())).not.toBe(before);
+  });
+
+  it("follows only the explicit file when there is one", () => {
+    const explicit = { ...options(), explicitFile: join(root, "mine.json") };
+    writeFileSync(join(root, "mine.json"), "{}");
+    const before = configFingerprint(explicit);
+    writeFileSync(join(root, "home", "project", ".codex-supervisorrc.json"), "{}");
+    expect(configFingerprint(explicit)).toBe(before);
+    writeFileSync(join(root, "mine.json"), '{"watchdog":{}}');
+    expect(configFingerprint(explicit)).not.toBe(before);
+  });
+});

@@ -9,7 +9,7 @@ import { type Command, print, printJson } from "./command.ts";
 import { shortId } from "./format.ts";
 import { EXIT } from "./messages.ts";
 import { runProgram } from "./runtime.ts";
-import { jobJson } from "./views.ts";
+import { killJson } from "./views.ts";
 
 export const kill: Command = {
   name: "kill",
@@ -32,9 +32,10 @@ export const kill: Command = {
     const program = Effect.gen(function* () {
       return yield* killJob(yield* findJob(positionals[0]!), graceMs);
     });
-    return runProgram({ cwd: process.cwd(), configFile: values.config as string | undefined }, program, ({ job, result, report }) => {
+    return runProgram({ cwd: process.cwd(), configFile: values.config as string | undefined }, program, (outcome) => {
+      const { job, result, report } = outcome;
       if (values.json) {
-        printJson({ ...jobJson(job), result, members: report?.members ?? [], survivors: report?.survivors ?? [], elapsedMs: report?.elapsedMs ?? 0 });
+        printJson(killJson(outcome));
       } else if (result === "already-gone") {
         print(`job ${shortId(job.id)} was not running (${job.status}); nothing to kill`);
       } else {

@@ -13,9 +13,9 @@ import type { Command } from "./command.ts";
 import { runProgram } from "./runtime.ts";
 
 /** What a person wants to read: not the instructions Codex injects, nor records this version skips. */
-const readable = (e: HistoryEvent) => e.kind !== "context" && e.kind !== "unknown" && e.kind !== "turn_context" && e.kind !== "malformed";
+export const readable = (e: HistoryEvent) => e.kind !== "context" && e.kind !== "unknown" && e.kind !== "turn_context" && e.kind !== "malformed";
 
-const awaitRollout = Effect.fn("awaitRollout")(function* (job: Job, follow: boolean) {
+export const awaitRollout = Effect.fn("awaitRollout")(function* (job: Job, follow: boolean) {
   let current = (yield* refreshJob(job)).job;
   // a job just started may not have its thread yet; --follow waits for it
   while (follow && !current.rolloutPath && !isFinal(current.status)) {

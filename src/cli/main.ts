@@ -8,14 +8,16 @@ import { events } from "./events.ts";
 import { kill } from "./kill.ts";
 import { list } from "./list.ts";
 import { logs } from "./logs.ts";
+import { mcp } from "./mcp.ts";
 import { describe, EXIT } from "./messages.ts";
+import { resume } from "./resume.ts";
 import { service } from "./service.ts";
 import { start } from "./start.ts";
 import { status } from "./status.ts";
 import { watch } from "./watch.ts";
 import pkg from "../../package.json" with { type: "json" };
 
-const COMMANDS: ReadonlyArray<Command> = [start, list, status, logs, kill, watch, events, config, service, doctor];
+const COMMANDS: ReadonlyArray<Command> = [start, resume, list, status, logs, kill, watch, events, config, service, mcp, doctor];
 
 const find = (name: string) => COMMANDS.find((c) => c.name === name || c.aliases?.includes(name));
 

@@ -37,8 +37,22 @@ export const loadSettings = (options: RunOptions) =>
     Effect.map((loaded) => resolveSettings(loaded, process.env)),
   );
 
-const isKnown = (e: unknown): e is KnownError =>
+export const isKnown = (e: unknown): e is KnownError =>
   typeof e === "object" && e !== null && "_tag" in e && typeof (e as { _tag: unknown })._tag === "string";
+
+/** Runs a program on the settings for a directory: the one way every door (CLI, MCP) runs the core. */
+export const runApp = <A>(
+  options: RunOptions,
+  program: Effect.Effect<A, KnownError, AppServices>,
+  signal?: AbortSignal,
+): Promise<Exit.Exit<A, KnownError>> =>
+  Effect.runPromiseExit(
+    Effect.gen(function* () {
+      const settings = yield* loadSettings(options);
+      return yield* program.pipe(Effect.provide(appLayer(settings)));
+    }),
+    { signal },
+  );
 
 /** Runs a command's program; prints a known failure as one clear message and returns the exit code. */
 export const runProgram = async <A>(
@@ -48,13 +62,7 @@ export const runProgram = async <A>(
   /** Aborting interrupts the program (its finalizers run); that counts as a clean stop. */
   signal?: AbortSignal,
 ): Promise<number> => {
-  const exit = await Effect.runPromiseExit(
-    Effect.gen(function* () {
-      const settings = yield* loadSettings(options);
-      return yield* program.pipe(Effect.provide(appLayer(settings)));
-    }),
-    { signal },
-  );
+  const exit = await runApp(options, program, signal);
   if (Exit.isSuccess(exit)) return onSuccess(exit.value) ?? EXIT.ok;
   if (signal?.aborted && Cause.hasInterruptsOnly(exit.cause)) return EXIT.ok;
   const failure = Cause.findErrorOption(exit.cause);

@@ -1,4 +1,5 @@
 import type { Job } from "../core/job.ts";
+import type { KillOutcome } from "../core/jobs/kill.ts";
 import type { JobEntry, UntrackedEntry } from "../core/jobs/list.ts";
 
 /** The JSON shapes printed by `--json` (and returned by the MCP tools), documented in the README. */
@@ -37,4 +38,12 @@ export const untrackedJson = (entry: UntrackedEntry) => ({
   threadId: entry.threadId ?? null,
   cwd: entry.cwd ?? null,
   claimedJobId: entry.claimedJobId ?? null,
+});
+
+export const killJson = ({ job, result, report }: KillOutcome) => ({
+  ...jobJson(job),
+  result,
+  members: report?.members ?? [],
+  survivors: report?.survivors ?? [],
+  elapsedMs: report?.elapsedMs ?? 0,
 });

@@ -1,0 +1,62 @@
+import { Effect } from "effect";
+import { UsageError } from "../core/errors.ts";
+import { findJob } from "../core/jobs/find.ts";
+import { DEFAULT_RESUME_PROMPT, resumeJob } from "../core/jobs/resume.ts";
+import { COMMON_OPTIONS } from "./args.ts";
+import { type Command, print, printJson } from "./command.ts";
+import { shortId } from "./format.ts";
+import { runProgram } from "./runtime.ts";
+import { describePython } from "./start.ts";
+import { jobJson } from "./views.ts";
+
+export const resume: Command = {
+  name: "resume",
+  summary: "continue a job's Codex thread as a new job linked to it",
+  usage: "resume [options] JOB [PROMPT] [-- CODEX_EXEC_ARGS...]",
+  details: [
+    "Runs `codex exec resume <thread>` detached in the job's directory, as a new job that records",
+    `which job it continues. PROMPT defaults to "${DEFAULT_RESUME_PROMPT}"; \`-\` reads it from stdin.`,
+    "The new job runs with the first one's Python unless --venv/--python/--no-venv says otherwise.",
+    "A job still running is refused: a Codex thread has one writer at a time.",
+  ].join("\n"),
+  options: {
+    name: { type: "string", value: "NAME", help: "a name to find the new job by" },
+    venv: { type: "string", value: "DIR", help: "run tool commands in this virtualenv" },
+    python: { type: "string", value: "PATH", help: "run tool commands with this interpreter" },
+    "no-venv": { type: "boolean", help: "leave Python alone" },
+    ...COMMON_OPTIONS,
+  },
+  run: async ({ values, positionals, passthrough }) => {
+    const chosen = ["venv", "python", "no-venv"].filter((k) => values[k] !== undefined);
+    if (chosen.length > 1) throw new UsageError({ message: `--${chosen.join(" and --")} cannot be used together` });
+    if (positionals.length < 1 || positionals.length > 2) {
+      throw new UsageError({ message: "resume takes a JOB (an id or a unique prefix) and at most one PROMPT (quote it)" });
+    }
+    const [query, given] = positionals as [string, string | undefined];
+    const prompt = given === "-" ? await new Response(Bun.stdin.stream()).text() : given;
+    const program = Effect.gen(function* () {
+      const first = yield* findJob(query);
+      const { job } = yield* resumeJob({
+        job: first,
+        prompt,
+        name: values.name as string | undefined,
+        python: { venv: values.venv as string | undefined, python: values.python as string | undefined, noVenv: values["no-venv"] === true },
+        extraArgs: passthrough,
+      });
+      return job;
+    });
+    return runProgram({ cwd: process.cwd(), configFile: values.config as string | undefined }, program, (job) => {
+      const ok = job.status === "running" || job.status === "completed";
+      if (!ok) {
+        process.stderr.write(`codex-supervisor: codex exited at once${job.exitCode !== undefined ? ` with code ${job.exitCode}` : ""} (job ${shortId(job.id)} recorded as ${job.status}); run the same codex exec resume by hand to see why\n`);
+      }
+      if (values.json) return printJson(jobJson(job)), ok ? 0 : 1;
+      print(`resumed job ${shortId(job.resumedFrom ?? "")} as job ${shortId(job.id)}${job.name ? ` (${job.name})` : ""}, pid ${job.launcher.pid}`);
+      print(`  id      ${job.id}`);
+      print(`  thread  ${job.threadId ?? "-"}`);
+      print(`  cwd     ${job.cwd}`);
+      print(`  python  ${describePython(job.python)}`);
+      return ok ? 0 : 1;
+    });
+  },
+};

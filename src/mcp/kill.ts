@@ -1,0 +1,48 @@
+import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import { Effect } from "effect";
+import { z } from "zod";
+import { shortId } from "../cli/format.ts";
+import { killJson } from "../cli/views.ts";
+import { parseDuration } from "../core/duration.ts";
+import { findJob } from "../core/jobs/find.ts";
+import { killJob } from "../core/jobs/kill.ts";
+import { callScope, runTool, type ServerContext, toolError, toolResult } from "./run.ts";
+import { cwdArg, jobArg, killShape } from "./schemas.ts";
+
+export const registerKill = (server: McpServer, context: ServerContext): void => {
+  server.registerTool("codex_kill", {
+    title: "Kill a Codex job's whole tree",
+    description: [
+      "Ends a job's whole process tree: the launcher, the native Codex and every descendant, including tool",
+      "processes in other sessions and those reparented to init that carry the job's marker. Each pid is",
+      "proven to be the job's (start time, boot, owner) right before every signal; a pid that is now another",
+      "process is refused. SIGTERM, the grace, then SIGKILL.",
+    ].join(" "),
+    inputSchema: {
+      job: jobArg,
+      grace: z.string().optional().describe("Time between SIGTERM and SIGKILL, like 500ms or 5s (default 5s)"),
+      cwd: cwdArg,
+    },
+    outputSchema: killShape,
+    annotations: { destructiveHint: true, idempotentHint: true },
+  }, async ({ job, grace, cwd }) => {
+    const graceMs = parseDuration(grace ?? "5s");
+    if (graceMs === undefined) return toolError(`grace: "${grace}" is not a duration (like 500ms, 5s, 1m)`);
+    const program = Effect.gen(function* () {
+      return yield* killJob(yield* findJob(job), graceMs, "MCP codex_kill");
+    });
+    return runTool(callScope(context, cwd), program, (outcome) => {
+      const json = killJson(outcome);
+      const id = shortId(outcome.job.id);
+      const n = json.members.length;
+      switch (outcome.result) {
+        case "already-gone":
+          return toolResult(`job ${id} was not running (${outcome.job.status}); nothing to kill`, json);
+        case "killed":
+          return toolResult(`killed job ${id}: ${n} process${n === 1 ? "" : "es"} (${json.members.map((m) => m.pid).join(", ")}) ended in ${json.elapsedMs} ms`, json);
+        case "survivors":
+          return toolError(`job ${id}: ${json.survivors.length} process(es) survived the kill: ${json.survivors.join(", ")}`, json);
+      }
+    });
+  });
+};

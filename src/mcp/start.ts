@@ -1,0 +1,59 @@
+import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import { Effect } from "effect";
+import { z } from "zod";
+import { shortId } from "../cli/format.ts";
+import { describePython } from "../cli/start.ts";
+import { jobJson } from "../cli/views.ts";
+import type { Job } from "../core/job.ts";
+import { startJob } from "../core/jobs/start.ts";
+import { callScope, runTool, type ServerContext, toolError, toolResult } from "./run.ts";
+import { jobShape, launchArgs, pythonConflict } from "./schemas.ts";
+
+/** A job launched (or resumed), told the way `start` tells it; a Codex that died at once is an error. */
+export const launched = (job: Job, verb: string): CallToolResult => {
+  const json = jobJson(job);
+  if (job.status !== "running" && job.status !== "completed") {
+    return toolError(
+      `codex exited at once${job.exitCode !== undefined ? ` with code ${job.exitCode}` : ""} (job ${shortId(job.id)} recorded as ${job.status}); run the same codex exec by hand to see why`,
+      json,
+    );
+  }
+  return toolResult([
+    `${verb} job ${shortId(job.id)}${job.name ? ` (${job.name})` : ""}, pid ${job.launcher.pid}, ${job.status}`,
+    `  id      ${job.id}`,
+    ...(job.resumedFrom ? [`  resumes ${job.resumedFrom}`] : []),
+    `  thread  ${job.threadId ?? "- (not started yet)"}`,
+    `  cwd     ${job.cwd}`,
+    `  python  ${describePython(job.python)}`,
+  ].join("\n"), json);
+};
+
+export const registerStart = (server: McpServer, context: ServerContext): void => {
+  server.registerTool("codex_start", {
+    title: "Start a Codex job",
+    description: [
+      "Launches `codex exec` detached as a tracked job and returns once it runs (it outlives this call).",
+      "The prompt reaches Codex on stdin, never in argv. Tool commands run the project's Python: venv or",
+      "python if given, else the config's, else the nearest .venv/venv upward from cwd.",
+    ].join(" "),
+    inputSchema: {
+      prompt: z.string().min(1).describe("What Codex should do"),
+      cwd: z.string().optional().describe("Directory the job runs in, whose config applies (default: the server's)"),
+      ...launchArgs,
+    },
+    outputSchema: jobShape,
+  }, async (input) => {
+    const conflict = pythonConflict(input);
+    if (conflict) return toolError(conflict);
+    const scope = callScope(context, input.cwd);
+    const program = startJob({
+      prompt: input.prompt,
+      cwd: scope.cwd,
+      name: input.name,
+      python: { venv: input.venv, python: input.python, noVenv: input.noVenv === true },
+      extraArgs: input.args ?? [],
+    }).pipe(Effect.map((r) => r.job));
+    return runTool(scope, program, (job) => launched(job, "started"));
+  });
+};

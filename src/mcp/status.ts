@@ -1,0 +1,67 @@
+import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import { Effect } from "effect";
+import { z } from "zod";
+import { bytes, clock, elapsed, shortId, truncate } from "../cli/format.ts";
+import { jobEntryJson, untrackedJson } from "../cli/views.ts";
+import { type JobEntry, listEverything } from "../core/jobs/list.ts";
+import { CodexHistory, type RolloutSummary } from "../services/CodexHistory.ts";
+import { callScope, runTool, type ServerContext, toolResult } from "./run.ts";
+import { cwdArg, statusShape } from "./schemas.ts";
+
+/** `list` plus what each job's history says last: the same listing, the same history reader. */
+const statusProgram = (all: boolean) => Effect.gen(function* () {
+  const history = yield* CodexHistory;
+  const listing = yield* listEverything({ all });
+  const summaryOf = (entry: JobEntry) => entry.job.rolloutPath
+    ? history.summarize(entry.job.rolloutPath).pipe(Effect.orElseSucceed((): RolloutSummary | undefined => undefined))
+    : Effect.succeed(undefined);
+  const jobs = yield* Effect.forEach(listing.jobs, (entry) => summaryOf(entry).pipe(Effect.map((summary) => ({
+    ...jobEntryJson(entry),
+    lastActivityAt: summary?.lastActivityAt ?? null,
+    lastAgentMessage: summary?.lastAgentMessage ?? null,
+    turnState: summary?.state ?? null,
+  }))), { concurrency: 4 });
+  const untracked = listing.untracked.map(untrackedJson);
+  return { totals: { all: jobs.length + untracked.length, tracked: jobs.length, untracked: untracked.length }, jobs, untracked };
+});
+
+type Status = Effect.Success<ReturnType<typeof statusProgram>>;
+
+const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
+
+const render = ({ totals, jobs, untracked }: Status, all: boolean): string => {
+  const lines = [`${plural(totals.all, "Codex program")}: ${totals.tracked} tracked by the supervisor${all ? " (ended jobs included)" : ""}, ${totals.untracked} not`];
+  if (jobs.length > 0) lines.push("", "tracked jobs:");
+  for (const j of jobs) {
+    const started = Date.parse(j.startedAt);
+    lines.push(`- job ${shortId(j.jobId)}${j.name ? ` (${j.name})` : ""} ${j.status}, pids ${j.pids.join(",") || "none"}, cpu ${j.cpu}%, mem ${bytes(j.memory)}, started ${clock(started)} (${elapsed(started, j.endedAt ? Date.parse(j.endedAt) : undefined)})`);
+    lines.push(`  id ${j.jobId}, thread ${j.threadId ?? "-"}, cwd ${j.cwd}`);
+    if (j.lastActivityAt) lines.push(`  last activity ${clock(Date.parse(j.lastActivityAt))} (${elapsed(Date.parse(j.lastActivityAt))} ago)${j.turnState ? `, turn ${j.turnState}` : ""}`);
+    if (j.lastAgentMessage) lines.push(`  last message: ${truncate(j.lastAgentMessage.replace(/\s+/g, " "), 200)}`);
+  }
+  if (untracked.length > 0) lines.push("", "not started by the supervisor:");
+  for (const u of untracked) {
+    const started = Date.parse(u.startedAt);
+    lines.push(`- ${u.kind} pids ${u.pids.join(",")}, cpu ${u.cpu}%, mem ${bytes(u.memory)}, started ${clock(started)} (${elapsed(started)})`);
+    lines.push(`  thread ${u.threadId ?? "-"}, cwd ${u.cwd ?? "-"}${u.claimedJobId ? `, claims job ${u.claimedJobId}` : ""}`);
+  }
+  return lines.join("\n");
+};
+
+export const registerStatus = (server: McpServer, context: ServerContext): void => {
+  server.registerTool("codex_status", {
+    title: "Codex processes",
+    description: [
+      "Every Codex process on this machine: the jobs codex-supervisor started (job id, status, pids, CPU,",
+      "memory, start time, cwd, thread id, last activity and last agent message) and every other Codex",
+      "program (SDK-spawned, the TUI, app-server, ...) with the same process facts. Totals first.",
+    ].join(" "),
+    inputSchema: {
+      all: z.boolean().optional().describe("Include tracked jobs that have ended"),
+      cwd: cwdArg,
+    },
+    outputSchema: statusShape,
+    annotations: { readOnlyHint: true },
+  }, async ({ all, cwd }) =>
+    runTool(callScope(context, cwd), statusProgram(all === true), (status) => toolResult(render(status, all === true), status)));
+};

@@ -7,11 +7,11 @@ export interface PolicyMemory {
   readonly cpuTicks: Map<string, number>;
   /** `${subject.key}|${policy.name}` → when its actions last all completed. */
   readonly fired: Map<string, number>;
-  /** When each subject's tree last used CPU, epoch ms. */
-  readonly lastBusyAt: Map<string, number>;
+  /** Per subject: when its tree last worked, and its CPU time then. */
+  readonly busy: Map<string, { readonly at: number; readonly cpuTimeMs: number }>;
 }
 
-export const emptyMemory = (): PolicyMemory => ({ cpuTicks: new Map(), fired: new Map(), lastBusyAt: new Map() });
+export const emptyMemory = (): PolicyMemory => ({ cpuTicks: new Map(), fired: new Map(), busy: new Map() });
 
 export const firingKey = (subject: Subject, policy: PolicyConfig): string => `${subject.key}|${policy.name}`;
 
@@ -27,8 +27,14 @@ export const matches = (policy: PolicyConfig, subject: Subject): boolean => {
   return true;
 };
 
-/** CPU percent below which a tree counts as doing nothing (timer wake-ups are not work). */
-export const IDLE_CPU_PERCENT = 1;
+/**
+ * The CPU share below which a tree counts as doing nothing. A Codex waiting on a
+ * stalled model stream still wakes up: about 1% of a core for 0.169, 1-4% for 0.128
+ * and 0.150. That is not work. It is measured as CPU time over the whole quiet period,
+ * plus slack for clock-tick granularity, so the verdict does not depend on the interval.
+ */
+export const IDLE_CPU_SHARE = 0.1;
+const CPU_SLACK_MS = 50;
 /** How often the same ModuleNotFoundError must repeat to count as a retry loop. */
 export const MISSING_MODULE_REPEATS = 3;
 
@@ -43,7 +49,7 @@ export const evaluateWhen = (policy: PolicyConfig, subject: Subject, memory: Pol
   const reasons: string[] = [];
   const check = (ok: boolean, reason: string) => { if (ok) reasons.push(reason); return ok; };
   const runtime = now - subject.startedAt;
-  const idleSince = Math.max(subject.lastActivityAt ?? subject.startedAt, memory.lastBusyAt.get(subject.key) ?? subject.startedAt);
+  const idleSince = Math.max(subject.lastActivityAt ?? subject.startedAt, memory.busy.get(subject.key)?.at ?? subject.startedAt);
   const holds = [
     w.runtimeOver === undefined || check(runtime > w.runtimeOver, `ran ${formatElapsed(runtime)} (over ${formatElapsed(w.runtimeOver)})`),
     w.idleFor === undefined || check(now - idleSince > w.idleFor, `idle ${formatElapsed(now - idleSince)} (over ${formatElapsed(w.idleFor)})`),
@@ -70,13 +76,19 @@ export const observeTick = (subjects: ReadonlyArray<Subject>, policies: Readonly
   const thresholds = new Set(policies.flatMap((p) => (p.when.cpuOver === undefined ? [] : [p.when.cpuOver])));
   const live = new Set(subjects.map((s) => s.key));
   for (const s of subjects) {
-    if (s.cpu >= IDLE_CPU_PERCENT || !memory.lastBusyAt.has(s.key)) memory.lastBusyAt.set(s.key, s.cpu >= IDLE_CPU_PERCENT ? now : s.startedAt);
+    const mark = memory.busy.get(s.key);
+    if (!mark) {
+      // first sight (or a restarted watchdog): its CPU share so far says whether it has been working
+      memory.busy.set(s.key, { at: s.cpu >= IDLE_CPU_SHARE * 100 ? now : s.startedAt, cpuTimeMs: s.cpuTimeMs });
+    } else if (s.cpuTimeMs - mark.cpuTimeMs > IDLE_CPU_SHARE * (now - mark.at) + CPU_SLACK_MS) {
+      memory.busy.set(s.key, { at: now, cpuTimeMs: s.cpuTimeMs });
+    }
     for (const t of thresholds) {
       const key = `${s.key}|${t}`;
       memory.cpuTicks.set(key, s.cpu > t ? (memory.cpuTicks.get(key) ?? 0) + 1 : 0);
     }
   }
-  for (const key of memory.lastBusyAt.keys()) if (!live.has(key)) memory.lastBusyAt.delete(key);
+  for (const key of memory.busy.keys()) if (!live.has(key)) memory.busy.delete(key);
   for (const key of memory.cpuTicks.keys()) if (!live.has(key.slice(0, key.lastIndexOf("|")))) memory.cpuTicks.delete(key);
 };
 

@@ -24,6 +24,8 @@ export interface Subject {
   readonly rss: number;
   /** CPU percent of the whole tree since the previous tick (100 = one core). */
   readonly cpu: number;
+  /** CPU time the live tree has used so far, ms: what idleness is judged by. */
+  readonly cpuTimeMs: number;
   /** Its launcher is gone or its parent is init. */
   readonly orphaned: boolean;
   /** Epoch ms of the last record in its history, when known. */

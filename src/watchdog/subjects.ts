@@ -41,6 +41,8 @@ const foreignInterpreters = Effect.fn("foreignInterpreters")(function* (tree: Re
   return [...new Set(out)];
 });
 
+const cpuTime = (tree: ReadonlyArray<ProcessInfo>) => tree.reduce((sum, p) => sum + p.cpuTimeMs, 0);
+
 const repeated = (summary: RolloutSummary | undefined) =>
   Object.entries(summary?.missingModules ?? {}).filter(([, n]) => n >= MISSING_MODULE_REPEATS).map(([m]) => m);
 
@@ -83,6 +85,7 @@ export const jobSubject = Effect.fn("jobSubject")(function* (entry: JobEntry, re
     startedAt: job.createdAt,
     rss: entry.memory,
     cpu: entry.cpu,
+    cpuTimeMs: cpuTime(entry.tree),
     // our launcher's parent is init by design (it is detached); losing the launcher is what orphans a job
     orphaned: !sighting.launcher && sighting.native !== undefined,
     lastActivityAt: activity(summary),
@@ -112,6 +115,7 @@ export const untrackedSubject = Effect.fn("untrackedSubject")(function* (entry: 
     startedAt: entry.startedAt,
     rss: entry.memory,
     cpu: entry.cpu,
+    cpuTimeMs: cpuTime(tree),
     orphaned: isAdoptedBy(entry.ppid, obs.byPid.get(entry.ppid)),
     lastActivityAt: activity(summary),
     tokens: summary?.tokens?.total,

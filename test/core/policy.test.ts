@@ -7,7 +7,7 @@ const T0 = 1_800_000_000_000;
 const policy = (input: unknown) => policySchema.parse(input);
 const subject = (over: Partial<Subject> = {}): Subject => ({
   key: "job-1", tracked: true, job: undefined, name: "nightly", cwd: "/work/app", kind: "exec",
-  pid: 100, pids: [100, 101], threadId: undefined, startedAt: T0, rss: 100 * 1024 * 1024, cpu: 0,
+  pid: 100, pids: [100, 101], threadId: undefined, startedAt: T0, rss: 100 * 1024 * 1024, cpu: 0, cpuTimeMs: 0,
   orphaned: false, lastActivityAt: undefined, tokens: undefined,
   python: { foreignInterpreters: [], repeatedMissingModules: [] },
   ...over,
@@ -43,15 +43,18 @@ describe("evaluateWhen", () => {
     expect(r.reasons.join("; ")).toMatch(/ran 46m 00s \(over 45m 00s\); memory 1907MB/);
   });
 
-  test("idle means no new history record and no CPU for the whole period", () => {
+  test("idle means no new history record and no CPU work for the whole period; a background hum is not work", () => {
     const p = policy({ name: "stuck", when: { idleFor: "15m" }, do: ["notify"] });
     const memory = emptyMemory();
-    const s = subject({ lastActivityAt: T0 + 60_000 });
+    const s = subject({ lastActivityAt: T0 + 60_000, cpuTimeMs: 1000 });
     observeTick([s], [p], memory, T0 + 60_000);
     expect(evaluateWhen(p, s, memory, T0 + 10 * 60_000).holds).toBe(false);
     expect(evaluateWhen(p, s, memory, T0 + 17 * 60_000).holds).toBe(true);
-    // CPU at 16m: it is working, not stuck
-    observeTick([{ ...s, cpu: 40 }], [p], memory, T0 + 16 * 60_000);
+    // 1% of a core while waiting on the model: still idle
+    observeTick([{ ...s, cpuTimeMs: 1000 + 0.01 * 15 * 60_000 }], [p], memory, T0 + 16 * 60_000);
+    expect(evaluateWhen(p, s, memory, T0 + 17 * 60_000).holds).toBe(true);
+    // 30% of a core since: it is working, not stuck
+    observeTick([{ ...s, cpuTimeMs: 1000 + 0.3 * 16 * 60_000 }], [p], memory, T0 + 16.5 * 60_000);
     expect(evaluateWhen(p, s, memory, T0 + 17 * 60_000).holds).toBe(false);
   });
 

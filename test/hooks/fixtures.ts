@@ -28,7 +28,7 @@ export const launchSpec = (over: Partial<LaunchSpec> = {}): LaunchSpec => ({
 
 export const subject = (over: Partial<Subject> = {}): Subject => ({
   key: JOB_ID, tracked: true, job: undefined, name: "nightly $(touch x)", cwd: "/work/project", kind: "exec",
-  pid: 4242, pids: [4242, 4243], threadId: "thread-1", startedAt: 0, rss: 0, cpu: 0, orphaned: false,
+  pid: 4242, pids: [4242, 4243], threadId: "thread-1", startedAt: 0, rss: 0, cpu: 0, cpuTimeMs: 0, orphaned: false,
   lastActivityAt: undefined, tokens: undefined, python: { foreignInterpreters: [], repeatedMissingModules: [] },
   ...over,
 });

@@ -185,8 +185,11 @@ describe("watch", () => {
     global([{ name: "max-runtime", when: { runtimeOver: "1h" }, do: ["kill"] }]);
     const job = await start("RUN: sleep 60", sb.project("survivor"));
     const watch = sb.spawnWatch(["--cwd", sb.root]);
-    const stderr = (async () => { let text = ""; for await (const chunk of watch.stderr as ReadableStream<Uint8Array>) text += new TextDecoder().decode(chunk); return text; })();
-    await Bun.sleep(1000); // let it tick a few times
+    let stderrText = "";
+    const stderr = (async () => { for await (const chunk of watch.stderr as ReadableStream<Uint8Array>) stderrText += new TextDecoder().decode(chunk); return stderrText; })();
+    // SIGTERM before the handler is installed would be the default action, not ours: wait for it to say it runs
+    await waitFor("the watchdog running", () => stderrText.includes("watchdog running") || undefined);
+    await Bun.sleep(500); // and let it tick
     const sent = performance.now();
     watch.kill("SIGTERM");
     const code = await watch.exited;

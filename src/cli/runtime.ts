@@ -14,17 +14,19 @@ export interface RunOptions {
   /** The directory whose config applies (the job's cwd for `start`). */
   readonly cwd: string;
   readonly configFile?: string | undefined;
+  /** Long-lived callers (the MCP server) hand jobs to init at once rather than parenting them. */
+  readonly reparentJobs?: boolean | undefined;
 }
 
 /** Everything a command may use, built on the settings for its directory. */
-export const appLayer = (settings: SettingsShape) => {
+export const appLayer = (settings: SettingsShape, options: { readonly reparentJobs?: boolean | undefined } = {}) => {
   const table = ProcessTable.layer;
   return Layer.mergeAll(
     Settings.layer(settings),
     JobStore.layer(settings.dbPath),
     table,
     Signals.layer.pipe(Layer.provide(table)),
-    Launcher.layer,
+    options.reparentJobs ? Launcher.layerReparented : Launcher.layer,
     Usage.layer,
     CodexHistory.layer,
   );
@@ -49,7 +51,7 @@ export const runApp = <A>(
   Effect.runPromiseExit(
     Effect.gen(function* () {
       const settings = yield* loadSettings(options);
-      return yield* program.pipe(Effect.provide(appLayer(settings)));
+      return yield* program.pipe(Effect.provide(appLayer(settings, options)));
     }),
     { signal },
   );

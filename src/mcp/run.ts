@@ -40,7 +40,7 @@ export const runTool = async <A>(
   program: Effect.Effect<A, KnownError, AppServices>,
   present: (value: A) => CallToolResult,
 ): Promise<CallToolResult> => {
-  const exit = await runApp(scope, program);
+  const exit = await runApp({ ...scope, reparentJobs: true }, program);
   if (Exit.isSuccess(exit)) return present(exit.value);
   const failure = Cause.findErrorOption(exit.cause);
   if (failure._tag === "Some" && isKnown(failure.value)) return toolError(describe(failure.value).message);

@@ -14,31 +14,64 @@ export interface Launched {
  * is never hit by our terminal's signals. The prompt is written to its stdin, which
  * is then closed: Codex reads to EOF, and nothing is left open to hang on.
  */
+/**
+ * Starts `codex exec` in its own session (setsid), so it outlives this process and
+ * is never hit by our terminal's signals. The prompt is written to its stdin, which
+ * is then closed: Codex reads to EOF, and nothing is left open to hang on.
+ */
+const direct = Effect.fn("Launcher.launch")(function* (spec: LaunchSpec, bin: string) {
+  return yield* Effect.callback<Launched, LaunchError>((resume) => {
+    const child = spawn(bin, [...spec.args], { cwd: spec.cwd, env: spec.env, detached: true, stdio: ["pipe", "ignore", "ignore"] });
+    let exitCode: number | null | undefined;
+    child.once("exit", (code, signal) => { exitCode = code ?? (signal ? 128 : null); });
+    child.once("error", (cause) => resume(Effect.fail(new LaunchError({ reason: `could not start ${bin}: ${cause.message}`, cause }))));
+    child.once("spawn", () => {
+      child.stdin!.on("error", () => {}); // Codex may exit before reading: that shows in its status, not here
+      child.stdin!.end(spec.prompt, () => {
+        child.unref();
+        resume(Effect.succeed({ pid: child.pid!, exitCode: () => exitCode }));
+      });
+    });
+  });
+});
+
+/**
+ * The same, but through a shell that starts Codex in the background and exits at
+ * once, so Codex is reparented to init right away. For long-lived callers (the MCP
+ * server): otherwise a job stays our child, and inside the tree of whatever Codex
+ * runs that server — a kill of that outer job would take the inner jobs with it.
+ */
+const reparented = Effect.fn("Launcher.launchReparented")(function* (spec: LaunchSpec, bin: string) {
+  return yield* Effect.callback<Launched, LaunchError>((resume) => {
+    // a background command of a non-interactive shell gets /dev/null as stdin unless told otherwise
+    const child = spawn("/bin/sh", ["-c", `exec 3<&0; "$@" <&3 3<&- >/dev/null 2>&1 & echo $!`, "sh", bin, ...spec.args], {
+      cwd: spec.cwd, env: spec.env, detached: true, stdio: ["pipe", "pipe", "ignore"],
+    });
+    let out = "";
+    child.stdout!.on("data", (chunk: Buffer) => { out += chunk.toString(); });
+    child.once("error", (cause) => resume(Effect.fail(new LaunchError({ reason: `could not start ${bin}: ${cause.message}`, cause }))));
+    child.stdin!.on("error", () => {});
+    child.stdin!.end(spec.prompt);
+    child.once("close", () => {
+      const pid = Number(out.trim());
+      resume(Number.isInteger(pid) && pid > 1
+        ? Effect.succeed({ pid, exitCode: () => undefined })
+        : Effect.fail(new LaunchError({ reason: `could not start ${bin} in the background` })));
+    });
+  });
+});
+
+const make = (start: typeof direct) => Launcher.of({
+  launch: Effect.fn("Launcher.launch")(function* (spec: LaunchSpec) {
+    const bin = Bun.which(spec.bin, { PATH: spec.env.PATH ?? "", cwd: spec.cwd });
+    if (!bin) return yield* new CodexNotFound({ bin: spec.bin });
+    return yield* start(spec, bin);
+  }),
+});
+
 export class Launcher extends Context.Service<Launcher, {
   readonly launch: (spec: LaunchSpec) => Effect.Effect<Launched, CodexNotFound | LaunchError>;
 }>()("codex-supervisor/Launcher") {
-  static readonly layer = Layer.succeed(Launcher, Launcher.of({
-    launch: Effect.fn("Launcher.launch")(function* (spec: LaunchSpec) {
-      const bin = Bun.which(spec.bin, { PATH: spec.env.PATH ?? "", cwd: spec.cwd });
-      if (!bin) return yield* new CodexNotFound({ bin: spec.bin });
-      return yield* Effect.callback<Launched, LaunchError>((resume) => {
-        const child = spawn(bin, [...spec.args], {
-          cwd: spec.cwd,
-          env: spec.env,
-          detached: true,
-          stdio: ["pipe", "ignore", "ignore"],
-        });
-        let exitCode: number | null | undefined;
-        child.once("exit", (code, signal) => { exitCode = code ?? (signal ? 128 : null); });
-        child.once("error", (cause) => resume(Effect.fail(new LaunchError({ reason: `could not start ${bin}: ${cause.message}`, cause }))));
-        child.once("spawn", () => {
-          child.stdin!.on("error", () => {}); // Codex may exit before reading: that shows in its status, not here
-          child.stdin!.end(spec.prompt, () => {
-            child.unref();
-            resume(Effect.succeed({ pid: child.pid!, exitCode: () => exitCode }));
-          });
-        });
-      });
-    }),
-  }));
+  static readonly layer = Layer.sync(Launcher, () => make(direct));
+  static readonly layerReparented = Layer.sync(Launcher, () => make(reparented));
 }

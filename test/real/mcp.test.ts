@@ -77,6 +77,10 @@ describe("codex-supervisor mcp", () => {
   test("codex_status reports one tracked job and one Codex started outside the supervisor, with their pids", async () => {
     const dir = sb.project("status-tracked");
     const started = await ok<JobJson>("codex_start", { prompt: "RUN: sleep 60", cwd: dir });
+    // handed to init at once: the server's own tree (and whatever Codex runs the server) does not hold the job
+    const stat = readFileSync(`/proc/${started.json.pid}/stat`, "utf8");
+    const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+    expect(readFileSync(`/proc/${ppid}/cmdline`, "utf8")).not.toContain("mcp");
     const outside = sb.spawnCodex("RUN: sleep 60", sb.project("status-outside"));
     try {
       const seen = await waitFor("both Codex programs with their native binaries", async () => {

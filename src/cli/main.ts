@@ -2,31 +2,39 @@
 import { UsageError } from "../core/errors.ts";
 import { optionHelp, parseCommandArgs } from "./args.ts";
 import type { Command } from "./command.ts";
-import { config } from "./config.ts";
-import { doctor } from "./doctor.ts";
-import { events } from "./events.ts";
-import { kill } from "./kill.ts";
-import { list } from "./list.ts";
-import { logs } from "./logs.ts";
-import { mcp } from "./mcp.ts";
 import { describe, EXIT } from "./messages.ts";
-import { resume } from "./resume.ts";
-import { service } from "./service.ts";
-import { start } from "./start.ts";
-import { status } from "./status.ts";
-import { watch } from "./watch.ts";
 import pkg from "../../package.json" with { type: "json" };
 
-const COMMANDS: ReadonlyArray<Command> = [start, resume, list, status, logs, kill, watch, events, config, service, mcp, doctor];
+/** A command by name, its module imported only when it runs: one command's start-up never pays for the others'. */
+interface CommandEntry {
+  readonly name: string;
+  readonly aliases?: ReadonlyArray<string>;
+  readonly load: () => Promise<Command>;
+}
+
+export const COMMANDS: ReadonlyArray<CommandEntry> = [
+  { name: "start", load: async () => (await import("./start.ts")).start },
+  { name: "resume", load: async () => (await import("./resume.ts")).resume },
+  { name: "list", aliases: ["ps"], load: async () => (await import("./list.ts")).list },
+  { name: "status", load: async () => (await import("./status.ts")).status },
+  { name: "logs", load: async () => (await import("./logs.ts")).logs },
+  { name: "kill", load: async () => (await import("./kill.ts")).kill },
+  { name: "watch", load: async () => (await import("./watch.ts")).watch },
+  { name: "events", load: async () => (await import("./events.ts")).events },
+  { name: "config", load: async () => (await import("./config.ts")).config },
+  { name: "service", load: async () => (await import("./service.ts")).service },
+  { name: "mcp", load: async () => (await import("./mcp.ts")).mcp },
+  { name: "doctor", load: async () => (await import("./doctor.ts")).doctor },
+];
 
 const find = (name: string) => COMMANDS.find((c) => c.name === name || c.aliases?.includes(name));
 
-const overview = () => [
+const overview = async () => [
   `codex-supervisor ${pkg.version}: launch, see, read, kill and watch Codex jobs`,
   "",
   "usage: codex-supervisor COMMAND [options]",
   "",
-  ...COMMANDS.map((c) => `  ${[c.name, ...(c.aliases ?? [])].join(", ").padEnd(14)} ${c.summary}`),
+  ...(await Promise.all(COMMANDS.map((e) => e.load()))).map((c) => `  ${[c.name, ...(c.aliases ?? [])].join(", ").padEnd(14)} ${c.summary}`),
   "",
   "Every command takes --config FILE, --json and --help. JOB is a job id or any unique prefix of it.",
   "exit codes: 0 ok, 1 failed, 2 usage or config error, 3 unknown job, 4 refused (not provably the job's)",
@@ -38,19 +46,20 @@ const commandHelp = (c: Command) =>
 export const main = async (argv: ReadonlyArray<string>): Promise<number> => {
   const [name, ...rest] = argv;
   if (name === undefined || name === "help" || name === "--help" || name === "-h") {
-    const topic = name === "help" && rest[0] ? find(rest[0]) : undefined;
-    process.stdout.write(`${topic ? commandHelp(topic) : overview()}\n`);
+    const topic = name === "help" && rest[0] ? await find(rest[0])?.load() : undefined;
+    process.stdout.write(`${topic ? commandHelp(topic) : await overview()}\n`);
     return EXIT.ok;
   }
   if (name === "--version" || name === "-v") {
     process.stdout.write(`${pkg.version}\n`);
     return EXIT.ok;
   }
-  const command = find(name);
-  if (!command) {
-    process.stderr.write(`codex-supervisor: unknown command "${name}"\n\n${overview()}\n`);
+  const entry = find(name);
+  if (!entry) {
+    process.stderr.write(`codex-supervisor: unknown command "${name}"\n\n${await overview()}\n`);
     return EXIT.usage;
   }
+  const command = await entry.load();
   try {
     const args = parseCommandArgs(rest, command.options);
     if (args.values.help) {

@@ -83,19 +83,33 @@ export const findCodexProcesses = (table: ReadonlyArray<ProcessInfo>): CodexProc
   return groups.sort((a, b) => a.root.startedAt - b.root.startedAt);
 };
 
-/** Every process below `roots` in the table, whatever its session or process group. */
-export const collectDescendants = (table: ReadonlyArray<ProcessInfo>, roots: ReadonlyArray<number>): ProcessInfo[] => {
+/** The table indexed by parent PID, in table order. */
+export const childrenIndex = (table: ReadonlyArray<ProcessInfo>): Map<number, ProcessInfo[]> => {
   const children = new Map<number, ProcessInfo[]>();
   for (const p of table) {
     const list = children.get(p.ppid);
     if (list) list.push(p);
     else children.set(p.ppid, [p]);
   }
+  return children;
+};
+
+/**
+ * Every process below `roots` in the table, whatever its session or process group.
+ * `children` is the table's childrenIndex, when the caller already has it (one per snapshot, not one per tree).
+ */
+export const collectDescendants = (
+  table: ReadonlyArray<ProcessInfo>,
+  roots: ReadonlyArray<number>,
+  children?: ReadonlyMap<number, ReadonlyArray<ProcessInfo>>,
+): ProcessInfo[] => {
+  if (roots.length === 0) return [];
+  const index = children ?? childrenIndex(table);
   const out: ProcessInfo[] = [];
   const seen = new Set<number>(roots);
   const queue = [...roots];
   while (queue.length > 0) {
-    for (const child of children.get(queue.shift()!) ?? []) {
+    for (const child of index.get(queue.shift()!) ?? []) {
       if (seen.has(child.pid) || child.pid <= 1) continue;
       seen.add(child.pid);
       out.push(child);
@@ -106,8 +120,12 @@ export const collectDescendants = (table: ReadonlyArray<ProcessInfo>, roots: Rea
 };
 
 /** The roots and every process below them, each once, roots first. */
-export const treeOf = (table: ReadonlyArray<ProcessInfo>, roots: ReadonlyArray<ProcessInfo>): ProcessInfo[] =>
-  [...roots, ...collectDescendants(table, roots.map((p) => p.pid))];
+export const treeOf = (
+  table: ReadonlyArray<ProcessInfo>,
+  roots: ReadonlyArray<ProcessInfo>,
+  children?: ReadonlyMap<number, ReadonlyArray<ProcessInfo>>,
+): ProcessInfo[] =>
+  [...roots, ...collectDescendants(table, roots.map((p) => p.pid), children)];
 
 /** `…/rollout-<time>-<thread id>.jsonl` → the thread id. */
 export const threadIdFromRolloutPath = (path: string): string | undefined =>

@@ -1,11 +1,11 @@
 import { Effect } from "effect";
 import { type CodexProcessGroup, findCodexProcesses, threadIdFromRolloutPath, treeOf } from "../codex.ts";
-import type { Job } from "../job.ts";
+import { isFinal, type Job } from "../job.ts";
 import type { ProcessInfo } from "../process.ts";
 import { JobStore } from "../../services/JobStore.ts";
 import { ProcessTable } from "../../services/ProcessTable.ts";
 import { Usage } from "../../services/Usage.ts";
-import { type JobSighting, liveRoots } from "./observe.ts";
+import { type JobSighting, liveRoots, sightJob } from "./observe.ts";
 import { observe, refreshJob, type Observation } from "./refresh.ts";
 
 export interface Load {
@@ -75,15 +75,19 @@ export const listEverything = Effect.fn("listEverything")(function* (options: { 
   const claimed = new Set<number>();
   const refreshed: Array<{ job: Job; tree: ProcessInfo[]; sighting: JobSighting }> = [];
   for (const job of jobs) {
-    const { job: current, sighting } = yield* refreshJob(job, obs);
+    // An ended job's record is final: its sighting is all refreshJob would add, and
+    // skipping an Effect per job is what keeps `list --all` flat at 100,000 jobs.
+    const { job: current, sighting } = isFinal(job.status)
+      ? { job, sighting: sightJob(job, obs.byPid, obs.children, obs.bootId, obs.uid) }
+      : yield* refreshJob(job, obs);
     const roots = liveRoots(sighting);
     for (const p of roots) claimed.add(p.pid);
-    const tree = treeOf(obs.table, roots);
+    const tree = treeOf(obs.table, roots, obs.children);
     refreshed.push({ job: current, tree, sighting });
   }
   const visible = options.all ? refreshed : refreshed.filter((r) => r.job.status === "running");
   const groups = findCodexProcesses(obs.table).filter((g) => !claimed.has(g.root.pid) && !(g.native && claimed.has(g.native.pid)));
-  const untrackedTrees = groups.map((g) => treeOf(obs.table, [g.launcher, g.native].flatMap((p) => (p ? [p] : []))));
+  const untrackedTrees = groups.map((g) => treeOf(obs.table, [g.launcher, g.native].flatMap((p) => (p ? [p] : [])), obs.children));
   const samples = yield* usage.sample([...visible, ...untrackedTrees.map((tree) => ({ tree }))].flatMap((r) => r.tree.map((p) => p.pid)));
   const jobEntries: JobEntry[] = visible.map(({ job, tree, sighting }) => {
     const pids = tree.map((p) => p.pid);

@@ -54,15 +54,7 @@ export const sightJob = (
 export const liveRoots = (sighting: JobSighting): ProcessInfo[] =>
   [sighting.launcher, sighting.native].flatMap((p) => (p ? [p] : []));
 
-export const childrenIndex = (table: ReadonlyArray<ProcessInfo>): Map<number, ProcessInfo[]> => {
-  const index = new Map<number, ProcessInfo[]>();
-  for (const p of table) {
-    const list = index.get(p.ppid);
-    if (list) list.push(p);
-    else index.set(p.ppid, [p]);
-  }
-  return index;
-};
+export { childrenIndex } from "../codex.ts";
 
 /** The rollout a live native Codex holds open, under this CODEX_HOME. */
 export const rolloutFromOpenFiles = (files: ReadonlyArray<string>, codexHome: string) => {

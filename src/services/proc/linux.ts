@@ -36,6 +36,32 @@ export const parseStat = (text: string): { name: string; fields: ReadonlyArray<s
   return { name: text.slice(open + 1, close), fields: text.slice(close + 2).trim().split(" ") };
 };
 
+/** What /proc/PID/stat alone says about a process's load: enough to sample its CPU and memory. */
+export interface LinuxUsage {
+  readonly startTime: string;
+  readonly startedAt: number;
+  readonly cpuTimeMs: number;
+  readonly rssBytes: number;
+}
+
+export const readLinuxUsage = (pid: number): LinuxUsage | undefined => {
+  try {
+    const stat = parseStat(readFileSync(`/proc/${pid}/stat`, "latin1"));
+    if (!stat || stat.fields[0] === "Z") return undefined;
+    const f = stat.fields;
+    const { clkTck, pageSize, bootTimeMs } = linuxConstants();
+    const startTime = f[19] ?? "0";
+    return {
+      startTime,
+      startedAt: Math.round(bootTimeMs + (Number(startTime) / clkTck) * 1000),
+      cpuTimeMs: ((Number(f[11] ?? 0) + Number(f[12] ?? 0)) / clkTck) * 1000,
+      rssBytes: Number(f[21] ?? 0) * pageSize,
+    };
+  } catch {
+    return undefined;
+  }
+};
+
 export const readLinuxProcess = (pid: number): ProcessInfo | undefined => {
   try {
     const stat = parseStat(readFileSync(`/proc/${pid}/stat`, "latin1"));

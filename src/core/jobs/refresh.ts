@@ -71,13 +71,17 @@ export const refreshJob = Effect.fn("refreshJob")(function* (job: Job, given?: O
   }
 
   let status: JobStatus = job.status;
+  let killRequestedAt = job.killRequestedAt;
   if (sighting.launcher || sighting.native) status = "running";
   else {
+    // A kill by another process (the watchdog, another CLI) may have begun after this copy was read:
+    // it is recorded before its first signal, so the record read now, after the end was seen, knows.
+    killRequestedAt ??= (yield* store.get(job.id))?.killRequestedAt;
     const rolloutPath = patch.rolloutPath ?? job.rolloutPath;
     const summary = rolloutPath
       ? yield* history.summarize(rolloutPath).pipe(Effect.orElseSucceed(() => undefined))
       : undefined;
-    status = job.killRequestedAt !== undefined ? "killed"
+    status = killRequestedAt !== undefined ? "killed"
       : summary?.state === "completed" ? "completed"
       : summary?.state === "aborted" ? "aborted"
       : "exited";
@@ -88,7 +92,7 @@ export const refreshJob = Effect.fn("refreshJob")(function* (job: Job, given?: O
     const recorded = yield* store.get(job.id);
     if (recorded) return { job: recorded, sighting } satisfies RefreshedJob;
   }
-  const updated: Job = { ...job, ...patch, status, endedAt: isFinal(status) ? obs.at : job.endedAt };
+  const updated: Job = { ...job, ...patch, status, killRequestedAt, endedAt: isFinal(status) ? obs.at : job.endedAt };
   return { job: updated, sighting } satisfies RefreshedJob;
 });
 

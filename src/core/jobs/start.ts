@@ -11,6 +11,7 @@ import { Launcher } from "../../services/Launcher.ts";
 import { ProcessTable } from "../../services/ProcessTable.ts";
 import { Settings } from "../../services/Settings.ts";
 import { loadPlugins, pluginErrorText, runBeforeLaunch } from "../../hooks/host.ts";
+import { killTree } from "./killTree.ts";
 import { refreshJob } from "./refresh.ts";
 
 export interface StartRequest {
@@ -89,7 +90,11 @@ export const startJob = Effect.fn("startJob")(function* (request: StartRequest) 
     exitCode: live ? undefined : launched.exitCode() ?? undefined,
     killRequestedAt: undefined,
   };
-  yield* store.insert(job);
+  // A job that cannot be recorded (a full disk, a read-only or newer database) must not run:
+  // nothing would list it, watch it or ever kill it.
+  yield* store.insert(job).pipe(Effect.tapError(() => live
+    ? killTree([job.launcher], { jobId, threadId: undefined, createdAt: job.createdAt, uid: table.currentUid }, 0)
+    : Effect.void));
 
   const deadline = Date.now() + (request.settleMs ?? 3000);
   let current = job;

@@ -15,7 +15,12 @@ export interface ConfigProblem {
  * config that stops loading keeps its last good version in force; the problem is
  * reported once per distinct error.
  */
-export const configBook = (options: { readonly explicitFile?: string | undefined; readonly fallbackCwd: string }) => {
+export const configBook = (options: {
+  readonly explicitFile?: string | undefined;
+  readonly fallbackCwd: string;
+  /** What else a loaded config must pass to replace the last good one (the watchdog: its plugins load). */
+  readonly accept?: (config: LoadedConfig) => Effect.Effect<ConfigError | undefined>;
+}) => {
   const lastGood = new Map<string, LoadedConfig>();
   const reported = new Map<string, string>();
   const fingerprints = new Map<string, string>();
@@ -26,7 +31,12 @@ export const configBook = (options: { readonly explicitFile?: string | undefined
       return { config: lastGood.get(cwd) ?? lastGood.get(options.fallbackCwd), problem: undefined };
     }
     fingerprints.set(cwd, fingerprint);
-    const result = yield* loadConfigEffect({ cwd, explicitFile: options.explicitFile }).pipe(Effect.result);
+    const result = yield* loadConfigEffect({ cwd, explicitFile: options.explicitFile }).pipe(
+      Effect.flatMap((config) => (options.accept ? options.accept(config) : Effect.succeed(undefined)).pipe(
+        Effect.flatMap((rejected) => (rejected ? Effect.fail(rejected) : Effect.succeed(config))),
+      )),
+      Effect.result,
+    );
     if (result._tag === "Success") {
       lastGood.set(cwd, result.success);
       reported.delete(cwd);

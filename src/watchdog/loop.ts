@@ -51,7 +51,13 @@ export class Watchdog extends Context.Service<Watchdog, {
       plugins.set(config, loaded);
       return loaded;
     }).pipe(Effect.orElseSucceed(() => undefined));
-    const state: WatchState = { book: configBook({ explicitFile: options.explicitFile, fallbackCwd }), memory, summaries: summaryCache(), pluginsFor };
+    // A config whose plugins do not load is a bad config like any other: the last good one (and its plugins) stays.
+    const accept = (config: LoadedConfig) =>
+      loadPlugins(config.config.plugins, { configFile: config.files.at(-1), timeoutMs: config.config.watchdog.pluginTimeout }).pipe(
+        Effect.map((loaded) => { plugins.set(config, loaded); return undefined; }),
+        Effect.catchTag("ConfigError", (e) => Effect.succeed(e)),
+      );
+    const state: WatchState = { book: configBook({ explicitFile: options.explicitFile, fallbackCwd, accept }), memory, summaries: summaryCache(), pluginsFor };
     const schedules = scheduleBook(yield* Effect.context<JobStore>(), pluginsFor);
 
     let wake = Deferred.makeUnsafe<void>();

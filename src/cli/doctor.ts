@@ -1,4 +1,4 @@
-import { Effect } from "effect";
+import * as Effect from "effect/Effect";
 import { resolve } from "node:path";
 import { doctorReport, renderDoctor, runDoctor } from "../core/doctor/index.ts";
 import { COMMON_OPTIONS } from "./args.ts";

@@ -1,5 +1,5 @@
 import { findJob } from "../core/jobs/find.ts";
-import { Effect } from "effect";
+import * as Effect from "effect/Effect";
 import { JobStore } from "../services/JobStore.ts";
 import { COMMON_OPTIONS } from "./args.ts";
 import { type Command, print } from "./command.ts";

@@ -1,5 +1,5 @@
 import { findJob } from "../core/jobs/find.ts";
-import { Effect } from "effect";
+import * as Effect from "effect/Effect";
 import { parseDuration } from "../core/duration.ts";
 import { UsageError } from "../core/errors.ts";
 import { killJob } from "../core/jobs/kill.ts";

@@ -1,5 +1,6 @@
 import { findJob } from "../core/jobs/find.ts";
-import { Effect, Stream } from "effect";
+import * as Effect from "effect/Effect";
+import * as Stream from "effect/Stream";
 import { HistoryError, UsageError } from "../core/errors.ts";
 import type { HistoryEvent } from "../core/history/records.ts";
 import { renderJsonLine, textRenderer } from "../core/history/render.ts";

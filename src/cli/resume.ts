@@ -1,4 +1,4 @@
-import { Effect } from "effect";
+import * as Effect from "effect/Effect";
 import { UsageError } from "../core/errors.ts";
 import { findJob } from "../core/jobs/find.ts";
 import { DEFAULT_RESUME_PROMPT, resumeJob } from "../core/jobs/resume.ts";

@@ -1,4 +1,7 @@
-import { Cause, Effect, Exit, Layer } from "effect";
+import * as Cause from "effect/Cause";
+import * as Effect from "effect/Effect";
+import * as Exit from "effect/Exit";
+import * as Layer from "effect/Layer";
 import { loadConfigEffect } from "../config/load.ts";
 import { resolveSettings } from "../config/settings.ts";
 import { CodexHistory } from "../services/CodexHistory.ts";

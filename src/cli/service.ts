@@ -1,4 +1,6 @@
-import { Cause, Effect, Exit } from "effect";
+import * as Cause from "effect/Cause";
+import * as Effect from "effect/Effect";
+import * as Exit from "effect/Exit";
 import { homedir } from "node:os";
 import { UsageError } from "../core/errors.ts";
 import { type Activation, type ServiceFileError, type ServiceKind, ServiceManager } from "../services/ServiceManager.ts";

@@ -1,4 +1,4 @@
-import { Effect } from "effect";
+import * as Effect from "effect/Effect";
 import { UsageError } from "../core/errors.ts";
 import type { PythonEnv } from "../core/job.ts";
 import { startJob } from "../core/jobs/start.ts";

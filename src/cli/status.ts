@@ -1,5 +1,5 @@
 import { findJob } from "../core/jobs/find.ts";
-import { Effect } from "effect";
+import * as Effect from "effect/Effect";
 import { UsageError } from "../core/errors.ts";
 import { formatTokens } from "../core/history/render.ts";
 import { inspectJob, type JobDetail } from "../core/jobs/inspect.ts";

@@ -1,4 +1,4 @@
-import { Effect } from "effect";
+import * as Effect from "effect/Effect";
 import { Watchdog } from "../watchdog/loop.ts";
 import { COMMON_OPTIONS } from "./args.ts";
 import type { Command } from "./command.ts";

@@ -1,5 +1,5 @@
 import { cosmiconfig, defaultLoaders, type Loader, type PublicExplorer } from "cosmiconfig";
-import { Effect } from "effect";
+import * as Effect from "effect/Effect";
 import { stat } from "node:fs/promises";
 import { homedir } from "node:os";
 import { dirname, join, resolve } from "node:path";

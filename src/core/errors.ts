@@ -1,4 +1,4 @@
-import { Data } from "effect";
+import * as Data from "effect/Data";
 
 /** One problem in a config file: where (`policies.2.when.runtimeOver`) and what was expected. */
 export interface ConfigIssue {

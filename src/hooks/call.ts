@@ -1,4 +1,5 @@
-import { Effect, type Result } from "effect";
+import * as Effect from "effect/Effect";
+import type * as Result from "effect/Result";
 import { JobStore } from "../services/JobStore.ts";
 import { HookTimeout, PluginError } from "./errors.ts";
 import type { LoadedPlugin } from "./load.ts";

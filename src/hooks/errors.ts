@@ -1,4 +1,4 @@
-import { Data } from "effect";
+import * as Data from "effect/Data";
 
 /** One hook call that threw, rejected, returned something unusable or ran past its time. */
 export class PluginError extends Data.TaggedError("PluginError")<{

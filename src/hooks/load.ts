@@ -1,5 +1,5 @@
 import { dirname } from "node:path";
-import { Effect } from "effect";
+import * as Effect from "effect/Effect";
 import { z } from "zod";
 import { configIssues, issuePath, typeName } from "../config/format.ts";
 import type { PluginRef } from "../config/policies.ts";

@@ -1,4 +1,5 @@
-import { Clock, Effect } from "effect";
+import * as Clock from "effect/Clock";
+import * as Effect from "effect/Effect";
 import type { Config } from "../config/schema.ts";
 import { JOB_MARKER, type Job } from "../core/job.ts";
 import { type LaunchSpec, markerArgs } from "../core/launch.ts";

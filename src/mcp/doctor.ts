@@ -1,5 +1,7 @@
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
-import { Cause, Effect, Exit } from "effect";
+import * as Cause from "effect/Cause";
+import * as Effect from "effect/Effect";
+import * as Exit from "effect/Exit";
 import { z } from "zod";
 import { doctorReport, renderDoctor, runDoctor } from "../core/doctor/index.ts";
 import { callScope, type ServerContext, toolError, toolResult } from "./run.ts";

@@ -1,5 +1,6 @@
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
-import { Effect, Stream } from "effect";
+import * as Effect from "effect/Effect";
+import * as Stream from "effect/Stream";
 import { z } from "zod";
 import { awaitRollout, readable } from "../cli/logs.ts";
 import { jobJson } from "../cli/views.ts";

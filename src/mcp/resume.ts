@@ -1,5 +1,5 @@
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
-import { Effect } from "effect";
+import * as Effect from "effect/Effect";
 import { z } from "zod";
 import { findJob } from "../core/jobs/find.ts";
 import { DEFAULT_RESUME_PROMPT, resumeJob } from "../core/jobs/resume.ts";

@@ -1,6 +1,8 @@
 import { resolve } from "node:path";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
-import { Cause, type Effect, Exit } from "effect";
+import * as Cause from "effect/Cause";
+import type * as Effect from "effect/Effect";
+import * as Exit from "effect/Exit";
 import { describe, type KnownError } from "../cli/messages.ts";
 import { type AppServices, isKnown, runApp, type RunOptions } from "../cli/runtime.ts";
 

@@ -1,5 +1,5 @@
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
-import { Effect } from "effect";
+import * as Effect from "effect/Effect";
 import { z } from "zod";
 import { bytes, clock, elapsed, shortId, truncate } from "../cli/format.ts";
 import { jobEntryJson, untrackedJson } from "../cli/views.ts";

@@ -1,4 +1,9 @@
-import { Context, Duration, Effect, Layer, Option, Stream } from "effect";
+import * as Context from "effect/Context";
+import * as Duration from "effect/Duration";
+import * as Effect from "effect/Effect";
+import * as Layer from "effect/Layer";
+import * as Option from "effect/Option";
+import * as Stream from "effect/Stream";
 import { type FileHandle, open } from "node:fs/promises";
 import { basename } from "node:path";
 import { HistoryError, UnsupportedHistory } from "../core/errors.ts";

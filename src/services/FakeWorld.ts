@@ -1,4 +1,5 @@
-import { Effect, Layer } from "effect";
+import * as Effect from "effect/Effect";
+import * as Layer from "effect/Layer";
 import type { ProcessInfo } from "../core/process.ts";
 import { ProcessTable, ProcessTableError } from "./ProcessTable.ts";
 import { Signals, type SignalOutcome } from "./Signals.ts";

@@ -1,7 +1,10 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Clock, Context, Effect, Layer } from "effect";
+import * as Clock from "effect/Clock";
+import * as Context from "effect/Context";
+import * as Effect from "effect/Effect";
+import * as Layer from "effect/Layer";
 import { DatabaseError, JobAmbiguous, JobNotFound } from "../core/errors.ts";
 import { FINAL_STATUSES, type Job, type JobStatus } from "../core/job.ts";
 import { SCHEMA_VERSION, SchemaTooNew } from "./db/migrations.ts";

@@ -1,5 +1,7 @@
 import { spawn } from "node:child_process";
-import { Context, Effect, Layer } from "effect";
+import * as Context from "effect/Context";
+import * as Effect from "effect/Effect";
+import * as Layer from "effect/Layer";
 import { CodexNotFound, LaunchError } from "../core/errors.ts";
 import type { LaunchSpec } from "../core/launch.ts";
 

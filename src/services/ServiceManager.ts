@@ -2,7 +2,10 @@ import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
 import { realpathSync } from "node:fs";
 import { homedir } from "node:os";
 import { delimiter, dirname, isAbsolute, resolve } from "node:path";
-import { Context, Data, Effect, Layer } from "effect";
+import * as Context from "effect/Context";
+import * as Data from "effect/Data";
+import * as Effect from "effect/Effect";
+import * as Layer from "effect/Layer";
 import {
   launchdActivity, launchdAgent, launchdAgentPath, launchdCommands, LAUNCHD_LABEL, launchdLogFile,
 } from "../core/service/launchd.ts";

@@ -1,4 +1,5 @@
-import { Context, Layer } from "effect";
+import * as Context from "effect/Context";
+import * as Layer from "effect/Layer";
 import type { Config } from "../config/schema.ts";
 import type { PythonSettings } from "../core/python.ts";
 

@@ -1,4 +1,4 @@
-import { Effect } from "effect";
+import * as Effect from "effect/Effect";
 import { configFingerprint } from "../config/fingerprint.ts";
 import { type LoadedConfig, loadConfigEffect } from "../config/load.ts";
 import type { ConfigError } from "../core/errors.ts";

@@ -1,4 +1,5 @@
-import { Context, Effect } from "effect";
+import * as Context from "effect/Context";
+import * as Effect from "effect/Effect";
 import type { LoadedConfig } from "../config/load.ts";
 import type { ActionRef, PolicyConfig } from "../config/policies.ts";
 import type { Observation } from "../core/jobs/refresh.ts";

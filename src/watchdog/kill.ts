@@ -1,4 +1,4 @@
-import { Effect } from "effect";
+import * as Effect from "effect/Effect";
 import { killJob } from "../core/jobs/kill.ts";
 import { killTree } from "../core/jobs/killTree.ts";
 import type { Observation } from "../core/jobs/refresh.ts";

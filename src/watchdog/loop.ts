@@ -1,5 +1,10 @@
 import { homedir } from "node:os";
-import { Cause, Clock, Context, Deferred, Effect, Layer } from "effect";
+import * as Cause from "effect/Cause";
+import * as Clock from "effect/Clock";
+import * as Context from "effect/Context";
+import * as Deferred from "effect/Deferred";
+import * as Effect from "effect/Effect";
+import * as Layer from "effect/Layer";
 import type { LoadedConfig } from "../config/load.ts";
 import { emptyMemory } from "../core/policy.ts";
 import { type LoadedPlugins, loadPlugins } from "../hooks/host.ts";

@@ -1,5 +1,7 @@
 import cron, { type ScheduledTask } from "node-cron";
-import { Clock, type Context, Effect } from "effect";
+import * as Clock from "effect/Clock";
+import type * as Context from "effect/Context";
+import * as Effect from "effect/Effect";
 import type { LoadedConfig } from "../config/load.ts";
 import type { ScheduleConfig } from "../config/policies.ts";
 import { formatElapsed } from "../core/duration.ts";

@@ -1,6 +1,6 @@
 import { existsSync, statSync } from "node:fs";
 import { delimiter, isAbsolute, join, resolve } from "node:path";
-import { Effect } from "effect";
+import * as Effect from "effect/Effect";
 import type { JobEntry, UntrackedEntry } from "../core/jobs/list.ts";
 import type { Observation } from "../core/jobs/refresh.ts";
 import type { PythonEnv } from "../core/job.ts";

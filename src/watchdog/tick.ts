@@ -1,4 +1,5 @@
-import { Clock, Effect } from "effect";
+import * as Clock from "effect/Clock";
+import * as Effect from "effect/Effect";
 import type { LoadedConfig } from "../config/load.ts";
 import { listEverything } from "../core/jobs/list.ts";
 import { observe } from "../core/jobs/refresh.ts";

@@ -1,6 +1,8 @@
 import { readdirSync, statSync } from "node:fs";
 import { basename, join } from "node:path";
-import { Effect, Option, Stream } from "effect";
+import * as Effect from "effect/Effect";
+import * as Option from "effect/Option";
+import * as Stream from "effect/Stream";
 import { CodexHistory } from "../../services/CodexHistory.ts";
 import { stateDbPath } from "../../services/history/codexHome.ts";
 import { errorText } from "./check.ts";

@@ -5,7 +5,9 @@
  */
 import { statSync } from "node:fs";
 import { resolve } from "node:path";
-import { Cause, Effect, Layer } from "effect";
+import * as Cause from "effect/Cause";
+import * as Effect from "effect/Effect";
+import * as Layer from "effect/Layer";
 import { loadConfigEffect, type LoadedConfig } from "../../config/load.ts";
 import { processPathContext } from "../../config/paths.ts";
 import { configDefaults, configSchema } from "../../config/schema.ts";

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { realpathSync, statSync } from "node:fs";
-import { Effect } from "effect";
+import * as Effect from "effect/Effect";
 import type { LoadedPlugins } from "../../hooks/host.ts";
 import { runBeforeLaunch } from "../../hooks/host.ts";
 import type { SettingsShape } from "../../services/Settings.ts";

@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process";
-import { Effect } from "effect";
+import * as Effect from "effect/Effect";
 
 export interface Bounded {
   /** null when it was killed (timed out) or could not start. */

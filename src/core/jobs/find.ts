@@ -1,4 +1,4 @@
-import { Effect } from "effect";
+import * as Effect from "effect/Effect";
 import { JobAmbiguous, JobNotFound } from "../errors.ts";
 import { JobStore } from "../../services/JobStore.ts";
 

@@ -1,4 +1,4 @@
-import { Effect } from "effect";
+import * as Effect from "effect/Effect";
 import { treeOf } from "../codex.ts";
 import type { Job } from "../job.ts";
 import type { ProcessInfo } from "../process.ts";

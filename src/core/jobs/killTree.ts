@@ -1,4 +1,4 @@
-import { Effect } from "effect";
+import * as Effect from "effect/Effect";
 import { identityOf, type ProcessIdentity, type ProcessInfo } from "../process.ts";
 import { collectJobTree, couldBeStray, isStrayOfJob, type JobMarks } from "../tree.ts";
 import { ProcessTable } from "../../services/ProcessTable.ts";

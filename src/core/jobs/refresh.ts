@@ -1,5 +1,5 @@
 import { realpathSync } from "node:fs";
-import { Effect } from "effect";
+import * as Effect from "effect/Effect";
 import { type Job, type JobStatus, isFinal } from "../job.ts";
 import type { ProcessInfo } from "../process.ts";
 import { CodexHistory } from "../../services/CodexHistory.ts";

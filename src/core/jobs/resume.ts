@@ -1,4 +1,4 @@
-import { Effect } from "effect";
+import * as Effect from "effect/Effect";
 import { LaunchError } from "../errors.ts";
 import { isFinal, type Job } from "../job.ts";
 import type { PythonRequest } from "../python.ts";

@@ -1,6 +1,6 @@
 import { statSync } from "node:fs";
 import { resolve } from "node:path";
-import { Effect } from "effect";
+import * as Effect from "effect/Effect";
 import { LaunchError } from "../errors.ts";
 import { JOB_MARKER, type Job, type PythonEnv } from "../job.ts";
 import { execArgs, type LaunchSpec } from "../launch.ts";

@@ -62,26 +62,63 @@ export const readLinuxUsage = (pid: number): LinuxUsage | undefined => {
   }
 };
 
-export const readLinuxProcess = (pid: number): ProcessInfo | undefined => {
+const readArgv = (pid: number): string[] => {
+  try {
+    const raw = readFileSync(`/proc/${pid}/cmdline`, "utf8");
+    return raw.length === 0 ? [] : raw.replace(/\0$/, "").split("\0");
+  } catch {
+    return []; // a process that just exited, or one we may not read: keep the stat facts
+  }
+};
+
+/** A process's argv as last read, with the exec it was read from. */
+interface ArgvEntry {
+  readonly exec: string;
+  readonly argv: string[];
+}
+
+const PF_KTHREAD = 0x00200000;
+
+/**
+ * Which exec of a process this is: its start time, its name, and where the kernel put its
+ * argv (fields 48-49, placed anew, at a random address, by every exec). Undefined when the
+ * kernel hides those addresses (another user's process): its argv is then read every time.
+ */
+const execOf = (name: string, f: ReadonlyArray<string>): string | undefined => {
+  const argStart = f[45];
+  return argStart && argStart !== "0" ? `${f[19]}\0${name}\0${argStart}\0${f[46]}` : undefined;
+};
+
+/**
+ * One process from /proc. With `argvCache`, a process already read in the same exec keeps
+ * the argv read then (a process's command line only changes by exec): a snapshot then
+ * costs one read of /proc/PID/stat and a stat for most processes, not three reads.
+ * Kernel threads have no command line and belong to root: nothing more is read for them.
+ */
+const readProcess = (pid: number, argvCache?: Map<number, ArgvEntry>): ProcessInfo | undefined => {
   try {
     const stat = parseStat(readFileSync(`/proc/${pid}/stat`, "latin1"));
     if (!stat) return undefined;
     const f = stat.fields; // f[0] is field 3 (state) of proc(5)
     const { clkTck, pageSize, bootTimeMs } = linuxConstants();
     const startTicks = f[19] ?? "0";
+    const kernelThread = (Number(f[6] ?? 0) & PF_KTHREAD) !== 0;
     let argv: string[] = [];
-    try {
-      const raw = readFileSync(`/proc/${pid}/cmdline`, "utf8");
-      argv = raw.length === 0 ? [] : raw.replace(/\0$/, "").split("\0");
-    } catch {
-      // a process that just exited, or one we may not read: keep the stat facts
+    if (!kernelThread) {
+      const exec = argvCache ? execOf(stat.name, f) : undefined;
+      const cached = exec === undefined ? undefined : argvCache?.get(pid);
+      if (cached && cached.exec === exec) argv = cached.argv;
+      else {
+        argv = readArgv(pid);
+        if (exec !== undefined && argv.length > 0) argvCache?.set(pid, { exec, argv });
+      }
     }
     return {
       pid,
       ppid: Number(f[1]),
       pgid: Number(f[2]),
       sid: Number(f[3]),
-      uid: statSync(`/proc/${pid}`).uid,
+      uid: kernelThread ? 0 : statSync(`/proc/${pid}`).uid,
       startTime: startTicks,
       startedAt: Math.round(bootTimeMs + (Number(startTicks) / clkTck) * 1000),
       state: f[0] ?? "?",
@@ -95,13 +132,22 @@ export const readLinuxProcess = (pid: number): ProcessInfo | undefined => {
   }
 };
 
+/** A fresh read of one process: nothing cached (what identity checks before a signal use). */
+export const readLinuxProcess = (pid: number): ProcessInfo | undefined => readProcess(pid);
+
+const snapshotArgv = new Map<number, ArgvEntry>();
+
 export const linuxSnapshot = (): ProcessInfo[] => {
   const out: ProcessInfo[] = [];
   for (const entry of readdirSync("/proc")) {
     const c = entry.charCodeAt(0);
     if (c < 48 || c > 57) continue;
-    const info = readLinuxProcess(Number(entry));
+    const info = readProcess(Number(entry), snapshotArgv);
     if (info) out.push(info);
+  }
+  if (snapshotArgv.size > out.length) {
+    const alive = new Set(out.map((p) => p.pid));
+    for (const pid of snapshotArgv.keys()) if (!alive.has(pid)) snapshotArgv.delete(pid);
   }
   return out;
 };

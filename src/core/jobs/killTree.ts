@@ -20,9 +20,15 @@ const keyOf = (p: { readonly pid: number; readonly startTime: string }) => `${p.
 
 /**
  * Ends a whole tree: freeze it (SIGSTOP) and look again until it stops growing, so
- * a process forking during the kill cannot outrun it; then SIGTERM and SIGCONT
- * everything, wait up to `graceMs` for it to go, SIGKILL what is left, scan again.
- * Every signal goes through Signals, which re-verifies the process first.
+ * a process forking during the kill cannot outrun it; then SIGTERM everything and
+ * SIGCONT all but the roots, wait up to `graceMs` for it to go, SIGKILL what is left,
+ * scan again; then let the roots go the same way. Every signal goes through Signals,
+ * which re-verifies the process first.
+ *
+ * The roots (launcher, native Codex) go last, frozen until the rest is gone: their
+ * being alive is what keeps a job `running`, so a kill cut short (the watchdog itself
+ * killed, the CLI interrupted) leaves a job that is still running and is killed again
+ * — never one recorded as ended while its tools live on, frozen, with nobody to end them.
  */
 export const killTree = Effect.fn("killTree")(function* (
   roots: ReadonlyArray<ProcessIdentity>,
@@ -35,6 +41,7 @@ export const killTree = Effect.fn("killTree")(function* (
   const started = Date.now();
   const known = new Map<string, { identity: ProcessIdentity; argv: string; signals: string[] }>();
   const refused = new Map<string, string>();
+  const rootKeys = new Set(roots.map(keyOf));
 
   const scan = Effect.fn("killTree.scan")(function* () {
     const snapshot = yield* table.snapshot();
@@ -72,10 +79,11 @@ export const killTree = Effect.fn("killTree")(function* (
     return outcome;
   });
 
-  const alive = Effect.fn("killTree.alive")(function* () {
+  /** Keys of members still alive; `withRoots` false leaves the (frozen) roots out. */
+  const alive = Effect.fn("killTree.alive")(function* (withRoots = true) {
     const out: string[] = [];
     for (const [key, { identity }] of known) {
-      if (refused.has(key)) continue;
+      if (refused.has(key) || (!withRoots && rootKeys.has(key))) continue;
       const p = yield* table.read(identity.pid);
       if (p && p.startTime === identity.startTime && p.state !== "Z") out.push(key);
     }
@@ -88,26 +96,28 @@ export const killTree = Effect.fn("killTree")(function* (
     if (fresh.length === 0) break;
     for (const p of fresh) yield* send(keyOf(p), "SIGSTOP");
   }
-  // 2. ask everything to stop, then let it run its handlers
+  // 2. ask everything to stop; let all but the roots run their handlers
   for (const key of known.keys()) yield* send(key, "SIGTERM");
-  for (const key of known.keys()) yield* send(key, "SIGCONT");
-  // 3. grace: catch whatever is forked while shutting down
-  const deadline = Date.now() + graceMs;
-  while (Date.now() < deadline) {
-    for (const p of yield* scan()) {
-      yield* send(keyOf(p), "SIGTERM");
+  for (const key of known.keys()) if (!rootKeys.has(key)) yield* send(key, "SIGCONT");
+  // 3. grace, then force: first the rest of the tree, then the roots; catch whatever is forked meanwhile
+  const finish = Effect.fn("killTree.finish")(function* (withRoots: boolean) {
+    const deadline = Date.now() + graceMs;
+    while (Date.now() < deadline) {
+      for (const p of yield* scan()) yield* send(keyOf(p), "SIGTERM");
+      if ((yield* alive(withRoots)).length === 0) return;
+      yield* Effect.sleep(POLL_MS);
     }
-    if ((yield* alive()).length === 0) break;
-    yield* Effect.sleep(POLL_MS);
-  }
-  // 4. force what is left, and look again
-  for (let round = 0; round < 50; round++) {
-    yield* scan();
-    const left = yield* alive();
-    if (left.length === 0) break;
-    if (round % 10 === 0) for (const key of left) yield* send(key, "SIGKILL");
-    yield* Effect.sleep(POLL_MS);
-  }
+    for (let round = 0; round < 50; round++) {
+      yield* scan();
+      const left = yield* alive(withRoots);
+      if (left.length === 0) return;
+      if (round % 10 === 0) for (const key of left) yield* send(key, "SIGKILL");
+      yield* Effect.sleep(POLL_MS);
+    }
+  });
+  yield* finish(false);
+  for (const key of rootKeys) if (known.has(key)) yield* send(key, "SIGCONT");
+  yield* finish(true);
   const pidOf = (key: string) => known.get(key)!.identity.pid;
   const survivors = (yield* alive()).map(pidOf);
   return {

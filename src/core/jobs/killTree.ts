@@ -100,18 +100,25 @@ export const killTree = Effect.fn("killTree")(function* (
   for (const key of known.keys()) yield* send(key, "SIGTERM");
   for (const key of known.keys()) if (!rootKeys.has(key)) yield* send(key, "SIGCONT");
   // 3. grace, then force: first the rest of the tree, then the roots; catch whatever is forked meanwhile
+  // Gone only once a scan made after every member was seen gone finds nothing new: a member
+  // that forked on its way out (a TERM handler) did so before it went, so that scan sees it.
+  const gone = Effect.fn("killTree.gone")(function* (withRoots: boolean) {
+    if ((yield* alive(withRoots)).length > 0) return false;
+    const late = yield* scan();
+    for (const p of late) yield* send(keyOf(p), "SIGTERM");
+    return late.length === 0;
+  });
   const finish = Effect.fn("killTree.finish")(function* (withRoots: boolean) {
     const deadline = Date.now() + graceMs;
     while (Date.now() < deadline) {
       for (const p of yield* scan()) yield* send(keyOf(p), "SIGTERM");
-      if ((yield* alive(withRoots)).length === 0) return;
+      if (yield* gone(withRoots)) return;
       yield* Effect.sleep(POLL_MS);
     }
     for (let round = 0; round < 50; round++) {
       yield* scan();
-      const left = yield* alive(withRoots);
-      if (left.length === 0) return;
-      if (round % 10 === 0) for (const key of left) yield* send(key, "SIGKILL");
+      if (yield* gone(withRoots)) return;
+      if (round % 10 === 0) for (const key of yield* alive(withRoots)) yield* send(key, "SIGKILL");
       yield* Effect.sleep(POLL_MS);
     }
   });

@@ -12,7 +12,7 @@ import {
   cwdMatcher, globRollout, rolloutFilesNear, rolloutFromStateDb, type ThreadCandidate, threadsFromStateDb, type ThreadWindow,
 } from "./history/codexHome.ts";
 import {
-  readBatch, readHead, readTail, type RolloutSummary, type RolloutTail, summarizeRollout, type TailOptions,
+  readBatch, readHead, readTail, requireKnownRecords, type RolloutSummary, type RolloutTail, summarizeRollout, type TailOptions,
 } from "./history/rollout.ts";
 
 export type { RolloutSummary, RolloutTail, TailOptions, ThreadCandidate, ThreadWindow };
@@ -110,7 +110,7 @@ export class CodexHistory extends Context.Service<CodexHistory, {
 
     tail: Effect.fn("CodexHistory.tail")(function* (path: string, n: number, options?: TailOptions) {
       return yield* withRollout(path, async (fh, size) => {
-        await readHead(path, fh, size, false);
+        requireKnownRecords(path, await readHead(path, fh, size, true));
         return readTail(fh, size, n, options);
       });
     }),
@@ -137,7 +137,7 @@ export class CodexHistory extends Context.Service<CodexHistory, {
     },
 
     readAll: (path) =>
-      Stream.unwrap(withRollout(path, (fh, size) => readHead(path, fh, size, false)).pipe(Effect.map(() =>
+      Stream.unwrap(withRollout(path, async (fh, size) => requireKnownRecords(path, await readHead(path, fh, size, true))).pipe(Effect.map(() =>
         Stream.paginate(0, (offset) =>
           withRollout(path, (fh, size) => readBatch(path, fh, size, offset, true, BATCH_BYTES)).pipe(Effect.map((batch) =>
             [batch.events.map((e) => e.event), batch.atEnd ? Option.none<number>() : Option.some(batch.offset)] as const)))))),

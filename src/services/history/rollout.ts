@@ -52,6 +52,24 @@ export const readHead = async (path: string, fh: FileHandle, size: number, until
   return { session, events, endOffset: scan.offset, bytesRead: scan.bytesRead };
 };
 
+const isRecognized = (e: HistoryEvent) => e.kind !== "unknown" && e.kind !== "malformed" && e.kind !== "session";
+
+/**
+ * Every Codex this version knows writes turn records (task_started, turn_context,
+ * response_item, …) right after session_meta. A head (read `untilPrompt`) whose records
+ * are all of types this version does not read is a newer format: refused, not shown as an empty history.
+ */
+export const requireKnownRecords = (path: string, head: RolloutHead): void => {
+  const after = head.events.slice(1);
+  const unknown = after.flatMap((e) => (e.kind === "unknown" ? [e.type] : []));
+  if (unknown.length === 0 || after.some(isRecognized)) return;
+  throw new UnsupportedHistory({
+    path,
+    cliVersion: head.session.cliVersion,
+    reason: `unsupported Codex history format: no record after session_meta is one this version reads (found ${[...new Set(unknown)].join(", ")})`,
+  });
+};
+
 export interface RolloutTail {
   /** In file order. */
   readonly events: ReadonlyArray<HistoryEvent>;
@@ -97,6 +115,7 @@ export interface RolloutSummary extends HistorySummary {
  */
 export const summarizeRollout = async (path: string, fh: FileHandle, size: number): Promise<RolloutSummary> => {
   const head = await readHead(path, fh, size, true);
+  requireKnownRecords(path, head);
   const tail: HistoryEvent[] = [];
   let sawTurnStart = false;
   let sawTokens = false;

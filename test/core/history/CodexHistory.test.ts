@@ -61,6 +61,19 @@ describe("formats this version does not know", () => {
     expect(await failure(history((h) => Stream.runCollect(h.readAll(ROLLOUTS.future))))).toMatchObject(expected);
   });
 
+  test("a session_meta followed only by records no known Codex writes is UnsupportedHistory, not an empty history", async () => {
+    const expected = {
+      _tag: "UnsupportedHistory", cliVersion: "1.4.0",
+      reason: "unsupported Codex history format: no record after session_meta is one this version reads (found turn_record, conversation_item, event_msg/turn_finished)",
+    };
+    expect(await failure(history((h) => h.summarize(ROLLOUTS.futureRecords)))).toMatchObject(expected);
+    expect(await failure(history((h) => h.tail(ROLLOUTS.futureRecords, 5)))).toMatchObject(expected);
+    expect(await failure(history((h) => Stream.runCollect(h.readAll(ROLLOUTS.futureRecords))))).toMatchObject(expected);
+    // a thread Codex has only just opened (session_meta alone) is not a format problem
+    const fresh = write("fresh.jsonl", `${v169[0]!}\n`);
+    expect(await run(history((h) => h.summarize(fresh)))).toMatchObject({ state: undefined, turns: 0 });
+  });
+
   test("a file that vanished or holds no complete line yet is a HistoryError", async () => {
     expect(await failure(history((h) => h.summarize(join(dir, "nope.jsonl"))))).toMatchObject({ _tag: "HistoryError", reason: "rollout file not found" });
     expect(await failure(history((h) => h.tail(write("empty.jsonl", ""), 3)))).toMatchObject({ _tag: "HistoryError", reason: "rollout is empty" });

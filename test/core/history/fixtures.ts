@@ -10,6 +10,8 @@ export const ROLLOUTS = {
   v150: join(DIR, "v0.150-exec-resumed-aborted.jsonl"),
   v128: join(DIR, "v0.128-exec-missing-module.jsonl"),
   future: join(DIR, "future-unknown-format.jsonl"),
+  /** session_meta as Codex writes it, then only record types no known Codex writes. */
+  futureRecords: join(DIR, "future-unknown-records.jsonl"),
 } as const;
 
 export const rolloutLines = (path: string): string[] => readFileSync(path, "utf8").split("\n").filter((l) => l !== "");

@@ -28,9 +28,13 @@ export const isCodexLauncher = (p: ProcessInfo): boolean =>
 /** The Codex subcommand words, past the program and its global flags. */
 const codexArgs = (p: ProcessInfo): ReadonlyArray<string> => p.argv.slice(isCodexLauncher(p) ? 2 : 1);
 
-const FLAGS_WITH_VALUE = new Set(["-c", "--config", "-m", "--model", "-p", "--profile", "-s", "--sandbox", "-C", "--cd", "-i", "--image", "--enable", "--disable", "-a", "--ask-for-approval", "--local-provider", "--add-dir"]);
+const FLAGS_WITH_VALUE = new Set(["-c", "--config", "-m", "--model", "-p", "--profile", "-s", "--sandbox", "-C", "--cd", "-i", "--image", "--enable", "--disable", "-a", "--ask-for-approval", "--local-provider", "--add-dir", "--remote", "--remote-auth-token-env"]);
 
-const SUBCOMMANDS = new Set(["exec", "e", "app-server", "mcp-server", "login", "logout", "mcp", "proto", "completion", "sandbox", "apply", "resume", "fork", "cloud", "debug", "features", "review"]);
+/** Every subcommand of codex 0.128 … 0.169: anything else in that place is the TUI's prompt. */
+const SUBCOMMANDS = new Set([
+  "exec", "e", "app-server", "mcp-server", "login", "logout", "mcp", "proto", "completion", "sandbox", "apply", "a", "resume", "fork", "cloud", "debug", "features", "review",
+  "plugin", "update", "exec-server", "help", "agents", "remote-control", "doctor", "queue", "archive", "delete", "unarchive", "migrate-rollouts", "migrate-nfs-db",
+]);
 
 export const codexKind = (p: ProcessInfo): CodexKind => {
   const args = codexArgs(p);
@@ -42,7 +46,7 @@ export const codexKind = (p: ProcessInfo): CodexKind => {
   }
   const [first, second] = words;
   if (first === undefined || !SUBCOMMANDS.has(first)) return "tui";
-  const command = first === "e" ? "exec" : first;
+  const command = first === "e" ? "exec" : first === "a" ? "apply" : first;
   return command === "exec" && (second === "resume" || second === "fork" || second === "review") ? `exec-${second}` : command;
 };
 

@@ -34,6 +34,17 @@ describe("findCodexProcesses", () => {
     ].map((argv, i) => codexKind(proc(100 + i, argv)));
     expect(kinds).toEqual(["app-server", "mcp-server", "exec-resume", "tui", "tui", "exec"]);
   });
+
+  test("knows the subcommands later releases added, so they are not taken for the TUI", () => {
+    const kinds = [
+      ["node", "/x/bin/codex", "exec-server"],
+      ["node", "/x/bin/codex", "remote-control"],
+      ["/x/codex", "--remote", "ws://127.0.0.1:1", "exec", "hi"],
+      ["/home/u/.codex/packages/app-server-daemon/releases/0.169.0/bin/codex", "app-server", "--listen", "unix://", "--managed-daemon"],
+      ["node", "/x/bin/codex", "--remote", "ws://127.0.0.1:1"],
+    ].map((argv, i) => codexKind(proc(100 + i, argv)));
+    expect(kinds).toEqual(["exec-server", "remote-control", "exec", "app-server", "tui"]);
+  });
 });
 
 describe("claimedJobId", () => {

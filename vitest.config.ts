@@ -1,11 +1,17 @@
+import { availableParallelism } from "node:os";
 import { defineConfig } from "vitest/config";
+import { testProjects } from "./test/matrix/projects.ts";
 
 // Runs under Bun (`bun --bun vitest run`): bun:sqlite exists only there, and
 // the default forks pool does not start under Bun, so threads it is.
+// The unit tests run once, the real-Codex tests once per release of the Codex matrix
+// (test/matrix/), each release installed into the user's cache before its tests run.
+// Those tests mostly wait on Codex, so even a 2-core machine runs two files at a time.
 export default defineConfig({
   test: {
     pool: "threads",
-    include: ["test/**/*.test.ts"],
+    maxWorkers: Math.max(2, availableParallelism() - 1),
+    projects: testProjects(),
     testTimeout: 60_000,
     hookTimeout: 60_000,
     reporters: ["default", "./test/support/summaryReporter.ts"],

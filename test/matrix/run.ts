@@ -1,0 +1,32 @@
+/**
+ * Runs the end-to-end tests (everything that drives the real Codex binary) once per
+ * Codex release, installing each missing release into the cache first.
+ *
+ *   bun run test:matrix                      the default matrix (0.128.0, 0.150.1, the pinned release)
+ *   bun run test:matrix 0.160.0 0.169.0      any releases, by version ("pinned" for the dev dependency)
+ *   bun run test:matrix -- -t "kill"         extra arguments after -- go to vitest
+ *
+ * `bun run test` runs the same matrix together with the unit tests; this is the e2e part alone.
+ */
+import { E2E_PROJECT_PREFIX } from "./projects.ts";
+import { MATRIX_ENV, REPO, selectVersions } from "./versions.ts";
+
+const args = process.argv.slice(2);
+const split = args.indexOf("--");
+const versions = split >= 0 ? args.slice(0, split) : args;
+const vitestArgs = split >= 0 ? args.slice(split + 1) : [];
+
+const env: Record<string, string | undefined> = { ...process.env };
+if (versions.length > 0) env[MATRIX_ENV] = versions.join(",");
+try {
+  // fails here, before vitest starts, on a version that is not one
+  console.log(`codex matrix: ${selectVersions(env).join(", ")}`);
+} catch (e) {
+  console.error(e instanceof Error ? e.message : String(e));
+  process.exit(2);
+}
+
+const vitest = Bun.spawn([process.execPath, "--bun", "vitest", "run", `--project=${E2E_PROJECT_PREFIX}*`, ...vitestArgs], {
+  cwd: REPO, env, stdio: ["inherit", "inherit", "inherit"],
+});
+process.exit(await vitest.exited);

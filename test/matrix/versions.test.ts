@@ -1,0 +1,33 @@
+import { join } from "node:path";
+import { describe, expect, test } from "vitest";
+import { testProjects } from "./projects.ts";
+import { codexBinFor, codexCacheDir, DEFAULT_MATRIX, OLDER_RELEASES, pinnedVersion, REPO, selectVersions } from "./versions.ts";
+
+const names = (env: Record<string, string>) => testProjects(env).map((p) => p.test?.name);
+
+describe("the Codex matrix", () => {
+  test("by default: the older releases and the pinned dev dependency, newest last", () => {
+    expect(pinnedVersion()).toMatch(/^\d+\.\d+\.\d+$/);
+    expect(selectVersions({})).toEqual([...OLDER_RELEASES, pinnedVersion()]);
+    expect(names({})).toEqual(["unit", ...DEFAULT_MATRIX().map((v) => `codex-${v}`)]);
+  });
+
+  test("CODEX_SUPERVISOR_MATRIX names releases; `pinned` alone installs nothing", () => {
+    expect(selectVersions({ CODEX_SUPERVISOR_MATRIX: "0.150.1, pinned 0.150.1" })).toEqual(["0.150.1", pinnedVersion()]);
+    expect(selectVersions({ CODEX_SUPERVISOR_MATRIX: "pinned" })).toEqual([pinnedVersion()]);
+    expect(() => selectVersions({ CODEX_SUPERVISOR_MATRIX: "latest" })).toThrow(`"latest" is not a Codex version`);
+  });
+
+  test("CODEX_SUPERVISOR_TEST_CODEX runs the end-to-end tests against that one binary", () => {
+    const projects = testProjects({ CODEX_SUPERVISOR_TEST_CODEX: "/opt/codex/bin/codex" });
+    expect(projects.map((p) => p.test?.name)).toEqual(["unit", "codex-given"]);
+    expect(projects[1]!.test?.env).toEqual({ CODEX_SUPERVISOR_TEST_CODEX: "/opt/codex/bin/codex" });
+  });
+
+  test("older releases live in the user's cache, outside the project; the pinned one in node_modules", () => {
+    expect(codexCacheDir({ XDG_CACHE_HOME: "/var/cache/u" })).toBe("/var/cache/u/codex-supervisor/codex-versions");
+    expect(codexBinFor("0.128.0", { XDG_CACHE_HOME: "/var/cache/u" })).toBe("/var/cache/u/codex-supervisor/codex-versions/0.128.0/node_modules/.bin/codex");
+    expect(codexCacheDir({ HOME: "/h" }).startsWith(REPO)).toBe(false);
+    expect(codexBinFor(pinnedVersion())).toBe(join(REPO, "node_modules/.bin/codex"));
+  });
+});

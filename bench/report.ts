@@ -39,6 +39,9 @@ const machineLine = (run: RunResult) => {
     `commit ${m.commit}; ${m.processes} processes; load average ${m.loadavgStart.join("/")} at the start, ${m.loadavgEnd.join("/")} at the end`;
 };
 
+/** What was measured against the row's goal (older result files lack it: then the ratios or the median). */
+const actual = (row: Row): string => (typeof row.goal?.actual === "string" ? row.goal.actual : ratioOrValue(row));
+
 const ratioOrValue = (row: Row): string => {
   const ratios = Object.entries(row.ratios).filter(([, v]) => Number.isFinite(v));
   if (ratios.length > 0) return ratios.map(([k, v]) => `${v.toFixed(2)}× (${k.replace(/^÷ /, "vs ")})`).join(", ");
@@ -57,7 +60,7 @@ export const renderResults = (picked: ReadonlyArray<Picked>): string => {
   for (const { suite } of picked) {
     for (const row of suite.rows) {
       if (!row.goal) continue;
-      out.push(`| ${suite.title.replace(/^\d+\. /, "")} | ${row.case} | ${ratioOrValue(row)} | ${row.goal.text} | ${row.goal.met === null ? "?" : row.goal.met ? "yes" : "**no**"} |`);
+      out.push(`| ${suite.title.replace(/^\d+\. /, "")} | ${row.case} | ${actual(row)} | ${row.goal.text} | ${row.goal.met === null ? "?" : row.goal.met ? "yes" : "**no**"} |`);
     }
   }
   for (const { suite, run } of picked) {
@@ -71,15 +74,14 @@ export const renderResults = (picked: ReadonlyArray<Picked>): string => {
   return out.join("\n");
 };
 
-/** One line per goal, for the README. */
+/** One line per benchmark, each case's result against its goal, for the README. */
 export const renderHeadline = (picked: ReadonlyArray<Picked>): string => {
   const lines: string[] = [];
-  for (const { suite } of picked) {
+  for (const { suite, run } of picked) {
     const rows = suite.rows.filter((r) => r.goal);
-    const last = rows.at(-1);
-    if (!last) continue;
-    const missed = rows.filter((r) => r.goal?.met === false).length;
-    lines.push(`- ${suite.title.replace(/^\d+\. /, "")}: ${last.case} — ${ratioOrValue(last)} (goal ${last.goal!.text}; ${rows.length - missed} of ${rows.length} cases met)`);
+    if (rows.length === 0) continue;
+    const cases = rows.map((r) => `${r.case}: ${actual(r)} ${r.goal!.met === null ? "(?)" : r.goal!.met ? "✓" : `✗ (goal ${r.goal!.text})`}`);
+    lines.push(`- **${suite.title.replace(/^\d+\. /, "")}**${run.mode === "quick" ? " (quick run)" : ""} — ${cases.join("; ")}`);
   }
   return lines.length > 0 ? lines.join("\n") : "_No results yet._";
 };

@@ -6,6 +6,8 @@ export interface Goal {
   readonly text: string;
   /** Whether this run met it; null when it could not be judged (a comparison was skipped). */
   readonly met: boolean | null;
+  /** What was measured against it, in its terms, e.g. "0.41× pm2 jlist" or "max 212 ms". */
+  readonly actual: string;
 }
 
 /** One line of a benchmark's table: one case, each contender's measurements, the ratios. */

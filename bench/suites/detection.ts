@@ -37,6 +37,21 @@ const actionDoneAt = async (dbPath: string, jobId: string, policy: string, timeo
 
 const jitter = (ms: number) => Bun.sleep(Math.random() * ms);
 
+/**
+ * Begins `n` samples one after another, each after a random part of `spreadMs` (so they
+ * meet the tick at random phases without starting all at once), then waits for them all.
+ */
+const staggered = async <A>(n: number, spreadMs: number, begin: (i: number) => Promise<() => Promise<A>>): Promise<A[]> => {
+  const pending: Array<Promise<A>> = [];
+  for (let i = 0; i < n; i++) {
+    await jitter(spreadMs);
+    const finished = (await begin(i))();
+    finished.catch(() => {}); // seen by Promise.all below; not an unhandled rejection meanwhile
+    pending.push(finished);
+  }
+  return Promise.all(pending);
+};
+
 /** 4. From a policy's condition becoming true to its action done. */
 export const detectionSuite: Suite = {
   id: "detection",
@@ -51,7 +66,7 @@ export const detectionSuite: Suite = {
     const env = { CODEX_SUPERVISOR_DB: dbPath };
     const intervalMs = quick ? 1000 : 5000;
     const runtimeMs = quick ? 2000 : 8000;
-    const realRuntimeMs = quick ? 5000 : 12_000;
+    const realRuntimeMs = quick ? 5000 : 7000;
     const graceMs = 1000;
     const samples = quick ? 2 : 10;
     const real = setupRealCodex(ctx);
@@ -69,15 +84,16 @@ export const detectionSuite: Suite = {
       if (watch.exitCode !== null) throw new Error(`watch exited ${watch.exitCode}: ${await new Response(watch.stderr).text()}`);
 
       log(`detection: runtimeOver ${runtimeMs} ms + kill, ${samples} jobs`);
-      const runtime = await Promise.all(Array.from({ length: samples }, async (_, i) => {
-        await jitter(intervalMs);
+      const runtime = await staggered(samples, intervalMs, async (i) => {
         const job = await startJob(ctx, { name: `runtime-${i}`, size: 3 }, { env });
         const tree = await waitTree(job.pid, 3);
-        const gone = await goneAt(tree, runtimeMs + intervalMs + graceMs + 30_000);
-        await reapJob(job.jobId);
-        if (gone === undefined) throw new Error(`runtime-${i}: the watchdog did not kill the job`);
-        return gone - (job.createdAt + runtimeMs);
-      }));
+        return async () => {
+          const gone = await goneAt(tree, runtimeMs + intervalMs + graceMs + 30_000);
+          await reapJob(job.jobId);
+          if (gone === undefined) throw new Error(`runtime-${i}: the watchdog did not kill the job`);
+          return gone - (job.createdAt + runtimeMs);
+        };
+      });
       const killLimit = intervalMs + 100 + graceMs;
       const rt = summarize(runtime);
       out.rows.push({
@@ -85,50 +101,58 @@ export const detectionSuite: Suite = {
         unit: "ms",
         values: { "codex-supervisor watch": rt },
         ratios: {},
-        goal: { text: `max ≤ interval + 100 ms + grace = ${killLimit} ms`, met: rt.max <= killLimit },
+        goal: { text: `max ≤ interval + 100 ms + grace = ${killLimit} ms`, met: rt.max <= killLimit, actual: `max ${Math.round(rt.max)} ms, median ${Math.round(rt.median)} ms` },
       });
 
       log(`detection: orphaned + notify, ${samples} jobs`);
-      const orphan = await Promise.all(Array.from({ length: samples }, async (_, i) => {
+      const orphans = await Promise.all(Array.from({ length: samples }, async (_, i) => {
         const job = await startJob(ctx, { name: `orphan-${i}`, size: 3 }, { env });
         await waitTree(job.pid, 3);
-        await jitter(intervalMs);
+        return job;
+      }));
+      const orphan = await staggered(samples, intervalMs, async (i) => {
+        const job = orphans[i]!;
         const at = Date.now();
         process.kill(job.pid, "SIGKILL");
-        const done = await actionDoneAt(dbPath, job.jobId, "bench-orphan", intervalMs * 3 + 30_000);
-        await reapJob(job.jobId);
-        if (done === undefined) throw new Error(`orphan-${i}: the watchdog did not notify`);
-        return done - at;
-      }));
+        return async () => {
+          const done = await actionDoneAt(dbPath, job.jobId, "bench-orphan", intervalMs * 3 + 30_000);
+          await reapJob(job.jobId);
+          if (done === undefined) throw new Error(`orphan-${i}: the watchdog did not notify`);
+          return done - at;
+        };
+      });
       const or = summarize(orphan);
       out.rows.push({
         case: "orphaned → notify (action recorded)",
         unit: "ms",
         values: { "codex-supervisor watch": or },
         ratios: {},
-        goal: { text: `max ≤ interval + 100 ms = ${intervalMs + 100} ms`, met: or.max <= intervalMs + 100 },
+        goal: { text: `max ≤ interval + 100 ms = ${intervalMs + 100} ms`, met: or.max <= intervalMs + 100, actual: `max ${Math.round(or.max)} ms, median ${Math.round(or.median)} ms` },
       });
 
       if (real) {
         log("detection: real Codex, runtimeOver + kill");
         const realEnv = { ...env, ...real.env };
         const samplesReal = quick ? 1 : 3;
-        const times = await Promise.all(Array.from({ length: samplesReal }, async (_, i) => {
-          await jitter(intervalMs);
+        const times = await staggered(samplesReal, intervalMs, async (i) => {
           const job = await startJob(ctx, { name: `real-${i}`, prompt: "RUN: sleep 60", execArgs: real.execArgs }, { env: realEnv });
           const tree = await waitTree(job.pid, 3, realRuntimeMs - 500, (pids) => pids.some((pid) => argvOf(pid).join(" ") === "sleep 60"));
-          const gone = await goneAt(tree, realRuntimeMs + intervalMs + graceMs + 30_000);
-          await reapJob(job.jobId);
-          if (gone === undefined) throw new Error(`real-${i}: the watchdog did not kill the job`);
-          return gone - (job.createdAt + realRuntimeMs);
-        }));
+          return async () => {
+            const gone = await goneAt(tree, realRuntimeMs + intervalMs + graceMs + 30_000);
+            await reapJob(job.jobId);
+            if (gone === undefined) throw new Error(`real-${i}: the watchdog did not kill the job`);
+            // Codex 0.169 hands a command still running after ~10 s back to the model, which then ends the turn
+            if (gone < job.createdAt + realRuntimeMs) throw new Error(`real-${i}: the job ended by itself before its runtime limit`);
+            return gone - (job.createdAt + realRuntimeMs);
+          };
+        });
         const s = summarize(times);
         out.rows.push({
           case: "real Codex: runtimeOver → kill",
           unit: "ms",
           values: { "codex-supervisor watch": s },
           ratios: {},
-          goal: { text: `max ≤ interval + 100 ms + grace = ${killLimit} ms`, met: s.max <= killLimit },
+          goal: { text: `max ≤ interval + 100 ms + grace = ${killLimit} ms`, met: s.max <= killLimit, actual: `max ${Math.round(s.max)} ms, median ${Math.round(s.median)} ms` },
         });
       } else {
         out.notes.push("real Codex not installed: its case was skipped");

@@ -14,7 +14,7 @@ import { execFileSync } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus, hostname, loadavg, release, totalmem, type } from "node:os";
 import { join } from "node:path";
-import { createContext, REPO } from "./lib/context.ts";
+import { createContext, REPO, sweepAbandonedRuns } from "./lib/context.ts";
 import { jobFleet } from "./lib/jobs.ts";
 import { type Pm2, PM2_VERSION, setupPm2 } from "./lib/pm2.ts";
 import { allPids } from "./lib/procs.ts";
@@ -82,8 +82,10 @@ export const runBench = async (argv: ReadonlyArray<string>): Promise<{ result: R
   const flags = parseFlags(argv);
   const started = new Date();
   const loadavgStart = loadavg().map((l) => Math.round(l * 100) / 100);
+  const swept = await sweepAbandonedRuns();
   const ctx = createContext({ quick: flags.quick });
   const log = (line: string) => process.stderr.write(`bench: ${line}\n`);
+  if (swept > 0) log(`ended ${swept} process(es) an earlier, interrupted run left behind`);
   const stop = (signal: NodeJS.Signals) => {
     log(`${signal}: cleaning up`);
     void ctx.cleanup().finally(() => process.exit(130));

@@ -7,7 +7,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { delimiter, join, resolve } from "node:path";
 import { type FakeCodex, writeFakeCodex } from "./fakeCodex.ts";
-import { killByEnv } from "./procs.ts";
+import { envValues, isGone, killByEnv } from "./procs.ts";
 
 export const REPO = resolve(import.meta.dirname, "../..");
 /** The CLI under test: this checkout's, or another build of it (e.g. a bundle) named by CODEX_SUPERVISOR_BENCH_CLI. */
@@ -65,6 +65,20 @@ const merged = (base: Record<string, string>, extra: Record<string, string | und
     else env[k] = v;
   }
   return env;
+};
+
+/**
+ * Ends what earlier runs left behind when they could not clean up (SIGKILLed, a crash): every
+ * process carrying a run marker whose run (the PID at the end of the marker) is gone.
+ */
+export const sweepAbandonedRuns = async (): Promise<number> => {
+  const abandoned = new Set(envValues(RUN_MARKER).map((e) => e.value).filter((run) => {
+    const pid = Number(run.split("-").at(-1));
+    return Number.isInteger(pid) && pid > 0 && pid !== process.pid && isGone(pid);
+  }));
+  let killed = 0;
+  for (const run of abandoned) killed += await killByEnv(RUN_MARKER, run);
+  return killed;
 };
 
 export const createContext = (options: { readonly quick: boolean }): BenchContext => {

@@ -75,6 +75,20 @@ export const treePids = (root: number): number[] => {
   return out;
 };
 
+/** Every process (this one excluded) whose environment sets `KEY`, with the value. */
+export const envValues = (key: string): Array<{ pid: number; value: string }> => {
+  const prefix = `${key}=`;
+  return allPids().flatMap((pid) => {
+    if (pid === process.pid) return [];
+    try {
+      const entry = readFileSync(`/proc/${pid}/environ`, "latin1").split("\0").find((e) => e.startsWith(prefix));
+      return entry ? [{ pid, value: entry.slice(prefix.length) }] : [];
+    } catch {
+      return [];
+    }
+  });
+};
+
 /** SIGKILLs (after SIGCONT) every process carrying `KEY=value` until none is left. */
 export const killByEnv = async (key: string, value: string): Promise<number> => {
   let killed = 0;

@@ -50,17 +50,20 @@ export const start: Command = {
         extraArgs: passthrough,
       }).pipe(Effect.map((r) => r.job)),
       (job) => {
-        if (job.status !== "running") {
+        // a job may well finish inside the settle window: only one that died without finishing failed
+        const ok = job.status === "running" || job.status === "completed";
+        if (!ok) {
           // Codex exited while we waited for it to settle: a bad flag, a missing login, a non-git directory
           process.stderr.write(`codex-supervisor: codex exited at once${job.exitCode !== undefined ? ` with code ${job.exitCode}` : ""} (job ${shortId(job.id)} recorded as ${job.status}); run the same codex exec by hand to see why\n`);
         }
-        if (values.json) return printJson(jobJson(job)), job.status === "running" ? 0 : 1;
+        if (values.json) return printJson(jobJson(job)), ok ? 0 : 1;
         print(`started job ${shortId(job.id)}${job.name ? ` (${job.name})` : ""}, pid ${job.launcher.pid}`);
         print(`  id      ${job.id}`);
         print(`  cwd     ${job.cwd}`);
         print(`  python  ${describePython(job.python)}`);
         if (job.threadId) print(`  thread  ${job.threadId}`);
-        return job.status === "running" ? 0 : 1;
+        if (job.status === "completed") print("  status  already completed");
+        return ok ? 0 : 1;
       },
     );
   },

@@ -15,6 +15,23 @@ const restrict = (path: string, mode: number): void => {
  * Opens (creating if need be) a private WAL database and migrates it; returns its schema version,
  * which is above SCHEMA_VERSION when a newer codex-supervisor wrote it. Throws what fs or SQLite threw.
  */
+const isBusy = (e: unknown) => /SQLITE_BUSY|database is locked/i.test(String((e as { code?: unknown })?.code ?? "") + String(e));
+
+// Switching a fresh file to WAL needs an exclusive lock, and SQLite can report BUSY for it
+// without consulting the busy handler when several processes open the file at once: retry.
+const switchToWal = (db: Database) => {
+  const deadline = Date.now() + 10_000;
+  for (;;) {
+    try {
+      db.run("PRAGMA journal_mode = WAL");
+      return;
+    } catch (e) {
+      if (!isBusy(e) || Date.now() > deadline) throw e;
+      Bun.sleepSync(10 + Math.random() * 40);
+    }
+  }
+};
+
 export const openDatabase = (path: string, now: number): { readonly db: Database; readonly schema: number } => {
   mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
   restrict(dirname(path), 0o700);
@@ -25,7 +42,7 @@ export const openDatabase = (path: string, now: number): { readonly db: Database
   try {
     // First, so every later statement waits for other processes instead of failing.
     db.run("PRAGMA busy_timeout = 5000");
-    db.run("PRAGMA journal_mode = WAL");
+    switchToWal(db);
     db.run("PRAGMA synchronous = NORMAL");
     db.run("PRAGMA foreign_keys = ON");
     const schema = migrate(db, now);

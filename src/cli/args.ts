@@ -17,6 +17,19 @@ export const COMMON_OPTIONS = {
   help: { type: "boolean", short: "h", help: "show this help" },
 } as const satisfies Record<string, OptionSpec>;
 
+/** How a launch picks its Python: shared by `start` and `resume`. */
+export const PYTHON_OPTIONS = {
+  venv: { type: "string", value: "DIR", help: "run tool commands in this virtualenv" },
+  python: { type: "string", value: "PATH", help: "run tool commands with this interpreter" },
+  "no-venv": { type: "boolean", help: "leave Python alone" },
+} as const satisfies Record<string, OptionSpec>;
+
+/** At most one of --venv, --python, --no-venv. */
+export const checkPythonOptions = (values: ParsedArgs["values"]): void => {
+  const chosen = Object.keys(PYTHON_OPTIONS).filter((k) => values[k] !== undefined);
+  if (chosen.length > 1) throw new UsageError({ message: `--${chosen.join(" and --")} cannot be used together` });
+};
+
 export interface ParsedArgs {
   readonly values: Record<string, string | boolean | string[] | undefined>;
   readonly positionals: ReadonlyArray<string>;

@@ -2,7 +2,7 @@ import * as Effect from "effect/Effect";
 import { UsageError } from "../core/errors.ts";
 import { findJob } from "../core/jobs/find.ts";
 import { DEFAULT_RESUME_PROMPT, resumeJob } from "../core/jobs/resume.ts";
-import { COMMON_OPTIONS } from "./args.ts";
+import { checkPythonOptions, COMMON_OPTIONS, PYTHON_OPTIONS } from "./args.ts";
 import { type Command, print, printJson } from "./command.ts";
 import { shortId } from "./format.ts";
 import { runProgram } from "./runtime.ts";
@@ -21,14 +21,11 @@ export const resume: Command = {
   ].join("\n"),
   options: {
     name: { type: "string", value: "NAME", help: "a name to find the new job by" },
-    venv: { type: "string", value: "DIR", help: "run tool commands in this virtualenv" },
-    python: { type: "string", value: "PATH", help: "run tool commands with this interpreter" },
-    "no-venv": { type: "boolean", help: "leave Python alone" },
+    ...PYTHON_OPTIONS,
     ...COMMON_OPTIONS,
   },
   run: async ({ values, positionals, passthrough }) => {
-    const chosen = ["venv", "python", "no-venv"].filter((k) => values[k] !== undefined);
-    if (chosen.length > 1) throw new UsageError({ message: `--${chosen.join(" and --")} cannot be used together` });
+    checkPythonOptions(values);
     if (positionals.length < 1 || positionals.length > 2) {
       throw new UsageError({ message: "resume takes a JOB (an id or a unique prefix) and at most one PROMPT (quote it)" });
     }

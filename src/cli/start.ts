@@ -2,7 +2,7 @@ import * as Effect from "effect/Effect";
 import { UsageError } from "../core/errors.ts";
 import type { PythonEnv } from "../core/job.ts";
 import { startJob } from "../core/jobs/start.ts";
-import { COMMON_OPTIONS } from "./args.ts";
+import { checkPythonOptions, COMMON_OPTIONS, PYTHON_OPTIONS } from "./args.ts";
 import { type Command, print, printJson } from "./command.ts";
 import { shortId } from "./format.ts";
 import { runProgram } from "./runtime.ts";
@@ -29,14 +29,11 @@ export const start: Command = {
   options: {
     cwd: { type: "string", value: "DIR", help: "directory the job runs in (default: here)" },
     name: { type: "string", value: "NAME", help: "a name to find the job by" },
-    venv: { type: "string", value: "DIR", help: "run tool commands in this virtualenv" },
-    python: { type: "string", value: "PATH", help: "run tool commands with this interpreter" },
-    "no-venv": { type: "boolean", help: "leave Python alone" },
+    ...PYTHON_OPTIONS,
     ...COMMON_OPTIONS,
   },
   run: async ({ values, positionals, passthrough }) => {
-    const chosen = ["venv", "python", "no-venv"].filter((k) => values[k] !== undefined);
-    if (chosen.length > 1) throw new UsageError({ message: `--${chosen.join(" and --")} cannot be used together` });
+    checkPythonOptions(values);
     if (positionals.length !== 1) throw new UsageError({ message: "start takes exactly one PROMPT (use - to read it from stdin; quote it)" });
     const prompt = positionals[0] === "-" ? await readStdin() : positionals[0]!;
     const cwd = (values.cwd as string | undefined) ?? process.cwd();

@@ -1,7 +1,7 @@
 /** Real Codex (the pinned npm package) against the loopback model stand-in the tests use. */
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { type ModelServer, startModelServer } from "../../test/real/support/modelServer.ts";
+import { codexConfigFor, type ModelServer, startModelServer } from "../../test/real/support/modelServer.ts";
 import { type BenchContext, REPO } from "./context.ts";
 
 export const REAL_CODEX_BIN = process.env.CODEX_SUPERVISOR_TEST_CODEX ?? join(REPO, "node_modules/.bin/codex");
@@ -16,15 +16,7 @@ export const setupRealCodex = (ctx: BenchContext): RealCodex | undefined => {
   if (!existsSync(REAL_CODEX_BIN)) return undefined;
   const model: ModelServer = startModelServer();
   ctx.onCleanup(() => model.stop());
-  writeFileSync(join(ctx.codexHome, "config.toml"), [
-    `model = "mock-model"`,
-    `model_provider = "mock"`,
-    `[model_providers.mock]`,
-    `name = "mock"`,
-    `base_url = "${model.url}"`,
-    `wire_api = "responses"`,
-    ``,
-  ].join("\n"));
+  writeFileSync(join(ctx.codexHome, "config.toml"), codexConfigFor(model));
   return {
     env: { CODEX_SUPERVISOR_CODEX: REAL_CODEX_BIN, PYENV_REHASH_TIMEOUT: "2" },
     execArgs: ["--skip-git-repo-check", "--dangerously-bypass-approvals-and-sandbox"],

@@ -7,7 +7,7 @@
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { delimiter, join, resolve } from "node:path";
-import { type ModelServer, startModelServer } from "./modelServer.ts";
+import { codexConfigFor, type ModelServer, startModelServer } from "./modelServer.ts";
 
 export const REPO = resolve(import.meta.dirname, "../../..");
 export const CODEX_BIN = process.env.CODEX_SUPERVISOR_TEST_CODEX ?? join(REPO, "node_modules/.bin/codex");
@@ -53,15 +53,7 @@ export const createSandbox = (): Sandbox => {
   const codexHome = join(root, "codex-home");
   mkdirSync(codexHome);
   const model = startModelServer();
-  writeFileSync(join(codexHome, "config.toml"), [
-    `model = "mock-model"`,
-    `model_provider = "mock"`,
-    `[model_providers.mock]`,
-    `name = "mock"`,
-    `base_url = "${model.url}"`,
-    `wire_api = "responses"`,
-    ``,
-  ].join("\n"));
+  writeFileSync(join(codexHome, "config.toml"), codexConfigFor(model));
   const dbPath = join(root, "state", "supervisor.db");
   const env: Record<string, string> = {
     ...(process.env as Record<string, string>),

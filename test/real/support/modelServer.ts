@@ -83,3 +83,14 @@ export const startModelServer = (): ModelServer => {
     stop: () => server.stop(true),
   };
 };
+
+/** The CODEX_HOME config.toml that points Codex at this stand-in (codex-facts: "without a network"). */
+export const codexConfigFor = (model: ModelServer): string => [
+  `model = "mock-model"`,
+  `model_provider = "mock"`,
+  `[model_providers.mock]`,
+  `name = "mock"`,
+  `base_url = "${model.url}"`,
+  `wire_api = "responses"`,
+  ``,
+].join("\n");

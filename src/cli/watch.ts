@@ -11,7 +11,7 @@ export const watch: Command = {
   details: [
     "Each tick (watchdog.interval, default 5s): snapshot the process table, refresh the jobs, judge every",
     "job and every other Codex process by the policies of the config found from its cwd, run the actions,",
-    "and record each decision in the events table (see `events`). Configs are re-read every tick; SIGHUP",
+    "and record each decision in the events table (see `events`). Config edits apply on the next tick; SIGHUP",
     "ticks at once. SIGTERM/SIGINT stop the watchdog and never touch the jobs; a restarted one adopts them.",
   ].join("\n"),
   options: {

@@ -11,7 +11,7 @@ import { envValues, isGone, killByEnv } from "./procs.ts";
 
 export const REPO = resolve(import.meta.dirname, "../..");
 /** The CLI under test: this checkout's, or another build of it (e.g. a bundle) named by CODEX_SUPERVISOR_BENCH_CLI. */
-export const CLI = process.env.CODEX_SUPERVISOR_BENCH_CLI ?? join(REPO, "src/cli/main.ts");
+export const CLI = process.env.CODEX_SUPERVISOR_BENCH_CLI ?? join(REPO, "bin/codex-supervisor.ts");
 export const RUN_MARKER = "CODEX_SUPERVISOR_BENCH_RUN";
 
 export interface Timed {

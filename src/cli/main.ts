@@ -77,5 +77,7 @@ export const main = async (argv: ReadonlyArray<string>): Promise<number> => {
 };
 
 if (import.meta.main) {
-  process.exitCode = await main(process.argv.slice(2));
+  void main(process.argv.slice(2)).then((code) => {
+    process.exitCode = code;
+  });
 }

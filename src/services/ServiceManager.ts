@@ -183,12 +183,20 @@ const stableBun = (): string => {
   return onPath && real(onPath) === real(process.execPath) ? onPath : process.versions.bun ? process.execPath : onPath ?? "bun";
 };
 
+declare const __CODEX_SUPERVISOR_LAUNCHER__: string | undefined;
+
+/** The `codex-supervisor` command (bin/codex-supervisor.ts): the bundle is told where it is at build time. */
+const launcherPath = (): string =>
+  typeof __CODEX_SUPERVISOR_LAUNCHER__ === "string"
+    ? __CODEX_SUPERVISOR_LAUNCHER__
+    : resolve(import.meta.dirname, "../../bin/codex-supervisor.ts");
+
 const processHost = (): Host => ({
   env: process.env,
   home: homedir(),
   uid: process.getuid?.() ?? -1,
   bun: stableBun(),
-  mainScript: resolve(import.meta.dirname, "../cli/main.ts"),
+  mainScript: launcherPath(),
   run: runCommand(process.env),
 });
 

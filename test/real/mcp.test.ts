@@ -26,7 +26,7 @@ beforeAll(async () => {
   sb.writeGlobalConfig({ codex: { args: EXEC_ARGS } });
   transport = new StdioClientTransport({
     command: process.execPath,
-    args: [join(REPO, "src/cli/main.ts"), "mcp"],
+    args: [join(REPO, "bin/codex-supervisor.ts"), "mcp"],
     cwd: sb.root,
     env: sb.env,
     stderr: "pipe",

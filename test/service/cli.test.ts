@@ -9,7 +9,7 @@ import { join, resolve } from "node:path";
 import { XMLValidator } from "fast-xml-parser";
 import { afterAll, describe, expect, test } from "vitest";
 
-const CLI = resolve(import.meta.dirname, "../../src/cli/main.ts");
+const CLI = resolve(import.meta.dirname, "../../bin/codex-supervisor.ts");
 const root = mkdtempSync(join(tmpdir(), "cs-service-cli-"));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 

@@ -1,8 +1,8 @@
-/** Runs the real CLI (`bun src/cli/main.ts`) as a user would, against a given database and config dir. */
+/** Runs the real CLI (`bun bin/codex-supervisor.ts`) as a user would, against a given database and config dir. */
 import { join, resolve } from "node:path";
 
 export const REPO = resolve(import.meta.dirname, "../../..");
-export const CLI = join(REPO, "src/cli/main.ts");
+export const CLI = join(REPO, "bin/codex-supervisor.ts");
 
 export interface CliRun {
   readonly code: number;

@@ -11,7 +11,7 @@ import { codexConfigFor, type ModelServer, startModelServer } from "./modelServe
 
 export const REPO = resolve(import.meta.dirname, "../../..");
 export const CODEX_BIN = process.env.CODEX_SUPERVISOR_TEST_CODEX ?? join(REPO, "node_modules/.bin/codex");
-const CLI = join(REPO, "src/cli/main.ts");
+const CLI = join(REPO, "bin/codex-supervisor.ts");
 
 export interface CliResult {
   readonly code: number;

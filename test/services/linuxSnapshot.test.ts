@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { linuxSnapshot, readLinuxProcess } from "../../src/services/proc/linux.ts";
+import { readFileSync } from "node:fs";
+import { auxvConstants, linuxSnapshot, readLinuxProcess } from "../../src/services/proc/linux.ts";
 
 const onLinux = process.platform === "linux" ? describe : describe.skip;
 
@@ -26,5 +27,27 @@ onLinux("linuxSnapshot", () => {
       child.kill("SIGKILL");
       await child.exited;
     }
+  });
+});
+
+describe("auxvConstants", () => {
+  const vector = (...pairs: Array<[number, number]>) => {
+    const view = new DataView(new ArrayBuffer(pairs.length * 16));
+    pairs.forEach(([type, value], i) => {
+      view.setBigUint64(i * 16, BigInt(type), true);
+      view.setBigUint64(i * 16 + 8, BigInt(value), true);
+    });
+    return new Uint8Array(view.buffer);
+  };
+
+  it("reads AT_PAGESZ and AT_CLKTCK and stops at AT_NULL", () => {
+    expect(auxvConstants(vector([33, 7], [6, 16384], [17, 250], [0, 0], [6, 1]))).toEqual({ pageSize: 16384, clkTck: 250 });
+    expect(auxvConstants(vector([3, 64]))).toEqual({});
+    expect(auxvConstants(new Uint8Array(7))).toEqual({});
+  });
+
+  it.skipIf(process.platform !== "linux")("agrees with getconf on this machine", () => {
+    const getconf = (name: string) => Number(Bun.spawnSync(["getconf", name]).stdout.toString().trim());
+    expect(auxvConstants(readFileSync("/proc/self/auxv"))).toEqual({ pageSize: getconf("PAGESIZE"), clkTck: getconf("CLK_TCK") });
   });
 });

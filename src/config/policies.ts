@@ -1,4 +1,3 @@
-import cron from "node-cron";
 import { z } from "zod";
 import { duration, size } from "./fields.ts";
 
@@ -44,8 +43,12 @@ export const policySchema = z.strictObject({
   repeat: z.union([z.boolean(), duration]).default(false),
 });
 
+// node-cron (and the node:crypto it loads) is required only when a config has a schedule to check:
+// every command validates its config, few configs have schedules.
+const validCron = (text: string): boolean => (require("node-cron") as typeof import("node-cron")).default.validate(text);
+
 export const cronExpression = z.string().superRefine((text, ctx) => {
-  if (!cron.validate(text)) ctx.addIssue({ code: "custom", message: `"${text}" is not a valid cron expression (expected e.g. "0 3 * * *")` });
+  if (!validCron(text)) ctx.addIssue({ code: "custom", message: `"${text}" is not a valid cron expression (expected e.g. "0 3 * * *")` });
 });
 
 export const scheduleSchema = z.discriminatedUnion("do", [

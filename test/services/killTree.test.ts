@@ -1,9 +1,12 @@
-import { Effect, Layer } from "effect";
+import { Effect, Fiber, Layer } from "effect";
+import { TestClock } from "effect/testing";
 import { afterEach, describe, expect, test } from "vitest";
 import { killTree } from "../../src/core/jobs/killTree.ts";
 import { identityOf } from "../../src/core/process.ts";
+import { type FakeWorld, fakeWorld, fakeWorldLayer } from "../../src/services/FakeWorld.ts";
 import { ProcessTable } from "../../src/services/ProcessTable.ts";
 import { Signals } from "../../src/services/Signals.ts";
+import { proc } from "../core/fixtures.ts";
 import { isAlive } from "../real/support/harness.ts";
 
 const layer = Layer.mergeAll(ProcessTable.layer, Signals.layer.pipe(Layer.provide(ProcessTable.layer)));
@@ -65,5 +68,78 @@ describe("killTree", () => {
     expect(report.survivors).toEqual([]);
     const out = report.members.map((m) => m.pid);
     for (const pid of out) expect(isAlive(pid)).toBe(false);
+  });
+});
+
+describe("killTree's one grace (FakeWorld, TestClock)", () => {
+  const GRACE = 1000;
+  /** launcher 100 → native 101 → bash 102 (its own session) → sleep 103; `stubborn` ignore SIGTERM. */
+  const codexTree = (stubborn: ReadonlyArray<number>) => {
+    const world = fakeWorld();
+    world.processes.set(100, proc(100, ["node", "/x/bin/codex.js", "exec", "-"]));
+    world.processes.set(101, proc(101, ["/x/vendor/codex", "exec", "-"], { ppid: 100, pgid: 100, sid: 100 }));
+    world.processes.set(102, proc(102, ["/bin/bash", "-lc", "sleep 60"], { ppid: 101 }));
+    world.processes.set(103, proc(103, ["sleep", "60"], { ppid: 102, pgid: 102, sid: 102 }));
+    for (const pid of stubborn) world.stubborn.add(pid);
+    return world;
+  };
+
+  /** Kills the tree with roots 100 and 101 on a TestClock moved well past two graces; counts full snapshots. */
+  const killOnTestClock = (world: FakeWorld) => {
+    let snapshots = 0;
+    const base = fakeWorldLayer(world);
+    const counting = Layer.effect(ProcessTable, Effect.gen(function* () {
+      const table = yield* ProcessTable;
+      return ProcessTable.of({ ...table, snapshot: () => { snapshots++; return table.snapshot(); } });
+    })).pipe(Layer.provide(base));
+    const roots = [100, 101].map((pid) => identityOf(world.processes.get(pid)!, world.bootId));
+    const jobMarks = { jobId: crypto.randomUUID(), threadId: undefined, createdAt: 0, uid: world.uid };
+    return Effect.runPromise(Effect.gen(function* () {
+      const fiber = yield* Effect.forkChild(killTree(roots, jobMarks, GRACE));
+      yield* TestClock.adjust(3 * GRACE);
+      return { report: yield* Fiber.join(fiber), snapshots };
+    }).pipe(Effect.provide(Layer.mergeAll(base, counting, TestClock.layer()))));
+  };
+  const sent = (world: FakeWorld) => world.signals.map(({ pid, signal }) => `${signal} ${pid}`);
+
+  test("a tree ignoring SIGTERM is SIGKILLed once one grace is over, roots last, with no second grace for them", async () => {
+    const world = codexTree([100, 101, 102, 103]);
+    const { report, snapshots } = await killOnTestClock(world);
+    expect(sent(world)).toEqual([
+      "SIGSTOP 100", "SIGSTOP 101", "SIGSTOP 102", "SIGSTOP 103",
+      "SIGTERM 100", "SIGTERM 101", "SIGTERM 102", "SIGTERM 103",
+      "SIGCONT 102", "SIGCONT 103",
+      "SIGKILL 102", "SIGKILL 103",
+      "SIGCONT 100", "SIGCONT 101",
+      "SIGKILL 100", "SIGKILL 101",
+    ]);
+    expect(report.survivors).toEqual([]);
+    expect(report.elapsedMs).toBeGreaterThanOrEqual(GRACE);
+    expect(report.elapsedMs).toBeLessThan(GRACE + 100);
+    // dozens of polls over the grace, one read per member each; the whole table five times: two
+    // freeze rounds, once shortly before the deadline, once each when the rest and the roots are gone
+    expect(snapshots).toBe(5);
+  });
+
+  test("roots that ignore SIGTERM get what is left of the grace the rest of the tree did not use", async () => {
+    const world = codexTree([100, 101]);
+    const { report } = await killOnTestClock(world);
+    expect(sent(world)).toEqual([
+      "SIGSTOP 100", "SIGSTOP 101", "SIGSTOP 102", "SIGSTOP 103",
+      "SIGTERM 100", "SIGTERM 101", "SIGTERM 102", "SIGTERM 103",
+      "SIGCONT 100", "SIGCONT 101",
+      "SIGKILL 100", "SIGKILL 101",
+    ]);
+    expect(report.elapsedMs).toBeGreaterThanOrEqual(GRACE);
+    expect(report.elapsedMs).toBeLessThan(GRACE + 100);
+  });
+
+  test("a cooperative tree is read whole four times: two freeze rounds, then once each for the tools and the roots gone", async () => {
+    const world = codexTree([]);
+    const { report, snapshots } = await killOnTestClock(world);
+    expect(report.survivors).toEqual([]);
+    expect(report.members.map((m) => m.pid).sort()).toEqual([100, 101, 102, 103]);
+    expect(report.elapsedMs).toBeLessThan(50);
+    expect(snapshots).toBe(4);
   });
 });

@@ -1,3 +1,4 @@
+import * as Clock from "effect/Clock";
 import * as Effect from "effect/Effect";
 import { identityOf, type ProcessIdentity, type ProcessInfo } from "../process.ts";
 import { collectJobTree, couldBeStray, isStrayOfJob, type JobMarks } from "../tree.ts";
@@ -12,7 +13,16 @@ export interface KillTreeReport {
   readonly elapsedMs: number;
 }
 
-const POLL_MS = 10;
+// Waiting polls the known members one /proc/PID/stat each, first soon (a cooperative
+// tree is gone within milliseconds of SIGTERM), then backing off.
+const FIRST_PAUSE_MS = 2;
+const MAX_PAUSE_MS = 16;
+// How long before the deadline the whole table is read once more, so that what a member
+// forked during the grace is known, and forced, with it: longer than a pause and than
+// a scan of a busy machine (~30 ms with 1,000 processes), so it is done by the deadline.
+const LEAD_SCAN_MS = 50;
+// How many polls past the deadline a SIGKILLed member (in D state, say) is waited for.
+const OVERDUE_POLLS = 50;
 
 // Members are known by identity, not PID: a PID freed during the kill may come back as
 // a new member (or a stranger), and must be judged as the new process it is.
@@ -21,9 +31,10 @@ const keyOf = (p: { readonly pid: number; readonly startTime: string }) => `${p.
 /**
  * Ends a whole tree: freeze it (SIGSTOP) and look again until it stops growing, so
  * a process forking during the kill cannot outrun it; then SIGTERM everything and
- * SIGCONT all but the roots, wait up to `graceMs` for it to go, SIGKILL what is left,
- * scan again; then let the roots go the same way. Every signal goes through Signals,
- * which re-verifies the process first.
+ * SIGCONT all but the roots, wait for it to go, SIGKILL what is left at the deadline;
+ * then let the roots go the same way. One grace, from the SIGTERM, covers both: roots
+ * continued after the deadline are SIGKILLed at once. Every signal goes through
+ * Signals, which re-verifies the process first.
  *
  * The roots (launcher, native Codex) go last, frozen until the rest is gone: their
  * being alive is what keeps a job `running`, so a kill cut short (the watchdog itself
@@ -38,11 +49,13 @@ export const killTree = Effect.fn("killTree")(function* (
   const table = yield* ProcessTable;
   const signals = yield* Signals;
   const bootId = yield* table.bootId();
-  const started = Date.now();
+  const started = yield* Clock.currentTimeMillis;
   const known = new Map<string, { identity: ProcessIdentity; argv: string; signals: string[] }>();
+  const ended = new Set<string>();
   const refused = new Map<string, string>();
   const rootKeys = new Set(roots.map(keyOf));
 
+  /** A full read of the process table; returns the members it finds that were not known yet. */
   const scan = Effect.fn("killTree.scan")(function* () {
     const snapshot = yield* table.snapshot();
     const byPid = new Map(snapshot.map((p) => [p.pid, p]));
@@ -79,13 +92,14 @@ export const killTree = Effect.fn("killTree")(function* (
     return outcome;
   });
 
-  /** Keys of members still alive; `withRoots` false leaves the (frozen) roots out. */
+  /** Keys of members still alive, one cheap read each; `withRoots` false leaves the (frozen) roots out. */
   const alive = Effect.fn("killTree.alive")(function* (withRoots = true) {
     const out: string[] = [];
     for (const [key, { identity }] of known) {
-      if (refused.has(key) || (!withRoots && rootKeys.has(key))) continue;
+      if (ended.has(key) || refused.has(key) || (!withRoots && rootKeys.has(key))) continue;
       const p = yield* table.read(identity.pid);
       if (p && p.startTime === identity.startTime && p.state !== "Z") out.push(key);
+      else ended.add(key);
     }
     return out;
   });
@@ -99,38 +113,53 @@ export const killTree = Effect.fn("killTree")(function* (
   // 2. ask everything to stop; let all but the roots run their handlers
   for (const key of known.keys()) yield* send(key, "SIGTERM");
   for (const key of known.keys()) if (!rootKeys.has(key)) yield* send(key, "SIGCONT");
-  // 3. grace, then force: first the rest of the tree, then the roots; catch whatever is forked meanwhile
+  const deadline = (yield* Clock.currentTimeMillis) + graceMs;
+
+  // 3. wait until the deadline, then force; catch whatever is forked meanwhile.
   // Gone only once a scan made after every member was seen gone finds nothing new: a member
   // that forked on its way out (a TERM handler) did so before it went, so that scan sees it.
-  const gone = Effect.fn("killTree.gone")(function* (withRoots: boolean) {
-    if ((yield* alive(withRoots)).length > 0) return false;
-    const late = yield* scan();
-    for (const p of late) yield* send(keyOf(p), "SIGTERM");
-    return late.length === 0;
-  });
-  const finish = Effect.fn("killTree.finish")(function* (withRoots: boolean) {
-    const deadline = Date.now() + graceMs;
-    while (Date.now() < deadline) {
-      for (const p of yield* scan()) yield* send(keyOf(p), "SIGTERM");
-      if (yield* gone(withRoots)) return;
-      yield* Effect.sleep(POLL_MS);
+  // Until then it is a cheap read per known member; the roots wait for that scan even past
+  // the deadline, or a kill cut short could leave a late child running after them.
+  const settle = Effect.fn("killTree.settle")(function* (withRoots: boolean) {
+    let pause = FIRST_PAUSE_MS;
+    let leadScanned = false;
+    for (let overdue = 0; overdue < OVERDUE_POLLS;) {
+      const left = deadline - (yield* Clock.currentTimeMillis);
+      if (left <= 0) overdue++;
+      const live = yield* alive(withRoots);
+      if (live.length === 0) {
+        const late = yield* scan();
+        if (late.length === 0) return;
+        // past the deadline, a member found late gets no grace of its own
+        for (const p of late) yield* send(keyOf(p), left > 0 ? "SIGTERM" : "SIGKILL");
+        pause = FIRST_PAUSE_MS;
+      } else if (left <= 0) {
+        const again = overdue % 10 === 0;
+        const unkilled = live.filter((key) => again || !known.get(key)!.signals.includes("SIGKILL"));
+        for (const key of unkilled) yield* send(key, "SIGKILL");
+        if (unkilled.length > 0) pause = FIRST_PAUSE_MS;
+      } else if (left <= LEAD_SCAN_MS && !leadScanned) {
+        leadScanned = true;
+        for (const p of yield* scan()) yield* send(keyOf(p), "SIGTERM");
+      }
+      // the deadline passing during this round's work: force at once
+      const toGo = deadline - (yield* Clock.currentTimeMillis);
+      if (toGo > 0) yield* Effect.sleep(Math.min(pause, toGo));
+      else if (left <= 0) yield* Effect.sleep(pause);
+      pause = Math.min(pause * 2, MAX_PAUSE_MS);
     }
-    for (let round = 0; round < 50; round++) {
-      yield* scan();
-      if (yield* gone(withRoots)) return;
-      if (round % 10 === 0) for (const key of yield* alive(withRoots)) yield* send(key, "SIGKILL");
-      yield* Effect.sleep(POLL_MS);
-    }
   });
-  yield* finish(false);
-  for (const key of rootKeys) if (known.has(key)) yield* send(key, "SIGCONT");
-  yield* finish(true);
+  if (roots.some((r) => known.has(keyOf(r)))) {
+    yield* settle(false);
+    for (const key of rootKeys) if (known.has(key)) yield* send(key, "SIGCONT");
+  }
+  yield* settle(true);
   const pidOf = (key: string) => known.get(key)!.identity.pid;
   const survivors = (yield* alive()).map(pidOf);
   return {
     members: [...known.values()].map((m) => ({ pid: m.identity.pid, argv: m.argv, signals: m.signals })),
     survivors,
     refused: [...refused].map(([key, reason]) => ({ pid: pidOf(key), reason })),
-    elapsedMs: Date.now() - started,
+    elapsedMs: (yield* Clock.currentTimeMillis) - started,
   } satisfies KillTreeReport;
 });

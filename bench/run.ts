@@ -14,6 +14,7 @@ import { execFileSync } from "node:child_process";
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { cpus, hostname, loadavg, release, totalmem, type } from "node:os";
 import { join } from "node:path";
+import { buildBundle, builtBundle } from "../bin/bundle.ts";
 import { createContext, REPO, sweepAbandonedRuns } from "./lib/context.ts";
 import { jobFleet } from "./lib/jobs.ts";
 import { type Pm2, PM2_VERSION, setupPm2 } from "./lib/pm2.ts";
@@ -85,6 +86,8 @@ export const runBench = async (argv: ReadonlyArray<string>): Promise<{ result: R
   const swept = await sweepAbandonedRuns();
   const ctx = createContext({ quick: flags.quick });
   const log = (line: string) => process.stderr.write(`bench: ${line}\n`);
+  // The CLI runs from a bundle built on first use (bin/bundle.ts): built here, no sample pays for it.
+  if (!process.env.CODEX_SUPERVISOR_BENCH_CLI && !builtBundle()) log(`built the CLI bundle: ${await buildBundle()}`);
   if (swept > 0) log(`ended ${swept} process(es) an earlier, interrupted run left behind`);
   const stop = (signal: NodeJS.Signals) => {
     log(`${signal}: cleaning up`);

@@ -4,6 +4,7 @@ import * as Exit from "effect/Exit";
 import * as Layer from "effect/Layer";
 import { loadConfigEffect } from "../config/load.ts";
 import { resolveSettings } from "../config/settings.ts";
+import { isCodexProcess } from "../core/codex.ts";
 import { CodexHistory } from "../services/CodexHistory.ts";
 import { JobStore } from "../services/JobStore.ts";
 import { Launcher } from "../services/Launcher.ts";
@@ -23,7 +24,8 @@ export interface RunOptions {
 
 /** Everything a command may use, built on the settings for its directory. */
 export const appLayer = (settings: SettingsShape, options: { readonly reparentJobs?: boolean | undefined } = {}) => {
-  const table = ProcessTable.layer;
+  // The first snapshot reads everything; later ones (the watchdog's ticks, a kill's rounds) only what changed.
+  const table = ProcessTable.layerIncremental(isCodexProcess);
   return Layer.mergeAll(
     Settings.layer(settings),
     JobStore.layer(settings.dbPath),

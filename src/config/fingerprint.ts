@@ -9,6 +9,24 @@ const version = (path: string): string | undefined => {
   return s ? `${path}\0${s.ino}\0${s.size}\0${s.mtimeMs}\0${s.ctimeMs}` : undefined;
 };
 
+// Which project places a directory holds, kept while the directory itself is unchanged: a file
+// created, removed or renamed into place changes the directory's mtime; an edit in place changes
+// only the file's, and the files that are there are stat'ed every time. One stat per directory,
+// not one per place, is what the watchdog pays each tick for each job's cwd and its parents.
+const places = new Map<string, { readonly key: string; readonly present: ReadonlyArray<string> }>();
+const presentPlaces = (dir: string): ReadonlyArray<string> => {
+  const key = version(dir);
+  if (key === undefined) {
+    places.delete(dir);
+    return [];
+  }
+  const known = places.get(dir);
+  if (known?.key === key) return known.present;
+  const present = PROJECT_PLACES.filter((place) => statSync(join(dir, place), { throwIfNoEntry: false }) !== undefined);
+  places.set(dir, { key, present });
+  return present;
+};
+
 /**
  * What a config load with these options reads: every candidate file that exists (the
  * global ones, then each directory's from `cwd` up to home, or the explicit file), each
@@ -25,7 +43,7 @@ export const configFingerprint = (options: LoadConfigOptions): string => {
     files.push(version(resolve(cwd, options.explicitFile)));
   } else {
     for (let dir = cwd; ; dir = dirname(dir)) {
-      for (const place of PROJECT_PLACES) files.push(version(join(dir, place)));
+      for (const place of presentPlaces(dir)) files.push(version(join(dir, place)));
       if (dir === home || dirname(dir) === dir) break;
     }
   }

@@ -57,7 +57,7 @@ export const fakeWorldLayer = (world: FakeWorld) => {
     }),
   }));
   const usage = Layer.succeed(Usage, Usage.of({
-    sample: (pids) => Effect.sync(() => new Map(pids.flatMap((pid) => {
+    sample: (processes) => Effect.sync(() => new Map(processes.flatMap(({ pid }) => {
       const p = world.processes.get(pid);
       return p ? [[pid, { cpu: world.cpu.get(pid) ?? 0, memory: p.rssBytes }] as const] : [];
     }))),

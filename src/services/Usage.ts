@@ -2,7 +2,7 @@ import * as Context from "effect/Context";
 import * as Effect from "effect/Effect";
 import * as Layer from "effect/Layer";
 import pidusage from "pidusage";
-import { readLinuxUsage } from "./proc/linux.ts";
+import type { ProcessInfo } from "../core/process.ts";
 
 export interface UsageSample {
   /** CPU percent (100 = one core); since the previous sample of this PID in this process, else since it started. */
@@ -13,24 +13,22 @@ export interface UsageSample {
 const round = (cpu: number) => Math.round(cpu * 10) / 10;
 
 /**
- * On Linux, straight from /proc/PID/stat: one read per PID, nothing spawned, no promises
- * (pidusage reads the same file, plus /proc/uptime, and spawns `getconf` twice first).
+ * On Linux, from the facts the snapshot already read (/proc/PID/stat: CPU time, RSS): nothing
+ * more is read. pidusage would read the same file again, plus /proc/uptime, after spawning
+ * `getconf` twice. CPU is the share since this PID's previous sample, else since it started.
  */
 const linuxSampler = () => {
   const previous = new Map<number, { startTime: string; cpuTimeMs: number; at: number }>();
-  return (pids: ReadonlyArray<number>): Map<number, UsageSample> => {
+  return (processes: ReadonlyArray<ProcessInfo>, now: number): Map<number, UsageSample> => {
     const out = new Map<number, UsageSample>();
-    const now = Date.now();
     const seen = new Set<number>();
-    for (const pid of pids) {
-      const u = readLinuxUsage(pid);
-      if (!u) continue;
-      seen.add(pid);
-      const before = previous.get(pid);
-      const since = before && before.startTime === u.startTime && now > before.at ? before : { cpuTimeMs: 0, at: u.startedAt };
-      const cpu = now > since.at ? ((u.cpuTimeMs - since.cpuTimeMs) / (now - since.at)) * 100 : 0;
-      previous.set(pid, { startTime: u.startTime, cpuTimeMs: u.cpuTimeMs, at: now });
-      out.set(pid, { cpu: round(Math.max(0, cpu)), memory: u.rssBytes });
+    for (const p of processes) {
+      seen.add(p.pid);
+      const before = previous.get(p.pid);
+      const since = before && before.startTime === p.startTime && now > before.at ? before : { cpuTimeMs: 0, at: p.startedAt };
+      const cpu = now > since.at ? ((p.cpuTimeMs - since.cpuTimeMs) / (now - since.at)) * 100 : 0;
+      previous.set(p.pid, { startTime: p.startTime, cpuTimeMs: p.cpuTimeMs, at: now });
+      out.set(p.pid, { cpu: round(Math.max(0, cpu)), memory: p.rssBytes });
     }
     for (const pid of previous.keys()) if (!seen.has(pid)) previous.delete(pid);
     return out;
@@ -46,16 +44,19 @@ const pidusageSample = (pids: ReadonlyArray<number>) =>
     }),
   );
 
-/** CPU and memory of given PIDs (from /proc on Linux, through pidusage elsewhere); a PID that vanished is simply absent. */
+/**
+ * CPU and memory of processes of a snapshot taken at `at` (on Linux from what the snapshot read,
+ * through pidusage elsewhere); a PID that vanished is simply absent.
+ */
 export class Usage extends Context.Service<Usage, {
-  readonly sample: (pids: ReadonlyArray<number>) => Effect.Effect<ReadonlyMap<number, UsageSample>>;
+  readonly sample: (processes: ReadonlyArray<ProcessInfo>, at: number) => Effect.Effect<ReadonlyMap<number, UsageSample>>;
 }>()("codex-supervisor/Usage") {
   static readonly layer = Layer.sync(Usage, () => {
     const linux = process.platform === "linux" ? linuxSampler() : undefined;
     return Usage.of({
-      sample: Effect.fn("Usage.sample")(function* (pids: ReadonlyArray<number>) {
-        if (pids.length === 0) return new Map<number, UsageSample>();
-        return linux ? linux(pids) : yield* pidusageSample(pids);
+      sample: Effect.fn("Usage.sample")(function* (processes: ReadonlyArray<ProcessInfo>, at: number) {
+        if (processes.length === 0) return new Map<number, UsageSample>();
+        return linux ? linux(processes, at) : yield* pidusageSample(processes.map((p) => p.pid));
       }),
     });
   });

@@ -25,7 +25,7 @@ export const inspectJob = Effect.fn("inspectJob")(function* (job: Job) {
   const obs = yield* observe();
   const { job: current, sighting } = yield* refreshJob(job, obs);
   const tree = treeOf(obs.table, liveRoots(sighting));
-  const samples = yield* usage.sample(tree.map((p) => p.pid));
+  const samples = yield* usage.sample(tree, obs.at);
   let cpu = 0, memory = 0;
   for (const s of samples.values()) { cpu += s.cpu; memory += s.memory; }
   let summary: RolloutSummary | undefined;

@@ -88,7 +88,7 @@ export const listEverything = Effect.fn("listEverything")(function* (options: { 
   const visible = options.all ? refreshed : refreshed.filter((r) => r.job.status === "running");
   const groups = findCodexProcesses(obs.table).filter((g) => !claimed.has(g.root.pid) && !(g.native && claimed.has(g.native.pid)));
   const untrackedTrees = groups.map((g) => treeOf(obs.table, [g.launcher, g.native].flatMap((p) => (p ? [p] : [])), obs.children));
-  const samples = yield* usage.sample([...visible, ...untrackedTrees.map((tree) => ({ tree }))].flatMap((r) => r.tree.map((p) => p.pid)));
+  const samples = yield* usage.sample([...visible.flatMap((r) => r.tree), ...untrackedTrees.flat()], obs.at);
   const jobEntries: JobEntry[] = visible.map(({ job, tree, sighting }) => {
     const pids = tree.map((p) => p.pid);
     return { job, pids, tree, sighting, ...loadOf(pids, samples) };

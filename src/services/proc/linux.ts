@@ -61,32 +61,6 @@ export const parseStat = (text: string): { name: string; fields: ReadonlyArray<s
   return { name: text.slice(open + 1, close), fields: text.slice(close + 2).trim().split(" ") };
 };
 
-/** What /proc/PID/stat alone says about a process's load: enough to sample its CPU and memory. */
-export interface LinuxUsage {
-  readonly startTime: string;
-  readonly startedAt: number;
-  readonly cpuTimeMs: number;
-  readonly rssBytes: number;
-}
-
-export const readLinuxUsage = (pid: number): LinuxUsage | undefined => {
-  try {
-    const stat = parseStat(readFileSync(`/proc/${pid}/stat`, "latin1"));
-    if (!stat || stat.fields[0] === "Z") return undefined;
-    const f = stat.fields;
-    const { clkTck, pageSize, bootTimeMs } = linuxConstants();
-    const startTime = f[19] ?? "0";
-    return {
-      startTime,
-      startedAt: Math.round(bootTimeMs + (Number(startTime) / clkTck) * 1000),
-      cpuTimeMs: ((Number(f[11] ?? 0) + Number(f[12] ?? 0)) / clkTck) * 1000,
-      rssBytes: Number(f[21] ?? 0) * pageSize,
-    };
-  } catch {
-    return undefined;
-  }
-};
-
 const readArgv = (pid: number): string[] => {
   try {
     const raw = readFileSync(`/proc/${pid}/cmdline`, "utf8");
@@ -175,6 +149,73 @@ export const linuxSnapshot = (): ProcessInfo[] => {
     for (const pid of snapshotArgv.keys()) if (!alive.has(pid)) snapshotArgv.delete(pid);
   }
   return out;
+};
+
+/**
+ * A process table for a long-running reader (the watchdog): each snapshot lists /proc (one
+ * getdents) and reads only what may have changed since the last one — processes new since
+ * then, the `interesting` ones and everything below them, and any whose parent is gone or
+ * new (reparented). The rest keep the facts read before: their PID, start time, command line
+ * and parent do not change while they live, and their CPU and memory are nobody's concern.
+ * With 1,000 idle processes on the machine a snapshot reads ~1 in 10 of them.
+ *
+ * Two things only a full read sees: a process that exec'd (same PID, new command line) and a
+ * PID freed and reused between two snapshots. So every `fullEveryMs` the whole table is read
+ * again. Nothing is signalled on these facts alone: Signals reads the process afresh first.
+ */
+export const incrementalLinuxSnapshot = (
+  interesting: (p: ProcessInfo) => boolean,
+  fullEveryMs: number,
+  now: () => number = Date.now,
+): { readonly snapshot: () => ProcessInfo[]; readonly stats: () => { full: number; partial: number; reads: number } } => {
+  let known = new Map<number, ProcessInfo>();
+  let hot = new Set<number>();
+  let lastFull = Number.NEGATIVE_INFINITY;
+  const argvCache = new Map<number, ArgvEntry>();
+  const stats = { full: 0, partial: 0, reads: 0 };
+
+  const snapshot = (): ProcessInfo[] => {
+    const full = now() - lastFull >= fullEveryMs;
+    const pids: number[] = [];
+    for (const entry of readdirSync("/proc")) {
+      const c = entry.charCodeAt(0);
+      if (c >= 48 && c <= 57) pids.push(Number(entry));
+    }
+    const alive = new Set(pids);
+    const next = new Map<number, ProcessInfo>();
+    for (const pid of pids) {
+      const before = known.get(pid);
+      const stale = full || !before || hot.has(pid) ||
+        (before.ppid > 0 && (!alive.has(before.ppid) || !known.has(before.ppid)));
+      const info = stale ? readProcess(pid, argvCache) : before;
+      if (stale) stats.reads++;
+      if (info) next.set(pid, info);
+    }
+    for (const pid of argvCache.keys()) if (!next.has(pid)) argvCache.delete(pid);
+    known = next;
+    if (full) {
+      lastFull = now();
+      stats.full++;
+    } else stats.partial++;
+    // what to read afresh next time: the interesting processes and all their descendants
+    const children = new Map<number, number[]>();
+    for (const p of next.values()) {
+      const list = children.get(p.ppid);
+      if (list) list.push(p.pid);
+      else children.set(p.ppid, [p.pid]);
+    }
+    hot = new Set<number>();
+    const stack: number[] = [];
+    for (const p of next.values()) if (interesting(p)) stack.push(p.pid);
+    while (stack.length > 0) {
+      const pid = stack.pop()!;
+      if (hot.has(pid)) continue;
+      hot.add(pid);
+      for (const child of children.get(pid) ?? []) stack.push(child);
+    }
+    return [...next.values()];
+  };
+  return { snapshot, stats: () => ({ ...stats }) };
 };
 
 export const linuxEnviron = (pid: number): Map<string, string> | undefined => {

@@ -1,3 +1,4 @@
+import { parseDuration } from "../../src/core/duration.ts";
 import { procStat, rssOf } from "../lib/procs.ts";
 import { spawnSleepers } from "../lib/sleepers.ts";
 import { ratio, summarize } from "../lib/stats.ts";
@@ -28,8 +29,9 @@ export const watchdogSuite: Suite = {
     const counts = quick ? [3] : [20, 100];
     const others = quick ? 200 : 1000;
     const windowS = Number(options.watchWindow ?? (quick ? 2 : 120));
-    const interval = quick ? "1s" : undefined; // the default (5s) unless quick
-    const intervalMs = quick ? 1000 : 5000;
+    // the default (5s) unless quick, or one asked for with --watch-interval (e.g. 30s, PM2's own cadence)
+    const interval = options.watchInterval || (quick ? "1s" : undefined);
+    const intervalMs = (interval ? parseDuration(interval) : undefined) ?? 5000;
     ctx.writeConfig({ ...(interval ? { watchdog: { interval } } : {}), policies: EVERYDAY_POLICIES });
     const pm2 = await getPm2();
     const killSleepers = await spawnSleepers(ctx, others);

@@ -4,7 +4,6 @@ import * as Exit from "effect/Exit";
 import * as Layer from "effect/Layer";
 import { loadConfigEffect } from "../config/load.ts";
 import { resolveSettings } from "../config/settings.ts";
-import { isCodexProcess } from "../core/codex.ts";
 import { CodexHistory } from "../services/CodexHistory.ts";
 import { JobStore } from "../services/JobStore.ts";
 import { Launcher } from "../services/Launcher.ts";
@@ -24,8 +23,9 @@ export interface RunOptions {
 
 /** Everything a command may use, built on the settings for its directory. */
 export const appLayer = (settings: SettingsShape, options: { readonly reparentJobs?: boolean | undefined } = {}) => {
-  // The first snapshot reads everything; later ones (the watchdog's ticks, a kill's rounds) only what changed.
-  const table = ProcessTable.layerIncremental(isCodexProcess);
+  // Full snapshots. ProcessTable.layerIncremental (far cheaper per watchdog tick) is not used yet: under
+  // fast PID reuse it kept a dead process's facts for a new one and misjudged jobs (test/adversarial/crashes).
+  const table = ProcessTable.layer;
   return Layer.mergeAll(
     Settings.layer(settings),
     JobStore.layer(settings.dbPath),

@@ -23,8 +23,6 @@ export interface RunOptions {
 
 /** Everything a command may use, built on the settings for its directory. */
 export const appLayer = (settings: SettingsShape, options: { readonly reparentJobs?: boolean | undefined } = {}) => {
-  // Full snapshots. ProcessTable.layerIncremental (far cheaper per watchdog tick) is not used yet: under
-  // fast PID reuse it kept a dead process's facts for a new one and misjudged jobs (test/adversarial/crashes).
   const table = ProcessTable.layer;
   return Layer.mergeAll(
     Settings.layer(settings),

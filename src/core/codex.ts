@@ -22,29 +22,12 @@ const base = (path: string | undefined): string => {
 };
 const JS_RUNTIMES = new Set(["node", "nodejs", "bun"]);
 
-// The watchdog asks about every process of every snapshot, and most are the same objects as
-// last time (the incremental table keeps what did not change): each is judged once.
-const roles = new WeakMap<ProcessInfo, "native" | "launcher" | "other">();
-const roleOf = (p: ProcessInfo) => {
-  let role = roles.get(p);
-  if (role === undefined) {
-    const program = base(p.argv[0]);
-    role = program === "codex" && p.name.startsWith("codex") ? "native"
-      : JS_RUNTIMES.has(program) && /^codex(\.js)?$/.test(base(p.argv[1])) ? "launcher"
-      : "other";
-    roles.set(p, role);
-  }
-  return role;
-};
-
 /** The native binary: an executable named `codex`. */
-export const isNativeCodex = (p: ProcessInfo): boolean => roleOf(p) === "native";
+export const isNativeCodex = (p: ProcessInfo): boolean => base(p.argv[0]) === "codex" && p.name.startsWith("codex");
 
 /** The npm launcher: `node …/bin/codex(.js) …`. */
-export const isCodexLauncher = (p: ProcessInfo): boolean => roleOf(p) === "launcher";
-
-/** Either part of a Codex program: what the watchdog reads afresh every tick, with all below it. */
-export const isCodexProcess = (p: ProcessInfo): boolean => isNativeCodex(p) || isCodexLauncher(p);
+export const isCodexLauncher = (p: ProcessInfo): boolean =>
+  JS_RUNTIMES.has(base(p.argv[0])) && /^codex(\.js)?$/.test(base(p.argv[1]));
 
 /** The Codex subcommand words, past the program and its global flags. */
 const codexArgs = (p: ProcessInfo): ReadonlyArray<string> => p.argv.slice(isCodexLauncher(p) ? 2 : 1);

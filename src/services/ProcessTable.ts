@@ -4,7 +4,7 @@ import * as Effect from "effect/Effect";
 import * as Layer from "effect/Layer";
 import type { ProcessInfo } from "../core/process.ts";
 import {
-  incrementalLinuxSnapshot, linuxBootId, linuxCwd, linuxEnviron, linuxOpenFiles, linuxSnapshot, readLinuxProcess,
+  linuxBootId, linuxCwd, linuxEnviron, linuxOpenFiles, linuxSnapshot, readLinuxProcess,
 } from "./proc/linux.ts";
 import { portableBootId, portableSnapshot } from "./proc/portable.ts";
 
@@ -25,40 +25,28 @@ export class ProcessTable extends Context.Service<ProcessTable, {
   readonly openFiles: (pid: number) => Effect.Effect<ReadonlyArray<string>>;
   readonly cwd: (pid: number) => Effect.Effect<string | undefined>;
 }>()("codex-supervisor/ProcessTable") {
-  /** Every snapshot reads every process: what a command that looks once wants. */
-  static readonly layer = Layer.sync(ProcessTable, () => make(linuxSnapshot));
-
-  /**
-   * Snapshots after the first read only what may have changed (incrementalLinuxSnapshot): what
-   * the watchdog wants, looking every few seconds at a machine where little changes. `interesting`
-   * names the processes whose every fact matters (Codex's), read afresh with all below them.
-   */
-  static readonly layerIncremental = (interesting: (p: ProcessInfo) => boolean, fullEveryMs = 60_000) =>
-    Layer.sync(ProcessTable, () => make(incrementalLinuxSnapshot(interesting, fullEveryMs).snapshot));
-}
-
-/** The service over one way of reading the whole table on Linux (ps-list elsewhere). */
-const make = (linuxRead: () => ProcessInfo[]) => {
-  const linux = process.platform === "linux";
-  let bootId: string | undefined;
-  const snapshot = Effect.fn("ProcessTable.snapshot")(function* () {
-    return yield* Effect.tryPromise({
-      try: async () => (linux ? linuxRead() : portableSnapshot()),
-      catch: (cause) => new ProcessTableError({ operation: "snapshot", cause }),
+  static readonly layer = Layer.sync(ProcessTable, () => {
+    const linux = process.platform === "linux";
+    let bootId: string | undefined;
+    const snapshot = Effect.fn("ProcessTable.snapshot")(function* () {
+      return yield* Effect.tryPromise({
+        try: async () => (linux ? linuxSnapshot() : portableSnapshot()),
+        catch: (cause) => new ProcessTableError({ operation: "snapshot", cause }),
+      });
+    });
+    const read = Effect.fn("ProcessTable.read")(function* (pid: number) {
+      if (linux) return readLinuxProcess(pid);
+      const all = yield* snapshot();
+      return all.find((p) => p.pid === pid);
+    });
+    return ProcessTable.of({
+      snapshot,
+      read,
+      bootId: () => Effect.sync(() => (bootId ??= linux ? linuxBootId() : portableBootId())),
+      currentUid: process.getuid?.() ?? -1,
+      environ: (pid) => Effect.sync(() => (linux ? linuxEnviron(pid) : undefined)),
+      openFiles: (pid) => Effect.sync(() => (linux ? linuxOpenFiles(pid) : [])),
+      cwd: (pid) => Effect.sync(() => (linux ? linuxCwd(pid) : undefined)),
     });
   });
-  const read = Effect.fn("ProcessTable.read")(function* (pid: number) {
-    if (linux) return readLinuxProcess(pid);
-    const all = yield* snapshot();
-    return all.find((p) => p.pid === pid);
-  });
-  return ProcessTable.of({
-    snapshot,
-    read,
-    bootId: () => Effect.sync(() => (bootId ??= linux ? linuxBootId() : portableBootId())),
-    currentUid: process.getuid?.() ?? -1,
-    environ: (pid) => Effect.sync(() => (linux ? linuxEnviron(pid) : undefined)),
-    openFiles: (pid) => Effect.sync(() => (linux ? linuxOpenFiles(pid) : [])),
-    cwd: (pid) => Effect.sync(() => (linux ? linuxCwd(pid) : undefined)),
-  });
-};
+}

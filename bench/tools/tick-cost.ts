@@ -1,7 +1,8 @@
 #!/usr/bin/env bun
 /**
  * Where a watchdog tick's CPU goes: N Codex-shaped jobs and M idle processes, then each
- * stage of the tick timed in-process (CPU ms per call, median of R calls).
+ * stage of the tick timed in-process (CPU ms per call, median of R calls), and the quiet tick
+ * that follows a full one when nothing but counters changed.
  *
  *   bun bench/tools/tick-cost.ts [--jobs 20] [--others 1000] [--reps 15]
  */
@@ -14,7 +15,8 @@ import { emptyMemory } from "../../src/core/policy.ts";
 import { ProcessTable } from "../../src/services/ProcessTable.ts";
 import { configBook } from "../../src/watchdog/configs.ts";
 import { jobSubject, summaryCache } from "../../src/watchdog/subjects.ts";
-import { tick } from "../../src/watchdog/tick.ts";
+import { quietTick } from "../../src/watchdog/quiet.ts";
+import { tick, type WatchState } from "../../src/watchdog/tick.ts";
 import { createContext } from "../lib/context.ts";
 import { jobFleet } from "../lib/jobs.ts";
 import { spawnSleepers } from "../lib/sleepers.ts";
@@ -47,7 +49,7 @@ try {
     const table = yield* ProcessTable;
     const book = configBook({ fallbackCwd: ctx.root });
     const summaries = summaryCache();
-    const state = { book, memory: emptyMemory(), summaries, pluginsFor: () => Effect.succeed(undefined) };
+    const state: WatchState = { book, memory: emptyMemory(), summaries, pluginsFor: () => Effect.succeed(undefined), settled: undefined };
     for (let i = 0; i < reps; i++) {
       yield* time("snapshot", table.snapshot());
       const obs = yield* time("observe", observe());
@@ -55,6 +57,10 @@ try {
       yield* time("subjects", Effect.forEach(listed.jobs, (e) => jobSubject(e, summaries)));
       yield* time("configs", book.forDirs(listed.jobs.map((e) => e.job.cwd)));
       yield* time("tick (whole)", tick(state));
+      const settled = state.settled;
+      if (!settled) continue;
+      const next = yield* time("quiet tick", quietTick({ settled, memory: state.memory, summaries, configsUnchanged: book.unchanged }));
+      if (!next) (stages["quiet tick fell through"] ??= []).push(0);
     }
     for (const [name, xs] of Object.entries(stages)) {
       process.stdout.write(`${name.padEnd(22)} ${summarize(xs).median.toFixed(1).padStart(7)} ms CPU (median of ${xs.length})\n`);

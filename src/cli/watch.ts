@@ -1,21 +1,29 @@
 import * as Effect from "effect/Effect";
-import { Watchdog } from "../watchdog/loop.ts";
+import { type TickTrace, Watchdog } from "../watchdog/loop.ts";
 import { COMMON_OPTIONS } from "./args.ts";
 import type { Command } from "./command.ts";
 import { runProgram } from "./runtime.ts";
 
+const trace = (t: TickTrace) => {
+  process.stderr.write(`tick ${t.n} ${t.kind}${t.reason ? ` (${t.reason})` : ""} subjects=${t.subjects} cpu=${t.cpuMs.toFixed(2)}ms\n`);
+};
+
 export const watch: Command = {
   name: "watch",
   summary: "run the watchdog in the foreground (what a service manager starts)",
-  usage: "watch [--once] [--cwd DIR] [--config FILE]",
+  usage: "watch [--once] [--trace] [--cwd DIR] [--config FILE]",
   details: [
     "Each tick (watchdog.interval, default 5s): snapshot the process table, refresh the jobs, judge every",
     "job and every other Codex process by the policies of the config found from its cwd, run the actions,",
     "and record each decision in the events table (see `events`). Config edits apply on the next tick; SIGHUP",
     "ticks at once. SIGTERM/SIGINT stop the watchdog and never touch the jobs; a restarted one adopts them.",
+    "A tick is quiet when nothing changed but time and counters: no process that matters started or ended,",
+    "no database write by anyone else, no config edit. It then reads only each tree's own processes and",
+    "judges the same policies; anything else, and any policy about to fire, makes it a full tick.",
   ].join("\n"),
   options: {
     once: { type: "boolean", help: "run one tick and exit" },
+    trace: { type: "boolean", help: "print a line per tick to stderr: full (and why) or quiet, subjects, CPU ms" },
     cwd: { type: "string", value: "DIR", help: "whose config sets the interval and schedules (default: home)" },
     ...COMMON_OPTIONS,
   },
@@ -31,7 +39,7 @@ export const watch: Command = {
       process.on("SIGHUP", dog.wake);
       process.stderr.write(`codex-supervisor: watchdog running (pid ${process.pid})\n`);
       yield* dog.done;
-    }).pipe(Effect.provide(Watchdog.layer({ explicitFile: configFile, cwd, maxTicks: values.once ? 1 : undefined }))));
+    }).pipe(Effect.provide(Watchdog.layer({ explicitFile: configFile, cwd, maxTicks: values.once ? 1 : undefined, onTick: values.trace ? trace : undefined }))));
     const code = await runProgram({ cwd: cwd ?? process.cwd(), configFile }, program, () => {}, controller.signal);
     process.stderr.write("codex-supervisor: watchdog stopped\n");
     return code;

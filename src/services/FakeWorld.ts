@@ -1,7 +1,7 @@
 import * as Effect from "effect/Effect";
 import * as Layer from "effect/Layer";
 import type { ProcessInfo } from "../core/process.ts";
-import { ProcessTable, ProcessTableError } from "./ProcessTable.ts";
+import { ProcessTable, ProcessTableError, type Watermark } from "./ProcessTable.ts";
 import { Signals, type SignalOutcome } from "./Signals.ts";
 import { Usage } from "./Usage.ts";
 import { type IdentityVerdict, verifyIdentity } from "../core/process.ts";
@@ -33,6 +33,13 @@ const end = (world: FakeWorld, pid: number) => {
   for (const [other, p] of world.processes) if (p.ppid === pid) world.processes.set(other, { ...p, ppid: 1 });
 };
 
+const marks = new Map<number, Set<string>>();
+const mark = (world: FakeWorld): Watermark => {
+  const id = marks.size + 1;
+  marks.set(id, new Set([...world.processes.values()].map((p) => `${p.pid}:${p.startTime}`)));
+  return { lastPid: id, forks: id, tasks: world.processes.size };
+};
+
 /** ProcessTable, Signals and Usage over a FakeWorld. */
 export const fakeWorldLayer = (world: FakeWorld) => {
   const table = Layer.succeed(ProcessTable, ProcessTable.of({
@@ -40,6 +47,17 @@ export const fakeWorldLayer = (world: FakeWorld) => {
       ? Effect.suspend(() => { world.snapshotFailures--; return Effect.fail(new ProcessTableError({ operation: "snapshot", cause: new Error("fake /proc unreadable") })); })
       : Effect.sync(() => [...world.processes.values()]),
     read: (pid) => Effect.sync(() => world.processes.get(pid)),
+    // a watermark names the processes that existed then; what is in the world and not among them started since
+    watermark: () => Effect.sync(() => mark(world)),
+    startedSince: (since) => Effect.sync(() => {
+      const before = marks.get(since.lastPid);
+      if (!before) return undefined;
+      return { now: mark(world), processes: [...world.processes.values()].filter((p) => !before.has(`${p.pid}:${p.startTime}`)) };
+    }),
+    refresh: (known) => Effect.sync(() => known.map((p) => {
+      const live = world.processes.get(p.pid);
+      return live && live.startTime === p.startTime ? live : undefined;
+    })),
     bootId: () => Effect.succeed(world.bootId),
     currentUid: world.uid,
     environ: (pid) => Effect.sync(() => world.environ.get(pid)),

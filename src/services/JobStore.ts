@@ -49,6 +49,11 @@ export interface JobStoreService {
   readonly listEvents: (options?: ListEventsOptions) => Effect.Effect<ReadonlyArray<JobEvent>, DatabaseError>;
   /** Deletes ended jobs (and their events) that ended before the given time; how many jobs. */
   readonly prune: (options: { readonly endedBefore: number }) => Effect.Effect<number, DatabaseError>;
+  /**
+   * SQLite's data_version: it changes when another connection (a CLI, the MCP server) commits,
+   * never for this one's own writes. Equal values mean nobody else changed anything.
+   */
+  readonly dataVersion: () => Effect.Effect<number, DatabaseError>;
   readonly close: () => Effect.Effect<void>;
 }
 
@@ -158,9 +163,11 @@ const make = Effect.fn("JobStore.open")(function* (path: string) {
     );
   });
 
+  const dataVersion = () => read("dataVersion", () => db.query<{ data_version: number }, []>("PRAGMA data_version").get()?.data_version ?? 0);
+
   const close = () => Effect.sync(() => db.close());
 
-  return JobStore.of({ insert, get, resolve, list, update, markEnded, appendEvent, listEvents, prune, close });
+  return JobStore.of({ insert, get, resolve, list, update, markEnded, appendEvent, listEvents, prune, dataVersion, close });
 });
 
 /** The job database (bun:sqlite, WAL), shared safely by every CLI, the MCP server and the watchdog. */

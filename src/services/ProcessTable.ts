@@ -4,9 +4,11 @@ import * as Effect from "effect/Effect";
 import * as Layer from "effect/Layer";
 import type { ProcessInfo } from "../core/process.ts";
 import {
-  linuxBootId, linuxCwd, linuxEnviron, linuxOpenFiles, linuxSnapshot, readLinuxProcess,
+  linuxBootId, linuxCwd, linuxEnviron, linuxOpenFiles, linuxRefresh, linuxSnapshot, linuxStartedSince, linuxWatermark, readLinuxProcess, type Watermark,
 } from "./proc/linux.ts";
 import { portableBootId, portableSnapshot } from "./proc/portable.ts";
+
+export type { Watermark };
 
 export class ProcessTableError extends Data.TaggedError("ProcessTableError")<{
   readonly operation: string;
@@ -18,6 +20,18 @@ export class ProcessTable extends Context.Service<ProcessTable, {
   readonly snapshot: () => Effect.Effect<ReadonlyArray<ProcessInfo>, ProcessTableError>;
   /** A fresh read of one process, for checks made immediately before acting on it. */
   readonly read: (pid: number) => Effect.Effect<ProcessInfo | undefined, ProcessTableError>;
+  /** Where process creation stands now; undefined where the system does not say (then every look is a snapshot). */
+  readonly watermark: () => Effect.Effect<Watermark | undefined>;
+  /**
+   * Every process started since the watermark, read fresh, and the watermark now; undefined when
+   * that cannot be told cheaply (too many created, or the PID space wrapped round).
+   */
+  readonly startedSince: (since: Watermark) => Effect.Effect<{ readonly now: Watermark; readonly processes: ReadonlyArray<ProcessInfo> } | undefined>;
+  /**
+   * Fresh state, parent, memory and CPU time of processes already known, each still the same
+   * process (same PID and start), else undefined: what a tick reads when the set is unchanged.
+   */
+  readonly refresh: (known: ReadonlyArray<ProcessInfo>) => Effect.Effect<ReadonlyArray<ProcessInfo | undefined>, ProcessTableError>;
   readonly bootId: () => Effect.Effect<string>;
   readonly currentUid: number;
   /** The process's environment; undefined when it cannot be read (gone, other user, no /proc). */
@@ -39,9 +53,20 @@ export class ProcessTable extends Context.Service<ProcessTable, {
       const all = yield* snapshot();
       return all.find((p) => p.pid === pid);
     });
+    const refresh = Effect.fn("ProcessTable.refresh")(function* (known: ReadonlyArray<ProcessInfo>) {
+      if (linux) return linuxRefresh(known);
+      const byPid = new Map((yield* snapshot()).map((p) => [p.pid, p]));
+      return known.map((p) => {
+        const live = byPid.get(p.pid);
+        return live && live.startTime === p.startTime ? live : undefined;
+      });
+    });
     return ProcessTable.of({
       snapshot,
       read,
+      watermark: () => Effect.sync(() => (linux ? linuxWatermark() : undefined)),
+      startedSince: (since) => Effect.sync(() => (linux ? linuxStartedSince(since) : undefined)),
+      refresh,
       bootId: () => Effect.sync(() => (bootId ??= linux ? linuxBootId() : portableBootId())),
       currentUid: process.getuid?.() ?? -1,
       environ: (pid) => Effect.sync(() => (linux ? linuxEnviron(pid) : undefined)),

@@ -19,7 +19,7 @@ const round = (cpu: number) => Math.round(cpu * 10) / 10;
  */
 const linuxSampler = () => {
   const previous = new Map<number, { startTime: string; cpuTimeMs: number; at: number }>();
-  return (processes: ReadonlyArray<ProcessInfo>, now: number): Map<number, UsageSample> => {
+  return (processes: ReadonlyArray<ProcessInfo>, now: number, dryRun: boolean): Map<number, UsageSample> => {
     const out = new Map<number, UsageSample>();
     const seen = new Set<number>();
     for (const p of processes) {
@@ -27,10 +27,10 @@ const linuxSampler = () => {
       const before = previous.get(p.pid);
       const since = before && before.startTime === p.startTime && now > before.at ? before : { cpuTimeMs: 0, at: p.startedAt };
       const cpu = now > since.at ? ((p.cpuTimeMs - since.cpuTimeMs) / (now - since.at)) * 100 : 0;
-      previous.set(p.pid, { startTime: p.startTime, cpuTimeMs: p.cpuTimeMs, at: now });
+      if (!dryRun) previous.set(p.pid, { startTime: p.startTime, cpuTimeMs: p.cpuTimeMs, at: now });
       out.set(p.pid, { cpu: round(Math.max(0, cpu)), memory: p.rssBytes });
     }
-    for (const pid of previous.keys()) if (!seen.has(pid)) previous.delete(pid);
+    if (!dryRun) for (const pid of previous.keys()) if (!seen.has(pid)) previous.delete(pid);
     return out;
   };
 };
@@ -44,19 +44,24 @@ const pidusageSample = (pids: ReadonlyArray<number>) =>
     }),
   );
 
+export interface SampleOptions {
+  /** Compute without recording this as the PIDs' previous sample (a look that may be taken again). */
+  readonly dryRun?: boolean | undefined;
+}
+
 /**
  * CPU and memory of processes of a snapshot taken at `at` (on Linux from what the snapshot read,
  * through pidusage elsewhere); a PID that vanished is simply absent.
  */
 export class Usage extends Context.Service<Usage, {
-  readonly sample: (processes: ReadonlyArray<ProcessInfo>, at: number) => Effect.Effect<ReadonlyMap<number, UsageSample>>;
+  readonly sample: (processes: ReadonlyArray<ProcessInfo>, at: number, options?: SampleOptions) => Effect.Effect<ReadonlyMap<number, UsageSample>>;
 }>()("codex-supervisor/Usage") {
   static readonly layer = Layer.sync(Usage, () => {
     const linux = process.platform === "linux" ? linuxSampler() : undefined;
     return Usage.of({
-      sample: Effect.fn("Usage.sample")(function* (processes: ReadonlyArray<ProcessInfo>, at: number) {
+      sample: Effect.fn("Usage.sample")(function* (processes: ReadonlyArray<ProcessInfo>, at: number, options?: SampleOptions) {
         if (processes.length === 0) return new Map<number, UsageSample>();
-        return linux ? linux(processes, at) : yield* pidusageSample(processes.map((p) => p.pid));
+        return linux ? linux(processes, at, options?.dryRun ?? false) : yield* pidusageSample(processes.map((p) => p.pid));
       }),
     });
   });

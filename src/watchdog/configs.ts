@@ -61,5 +61,13 @@ export const configBook = (options: {
     return { configs, problems, fallback: configs.get(options.fallbackCwd) };
   });
 
-  return { forDirs };
+  /** Would `forDirs` of these directories load nothing anew? Only stat calls: what a quiet tick checks. */
+  const unchanged = (dirs: Iterable<string>): boolean => {
+    for (const cwd of new Set([options.fallbackCwd, ...dirs])) {
+      if (fingerprints.get(cwd) !== configFingerprint({ cwd, explicitFile: options.explicitFile })) return false;
+    }
+    return true;
+  };
+
+  return { forDirs, unchanged };
 };

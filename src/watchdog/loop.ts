@@ -10,6 +10,7 @@ import { emptyMemory } from "../core/policy.ts";
 import { type LoadedPlugins, loadPlugins } from "../hooks/host.ts";
 import { JobStore } from "../services/JobStore.ts";
 import { configBook } from "./configs.ts";
+import { quietTick } from "./quiet.ts";
 import { scheduleBook } from "./schedules.ts";
 import { summaryCache } from "./subjects.ts";
 import { tick, type WatchState } from "./tick.ts";
@@ -20,6 +21,18 @@ export interface WatchdogOptions {
   readonly cwd?: string | undefined;
   /** Stop after this many ticks (for `watch --once` and tests). */
   readonly maxTicks?: number | undefined;
+  /** Told of every tick as it ends (`watch --trace`). */
+  readonly onTick?: ((tick: TickTrace) => void) | undefined;
+}
+
+export interface TickTrace {
+  readonly n: number;
+  /** A full look, and why; or a quiet one (nothing changed but counters and time). */
+  readonly kind: "full" | "quiet";
+  readonly reason: string | undefined;
+  readonly subjects: number;
+  /** CPU this process used for the tick, ms (all threads). */
+  readonly cpuMs: number;
 }
 
 /** The running watchdog: wake it early (SIGHUP), and wait until it stops by itself (maxTicks). */
@@ -28,6 +41,8 @@ export class Watchdog extends Context.Service<Watchdog, {
   readonly done: Effect.Effect<void>;
   /** Ticks completed so far. */
   readonly ticks: () => number;
+  /** Of those, the full ones (the rest were quiet: nothing had changed but counters and time). */
+  readonly fullTicks: () => number;
 }>()("codex-supervisor/Watchdog") {
   /** Forks the loop into the layer's scope: closing the scope stops it; it never touches the jobs. */
   static readonly layer = (options: WatchdogOptions) => Layer.effect(Watchdog, Effect.gen(function* () {
@@ -62,22 +77,47 @@ export class Watchdog extends Context.Service<Watchdog, {
         Effect.map((loaded) => { plugins.set(config, loaded); return undefined; }),
         Effect.catchTag("ConfigError", (e) => Effect.succeed(e)),
       );
-    const state: WatchState = { book: configBook({ explicitFile: options.explicitFile, fallbackCwd, accept }), memory, summaries: summaryCache(), pluginsFor };
+    const book = configBook({ explicitFile: options.explicitFile, fallbackCwd, accept });
+    const state: WatchState = { book, memory, summaries: summaryCache(), pluginsFor, settled: undefined };
     const schedules = scheduleBook(yield* Effect.context<JobStore>(), pluginsFor);
 
     let wake = Deferred.makeUnsafe<void>();
+    let woken = false;
     let ticks = 0;
+    let fullTicks = 0;
+    let fallback: LoadedConfig | undefined;
     const done = Deferred.makeUnsafe<void>();
+    /** A quiet tick when one will do; else why not. */
+    const quiet = Effect.gen(function* () {
+      if (woken) return "woken";
+      if (!state.settled) return ticks === 0 ? "first look" : "not settled";
+      const next = yield* quietTick({ settled: state.settled, memory, summaries: state.summaries, configsUnchanged: book.unchanged }).pipe(
+        Effect.catchCause((cause) => Effect.succeed(`quiet look failed: ${Cause.pretty(cause).split("\n")[0]}`)),
+      );
+      state.settled = typeof next === "string" ? undefined : next;
+      return next;
+    });
+    const cpuMs = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1000; };
     const loop = Effect.gen(function* () {
       for (let n = 0; options.maxTicks === undefined || n < options.maxTicks; n++) {
         const started = yield* Clock.currentTimeMillis;
-        const result = yield* tick(state).pipe(Effect.exit);
-        if (result._tag === "Failure") {
-          yield* store.appendEvent({ kind: "tick-error", message: `tick failed (the loop goes on): ${Cause.pretty(result.cause).slice(0, 2000)}` }).pipe(Effect.ignore);
+        const cpu0 = options.onTick ? cpuMs() : 0;
+        const look = yield* quiet;
+        let subjects = typeof look === "string" ? 0 : look.subjects.length;
+        if (typeof look === "string") {
+          woken = false;
+          const result = yield* tick(state).pipe(Effect.exit);
+          if (result._tag === "Failure") {
+            state.settled = undefined;
+            yield* store.appendEvent({ kind: "tick-error", message: `tick failed (the loop goes on): ${Cause.pretty(result.cause).slice(0, 2000)}` }).pipe(Effect.ignore);
+          }
+          fullTicks++;
+          if (result._tag === "Success") subjects = result.value.subjects;
+          fallback = result._tag === "Success" ? result.value.fallback : (yield* state.book.forDirs([])).fallback;
+          if (fallback) schedules.sync(fallback);
         }
         ticks++;
-        const fallback = result._tag === "Success" ? result.value.fallback : (yield* state.book.forDirs([])).fallback;
-        if (fallback) schedules.sync(fallback);
+        options.onTick?.({ n: ticks, kind: typeof look === "string" ? "full" : "quiet", reason: typeof look === "string" ? look : undefined, subjects, cpuMs: cpuMs() - cpu0 });
         if (options.maxTicks !== undefined && n + 1 >= options.maxTicks) break;
         const interval = fallback?.config.watchdog.interval ?? 5000;
         const elapsed = (yield* Clock.currentTimeMillis) - started;
@@ -89,9 +129,11 @@ export class Watchdog extends Context.Service<Watchdog, {
     yield* Effect.addFinalizer(() => Effect.sync(() => schedules.stop()));
     yield* Effect.forkScoped(loop);
     return Watchdog.of({
-      wake: () => { Deferred.doneUnsafe(wake, Effect.void); },
+      // woken (SIGHUP): look afresh, not quietly
+      wake: () => { woken = true; Deferred.doneUnsafe(wake, Effect.void); },
       done: Deferred.await(done),
       ticks: () => ticks,
+      fullTicks: () => fullTicks,
     });
   }));
 }

@@ -41,7 +41,7 @@ const foreignInterpreters = Effect.fn("foreignInterpreters")(function* (tree: Re
   return [...new Set(out)];
 });
 
-const cpuTime = (tree: ReadonlyArray<ProcessInfo>) => tree.reduce((sum, p) => sum + p.cpuTimeMs, 0);
+export const cpuTime = (tree: ReadonlyArray<ProcessInfo>) => tree.reduce((sum, p) => sum + p.cpuTimeMs, 0);
 
 const repeated = (summary: RolloutSummary | undefined) =>
   Object.entries(summary?.missingModules ?? {}).filter(([, n]) => n >= MISSING_MODULE_REPEATS).map(([m]) => m);
@@ -69,10 +69,18 @@ export const summaryCache = () => {
 
 export type SummaryReader = ReturnType<typeof summaryCache>;
 
+/** A subject with what its history says now: when it last did something, tokens used, retry loops. */
+export const withHistory = (subject: Subject, summary: RolloutSummary | undefined): Subject => ({
+  ...subject,
+  lastActivityAt: activity(summary),
+  tokens: summary?.tokens?.total,
+  python: { ...subject.python, repeatedMissingModules: repeated(summary) },
+});
+
 export const jobSubject = Effect.fn("jobSubject")(function* (entry: JobEntry, read: SummaryReader) {
   const { job, sighting } = entry;
   const summary = yield* read(job.rolloutPath);
-  return {
+  return withHistory({
     key: job.id,
     tracked: true,
     job,
@@ -88,13 +96,10 @@ export const jobSubject = Effect.fn("jobSubject")(function* (entry: JobEntry, re
     cpuTimeMs: cpuTime(entry.tree),
     // our launcher's parent is init by design (it is detached); losing the launcher is what orphans a job
     orphaned: !sighting.launcher && sighting.native !== undefined,
-    lastActivityAt: activity(summary),
-    tokens: summary?.tokens?.total,
-    python: {
-      foreignInterpreters: yield* foreignInterpreters(entry.tree, job.python, job.cwd),
-      repeatedMissingModules: repeated(summary),
-    },
-  } satisfies Subject;
+    lastActivityAt: undefined,
+    tokens: undefined,
+    python: { foreignInterpreters: yield* foreignInterpreters(entry.tree, job.python, job.cwd), repeatedMissingModules: [] },
+  }, summary);
 });
 
 export const untrackedSubject = Effect.fn("untrackedSubject")(function* (entry: UntrackedEntry, obs: Observation, read: SummaryReader, venvNames: ReadonlyArray<string>) {
@@ -102,7 +107,7 @@ export const untrackedSubject = Effect.fn("untrackedSubject")(function* (entry: 
   const root = obs.byPid.get(entry.pid);
   const tree = entry.tree;
   const venv = entry.cwd ? discoverVenv(entry.cwd, venvNames, { isFile }) : undefined;
-  return {
+  return withHistory({
     key: `pid:${entry.pid}:${root?.startTime ?? "?"}`,
     tracked: false,
     job: undefined,
@@ -117,11 +122,11 @@ export const untrackedSubject = Effect.fn("untrackedSubject")(function* (entry: 
     cpu: entry.cpu,
     cpuTimeMs: cpuTime(tree),
     orphaned: isAdoptedBy(entry.ppid, obs.byPid.get(entry.ppid)),
-    lastActivityAt: activity(summary),
-    tokens: summary?.tokens?.total,
+    lastActivityAt: undefined,
+    tokens: undefined,
     python: {
       foreignInterpreters: yield* foreignInterpreters(tree, venv ? { kind: "venv", venv, source: "discovered" } : undefined, entry.cwd),
-      repeatedMissingModules: repeated(summary),
+      repeatedMissingModules: [],
     },
-  } satisfies Subject;
+  }, summary);
 });

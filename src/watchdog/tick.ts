@@ -8,8 +8,10 @@ import type { Subject } from "../core/subject.ts";
 import type { LoadedPlugins } from "../hooks/host.ts";
 import { runOnJobEnd, runOnTick } from "../hooks/host.ts";
 import { JobStore } from "../services/JobStore.ts";
+import { ProcessTable } from "../services/ProcessTable.ts";
 import type { configBook } from "./configs.ts";
 import { fire } from "./fire.ts";
+import { canSettle, type Settled, type SettledSubject } from "./quiet.ts";
 import { jobSubject, type SummaryReader, untrackedSubject } from "./subjects.ts";
 
 export interface WatchState {
@@ -18,6 +20,8 @@ export interface WatchState {
   readonly summaries: SummaryReader;
   /** The plugins a config asks for, loaded once per distinct config. */
   readonly pluginsFor: (config: LoadedConfig) => Effect.Effect<LoadedPlugins | undefined>;
+  /** What the last full tick saw, when quiet ticks may follow it. */
+  settled: Settled | undefined;
 }
 
 /**
@@ -28,23 +32,37 @@ export interface WatchState {
 export const tick = Effect.fn("watchdog.tick")(function* (state: WatchState) {
   const store = yield* JobStore;
   const now = yield* Clock.currentTimeMillis;
+  state.settled = undefined;
+  // read before looking: a change while this tick looks makes the next tick a full one
+  const watermark = yield* (yield* ProcessTable).watermark();
+  const dataVersion = yield* store.dataVersion();
   const obs = yield* observe();
   const listed = yield* listEverything({ all: false }, obs);
   const subjects: Subject[] = [];
-  for (const entry of listed.jobs) subjects.push(yield* jobSubject(entry, state.summaries));
+  // per subject, in the same order: what a quiet tick reads again
+  const follow: Array<Omit<SettledSubject, "subject" | "config">> = [];
+  for (const entry of listed.jobs) {
+    subjects.push(yield* jobSubject(entry, state.summaries));
+    follow.push({ tree: entry.tree, rolloutPath: entry.job.rolloutPath, native: undefined });
+  }
 
-  const { configs, problems, fallback } = yield* state.book.forDirs([
+  const dirs = [
     ...subjects.flatMap((s) => (s.cwd ? [s.cwd] : [])),
     ...listed.untracked.flatMap((u) => (u.cwd ? [u.cwd] : [])),
-  ]);
+  ];
+  const { configs, problems, fallback } = yield* state.book.forDirs(dirs);
   for (const p of problems) {
     yield* store.appendEvent({ kind: "config-error", message: `config error in ${p.error.file} (keeping the last good config): ${p.error.issues.map((i) => `${i.path ? `${i.path}: ` : ""}${i.message}`).join("; ")}` });
   }
   const venvNames = fallback?.config.python.names ?? [".venv", "venv"];
-  for (const entry of listed.untracked) subjects.push(yield* untrackedSubject(entry, obs, state.summaries, venvNames));
+  for (const entry of listed.untracked) {
+    subjects.push(yield* untrackedSubject(entry, obs, state.summaries, venvNames));
+    follow.push({ tree: entry.tree, rolloutPath: entry.rolloutPath, native: entry.native });
+  }
   const configFor = (s: Subject) => (s.cwd ? configs.get(s.cwd) : undefined) ?? fallback;
 
-  observeTick(subjects, [...configs.values()].flatMap((c) => c.config.policies), state.memory, now);
+  const policies = [...configs.values()].flatMap((c) => c.config.policies);
+  observeTick(subjects, policies, state.memory, now);
   for (const subject of subjects) {
     const config = configFor(subject);
     if (!config) continue;
@@ -69,6 +87,10 @@ export const tick = Effect.fn("watchdog.tick")(function* (state: WatchState) {
     for (const e of yield* runOnTick(plugins, { at: now, subjects })) {
       yield* store.appendEvent({ kind: "error", message: `plugin ${e.plugin} onTick failed: ${String(e.cause)}` });
     }
+  }
+  const settled = subjects.map((subject, i) => ({ subject, config: configFor(subject), ...follow[i]! }));
+  if (watermark !== undefined && canSettle(settled, { onTick: plugins?.plugins.some((p) => p.plugin.onTick) ?? false, now })) {
+    state.settled = { watermark, young: [], dataVersion, fullAt: now, dirs: [...new Set(dirs)], policies, subjects: settled };
   }
   return { subjects: subjects.length, at: now, fallback };
 });

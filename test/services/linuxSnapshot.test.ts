@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { readFileSync } from "node:fs";
-import { auxvConstants, linuxSnapshot, readLinuxProcess } from "../../src/services/proc/linux.ts";
+import { auxvConstants, linuxRefresh, linuxStartedSince, linuxWatermark, linuxSnapshot, readLinuxProcess } from "../../src/services/proc/linux.ts";
 
 const onLinux = process.platform === "linux" ? describe : describe.skip;
 
@@ -23,6 +23,50 @@ onLinux("linuxSnapshot", () => {
       expect({ name: after.name, startTime: after.startTime }).toEqual({ name: before.name, startTime: before.startTime });
       expect(after.argv).toEqual(["bash", "-c", "read -r _; :", "second-exec"]);
       expect(after.argv).toEqual(readLinuxProcess(child.pid)!.argv);
+    } finally {
+      child.kill("SIGKILL");
+      await child.exited;
+    }
+  });
+});
+
+onLinux("linuxWatermark, linuxStartedSince and linuxRefresh", () => {
+  it("finds each process started since a watermark, once, and none of their threads", async () => {
+    const before = linuxWatermark()!;
+    expect(before.lastPid).toBeGreaterThan(0);
+    // Bun starts several threads of its own: each takes a PID-space number, none is a process
+    const children = [Bun.spawn(["sleep", "30"]), Bun.spawn([process.execPath, "-e", "await Bun.sleep(30000)"])];
+    try {
+      await waitFor(() => readLinuxProcess(children[1]!.pid)?.argv.length === 3);
+      const started = linuxStartedSince(before)!;
+      const mine = started.processes.filter((p) => p.ppid === process.pid);
+      expect(mine.map((p) => p.pid).sort()).toEqual(children.map((c) => c.pid).sort());
+      expect(mine.find((p) => p.pid === children[0]!.pid)?.argv).toEqual(["sleep", "30"]);
+      expect(new Set(started.processes.map((p) => p.pid)).size).toBe(started.processes.length);
+      expect(started.now.forks).toBeGreaterThan(before.forks);
+      // and from the new watermark: neither again
+      const later = linuxStartedSince(started.now)!;
+      expect(later.processes.filter((p) => p.ppid === process.pid)).toEqual([]);
+    } finally {
+      for (const c of children) c.kill("SIGKILL");
+      await Promise.all(children.map((c) => c.exited));
+    }
+  });
+
+  it("refreshes the counters of a followed process and loses it once it is reaped; a stale start stamp never matches", async () => {
+    const child = Bun.spawn(["bash", "-c", "x=0; while [ $x -lt 200000 ]; do x=$((x+1)); done; exec sleep 30"], { stdout: "ignore" });
+    try {
+      await waitFor(() => readLinuxProcess(child.pid)?.name === "sleep");
+      const known = readLinuxProcess(child.pid)!;
+      const [fresh] = linuxRefresh([known]);
+      expect(fresh).toEqual({ ...known, cpuTimeMs: fresh!.cpuTimeMs, rssBytes: fresh!.rssBytes });
+      expect(fresh!.cpuTimeMs).toBeGreaterThan(0); // the loop before the exec counts: it is the same process
+      expect(fresh!.ppid).toBe(process.pid);
+      expect(linuxRefresh([{ ...known, startTime: `${Number(known.startTime) - 1}` }])).toEqual([undefined]);
+      expect(linuxRefresh([known])[0]?.pid).toBe(child.pid); // and the real one again
+      child.kill("SIGKILL");
+      await child.exited; // reaped by Bun
+      expect(linuxRefresh([known])).toEqual([undefined]);
     } finally {
       child.kill("SIGKILL");
       await child.exited;

@@ -102,3 +102,71 @@ test("a failing tick is recorded as an event and the loop goes on", async () => 
   expect(errors[0]!.message).toContain("fake /proc unreadable");
   expect(world.snapshotFailures).toBe(0);
 });
+
+test("quiet ticks: with nothing changed only the first tick is full, yet policies coming due, CPU over forTicks, new processes that matter, a config edit and a wake are all seen", async () => {
+  calls.length = 0;
+  const world = fakeWorld();
+  world.processes.set(4000, proc(4000, ["node", "/x/bin/codex.js", "exec", "-"], { uid: 1000, startTime: "4000" }));
+  world.processes.set(4001, proc(4001, ["/x/vendor/codex", "exec", "-"], { uid: 1000, startTime: "4001", ppid: 4000, name: "codex" }));
+  const config = join(dir, "quiet.json");
+  const policies = [
+    { name: "max-runtime", when: { runtimeOver: "1m" }, do: ["record"] },
+    { name: "hot", when: { cpuOver: 90, forTicks: 3 }, do: ["record"] },
+  ];
+  writeFileSync(config, JSON.stringify({ watchdog: { interval: "5s" }, plugins: ["./recorder.ts"], policies }));
+  const program = Effect.gen(function* () {
+    const store = yield* JobStore;
+    const now = Date.now();
+    yield* TestClock.setTime(now);
+    // a known rollout is what lets a young job settle: its thread can no longer appear later
+    yield* store.insert({ ...job(now), rolloutPath: join(dir, "codex-home", "rollout.jsonl") });
+    return yield* Effect.scoped(Effect.gen(function* () {
+      const dog = yield* Watchdog;
+      let ticks = 1;
+      yield* untilTicks(ticks);
+      const step = (seconds: number) => Effect.gen(function* () {
+        for (let i = 0; i < seconds / 5; i++) {
+          yield* TestClock.adjust("5 seconds");
+          yield* untilTicks(++ticks);
+        }
+      });
+      yield* step(20);
+      expect([dog.ticks(), dog.fullTicks()]).toEqual([5, 1]);
+      world.cpu.set(4001, 150);
+      yield* step(10); // two hot quiet ticks: counted, not yet due
+      expect([calls, dog.fullTicks()]).toEqual([[], 1]);
+      yield* step(5); // the third: the quiet tick hands over to a full one, which fires
+      expect([calls, dog.fullTicks()]).toEqual([[`hot:${JOB_ID}`], 2]);
+      yield* step(25); // 60s: not over a minute yet; "hot" still holds but has fired
+      expect([calls.length, dog.fullTicks()]).toEqual([1, 2]);
+      yield* step(5); // 65s: max-runtime comes due with nothing else changed
+      expect([calls.slice(1), dog.fullTicks()]).toEqual([[`max-runtime:${JOB_ID}`], 3]);
+      yield* step(10);
+      expect(dog.fullTicks()).toBe(3);
+
+      world.processes.set(5000, proc(5000, ["vim", "notes.md"], { uid: 1000, startTime: "5000", ppid: 77 }));
+      yield* step(10); // a process that is neither Codex nor in a tree: still quiet
+      expect(dog.fullTicks()).toBe(3);
+      world.processes.set(4002, proc(4002, ["sleep", "600"], { uid: 1000, startTime: "4002", ppid: 4001 }));
+      yield* step(10); // a new child of the job's native: one full tick, then quiet again
+      expect(dog.fullTicks()).toBe(4);
+      world.processes.set(5001, proc(5001, ["/opt/bin/codex", "mcp-server"], { uid: 1000, startTime: "5001", ppid: 77, name: "codex" }));
+      yield* step(10); // a Codex program the supervisor did not start: likewise
+      expect(dog.fullTicks()).toBe(5);
+      writeFileSync(config, JSON.stringify({ watchdog: { interval: "5s" }, plugins: ["./recorder.ts"], policies: [...policies, { name: "late", when: { runtimeOver: "1h" }, do: ["record"] }] }));
+      yield* step(10); // a config edit: likewise
+      expect(dog.fullTicks()).toBe(6);
+      dog.wake(); // SIGHUP: a full look at once, without waiting for the interval
+      yield* untilTicks(++ticks);
+      expect(dog.fullTicks()).toBe(7);
+      yield* step(5);
+      expect(dog.fullTicks()).toBe(7);
+      return yield* store.listEvents({ jobId: JOB_ID });
+    }).pipe(Effect.provide(Watchdog.layer({ explicitFile: config, cwd: dir }))));
+  });
+  const events = await Effect.runPromise(program.pipe(
+    Effect.provide(Layer.mergeAll(fakeWorldLayer(world), JobStore.layerTest, CodexHistory.layer, TestClock.layer())),
+  ));
+  expect(events.filter((e) => e.kind === "fired").map((e) => e.policy)).toEqual(["hot", "max-runtime"]);
+  expect(calls).toHaveLength(2);
+});

@@ -32,6 +32,8 @@ export interface UntrackedEntry extends Load {
   readonly startedAt: number;
   readonly threadId: string | undefined;
   readonly rolloutPath: string | undefined;
+  /** The native binary's PID, whose open files name its thread's rollout. */
+  readonly native: number | undefined;
   readonly cwd: string | undefined;
   /** The root's parent PID: 1 (or a subreaper) when whoever started it is gone. */
   readonly ppid: number;
@@ -41,7 +43,7 @@ export interface UntrackedEntry extends Load {
   readonly claimedJobId: string | undefined;
 }
 
-const loadOf = (pids: ReadonlyArray<number>, usage: ReadonlyMap<number, { cpu: number; memory: number }>): Load => {
+export const loadOf = (pids: ReadonlyArray<number>, usage: ReadonlyMap<number, { cpu: number; memory: number }>): Load => {
   let cpu = 0, memory = 0;
   for (const pid of pids) {
     const u = usage.get(pid);
@@ -50,14 +52,21 @@ const loadOf = (pids: ReadonlyArray<number>, usage: ReadonlyMap<number, { cpu: n
   return { cpu: Math.round(cpu * 10) / 10, memory };
 };
 
+/** The rollout among a native Codex's open files, with the thread it names. */
+export const rolloutAmong = (files: ReadonlyArray<string>): { threadId: string; rolloutPath: string } | undefined => {
+  for (const file of files) {
+    const threadId = file.includes("/sessions/") ? threadIdFromRolloutPath(file) : undefined;
+    if (threadId) return { threadId, rolloutPath: file };
+  }
+  return undefined;
+};
+
 /** A Codex program's thread: the rollout its native binary holds open, or the id it resumes. */
 const threadOfGroup = Effect.fn("threadOfGroup")(function* (group: CodexProcessGroup) {
   const table = yield* ProcessTable;
   if (group.native) {
-    for (const file of yield* table.openFiles(group.native.pid)) {
-      const threadId = file.includes("/sessions/") ? threadIdFromRolloutPath(file) : undefined;
-      if (threadId) return { threadId, rolloutPath: file };
-    }
+    const open = rolloutAmong(yield* table.openFiles(group.native.pid));
+    if (open) return open;
   }
   const argv = group.root.argv;
   const at = argv.indexOf("resume");
@@ -102,6 +111,7 @@ export const listEverything = Effect.fn("listEverything")(function* (options: { 
       command: g.root.argv.join(" "),
       startedAt: g.root.startedAt,
       ...(yield* threadOfGroup(g)),
+      native: g.native?.pid,
       cwd: yield* table.cwd((g.native ?? g.root).pid),
       ppid: g.root.ppid,
       claimedJobId: g.claimedJobId,

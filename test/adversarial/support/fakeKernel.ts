@@ -259,6 +259,13 @@ export class FakeKernel {
         }
         return Effect.succeed(this.hidden(pid) ? undefined : this.procs.get(pid));
       }),
+      // no watermark in this model: every watchdog tick over it is a full one
+      watermark: () => Effect.succeed(undefined),
+      startedSince: () => Effect.succeed(undefined),
+      refresh: (known) => Effect.sync(() => known.map((p) => {
+        const live = this.hidden(p.pid) ? undefined : this.procs.get(p.pid);
+        return live && live.startTime === p.startTime ? live : undefined;
+      })),
       bootId: () => Effect.sync(() => this.bootId),
       currentUid: this.uid,
       environ: (pid) => Effect.sync(() => {

@@ -1,0 +1,146 @@
+import * as Clock from "effect/Clock";
+import * as Effect from "effect/Effect";
+import type { LoadedConfig } from "../config/load.ts";
+import type { PolicyConfig } from "../config/policies.ts";
+import { isCodexLauncher, isNativeCodex } from "../core/codex.ts";
+import { loadOf, rolloutAmong } from "../core/jobs/list.ts";
+import { dueToFire, evaluateWhen, matches, observeTick, type PolicyMemory } from "../core/policy.ts";
+import type { ProcessInfo } from "../core/process.ts";
+import type { Subject } from "../core/subject.ts";
+import { JobStore } from "../services/JobStore.ts";
+import { ProcessTable, type Watermark } from "../services/ProcessTable.ts";
+import { Usage } from "../services/Usage.ts";
+import { cpuTime, type SummaryReader, withHistory } from "./subjects.ts";
+
+// Most ticks nothing has changed but time, memory and CPU counters. A full tick reads the whole
+// process table, the job database, every config and every history to find that out; a quiet tick
+// proves it with a few reads and judges every policy on the same subjects with fresh counters:
+//
+//   - no process that matters started: the kernel's PID watermark says which PIDs were handed out
+//     since, and of those that are processes none is Codex or the child of a tree's member (nor,
+//     for ones that started last time, has become Codex by exec since);
+//   - no member of a tree ended or moved: each reads as itself through a descriptor held on it
+//     (which a reused PID cannot fool), with the same parent and not a zombie;
+//   - nobody else wrote to the database (SQLite's data_version);
+//   - no config file changed (the config book's stat fingerprints);
+//   - no untracked program moved to another thread (its native's open files).
+//
+// What histories say is read again from the summary cache (a stat when the file did not grow).
+// If any of that fails, or any policy would fire, the full tick runs: actions always start from
+// a full look. A full tick also runs at least every FULL_TICK_AT_LEAST_EVERY_MS, for what the
+// watermark cannot show: a process that was not new when it turned into Codex by exec.
+
+export const FULL_TICK_AT_LEAST_EVERY_MS = 10 * 60_000;
+
+/** A program whose thread is still unknown this long after its start may never have one (an idle app-server). */
+const THREAD_WINDOW_MS = 120_000;
+
+export interface SettledSubject {
+  readonly subject: Subject;
+  readonly config: LoadedConfig | undefined;
+  /** The tree as last read, launcher and native first: what the next quiet tick reads again. */
+  readonly tree: ReadonlyArray<ProcessInfo>;
+  readonly rolloutPath: string | undefined;
+  /** An untracked program's native Codex, whose open files say which thread it is on. */
+  readonly native: number | undefined;
+}
+
+/** What a full tick saw, for quiet ticks to compare against. */
+export interface Settled {
+  readonly watermark: Watermark;
+  /** Processes that started during the last look and did not matter then: looked at once more. */
+  readonly young: ReadonlyArray<ProcessInfo>;
+  readonly dataVersion: number;
+  /** When the last full tick ran. */
+  readonly fullAt: number;
+  readonly dirs: ReadonlyArray<string>;
+  readonly policies: ReadonlyArray<PolicyConfig>;
+  readonly subjects: ReadonlyArray<SettledSubject>;
+}
+
+/**
+ * Whether quiet ticks may follow a full tick that saw these subjects: no plugin asks to be
+ * called every tick, and every subject's thread is known (or has had its chance to appear).
+ */
+export const canSettle = (subjects: ReadonlyArray<SettledSubject>, options: { readonly onTick: boolean; readonly now: number }): boolean =>
+  !options.onTick &&
+  subjects.every((s) => s.rolloutPath !== undefined || options.now - s.subject.startedAt > THREAD_WINDOW_MS);
+
+const copyMemory = (memory: PolicyMemory): PolicyMemory => ({
+  cpuTicks: new Map(memory.cpuTicks),
+  fired: memory.fired, // only actions change it, and a quiet tick takes none
+  busy: new Map(memory.busy),
+});
+
+const adoptMemory = (memory: PolicyMemory, from: PolicyMemory) => {
+  memory.cpuTicks.clear();
+  for (const [k, v] of from.cpuTicks) memory.cpuTicks.set(k, v);
+  memory.busy.clear();
+  for (const [k, v] of from.busy) memory.busy.set(k, v);
+};
+
+export interface QuietInput {
+  readonly settled: Settled;
+  readonly memory: PolicyMemory;
+  readonly summaries: SummaryReader;
+  /** Would the config book load nothing anew for these directories? */
+  readonly configsUnchanged: (dirs: ReadonlyArray<string>) => boolean;
+}
+
+/**
+ * One quiet tick: the settled subjects with fresh counters, judged by every policy. Returns the
+ * next settled state, or why a full tick must run instead (then nothing was recorded: neither
+ * the CPU samples nor the policies' per-tick counters moved).
+ */
+export const quietTick = Effect.fn("watchdog.quietTick")(function* (input: QuietInput) {
+  const { settled, memory } = input;
+  const now = yield* Clock.currentTimeMillis;
+  if (now - settled.fullAt >= FULL_TICK_AT_LEAST_EVERY_MS) return "due for a full look";
+  const table = yield* ProcessTable;
+  const started = yield* table.startedSince(settled.watermark);
+  if (!started) return "too many processes started to tell";
+  const known = settled.subjects.flatMap((s) => s.tree);
+  const members = new Set(known.map((p) => p.pid));
+  const matters = (p: ProcessInfo) => isCodexLauncher(p) || isNativeCodex(p) || members.has(p.ppid);
+  const arrived = started.processes.find(matters);
+  if (arrived) return `process ${arrived.pid} started`;
+  for (const p of settled.young) {
+    const live = yield* table.read(p.pid);
+    if (live && live.startTime === p.startTime && matters(live)) return `process ${p.pid} became Codex`;
+  }
+  if ((yield* (yield* JobStore).dataVersion()) !== settled.dataVersion) return "database changed";
+  if (!input.configsUnchanged(settled.dirs)) return "config changed";
+
+  const fresh = yield* table.refresh(known);
+  const trees: ProcessInfo[] = [];
+  for (const [i, p] of fresh.entries()) {
+    if (!p || p.state === "Z" || p.ppid !== known[i]!.ppid) return `process ${known[i]!.pid} ${!p || p.state === "Z" ? "ended" : "changed parent"}`;
+    trees.push(p);
+  }
+  const usage = yield* Usage;
+  const samples = yield* usage.sample(trees, now, { dryRun: true });
+
+  // Idleness needs no fresh history: activity only postpones it, so a stale view can only
+  // think a subject idle too early, and then the full tick reads the history and decides.
+  const history = settled.policies.some((p) => p.when.tokensOver !== undefined || p.when.pythonMismatch !== undefined);
+  const next: SettledSubject[] = [];
+  let from = 0;
+  for (const s of settled.subjects) {
+    const tree = trees.slice(from, (from += s.tree.length));
+    if (s.native !== undefined && rolloutAmong(yield* table.openFiles(s.native))?.rolloutPath !== s.rolloutPath) return `process ${s.native} changed thread`;
+    const { cpu, memory: rss } = loadOf(s.subject.pids, samples);
+    const counted: Subject = { ...s.subject, cpu, rss, cpuTimeMs: cpuTime(tree) };
+    next.push({ ...s, tree, subject: history ? withHistory(counted, yield* input.summaries(s.rolloutPath)) : counted });
+  }
+
+  const judged = copyMemory(memory);
+  observeTick(next.map((s) => s.subject), settled.policies, judged, now);
+  for (const { subject, config } of next) {
+    for (const policy of config?.config.policies ?? []) {
+      if (matches(policy, subject) && dueToFire(policy, subject, judged, now) && evaluateWhen(policy, subject, judged, now).holds) return `policy ${policy.name} holds`;
+    }
+  }
+  yield* usage.sample(trees, now);
+  adoptMemory(memory, judged);
+  return { ...settled, watermark: started.now, young: started.processes, subjects: next } satisfies Settled;
+});

@@ -8,7 +8,6 @@ import type { Subject } from "../core/subject.ts";
 import type { LoadedPlugins } from "../hooks/host.ts";
 import { runOnJobEnd, runOnTick } from "../hooks/host.ts";
 import { JobStore } from "../services/JobStore.ts";
-import { ProcessTable } from "../services/ProcessTable.ts";
 import type { configBook } from "./configs.ts";
 import { fire } from "./fire.ts";
 import { canSettle, type Settled, type SettledSubject } from "./quiet.ts";
@@ -33,10 +32,10 @@ export const tick = Effect.fn("watchdog.tick")(function* (state: WatchState) {
   const store = yield* JobStore;
   const now = yield* Clock.currentTimeMillis;
   state.settled = undefined;
-  // read before looking: a change while this tick looks makes the next tick a full one
-  const watermark = yield* (yield* ProcessTable).watermark();
+  // read before looking: a write while this tick looks makes the next tick a full one
   const dataVersion = yield* store.dataVersion();
   const obs = yield* observe();
+  const watermark = obs.watermark;
   const listed = yield* listEverything({ all: false }, obs);
   const subjects: Subject[] = [];
   // per subject, in the same order: what a quiet tick reads again

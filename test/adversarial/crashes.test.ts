@@ -16,7 +16,7 @@ import { join } from "node:path";
 import { Effect, Layer } from "effect";
 import { afterAll, afterEach, describe, expect, test } from "vitest";
 import { JOB_MARKER } from "../../src/core/job.ts";
-import { refreshJob } from "../../src/core/jobs/refresh.ts";
+import { observe, refreshJob } from "../../src/core/jobs/refresh.ts";
 import { CodexHistory } from "../../src/services/CodexHistory.ts";
 import { SCHEMA_VERSION } from "../../src/services/db/migrations.ts";
 import { fakeWorld, fakeWorldLayer } from "../../src/services/FakeWorld.ts";
@@ -223,6 +223,25 @@ test("a job killed by another process while this one holds an older copy is reco
   }).pipe(Effect.provide(Layer.mergeAll(fakeWorldLayer(world), JobStore.layerTest, CodexHistory.layer))));
   expect({ seen, stored }).toEqual({ seen: "killed", stored: "killed" });
   fig.add("staleRefreshCases");
+});
+
+test("a look begun before a job was recorded does not end it for want of processes it could not have seen", async () => {
+  // the watchdog's tick: snapshot (no launcher yet) … `start` spawns and records … the tick lists the jobs
+  const world = fakeWorld();
+  const job = recordedJob("7a11ed00-0000-4000-8000-000000000002", { pid: 4200, startTime: "4200", bootId: "fake-boot", uid: 1000 });
+  const statuses = await Effect.runPromise(Effect.gen(function* () {
+    const store = yield* JobStore;
+    const early = yield* observe(); // before the launcher exists
+    world.processes.set(4200, proc(4200, ["node", "/x/bin/codex.js", "exec", "-"], { uid: 1000, startTime: "4200" }));
+    yield* Effect.sleep(2);
+    const recorded = { ...job, createdAt: Date.now() };
+    yield* store.insert(recorded);
+    const judgedEarly = (yield* refreshJob(recorded, early)).job.status;
+    world.processes.delete(4200); // it really ends: a look begun after the record may say so
+    const judgedLater = (yield* refreshJob(recorded)).job.status;
+    return [judgedEarly, judgedLater, (yield* store.get(job.id))?.status];
+  }).pipe(Effect.provide(Layer.mergeAll(fakeWorldLayer(world), JobStore.layerTest, CodexHistory.layer))));
+  expect(statuses).toEqual(["running", "exited", "exited"]);
 });
 
 describe("concurrency", () => {

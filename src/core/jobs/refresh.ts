@@ -4,23 +4,31 @@ import { type Job, type JobStatus, isFinal } from "../job.ts";
 import type { ProcessInfo } from "../process.ts";
 import { CodexHistory } from "../../services/CodexHistory.ts";
 import { type FinalStatus, JobStore, type JobPatch } from "../../services/JobStore.ts";
-import { ProcessTable } from "../../services/ProcessTable.ts";
+import { ProcessTable, type Watermark } from "../../services/ProcessTable.ts";
 import { type JobSighting, childrenIndex, rolloutFromOpenFiles, sightJob } from "./observe.ts";
 
 /** One reading of the process table, shared by everything judged in the same instant. */
 export interface Observation {
+  /** When the snapshot was begun and when it was done, epoch ms. */
+  readonly begunAt: number;
   readonly at: number;
   readonly table: ReadonlyArray<ProcessInfo>;
   readonly byPid: ReadonlyMap<number, ProcessInfo>;
   readonly children: ReadonlyMap<number, ReadonlyArray<ProcessInfo>>;
   readonly bootId: string;
   readonly uid: number;
+  /** Where process creation stood just before the snapshot: what started since is what it missed. */
+  readonly watermark: Watermark | undefined;
 }
 
 export const observe = Effect.fn("observe")(function* () {
   const table = yield* ProcessTable;
+  const begunAt = Date.now();
+  const watermark = yield* table.watermark();
   const snapshot = yield* table.snapshot();
   return {
+    begunAt,
+    watermark,
     at: Date.now(),
     table: snapshot,
     byPid: new Map(snapshot.map((p) => [p.pid, p])),
@@ -49,6 +57,9 @@ export const refreshJob = Effect.fn("refreshJob")(function* (job: Job, given?: O
   const obs = given ?? (yield* observe());
   const sighting = sightJob(job, obs.byPid, obs.children, obs.bootId, obs.uid);
   if (isFinal(job.status)) return { job, sighting } satisfies RefreshedJob;
+  // Recorded after this look began: its launcher (spawned just before the record) may have
+  // started after the look read that PID. Not seeing it proves nothing; the next look judges.
+  if (!sighting.launcher && !sighting.native && job.createdAt >= obs.begunAt) return { job, sighting } satisfies RefreshedJob;
   const table = yield* ProcessTable;
   const history = yield* CodexHistory;
   const store = yield* JobStore;

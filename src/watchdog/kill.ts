@@ -34,7 +34,7 @@ export const killSubject = Effect.fn("killSubject")(function* (subject: Subject,
     return p ? [identityOf(p, obs.bootId)] : [];
   });
   const marks = { jobId: "untracked", threadId: subject.threadId, createdAt: subject.startedAt, uid: obs.uid };
-  const report = yield* killTree(roots, marks, graceMs);
+  const report = yield* killTree(roots, marks, graceMs, obs);
   const result = report.survivors.length > 0 ? "survivors" : report.members.length > 0 ? "killed" : "already-gone";
   yield* store.appendEvent({
     pid: subject.pid, kind: "kill", policy, action: "kill",

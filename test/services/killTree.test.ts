@@ -84,27 +84,36 @@ describe("killTree's one grace (FakeWorld, TestClock)", () => {
     return world;
   };
 
-  /** Kills the tree with roots 100 and 101 on a TestClock moved well past two graces; counts full snapshots. */
-  const killOnTestClock = (world: FakeWorld) => {
+  /** Kills the tree with roots 100 and 101 on a TestClock moved well past two graces; counts whole-table reads and asks for new processes. */
+  const killOnTestClock = (world: FakeWorld, options: { readonly given?: boolean } = {}) => {
     let snapshots = 0;
+    let asked = 0;
     const base = fakeWorldLayer(world);
     const counting = Layer.effect(ProcessTable, Effect.gen(function* () {
       const table = yield* ProcessTable;
-      return ProcessTable.of({ ...table, snapshot: () => { snapshots++; return table.snapshot(); } });
+      return ProcessTable.of({
+        ...table,
+        snapshot: () => { snapshots++; return table.snapshot(); },
+        startedSince: (since) => { asked++; return table.startedSince(since); },
+      });
     })).pipe(Layer.provide(base));
     const roots = [100, 101].map((pid) => identityOf(world.processes.get(pid)!, world.bootId));
     const jobMarks = { jobId: crypto.randomUUID(), threadId: undefined, createdAt: 0, uid: world.uid };
     return Effect.runPromise(Effect.gen(function* () {
-      const fiber = yield* Effect.forkChild(killTree(roots, jobMarks, GRACE));
+      // what killJob hands over: the snapshot it just took, and the watermark read before it
+      const given = options.given
+        ? { watermark: yield* (yield* ProcessTable).watermark(), table: [...world.processes.values()] }
+        : undefined;
+      const fiber = yield* Effect.forkChild(killTree(roots, jobMarks, GRACE, given));
       yield* TestClock.adjust(3 * GRACE);
-      return { report: yield* Fiber.join(fiber), snapshots };
+      return { report: yield* Fiber.join(fiber), snapshots, asked };
     }).pipe(Effect.provide(Layer.mergeAll(base, counting, TestClock.layer()))));
   };
   const sent = (world: FakeWorld) => world.signals.map(({ pid, signal }) => `${signal} ${pid}`);
 
   test("a tree ignoring SIGTERM is SIGKILLed once one grace is over, roots last, with no second grace for them", async () => {
     const world = codexTree([100, 101, 102, 103]);
-    const { report, snapshots } = await killOnTestClock(world);
+    const { report, snapshots, asked } = await killOnTestClock(world);
     expect(sent(world)).toEqual([
       "SIGSTOP 100", "SIGSTOP 101", "SIGSTOP 102", "SIGSTOP 103",
       "SIGTERM 100", "SIGTERM 101", "SIGTERM 102", "SIGTERM 103",
@@ -116,9 +125,10 @@ describe("killTree's one grace (FakeWorld, TestClock)", () => {
     expect(report.survivors).toEqual([]);
     expect(report.elapsedMs).toBeGreaterThanOrEqual(GRACE);
     expect(report.elapsedMs).toBeLessThan(GRACE + 100);
-    // dozens of polls over the grace, one read per member each; the whole table five times: two
-    // freeze rounds, once shortly before the deadline, once each when the rest and the roots are gone
-    expect(snapshots).toBe(5);
+    // dozens of polls over the grace, one read per member each; five looks for new members: the
+    // two freeze rounds, once shortly before the deadline, once each when the rest and the roots are
+    // gone. Only the first and the last read the whole table; the others ask what started since.
+    expect([snapshots, asked]).toEqual([2, 3]);
   });
 
   test("roots that ignore SIGTERM get what is left of the grace the rest of the tree did not use", async () => {
@@ -134,12 +144,19 @@ describe("killTree's one grace (FakeWorld, TestClock)", () => {
     expect(report.elapsedMs).toBeLessThan(GRACE + 100);
   });
 
-  test("a cooperative tree is read whole four times: two freeze rounds, then once each for the tools and the roots gone", async () => {
+  test("a cooperative tree is looked for four times (two freeze rounds, the tools gone, the roots gone), read whole only the first and last", async () => {
     const world = codexTree([]);
-    const { report, snapshots } = await killOnTestClock(world);
+    const { report, snapshots, asked } = await killOnTestClock(world);
     expect(report.survivors).toEqual([]);
     expect(report.members.map((m) => m.pid).sort()).toEqual([100, 101, 102, 103]);
     expect(report.elapsedMs).toBeLessThan(50);
-    expect(snapshots).toBe(4);
+    expect([snapshots, asked]).toEqual([2, 2]);
+  });
+
+  test("given the snapshot the caller just took, it reads the whole table only once, at the end", async () => {
+    const world = codexTree([]);
+    const { report, snapshots, asked } = await killOnTestClock(world, { given: true });
+    expect(report.members.map((m) => m.pid).sort()).toEqual([100, 101, 102, 103]);
+    expect([snapshots, asked]).toEqual([1, 2]);
   });
 });

@@ -35,7 +35,7 @@ export const killJob = Effect.fn("killJob")(function* (job: Job, graceMs: number
   const killRequestedAt = roots.length > 0 ? Date.now() : undefined;
   if (killRequestedAt) yield* store.update(job.id, { killRequestedAt });
   // With no root alive, only strays that prove themselves the job's (marker, thread, owner, adopted) are members.
-  const report = yield* killTree(roots, marks, graceMs);
+  const report = yield* killTree(roots, marks, graceMs, obs);
   // a job recorded as ended whose PID was since reused is simply gone; one we believed running is a surprise worth
   // refusing over — once nothing of it could be proven alive, so its strays were not left running.
   if (roots.length === 0 && report.members.length === 0 && sighting.reused.length > 0 && !isFinal(job.status)) {

@@ -2,7 +2,7 @@ import * as Clock from "effect/Clock";
 import * as Effect from "effect/Effect";
 import { identityOf, type ProcessIdentity, type ProcessInfo } from "../process.ts";
 import { collectJobTree, couldBeStray, isStrayOfJob, type JobMarks } from "../tree.ts";
-import { ProcessTable } from "../../services/ProcessTable.ts";
+import { ProcessTable, type Watermark } from "../../services/ProcessTable.ts";
 import { Signals, type SignalOutcome } from "../../services/Signals.ts";
 
 export interface KillTreeReport {
@@ -45,6 +45,8 @@ export const killTree = Effect.fn("killTree")(function* (
   roots: ReadonlyArray<ProcessIdentity>,
   marks: JobMarks,
   graceMs: number,
+  /** A snapshot just taken (with the watermark read before it), to start from instead of taking another. */
+  given?: { readonly table: ReadonlyArray<ProcessInfo>; readonly watermark: Watermark | undefined },
 ) {
   const table = yield* ProcessTable;
   const signals = yield* Signals;
@@ -55,9 +57,53 @@ export const killTree = Effect.fn("killTree")(function* (
   const refused = new Map<string, string>();
   const rootKeys = new Set(roots.map(keyOf));
 
-  /** A full read of the process table; returns the members it finds that were not known yet. */
-  const scan = Effect.fn("killTree.scan")(function* () {
-    const snapshot = yield* table.snapshot();
+  const track = (p: ProcessInfo) => known.set(keyOf(p), { identity: identityOf(p, bootId), argv: p.argv.join(" ").slice(0, 200), signals: [] });
+
+  // After the first full read, a look asks the kernel which processes started since the last
+  // one (see ProcessTable.startedSince) and judges only those: a child of a member (by
+  // identity: a member's PID may already name another), or a stray that proves itself the
+  // job's. Nothing that existed before can join the tree but by being adopted, which only a
+  // subreaper does; the last look of all is a full read anyway.
+  let mark = given?.watermark;
+  let first = given;
+  const startedSince = Effect.fn("killTree.startedSince")(function* (since: Watermark) {
+    const started = yield* table.startedSince(since);
+    if (!started) return undefined;
+    mark = started.now;
+    const byPid = new Map<number, ProcessInfo | undefined>(started.processes.map((p) => [p.pid, p]));
+    // every parent read before anything is judged: a read that fails leaves nothing half-known
+    for (const p of started.processes) if (!byPid.has(p.ppid)) byPid.set(p.ppid, yield* table.read(p.ppid));
+    const fresh: ProcessInfo[] = [];
+    for (let grew = true; grew;) {
+      grew = false;
+      for (const p of started.processes) {
+        if (p.state === "Z" || p.pid <= 1 || known.has(keyOf(p))) continue;
+        const parent = byPid.get(p.ppid);
+        const child = parent !== undefined && parent.pid > 1 && known.has(keyOf(parent));
+        if (!child && !(couldBeStray(p, parent, marks) && isStrayOfJob(p, yield* table.environ(p.pid), parent, marks))) continue;
+        track(p);
+        fresh.push(p);
+        grew = true;
+      }
+    }
+    return fresh;
+  });
+
+  /** A look at the process table; returns the members it finds that were not known yet. */
+  const scan = Effect.fn("killTree.scan")(function* (options?: { readonly full?: boolean }) {
+    if (!options?.full && !first && mark) {
+      // a process that cannot be read now (a transient /proc error) is judged by a full read instead
+      const fresh = yield* startedSince(mark).pipe(Effect.catchTag("ProcessTableError", () => Effect.succeed(undefined)));
+      if (fresh) return fresh;
+    }
+    let snapshot: ReadonlyArray<ProcessInfo>;
+    if (first) {
+      snapshot = first.table;
+      first = undefined;
+    } else {
+      mark = yield* table.watermark();
+      snapshot = yield* table.snapshot();
+    }
     const byPid = new Map(snapshot.map((p) => [p.pid, p]));
     const liveRoots = roots.flatMap((r) => {
       const p = byPid.get(r.pid);
@@ -77,7 +123,7 @@ export const killTree = Effect.fn("killTree")(function* (
     for (const p of collectJobTree(snapshot, [...liveRoots, ...knownLive], strays)) {
       if (p.state === "Z") continue;
       if (!known.has(keyOf(p))) {
-        known.set(keyOf(p), { identity: identityOf(p, bootId), argv: p.argv.join(" ").slice(0, 200), signals: [] });
+        track(p);
         fresh.push(p);
       }
     }
@@ -128,7 +174,8 @@ export const killTree = Effect.fn("killTree")(function* (
       if (left <= 0) overdue++;
       const live = yield* alive(withRoots);
       if (live.length === 0) {
-        const late = yield* scan();
+        // the very last look, once the roots too are gone, reads the whole table
+        const late = yield* scan({ full: withRoots });
         if (late.length === 0) return;
         // past the deadline, a member found late gets no grace of its own
         for (const p of late) yield* send(keyOf(p), left > 0 ? "SIGTERM" : "SIGKILL");

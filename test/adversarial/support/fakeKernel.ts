@@ -70,6 +70,8 @@ export class FakeKernel {
   recycleChance = 0;
   beforeOp: ((op: "snapshot" | "read" | "environ", pid?: number) => void) | undefined;
   private readonly freed: number[] = [];
+  /** Every process ever spawned, by key, in order: what a watermark counts. */
+  private readonly births: string[] = [];
   private nextPid = 300;
   private ticks = 10_000;
   private clockMs: number;
@@ -130,6 +132,7 @@ export class FakeKernel {
       cpuTimeMs: 0,
     };
     this.procs.set(pid, info);
+    this.births.push(FakeKernel.key(info));
     this.tags.set(FakeKernel.key(info), o.tag);
     if (o.env) this.environ.set(pid, new Map(Object.entries(o.env)));
     return info;
@@ -259,9 +262,19 @@ export class FakeKernel {
         }
         return Effect.succeed(this.hidden(pid) ? undefined : this.procs.get(pid));
       }),
-      // no watermark in this model: every watchdog tick over it is a full one
-      watermark: () => Effect.succeed(undefined),
-      startedSince: () => Effect.succeed(undefined),
+      // A watermark counts births; what started since is every process born after it that is
+      // still there. Asking is a look at the kernel like a snapshot: the world moves first.
+      watermark: () => Effect.sync(() => ({ lastPid: this.births.length, forks: this.births.length, tasks: this.procs.size })),
+      startedSince: (since) => Effect.sync(() => {
+        this.beforeOp?.("snapshot");
+        this.step();
+        this.reap();
+        const processes = this.births.slice(since.forks).flatMap((key) => {
+          const p = this.procs.get(Number(key.split(":")[0]));
+          return p && FakeKernel.key(p) === key && !this.hidden(p.pid) ? [p] : [];
+        });
+        return { now: { lastPid: this.births.length, forks: this.births.length, tasks: this.procs.size }, processes };
+      }),
       refresh: (known) => Effect.sync(() => known.map((p) => {
         const live = this.hidden(p.pid) ? undefined : this.procs.get(p.pid);
         return live && live.startTime === p.startTime ? live : undefined;

@@ -46,19 +46,21 @@ const mb = (bytes: number) => `${Math.round(bytes / 1_048_576)}MB`;
  */
 export const evaluateWhen = (policy: PolicyConfig, subject: Subject, memory: PolicyMemory, now: number): { holds: boolean; reasons: string[] } => {
   const w = policy.when;
+  const { runtimeOver, idleFor, rssOver } = w;
   const reasons: string[] = [];
-  const check = (ok: boolean, reason: string) => { if (ok) reasons.push(reason); return ok; };
+  // reasons are worded only for conditions that hold: most ticks judge hundreds that do not
+  const check = (ok: boolean, reason: () => string) => { if (ok) reasons.push(reason()); return ok; };
   const runtime = now - subject.startedAt;
   const idleSince = Math.max(subject.lastActivityAt ?? subject.startedAt, memory.busy.get(subject.key)?.at ?? subject.startedAt);
   const holds = [
-    w.runtimeOver === undefined || check(runtime > w.runtimeOver, `ran ${formatElapsed(runtime)} (over ${formatElapsed(w.runtimeOver)})`),
-    w.idleFor === undefined || check(now - idleSince > w.idleFor, `idle ${formatElapsed(now - idleSince)} (over ${formatElapsed(w.idleFor)})`),
-    w.rssOver === undefined || check(subject.rss > w.rssOver, `memory ${mb(subject.rss)} (over ${mb(w.rssOver)})`),
+    runtimeOver === undefined || check(runtime > runtimeOver, () => `ran ${formatElapsed(runtime)} (over ${formatElapsed(runtimeOver)})`),
+    idleFor === undefined || check(now - idleSince > idleFor, () => `idle ${formatElapsed(now - idleSince)} (over ${formatElapsed(idleFor)})`),
+    rssOver === undefined || check(subject.rss > rssOver, () => `memory ${mb(subject.rss)} (over ${mb(rssOver)})`),
     w.cpuOver === undefined || check((memory.cpuTicks.get(`${subject.key}|${w.cpuOver}`) ?? 0) >= (w.forTicks ?? 3),
-      `CPU over ${w.cpuOver}% for ${w.forTicks ?? 3} ticks (now ${subject.cpu}%)`),
-    w.orphaned === undefined || check(subject.orphaned === w.orphaned, subject.orphaned ? "orphaned (launcher gone or parent is init)" : "not orphaned"),
-    w.tokensOver === undefined || check((subject.tokens ?? 0) > w.tokensOver, `used ${subject.tokens ?? 0} tokens (over ${w.tokensOver})`),
-    w.pythonMismatch === undefined || check(pythonMismatch(subject) === w.pythonMismatch, pythonReason(subject)),
+      () => `CPU over ${w.cpuOver}% for ${w.forTicks ?? 3} ticks (now ${subject.cpu}%)`),
+    w.orphaned === undefined || check(subject.orphaned === w.orphaned, () => subject.orphaned ? "orphaned (launcher gone or parent is init)" : "not orphaned"),
+    w.tokensOver === undefined || check((subject.tokens ?? 0) > w.tokensOver, () => `used ${subject.tokens ?? 0} tokens (over ${w.tokensOver})`),
+    w.pythonMismatch === undefined || check(pythonMismatch(subject) === w.pythonMismatch, () => pythonReason(subject)),
   ].every(Boolean);
   return { holds, reasons };
 };

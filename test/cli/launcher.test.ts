@@ -65,3 +65,29 @@ describe("bin/codex-supervisor.ts", () => {
     }
   });
 });
+
+describe("watch", () => {
+  it("re-executes itself, same PID, with Bun's idle-GC timer off; a value the user set stands", async () => {
+    const env = { ...process.env, CODEX_SUPERVISOR_DB: join(scratch, "db", "w.db"), XDG_CONFIG_HOME: join(scratch, "cfg") } as Record<string, string>;
+    delete env.BUN_GC_TIMER_DISABLE;
+    const environOf = async (given: Record<string, string>) => {
+      const watch = Bun.spawn([process.execPath, LAUNCHER, "watch", "--cwd", scratch], { env: given, cwd: scratch, stdout: "ignore", stderr: "pipe" });
+      try {
+        const reader = watch.stderr.getReader();
+        let said = "";
+        while (!said.includes("watchdog running")) {
+          const { value, done } = await reader.read();
+          if (done) throw new Error(`watch exited: ${said}`);
+          said += new TextDecoder().decode(value);
+        }
+        expect(said).toContain(`(pid ${watch.pid})`);
+        return (await Bun.file(`/proc/${watch.pid}/environ`).text()).split("\0").find((e) => e.startsWith("BUN_GC_TIMER_DISABLE="));
+      } finally {
+        watch.kill("SIGTERM");
+        await watch.exited;
+      }
+    };
+    expect(await environOf(env)).toBe("BUN_GC_TIMER_DISABLE=1");
+    expect(await environOf({ ...env, BUN_GC_TIMER_DISABLE: "0" })).toBe("BUN_GC_TIMER_DISABLE=0");
+  });
+});

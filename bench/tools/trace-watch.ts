@@ -1,0 +1,53 @@
+#!/usr/bin/env bun
+/**
+ * What an idle `watch` costs and where: N Codex-shaped jobs and M idle processes, then
+ * `watch --trace` for S seconds. Prints how many ticks were full (and why), the CPU each
+ * tick reported, and the process's CPU over the window after the first 12 s (start-up and
+ * the first full tick excluded), as seconds per hour, with its RSS at the end.
+ *
+ *   bun bench/tools/trace-watch.ts [--jobs 20] [--others 1000] [--seconds 72] [--interval 5s]
+ *
+ * Set BUN_GC_TIMER_DISABLE=0 in the environment to see the cost of Bun's idle-GC timer,
+ * which the launcher otherwise turns off for `watch`.
+ */
+import { join } from "node:path";
+import { CLI, createContext } from "../lib/context.ts";
+import { jobFleet } from "../lib/jobs.ts";
+import { spawnSleepers } from "../lib/sleepers.ts";
+import { EVERYDAY_POLICIES } from "../suites/watchdog.ts";
+
+const arg = (name: string, fallback: string) => {
+  const at = process.argv.indexOf(`--${name}`);
+  return at >= 0 ? process.argv[at + 1] ?? fallback : fallback;
+};
+const jobs = Number(arg("jobs", "20"));
+const seconds = Math.max(20, Number(arg("seconds", "72")));
+const interval = arg("interval", "");
+
+const ctx = createContext({ quick: false });
+try {
+  ctx.writeConfig({ ...(interval ? { watchdog: { interval } } : {}), policies: EVERYDAY_POLICIES });
+  const stopSleepers = await spawnSleepers(ctx, Number(arg("others", "1000")));
+  const env = { ...ctx.env, CODEX_SUPERVISOR_DB: join(ctx.root, "state", "fleet.db") };
+  await jobFleet(ctx, env).grow(jobs);
+  const watch = Bun.spawn([process.execPath, CLI, "watch", "--trace", "--cwd", ctx.root], { env: { ...process.env, ...env }, stderr: "pipe", stdout: "ignore" });
+  const stat = async () => (await Bun.file(`/proc/${watch.pid}/stat`).text()).split(") ")[1]!.split(" ");
+  const cpuMs = async () => { const f = await stat(); return (Number(f[11]) + Number(f[12])) * 10; };
+  await Bun.sleep(12_000);
+  const c0 = await cpuMs();
+  await Bun.sleep(seconds * 1000 - 12_000);
+  const used = (await cpuMs()) - c0;
+  const rss = /VmRSS:\s+(\d+)/.exec(await Bun.file(`/proc/${watch.pid}/status`).text())?.[1];
+  watch.kill("SIGTERM");
+  const lines = (await new Response(watch.stderr).text()).split("\n").filter((l) => l.startsWith("tick "));
+  const full = lines.filter((l) => l.includes(" full"));
+  const cpu = lines.map((l) => Number(/cpu=([\d.]+)ms/.exec(l)?.[1] ?? 0));
+  process.stdout.write([
+    `${jobs} jobs: ${lines.length} ticks, ${full.length} full (${full.map((l) => /\((.*)\)/.exec(l)?.[1]).join("; ")})`,
+    `CPU per tick after the third, ms: ${cpu.slice(3).map((c) => c.toFixed(1)).join(" ")}`,
+    `process CPU over the last ${seconds - 12} s: ${used} ms = ${(used / 1000 / ((seconds - 12) / 3600)).toFixed(1)} s/h (10 ms resolution); RSS ${Math.round(Number(rss) / 1024)} MB`,
+  ].join("\n") + "\n");
+  stopSleepers();
+} finally {
+  await ctx.cleanup();
+}

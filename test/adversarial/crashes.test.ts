@@ -238,6 +238,7 @@ test("a look begun before a job was recorded does not end it for want of process
     yield* store.insert(recorded);
     const judgedEarly = (yield* refreshJob(recorded, early)).job.status;
     world.processes.delete(4200); // it really ends: a look begun after the record may say so
+    yield* Effect.sleep(2); // (a look begun in the very millisecond of the record still defers)
     const judgedLater = (yield* refreshJob(recorded)).job.status;
     return [judgedEarly, judgedLater, (yield* store.get(job.id))?.status];
   }).pipe(Effect.provide(Layer.mergeAll(fakeWorldLayer(world), JobStore.layerTest, CodexHistory.layer))));

@@ -40,29 +40,40 @@ export const MISSING_MODULE_REPEATS = 3;
 
 const mb = (bytes: number) => `${Math.round(bytes / 1_048_576)}MB`;
 
+const idleSinceOf = (subject: Subject, memory: PolicyMemory) =>
+  Math.max(subject.lastActivityAt ?? subject.startedAt, memory.busy.get(subject.key)?.at ?? subject.startedAt);
+
 /**
- * Whether every condition of `when` holds, and the reasons in words. Pure: the
- * caller updates `memory.cpuTicks` and `memory.lastBusyAt` once per tick first.
+ * Whether every condition of `when` holds. Every tick asks it of every policy and subject,
+ * so it builds nothing. Pure: the caller updates `memory.cpuTicks` and `memory.busy` once
+ * per tick first.
  */
-export const evaluateWhen = (policy: PolicyConfig, subject: Subject, memory: PolicyMemory, now: number): { holds: boolean; reasons: string[] } => {
+export const holdsWhen = (policy: PolicyConfig, subject: Subject, memory: PolicyMemory, now: number): boolean => {
   const w = policy.when;
-  const { runtimeOver, idleFor, rssOver } = w;
-  const reasons: string[] = [];
-  // reasons are worded only for conditions that hold: most ticks judge hundreds that do not
-  const check = (ok: boolean, reason: () => string) => { if (ok) reasons.push(reason()); return ok; };
+  return (w.runtimeOver === undefined || now - subject.startedAt > w.runtimeOver) &&
+    (w.idleFor === undefined || now - idleSinceOf(subject, memory) > w.idleFor) &&
+    (w.rssOver === undefined || subject.rss > w.rssOver) &&
+    (w.cpuOver === undefined || (memory.cpuTicks.get(`${subject.key}|${w.cpuOver}`) ?? 0) >= (w.forTicks ?? 3)) &&
+    (w.orphaned === undefined || subject.orphaned === w.orphaned) &&
+    (w.tokensOver === undefined || (subject.tokens ?? 0) > w.tokensOver) &&
+    (w.pythonMismatch === undefined || pythonMismatch(subject) === w.pythonMismatch);
+};
+
+/** `holdsWhen`, and when it holds, each condition in words. */
+export const evaluateWhen = (policy: PolicyConfig, subject: Subject, memory: PolicyMemory, now: number): { holds: boolean; reasons: string[] } => {
+  if (!holdsWhen(policy, subject, memory, now)) return { holds: false, reasons: [] };
+  const w = policy.when;
   const runtime = now - subject.startedAt;
-  const idleSince = Math.max(subject.lastActivityAt ?? subject.startedAt, memory.busy.get(subject.key)?.at ?? subject.startedAt);
-  const holds = [
-    runtimeOver === undefined || check(runtime > runtimeOver, () => `ran ${formatElapsed(runtime)} (over ${formatElapsed(runtimeOver)})`),
-    idleFor === undefined || check(now - idleSince > idleFor, () => `idle ${formatElapsed(now - idleSince)} (over ${formatElapsed(idleFor)})`),
-    rssOver === undefined || check(subject.rss > rssOver, () => `memory ${mb(subject.rss)} (over ${mb(rssOver)})`),
-    w.cpuOver === undefined || check((memory.cpuTicks.get(`${subject.key}|${w.cpuOver}`) ?? 0) >= (w.forTicks ?? 3),
-      () => `CPU over ${w.cpuOver}% for ${w.forTicks ?? 3} ticks (now ${subject.cpu}%)`),
-    w.orphaned === undefined || check(subject.orphaned === w.orphaned, () => subject.orphaned ? "orphaned (launcher gone or parent is init)" : "not orphaned"),
-    w.tokensOver === undefined || check((subject.tokens ?? 0) > w.tokensOver, () => `used ${subject.tokens ?? 0} tokens (over ${w.tokensOver})`),
-    w.pythonMismatch === undefined || check(pythonMismatch(subject) === w.pythonMismatch, () => pythonReason(subject)),
-  ].every(Boolean);
-  return { holds, reasons };
+  const idle = now - idleSinceOf(subject, memory);
+  const reasons: string[] = [];
+  if (w.runtimeOver !== undefined) reasons.push(`ran ${formatElapsed(runtime)} (over ${formatElapsed(w.runtimeOver)})`);
+  if (w.idleFor !== undefined) reasons.push(`idle ${formatElapsed(idle)} (over ${formatElapsed(w.idleFor)})`);
+  if (w.rssOver !== undefined) reasons.push(`memory ${mb(subject.rss)} (over ${mb(w.rssOver)})`);
+  if (w.cpuOver !== undefined) reasons.push(`CPU over ${w.cpuOver}% for ${w.forTicks ?? 3} ticks (now ${subject.cpu}%)`);
+  if (w.orphaned !== undefined) reasons.push(subject.orphaned ? "orphaned (launcher gone or parent is init)" : "not orphaned");
+  if (w.tokensOver !== undefined) reasons.push(`used ${subject.tokens ?? 0} tokens (over ${w.tokensOver})`);
+  if (w.pythonMismatch !== undefined) reasons.push(pythonReason(subject));
+  return { holds: true, reasons };
 };
 
 export const pythonMismatch = (s: Subject): boolean =>

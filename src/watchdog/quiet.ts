@@ -4,7 +4,7 @@ import type { LoadedConfig } from "../config/load.ts";
 import type { PolicyConfig } from "../config/policies.ts";
 import { isCodexLauncher, isNativeCodex } from "../core/codex.ts";
 import { loadOf, rolloutAmong } from "../core/jobs/list.ts";
-import { dueToFire, evaluateWhen, matches, observeTick, type PolicyMemory } from "../core/policy.ts";
+import { dueToFire, holdsWhen, matches, observeTick, type PolicyMemory } from "../core/policy.ts";
 import type { ProcessInfo } from "../core/process.ts";
 import type { Subject } from "../core/subject.ts";
 import { JobStore } from "../services/JobStore.ts";
@@ -137,7 +137,7 @@ export const quietTick = Effect.fn("watchdog.quietTick")(function* (input: Quiet
   observeTick(next.map((s) => s.subject), settled.policies, judged, now);
   for (const { subject, config } of next) {
     for (const policy of config?.config.policies ?? []) {
-      if (matches(policy, subject) && dueToFire(policy, subject, judged, now) && evaluateWhen(policy, subject, judged, now).holds) return `policy ${policy.name} holds`;
+      if (matches(policy, subject) && holdsWhen(policy, subject, judged, now) && dueToFire(policy, subject, judged, now)) return `policy ${policy.name} holds`;
     }
   }
   yield* usage.sample(trees, now);

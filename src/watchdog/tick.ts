@@ -3,7 +3,7 @@ import * as Effect from "effect/Effect";
 import type { LoadedConfig } from "../config/load.ts";
 import { listEverything } from "../core/jobs/list.ts";
 import { observe } from "../core/jobs/refresh.ts";
-import { dueToFire, evaluateWhen, matches, observeTick, type PolicyMemory } from "../core/policy.ts";
+import { dueToFire, evaluateWhen, holdsWhen, matches, observeTick, type PolicyMemory } from "../core/policy.ts";
 import type { Subject } from "../core/subject.ts";
 import type { LoadedPlugins } from "../hooks/host.ts";
 import { runOnJobEnd, runOnTick } from "../hooks/host.ts";
@@ -66,9 +66,8 @@ export const tick = Effect.fn("watchdog.tick")(function* (state: WatchState) {
     const config = configFor(subject);
     if (!config) continue;
     for (const policy of config.config.policies) {
-      if (!matches(policy, subject) || !dueToFire(policy, subject, state.memory, now)) continue;
-      const { holds, reasons } = evaluateWhen(policy, subject, state.memory, now);
-      if (!holds) continue;
+      if (!matches(policy, subject) || !holdsWhen(policy, subject, state.memory, now) || !dueToFire(policy, subject, state.memory, now)) continue;
+      const { reasons } = evaluateWhen(policy, subject, state.memory, now);
       const plugins = yield* state.pluginsFor(config);
       if (!plugins) continue;
       yield* fire({ subject, policy, reasons, config, plugins }, obs, state.memory, now);

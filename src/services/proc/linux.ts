@@ -232,28 +232,39 @@ const statBuf = Buffer.alloc(4096);
  * the line, no array of its 52 fields. Numbered as in proc(5): 3 state, 4 ppid, 5 pgrp,
  * 6 session, 14 utime, 15 stime, 22 starttime, 24 rss.
  */
-const statCounters = (buf: Buffer, length: number) => {
+/** Where the last statCounters read put its fields (one scratch object: a refresh allocates only what it returns). */
+const counters = { state: "?", ppid: 0, pgid: 0, sid: 0, utime: 0, stime: 0, rss: 0 };
+
+/** Whether bytes [start, end) of buf spell `text` (ASCII): a comparison that builds no string. */
+const spells = (buf: Buffer, start: number, end: number, text: string) => {
+  if (end - start !== text.length) return false;
+  for (let i = 0; i < text.length; i++) if (buf[start + i] !== text.charCodeAt(i)) return false;
+  return true;
+};
+
+/** Parses the line into `counters`; false when it is not the process started at `startTime`. */
+const statCounters = (buf: Buffer, length: number, startTime: string): boolean => {
   let at = buf.lastIndexOf(0x29, length); // the ')' closing the command name
-  if (at < 0) return undefined;
-  const out = { state: "?", ppid: 0, pgid: 0, sid: 0, utime: 0, stime: 0, startTime: "", rss: 0 };
+  if (at < 0) return false;
+  let started = false;
   for (let field = 3; field <= 24 && at < length; field++) {
     at += 2; // past ') ' or past the space after the previous field
     const start = at;
     let value = 0;
     while (at < length && buf[at] !== 0x20) value = value * 10 + buf[at++]! - 48;
     switch (field) {
-      case 3: out.state = String.fromCharCode(buf[start]!); break;
-      case 4: out.ppid = value; break;
-      case 5: out.pgid = value; break;
-      case 6: out.sid = value; break;
-      case 14: out.utime = value; break;
-      case 15: out.stime = value; break;
-      case 22: out.startTime = buf.toString("latin1", start, at); break;
-      case 24: out.rss = value; break;
+      case 3: counters.state = String.fromCharCode(buf[start]!); break;
+      case 4: counters.ppid = value; break;
+      case 5: counters.pgid = value; break;
+      case 6: counters.sid = value; break;
+      case 14: counters.utime = value; break;
+      case 15: counters.stime = value; break;
+      case 22: started = spells(buf, start, at, startTime); break;
+      case 24: counters.rss = value; break;
     }
     at--; // `at += 2` expects to start from the last byte of the previous field
   }
-  return out;
+  return started;
 };
 
 const readFollowed = (p: ProcessInfo): ProcessInfo | undefined => {
@@ -268,9 +279,9 @@ const readFollowed = (p: ProcessInfo): ProcessInfo | undefined => {
       held = { fd: openSync(`/proc/${p.pid}/stat`, "r"), startTime: p.startTime };
       followed.set(p.pid, held);
     }
-    const c = statCounters(statBuf, readSync(held.fd, statBuf, 0, statBuf.length, 0));
     // opened on a PID that names another process now: not the one asked about
-    if (!c || c.startTime !== p.startTime) throw new Error("another process");
+    if (!statCounters(statBuf, readSync(held.fd, statBuf, 0, statBuf.length, 0), p.startTime)) throw new Error("another process");
+    const c = counters;
     const { clkTck, pageSize } = linuxConstants();
     return {
       pid: p.pid,

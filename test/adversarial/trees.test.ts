@@ -123,30 +123,29 @@ describe("real Codex jobs", () => {
     return r;
   };
 
+  /** `kill` ends the job with exit 0 and leaves none of its processes behind. */
+  const expectKilledWhole = async (jobId: string, processes: number) => {
+    const r = await killIt(jobId);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.json<{ result: string }>().result).toBe("killed");
+    fig.add("processes", processes);
+    const left = jobPids(jobId);
+    fig.add("survivors", left.length);
+    expect(left).toEqual([]);
+  };
+
   test("a job whose launcher was SIGKILLed (native Codex and a TERM-ignoring tool left orphaned) is ended whole", async () => {
     const job = await startJob(`RUN: setsid bash -c 'trap "" TERM; sleep 300' & sleep 300`);
     const tree = await until("launcher, native and tools", () => { const p = jobPids(job.jobId); return p.length >= 4 ? p : undefined; }, 30_000);
     for (let i = 0; i < 100 && (await sb.cli(["status", job.jobId, "--json"])).json<{ nativePid: number | null }>().nativePid === null; i++) await Bun.sleep(100);
     process.kill(job.pid, "SIGKILL");
     await until("the launcher gone", () => !stillRunning(identityNow(job.pid) ?? { pid: job.pid, startTime: "?" }) || undefined);
-    const r = await killIt(job.jobId);
-    expect(r.code, r.stderr).toBe(0);
-    expect(r.json<{ result: string }>().result).toBe("killed");
-    fig.add("processes", tree.length);
-    const left = jobPids(job.jobId);
-    fig.add("survivors", left.length);
-    expect(left).toEqual([]);
+    await expectKilledWhole(job.jobId, tree.length);
   });
 
   test("a job whose tool daemonized (setsid double fork, nohup) is ended whole", async () => {
     const job = await startJob(`RUN: (setsid sleep 300 &); nohup sleep 301 >/dev/null 2>&1 & sleep 302`);
     const tree = await until("native and the tool's processes", () => { const p = jobPids(job.jobId); return p.length >= 5 ? p : undefined; }, 30_000);
-    const r = await killIt(job.jobId);
-    expect(r.code, r.stderr).toBe(0);
-    expect(r.json<{ result: string }>().result).toBe("killed");
-    fig.add("processes", tree.length);
-    const left = jobPids(job.jobId);
-    fig.add("survivors", left.length);
-    expect(left).toEqual([]);
+    await expectKilledWhole(job.jobId, tree.length);
   });
 });

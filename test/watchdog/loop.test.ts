@@ -9,6 +9,7 @@ import { CodexHistory } from "../../src/services/CodexHistory.ts";
 import { fakeWorld, fakeWorldLayer } from "../../src/services/FakeWorld.ts";
 import { JobStore } from "../../src/services/JobStore.ts";
 import { Watchdog } from "../../src/watchdog/loop.ts";
+import { FULL_TICK_AT_LEAST_EVERY_MS } from "../../src/watchdog/quiet.ts";
 import { proc } from "../core/fixtures.ts";
 
 // The loop under TestClock: virtual time drives the interval and the job's runtime, and a
@@ -46,24 +47,39 @@ const untilTicks = (n: number) => Effect.gen(function* () {
   while (dog.ticks() < n) yield* Effect.promise(() => new Promise<void>((r) => setImmediate(r)));
 });
 
-test("under TestClock the loop ticks on its interval, fires max-runtime once past the job's runtime, and cpuOver only after forTicks", async () => {
+/** Moves the TestClock on in 5 s ticks, waiting for each; `tick` then awaits one more (after a wake). */
+const stepper = () => {
+  let ticks = 1;
+  return {
+    first: untilTicks(ticks),
+    step: (seconds: number) => Effect.gen(function* () {
+      for (let i = 0; i < seconds / 5; i++) {
+        yield* TestClock.adjust("5 seconds");
+        yield* untilTicks(++ticks);
+      }
+    }),
+    tick: () => untilTicks(++ticks),
+  };
+};
+
+/** The job's launcher (4000) and native Codex (4001), as the fake machine holds them. */
+const jobWorld = () => {
   const world = fakeWorld();
   world.processes.set(4000, proc(4000, ["node", "/x/bin/codex.js", "exec", "-"], { uid: 1000, startTime: "4000" }));
   world.processes.set(4001, proc(4001, ["/x/vendor/codex", "exec", "-"], { uid: 1000, startTime: "4001", ppid: 4000, name: "codex" }));
+  return world;
+};
+
+test("under TestClock the loop ticks on its interval, fires max-runtime once past the job's runtime, and cpuOver only after forTicks", async () => {
+  const world = jobWorld();
   const program = Effect.gen(function* () {
     const store = yield* JobStore;
     const now = Date.now();
     yield* TestClock.setTime(now);
     yield* store.insert(job(now));
     return yield* Effect.scoped(Effect.gen(function* () {
-      let ticks = 1;
-      yield* untilTicks(ticks);
-      const step = (seconds: number) => Effect.gen(function* () {
-        for (let i = 0; i < seconds / 5; i++) {
-          yield* TestClock.adjust("5 seconds");
-          yield* untilTicks(++ticks);
-        }
-      });
+      const { first, step } = stepper();
+      yield* first;
       yield* step(50);
       expect(calls).toEqual([]);
       world.cpu.set(4001, 150);
@@ -105,9 +121,7 @@ test("a failing tick is recorded as an event and the loop goes on", async () => 
 
 test("quiet ticks: with nothing changed only the first tick is full, yet policies coming due, CPU over forTicks, new processes that matter, a config edit and a wake are all seen", async () => {
   calls.length = 0;
-  const world = fakeWorld();
-  world.processes.set(4000, proc(4000, ["node", "/x/bin/codex.js", "exec", "-"], { uid: 1000, startTime: "4000" }));
-  world.processes.set(4001, proc(4001, ["/x/vendor/codex", "exec", "-"], { uid: 1000, startTime: "4001", ppid: 4000, name: "codex" }));
+  const world = jobWorld();
   const config = join(dir, "quiet.json");
   const policies = [
     { name: "max-runtime", when: { runtimeOver: "1m" }, do: ["record"] },
@@ -122,14 +136,8 @@ test("quiet ticks: with nothing changed only the first tick is full, yet policie
     yield* store.insert({ ...job(now), rolloutPath: join(dir, "codex-home", "rollout.jsonl") });
     return yield* Effect.scoped(Effect.gen(function* () {
       const dog = yield* Watchdog;
-      let ticks = 1;
-      yield* untilTicks(ticks);
-      const step = (seconds: number) => Effect.gen(function* () {
-        for (let i = 0; i < seconds / 5; i++) {
-          yield* TestClock.adjust("5 seconds");
-          yield* untilTicks(++ticks);
-        }
-      });
+      const { first, step, tick } = stepper();
+      yield* first;
       yield* step(20);
       expect([dog.ticks(), dog.fullTicks()]).toEqual([5, 1]);
       world.cpu.set(4001, 150);
@@ -157,10 +165,12 @@ test("quiet ticks: with nothing changed only the first tick is full, yet policie
       yield* step(10); // a config edit: likewise
       expect(dog.fullTicks()).toBe(6);
       dog.wake(); // SIGHUP: a full look at once, without waiting for the interval
-      yield* untilTicks(++ticks);
+      yield* tick();
       expect(dog.fullTicks()).toBe(7);
       yield* step(5);
       expect(dog.fullTicks()).toBe(7);
+      yield* step(FULL_TICK_AT_LEAST_EVERY_MS / 1000); // nothing changes for 10 minutes: one full look all the same
+      expect(dog.fullTicks()).toBe(8);
       return yield* store.listEvents({ jobId: JOB_ID });
     }).pipe(Effect.provide(Watchdog.layer({ explicitFile: config, cwd: dir }))));
   });

@@ -14,9 +14,11 @@ type Main = (argv: ReadonlyArray<string>) => Promise<number>;
 const argv = process.argv.slice(2);
 
 // The watchdog runs all day and allocates little. Bun's own idle-GC timer wakes it every second
-// to consider a collection, and that costs more than its quiet ticks do: an idle `watch` with 20
-// jobs used 3.0 CPU s/h with the timer and 0.6 without (bun bench/tools/trace-watch.ts). JSC's own
-// allocation- and activity-driven collections still run. Bun reads the variable when it starts,
+// to consider a collection. In a one-off experiment with the quiet tick made a no-op (not kept in
+// the repo), an idle `watch` with 20 jobs used 3.0 CPU s/h with the timer and 0.6 without; with
+// real ticks the difference was within the noise of single 60 s windows (compare with
+// BUN_GC_TIMER_DISABLE=0 bun bench/tools/trace-watch.ts). JSC's own allocation- and
+// activity-driven collections still run. Bun reads the variable when it starts,
 // so `watch` re-executes itself with it set: same PID, once, ~20 ms. A value set by the user stands.
 if (argv[0] === "watch" && process.env.BUN_GC_TIMER_DISABLE === undefined && typeof process.execve === "function") {
   process.execve(process.execPath, [process.execPath, ...process.execArgv, ...process.argv.slice(1)], { ...process.env, BUN_GC_TIMER_DISABLE: "1" });

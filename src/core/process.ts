@@ -37,6 +37,10 @@ export const identityOf = (p: ProcessInfo, bootId: string): ProcessIdentity => (
   uid: p.uid,
 });
 
+/** `live` when it is the very process `known` was (same PID, same start), else undefined. */
+export const sameProcess = (known: Pick<ProcessInfo, "pid" | "startTime">, live: ProcessInfo | undefined): ProcessInfo | undefined =>
+  live && live.pid === known.pid && live.startTime === known.startTime ? live : undefined;
+
 export type IdentityVerdict =
   | { readonly ok: true }
   | { readonly ok: false; readonly reason: "gone" | "reused" | "rebooted" | "other-user" | "zombie" };

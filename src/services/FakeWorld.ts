@@ -4,7 +4,7 @@ import type { ProcessInfo } from "../core/process.ts";
 import { ProcessTable, ProcessTableError, type Watermark } from "./ProcessTable.ts";
 import { Signals, type SignalOutcome } from "./Signals.ts";
 import { Usage } from "./Usage.ts";
-import { type IdentityVerdict, verifyIdentity } from "../core/process.ts";
+import { type IdentityVerdict, sameProcess, verifyIdentity } from "../core/process.ts";
 
 /**
  * A machine made of data, for tests of logic above the process table: processes,
@@ -54,10 +54,7 @@ export const fakeWorldLayer = (world: FakeWorld) => {
       if (!before) return undefined;
       return { now: mark(world), processes: [...world.processes.values()].filter((p) => !before.has(`${p.pid}:${p.startTime}`)) };
     }),
-    refresh: (known) => Effect.sync(() => known.map((p) => {
-      const live = world.processes.get(p.pid);
-      return live && live.startTime === p.startTime ? live : undefined;
-    })),
+    refresh: (known) => Effect.sync(() => known.map((p) => sameProcess(p, world.processes.get(p.pid)))),
     bootId: () => Effect.succeed(world.bootId),
     currentUid: world.uid,
     environ: (pid) => Effect.sync(() => world.environ.get(pid)),

@@ -2,7 +2,7 @@ import * as Context from "effect/Context";
 import * as Data from "effect/Data";
 import * as Effect from "effect/Effect";
 import * as Layer from "effect/Layer";
-import type { ProcessInfo } from "../core/process.ts";
+import { type ProcessInfo, sameProcess } from "../core/process.ts";
 import {
   linuxBootId, linuxCwd, linuxEnviron, linuxOpenFiles, linuxRefresh, linuxSnapshot, linuxStartedSince, linuxWatermark, readLinuxProcess, type Watermark,
 } from "./proc/linux.ts";
@@ -56,10 +56,7 @@ export class ProcessTable extends Context.Service<ProcessTable, {
     const refresh = Effect.fn("ProcessTable.refresh")(function* (known: ReadonlyArray<ProcessInfo>) {
       if (linux) return linuxRefresh(known);
       const byPid = new Map((yield* snapshot()).map((p) => [p.pid, p]));
-      return known.map((p) => {
-        const live = byPid.get(p.pid);
-        return live && live.startTime === p.startTime ? live : undefined;
-      });
+      return known.map((p) => sameProcess(p, byPid.get(p.pid)));
     });
     return ProcessTable.of({
       snapshot,

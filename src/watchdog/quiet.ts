@@ -5,7 +5,7 @@ import type { PolicyConfig } from "../config/policies.ts";
 import { isCodexLauncher, isNativeCodex } from "../core/codex.ts";
 import { loadOf, rolloutAmong } from "../core/jobs/list.ts";
 import { dueToFire, holdsWhen, matches, observeTick, type PolicyMemory } from "../core/policy.ts";
-import type { ProcessInfo } from "../core/process.ts";
+import { type ProcessInfo, sameProcess } from "../core/process.ts";
 import type { Subject } from "../core/subject.ts";
 import { JobStore } from "../services/JobStore.ts";
 import { ProcessTable, type Watermark } from "../services/ProcessTable.ts";
@@ -105,8 +105,8 @@ export const quietTick = Effect.fn("watchdog.quietTick")(function* (input: Quiet
   const arrived = started.processes.find(matters);
   if (arrived) return `process ${arrived.pid} started`;
   for (const p of settled.young) {
-    const live = yield* table.read(p.pid);
-    if (live && live.startTime === p.startTime && matters(live)) return `process ${p.pid} became Codex`;
+    const live = sameProcess(p, yield* table.read(p.pid));
+    if (live && matters(live)) return `process ${p.pid} became Codex`;
   }
   if ((yield* (yield* JobStore).dataVersion()) !== settled.dataVersion) return "database changed";
   if (!input.configsUnchanged(settled.dirs)) return "config changed";

@@ -94,9 +94,9 @@ const execOf = (name: string, f: ReadonlyArray<string>): string | undefined => {
  * costs one read of /proc/PID/stat and a stat for most processes, not three reads.
  * Kernel threads have no command line and belong to root: nothing more is read for them.
  */
-const readProcess = (pid: number, argvCache?: Map<number, ArgvEntry>): ProcessInfo | undefined => {
+const readProcess = (pid: number, argvCache?: Map<number, ArgvEntry>, statLine?: string): ProcessInfo | undefined => {
   try {
-    const stat = parseStat(readFileSync(`/proc/${pid}/stat`, "latin1"));
+    const stat = parseStat(statLine ?? readFileSync(`/proc/${pid}/stat`, "latin1"));
     if (!stat) return undefined;
     const f = stat.fields; // f[0] is field 3 (state) of proc(5)
     const { clkTck, pageSize, bootTimeMs } = linuxConstants();
@@ -205,14 +205,15 @@ export const linuxStartedSince = (since: Watermark): { now: Watermark; processes
   const processes: ProcessInfo[] = [];
   for (let i = 1, pid = since.lastPid; i <= span; i++) {
     pid = pid + 1 >= pidMax ? 1 : pid + 1;
-    let fields: ReadonlyArray<string> | undefined;
+    let line: string;
     try {
-      fields = parseStat(readFileSync(`/proc/${pid}/stat`, "latin1"))?.fields;
+      line = readFileSync(`/proc/${pid}/stat`, "latin1");
     } catch {
       continue; // gone already, or never a task (a PID skipped because it was in use)
     }
+    const fields = parseStat(line)?.fields;
     if (!fields || fields[EXIT_SIGNAL] === "-1" || (Number(fields[6] ?? 0) & PF_KTHREAD) !== 0) continue;
-    const info = readProcess(pid);
+    const info = readProcess(pid, undefined, line);
     if (info) processes.push(info);
   }
   return { now, processes };
@@ -227,11 +228,6 @@ export const linuxStartedSince = (since: Watermark): { now: Watermark; processes
 const followed = new Map<number, { readonly fd: number; readonly startTime: string }>();
 const statBuf = Buffer.alloc(4096);
 
-/**
- * The fields of /proc/PID/stat a refresh needs, parsed from the bytes in place: no string of
- * the line, no array of its 52 fields. Numbered as in proc(5): 3 state, 4 ppid, 5 pgrp,
- * 6 session, 14 utime, 15 stime, 22 starttime, 24 rss.
- */
 /** Where the last statCounters read put its fields (one scratch object: a refresh allocates only what it returns). */
 const counters = { state: "?", ppid: 0, pgid: 0, sid: 0, utime: 0, stime: 0, rss: 0 };
 
@@ -242,7 +238,12 @@ const spells = (buf: Buffer, start: number, end: number, text: string) => {
   return true;
 };
 
-/** Parses the line into `counters`; false when it is not the process started at `startTime`. */
+/**
+ * Parses the fields of a /proc/PID/stat line a refresh needs into `counters`, from the bytes in
+ * place: no string of the line, no array of its 52 fields. Numbered as in proc(5): 3 state,
+ * 4 ppid, 5 pgrp, 6 session, 14 utime, 15 stime, 22 starttime, 24 rss. False when the line is
+ * not the process started at `startTime`.
+ */
 const statCounters = (buf: Buffer, length: number, startTime: string): boolean => {
   let at = buf.lastIndexOf(0x29, length); // the ')' closing the command name
   if (at < 0) return false;

@@ -10,7 +10,7 @@ import { emptyMemory } from "../core/policy.ts";
 import { type LoadedPlugins, loadPlugins } from "../hooks/host.ts";
 import { JobStore } from "../services/JobStore.ts";
 import { configBook } from "./configs.ts";
-import { quietTick } from "./quiet.ts";
+import { FULL_TICK_AT_LEAST_EVERY_MS, quietTick } from "./quiet.ts";
 import { scheduleBook } from "./schedules.ts";
 import { summaryCache } from "./subjects.ts";
 import { tick, type WatchState } from "./tick.ts";
@@ -23,6 +23,11 @@ export interface WatchdogOptions {
   readonly maxTicks?: number | undefined;
   /** Told of every tick as it ends (`watch --trace`). */
   readonly onTick?: ((tick: TickTrace) => void) | undefined;
+  /**
+   * Lets go of memory start-up and full ticks used that quiet ticks do not need; returns kB.
+   * Called after the first full tick and then with a full tick at most every 10 minutes.
+   */
+  readonly releaseMemory?: (() => number) | undefined;
 }
 
 export interface TickTrace {
@@ -33,6 +38,8 @@ export interface TickTrace {
   readonly subjects: number;
   /** CPU this process used for the tick, ms (all threads). */
   readonly cpuMs: number;
+  /** kB of memory this tick let go of (see WatchdogOptions.releaseMemory), when it did. */
+  readonly releasedKb?: number | undefined;
 }
 
 /** The running watchdog: wake it early (SIGHUP), and wait until it stops by itself (maxTicks). */
@@ -86,6 +93,7 @@ export class Watchdog extends Context.Service<Watchdog, {
     let ticks = 0;
     let fullTicks = 0;
     let fallback: LoadedConfig | undefined;
+    let releasedAt: number | undefined;
     const done = Deferred.makeUnsafe<void>();
     /** A quiet tick when one will do; else why not. */
     const quiet = Effect.gen(function* () {
@@ -116,8 +124,13 @@ export class Watchdog extends Context.Service<Watchdog, {
           fallback = result._tag === "Success" ? result.value.fallback : (yield* state.book.forDirs([])).fallback;
           if (fallback) schedules.sync(fallback);
         }
+        let releasedKb: number | undefined;
+        if (options.releaseMemory && typeof look === "string" && (options.maxTicks === undefined || n + 1 < options.maxTicks) && (releasedAt === undefined || started - releasedAt >= FULL_TICK_AT_LEAST_EVERY_MS)) {
+          releasedAt = started;
+          releasedKb = options.releaseMemory();
+        }
         ticks++;
-        options.onTick?.({ n: ticks, kind: typeof look === "string" ? "full" : "quiet", reason: typeof look === "string" ? look : undefined, subjects, cpuMs: cpuMs() - cpu0 });
+        options.onTick?.({ n: ticks, kind: typeof look === "string" ? "full" : "quiet", reason: typeof look === "string" ? look : undefined, subjects, cpuMs: cpuMs() - cpu0, releasedKb });
         if (options.maxTicks !== undefined && n + 1 >= options.maxTicks) break;
         const interval = fallback?.config.watchdog.interval ?? 5000;
         const elapsed = (yield* Clock.currentTimeMillis) - started;

@@ -13,15 +13,22 @@ type Main = (argv: ReadonlyArray<string>) => Promise<number>;
 
 const argv = process.argv.slice(2);
 
-// The watchdog runs all day and allocates little. Bun's own idle-GC timer wakes it every second
-// to consider a collection. In a one-off experiment with the quiet tick made a no-op (not kept in
-// the repo), an idle `watch` with 20 jobs used 3.0 CPU s/h with the timer and 0.6 without; with
-// real ticks the difference was within the noise of single 60 s windows (compare with
-// BUN_GC_TIMER_DISABLE=0 bun bench/tools/trace-watch.ts). JSC's own allocation- and
-// activity-driven collections still run. Bun reads the variable when it starts,
-// so `watch` re-executes itself with it set: same PID, once, ~20 ms. A value set by the user stands.
-if (argv[0] === "watch" && process.env.BUN_GC_TIMER_DISABLE === undefined && typeof process.execve === "function") {
-  process.execve(process.execPath, [process.execPath, ...process.execArgv, ...process.argv.slice(1)], { ...process.env, BUN_GC_TIMER_DISABLE: "1" });
+// The watchdog runs all day and runs a little code every few seconds. Two of Bun's defaults
+// are made for the opposite, and are turned off for `watch` (a value set by the user stands):
+//  - BUN_GC_TIMER_DISABLE=1: Bun's idle-GC timer wakes the process every second to consider a
+//    collection. In a one-off experiment with the quiet tick made a no-op (not kept in the repo),
+//    an idle `watch` with 20 jobs used 3.0 CPU s/h with the timer and 0.6 without; with real
+//    ticks the difference was within the noise of single 60 s windows. JSC's own allocation-
+//    and activity-driven collections still run.
+//  - BUN_JSC_useDFGJIT=0: JSC's optimizing tiers (DFG, and FTL above it) recompile hot code on
+//    background threads. For a tick every 5 s that buys nothing: the baseline JIT stays on, and
+//    the compiler threads' CPU and the compiler code they page in go away. Compare with
+//    `bun bench/tools/trace-watch.ts`, which prints CPU by thread and RSS, with
+//    BUN_JSC_useDFGJIT=1 or BUN_GC_TIMER_DISABLE=0 in its environment.
+// Bun reads both when it starts, so `watch` re-executes itself with them set: same PID, once, ~20 ms.
+const WATCH_ENV: Readonly<Record<string, string>> = { BUN_GC_TIMER_DISABLE: "1", BUN_JSC_useDFGJIT: "0" };
+if (argv[0] === "watch" && Object.keys(WATCH_ENV).some((k) => process.env[k] === undefined) && typeof process.execve === "function") {
+  process.execve(process.execPath, [process.execPath, ...process.execArgv, ...process.argv.slice(1)], { ...WATCH_ENV, ...process.env });
 }
 
 const bundled = async (): Promise<string | undefined> => {

@@ -28,15 +28,24 @@ export const procStat = (pid: number): ProcStat | undefined => {
   };
 };
 
-/** Resident set from /proc/PID/status (VmRSS), bytes. */
-export const rssOf = (pid: number): number | undefined => {
+/**
+ * Resident memory from /proc/PID/status, bytes: all of it (VmRSS, what `ps` and `top` show), and
+ * the anonymous part (RssAnon: heaps and stacks, what the process itself holds; the rest is
+ * pages of files such as its executable, which the page cache keeps and shares).
+ */
+export const memoryOf = (pid: number): { rss: number; anon: number } | undefined => {
   try {
-    const m = /^VmRSS:\s+(\d+) kB/m.exec(readFileSync(`/proc/${pid}/status`, "latin1"));
-    return m ? Number(m[1]) * 1024 : undefined;
+    const status = readFileSync(`/proc/${pid}/status`, "latin1");
+    const kb = (key: string) => Number(new RegExp(`^${key}:\\s+(\\d+) kB`, "m").exec(status)?.[1] ?? Number.NaN) * 1024;
+    const rss = kb("VmRSS");
+    return Number.isNaN(rss) ? undefined : { rss, anon: kb("RssAnon") };
   } catch {
     return undefined;
   }
 };
+
+/** Resident set from /proc/PID/status (VmRSS), bytes. */
+export const rssOf = (pid: number): number | undefined => memoryOf(pid)?.rss;
 
 export const isGone = (pid: number, startTicks?: string): boolean => {
   const s = procStat(pid);

@@ -60,7 +60,7 @@ describe.runIf(process.platform === "linux")("releaseCleanFilePages", () => {
     const child = Bun.spawnSync([process.execPath, "-e", script], { cwd: resolve(import.meta.dirname, "../../.."), stderr: "pipe" });
     expect(child.stderr.toString()).toBe("");
     expect(child.exitCode).toBe(0);
-    const { before, released, after, value } = JSON.parse(child.stdout.toString()) as Record<string, number>;
+    const { before, released, after, value } = JSON.parse(child.stdout.toString()) as { before: number; released: number; after: number; value: number };
     expect(value).toBe(6);
     expect(released).toBeGreaterThan(1024);
     expect(after).toBeLessThan(before - 1024);

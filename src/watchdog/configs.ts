@@ -1,5 +1,5 @@
 import * as Effect from "effect/Effect";
-import { configFingerprint } from "../config/fingerprint.ts";
+import { configFingerprint, type FingerprintMemo } from "../config/fingerprint.ts";
 import { type LoadedConfig, loadConfigEffect } from "../config/load.ts";
 import type { ConfigError } from "../core/errors.ts";
 
@@ -63,8 +63,9 @@ export const configBook = (options: {
 
   /** Would `forDirs` of these directories load nothing anew? Only stat calls: what a quiet tick checks. */
   const unchanged = (dirs: Iterable<string>): boolean => {
+    const memo: FingerprintMemo = new Map();
     for (const cwd of new Set([options.fallbackCwd, ...dirs])) {
-      if (fingerprints.get(cwd) !== configFingerprint({ cwd, explicitFile: options.explicitFile })) return false;
+      if (fingerprints.get(cwd) !== configFingerprint({ cwd, explicitFile: options.explicitFile }, memo)) return false;
     }
     return true;
   };

@@ -42,6 +42,22 @@ describe("configFingerprint", () => {
     expect(configFingerprint(options())).not.toBe(before);
   });
 
+  it("with a memo, gives several directories the same fingerprints while stat-ing their shared parents once", () => {
+    mkdirSync(join(root, "home", "project", "other"));
+    writeFileSync(join(root, "home", "project", ".codex-supervisorrc.json"), "{}");
+    const dirs = [options().cwd, join(root, "home", "project", "other")];
+    const memo = new Map<string, string | undefined>();
+    expect(dirs.map((cwd) => configFingerprint({ ...options(), cwd }, memo))).toEqual(dirs.map((cwd) => configFingerprint({ ...options(), cwd })));
+    // one entry per path: both global places, both cwds, and the shared project dir, home and config file
+    expect([...memo.keys()].filter((k) => k.endsWith(join("home", "project")) || k.endsWith(".codex-supervisorrc.json"))).toHaveLength(2);
+    // a memo is one look: an edit after it shows with the next one
+    const file = join(root, "home", "project", ".codex-supervisorrc.json");
+    const before = configFingerprint(options(), memo);
+    writeFileSync(file, '{"watchdog":{}}');
+    expect(configFingerprint(options(), memo)).toBe(before);
+    expect(configFingerprint(options(), new Map())).not.toBe(before);
+  });
+
   it("follows only the explicit file when there is one", () => {
     const explicit = { ...options(), explicitFile: join(root, "mine.json") };
     writeFileSync(join(root, "mine.json"), "{}");

@@ -77,19 +77,25 @@ export const pool = async <A, B>(items: ReadonlyArray<A>, limit: number, f: (ite
 };
 
 /**
- * A pool of running supervisor jobs (3-process trees across 5 project directories),
- * grown on demand and shared by the benchmarks that measure "with N jobs running".
+ * A pool of running supervisor jobs (3-process trees across 5 project directories), sized on
+ * demand and shared by the benchmarks that measure "with N jobs running": `resize` starts what
+ * is missing and ends the newest surplus jobs, so N is N whatever ran before.
  */
 export const jobFleet = (ctx: BenchContext, env: Record<string, string>) => {
   const jobs: StartedJob[] = [];
   const projects = Array.from({ length: 5 }, (_, i) => ctx.dir(`projects/p${i}`));
+  const grow = async (n: number) => {
+    const want = Array.from({ length: Math.max(0, n - jobs.length) }, (_, i) => jobs.length + i);
+    const started = await pool(want, 2, (i) => startJob(ctx, { name: `fleet-${i}`, cwd: projects[i % projects.length]! }, { env }));
+    jobs.push(...started);
+    for (const job of started) await waitTree(job.pid, 3);
+  };
   return {
     jobs,
-    grow: async (n: number) => {
-      const want = Array.from({ length: Math.max(0, n - jobs.length) }, (_, i) => jobs.length + i);
-      const started = await pool(want, 2, (i) => startJob(ctx, { name: `fleet-${i}`, cwd: projects[i % projects.length]! }, { env }));
-      jobs.push(...started);
-      for (const job of started) await waitTree(job.pid, 3);
+    grow,
+    resize: async (n: number) => {
+      for (const job of jobs.splice(n)) await reapJob(job.jobId);
+      await grow(n);
     },
     teardown: async () => {
       for (const job of jobs.splice(0)) await reapJob(job.jobId);

@@ -16,6 +16,8 @@ export interface Pm2 {
   run(args: ReadonlyArray<string>): Promise<Timed>;
   /** Grows the managed apps to `n` Codex-shaped trees (the disguised fake, so the supervisor does not see them). */
   grow(n: number): Promise<void>;
+  /** Grows or shrinks them to `n` (`pm2 delete` of the newest surplus apps). */
+  resize(n: number): Promise<void>;
   daemonPid(): number;
   count(): number;
 }
@@ -40,26 +42,39 @@ export const setupPm2 = async (ctx: BenchContext): Promise<Pm2> => {
   ctx.onCleanup(async () => { await run(["kill"]); });
   ok("pm2 ping", await run(["ping"]));
   let apps = 0;
+  const grow = async (n: number) => {
+    if (n <= apps) return;
+    const eco = join(ctx.root, `pm2-apps-${apps}-${n}.json`);
+    const list = Array.from({ length: n - apps }, (_, i) => ({
+      name: `j${apps + i}`,
+      script: ctx.disguised.launcher,
+      interpreter: "none",
+      args: ["exec", "-"],
+      cwd: ctx.dir(`pm2-projects/p${(apps + i) % 5}`),
+      autorestart: false,
+    }));
+    writeFileSync(eco, JSON.stringify({ apps: list }));
+    ok("pm2 start", await run(["start", eco]));
+    apps = n;
+    const described = JSON.parse(ok("pm2 jlist", await run(["jlist"])).stdout) as Array<{ pid: number }>;
+    for (const app of described) await waitTree(app.pid, 3);
+  };
   return {
     version: PM2_VERSION,
     home,
     run,
-    grow: async (n) => {
-      if (n <= apps) return;
-      const eco = join(ctx.root, `pm2-apps-${apps}-${n}.json`);
-      const list = Array.from({ length: n - apps }, (_, i) => ({
-        name: `j${apps + i}`,
-        script: ctx.disguised.launcher,
-        interpreter: "none",
-        args: ["exec", "-"],
-        cwd: ctx.dir(`pm2-projects/p${(apps + i) % 5}`),
-        autorestart: false,
-      }));
-      writeFileSync(eco, JSON.stringify({ apps: list }));
-      ok("pm2 start", await run(["start", eco]));
-      apps = n;
-      const described = JSON.parse(ok("pm2 jlist", await run(["jlist"])).stdout) as Array<{ pid: number }>;
-      for (const app of described) await waitTree(app.pid, 3);
+    grow,
+    resize: async (n) => {
+      if (n < apps) {
+        // an ecosystem file names the apps `pm2 delete` stops and forgets
+        const eco = join(ctx.root, `pm2-delete-${n}-${apps}.json`);
+        writeFileSync(eco, JSON.stringify({ apps: Array.from({ length: apps - n }, (_, i) => ({ name: `j${n + i}`, script: ctx.disguised.launcher })) }));
+        ok("pm2 delete", await run(["delete", eco]));
+        apps = n;
+        const left = JSON.parse(ok("pm2 jlist", await run(["jlist"])).stdout) as unknown[];
+        if (left.length !== n) throw new Error(`pm2 manages ${left.length} apps after deleting down to ${n}`);
+      }
+      await grow(n);
     },
     daemonPid: () => Number(readFileSync(join(home, "pm2.pid"), "utf8").trim()),
     count: () => apps,

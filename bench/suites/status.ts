@@ -17,8 +17,8 @@ export const statusSuite: Suite = {
     const pm2 = await getPm2();
     for (const n of counts) {
       log(`status: ${n} jobs`);
-      await fleet.grow(n);
-      await pm2?.grow(n);
+      await fleet.resize(n);
+      await pm2?.resize(n);
       const listed = JSON.parse(ok("list --json", await ctx.cli(["list", "--json"], { env: fleetEnv })).stdout) as { jobs: unknown[] };
       if (listed.jobs.length !== n) throw new Error(`list --json shows ${listed.jobs.length} jobs, expected ${n}`);
       const contenders = [

@@ -38,8 +38,8 @@ export const watchdogSuite: Suite = {
     try {
       for (const n of counts) {
         log(`watchdog: ${n} jobs, ${others} other processes, ${windowS} s window`);
-        await fleet.grow(n);
-        await pm2?.grow(n);
+        await fleet.resize(n);
+        await pm2?.resize(n);
         const watch = ctx.spawn([process.execPath, CLI, "watch", "--cwd", ctx.root], { env: fleetEnv });
         try {
           await Bun.sleep(quick ? 2000 : intervalMs * 2 + 1000); // start-up and the first ticks are not the steady state

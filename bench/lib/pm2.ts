@@ -66,13 +66,13 @@ export const setupPm2 = async (ctx: BenchContext): Promise<Pm2> => {
     grow,
     resize: async (n) => {
       if (n < apps) {
-        // an ecosystem file names the apps `pm2 delete` stops and forgets
-        const eco = join(ctx.root, `pm2-delete-${n}-${apps}.json`);
-        writeFileSync(eco, JSON.stringify({ apps: Array.from({ length: apps - n }, (_, i) => ({ name: `j${n + i}`, script: ctx.disguised.launcher })) }));
-        ok("pm2 delete", await run(["delete", eco]));
+        // by name, one after another (an ecosystem file left some apps running)
+        ok("pm2 delete", await run(["delete", ...Array.from({ length: apps - n }, (_, i) => `j${n + i}`)]));
         apps = n;
-        const left = JSON.parse(ok("pm2 jlist", await run(["jlist"])).stdout) as unknown[];
-        if (left.length !== n) throw new Error(`pm2 manages ${left.length} apps after deleting down to ${n}`);
+        const listed = JSON.parse(ok("pm2 jlist", await run(["jlist"])).stdout) as Array<{ name: string }>;
+        if (listed.length !== n || listed.some((a) => Number(a.name.slice(1)) >= n)) {
+          throw new Error(`pm2 still manages ${listed.length} apps (${listed.map((a) => a.name).join(" ")}) after deleting down to ${n}`);
+        }
       }
       await grow(n);
     },

@@ -7,6 +7,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type BenchContext, ok, type Timed } from "./context.ts";
 import { waitTree } from "./jobs.ts";
+import { procStat, treePids, waitGone } from "./procs.ts";
 
 export const PM2_VERSION = "7.0.4";
 
@@ -66,7 +67,19 @@ export const setupPm2 = async (ctx: BenchContext): Promise<Pm2> => {
     grow,
     resize: async (n) => {
       if (n < apps) {
-        // by name, one after another (an ecosystem file left some apps running)
+        // PM2 stops an app with SIGINT, which the fake ignores, and SIGKILLs it 1.6 s later, one
+        // app after another: ending 80 would keep the daemon busy for minutes of the next
+        // measurement. So the surplus trees are SIGKILLed here first, then deleted by name.
+        const before = JSON.parse(ok("pm2 jlist", await run(["jlist"])).stdout) as Array<{ name: string; pid: number }>;
+        const surplus = before.filter((a) => Number(a.name.slice(1)) >= n && a.pid > 0);
+        const doomed = surplus.flatMap((a) => treePids(a.pid)).flatMap((pid) => {
+          const s = procStat(pid);
+          return s ? [{ pid, startTicks: s.startTicks }] : [];
+        });
+        for (const { pid } of doomed) {
+          try { process.kill(pid, "SIGKILL"); } catch { /* gone already */ }
+        }
+        if ((await waitGone(doomed, 10_000, 20)) === undefined) throw new Error("PM2's surplus apps did not go within 10 s of SIGKILL");
         ok("pm2 delete", await run(["delete", ...Array.from({ length: apps - n }, (_, i) => `j${n + i}`)]));
         apps = n;
         const listed = JSON.parse(ok("pm2 jlist", await run(["jlist"])).stdout) as Array<{ name: string }>;

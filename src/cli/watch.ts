@@ -24,7 +24,7 @@ export const watch: Command = {
   ].join("\n"),
   options: {
     once: { type: "boolean", help: "run one tick and exit" },
-    trace: { type: "boolean", help: "print a line per tick to stderr: full (and why) or quiet, subjects, CPU ms" },
+    trace: { type: "boolean", help: "print a line per tick to stderr: full (and why) or quiet, subjects, CPU ms, memory let go of" },
     cwd: { type: "string", value: "DIR", help: "whose config sets the interval and schedules (default: home)" },
     ...COMMON_OPTIONS,
   },

@@ -143,7 +143,14 @@ export const killTree = Effect.fn("killTree")(function* (
     const out: string[] = [];
     for (const [key, { identity }] of known) {
       if (ended.has(key) || refused.has(key) || (!withRoots && rootKeys.has(key))) continue;
-      const p = yield* table.read(identity.pid);
+      // a read that fails (a transient /proc error) proves nothing: the member counts as alive until
+      // one succeeds, and failing the kill here would leave the frozen tree frozen
+      const read = yield* table.read(identity.pid).pipe(Effect.result);
+      if (read._tag === "Failure") {
+        out.push(key);
+        continue;
+      }
+      const p = read.success;
       if (p && p.startTime === identity.startTime && p.state !== "Z") out.push(key);
       else ended.add(key);
     }

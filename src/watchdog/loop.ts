@@ -124,14 +124,16 @@ export class Watchdog extends Context.Service<Watchdog, {
           fallback = result._tag === "Success" ? result.value.fallback : (yield* state.book.forDirs([])).fallback;
           if (fallback) schedules.sync(fallback);
         }
+        const lastTick = options.maxTicks !== undefined && n + 1 >= options.maxTicks;
+        const releaseDue = releasedAt === undefined || started - releasedAt >= FULL_TICK_AT_LEAST_EVERY_MS;
         let releasedKb: number | undefined;
-        if (options.releaseMemory && typeof look === "string" && (options.maxTicks === undefined || n + 1 < options.maxTicks) && (releasedAt === undefined || started - releasedAt >= FULL_TICK_AT_LEAST_EVERY_MS)) {
+        if (options.releaseMemory && typeof look === "string" && !lastTick && releaseDue) {
           releasedAt = started;
           releasedKb = options.releaseMemory();
         }
         ticks++;
         options.onTick?.({ n: ticks, kind: typeof look === "string" ? "full" : "quiet", reason: typeof look === "string" ? look : undefined, subjects, cpuMs: cpuMs() - cpu0, releasedKb });
-        if (options.maxTicks !== undefined && n + 1 >= options.maxTicks) break;
+        if (lastTick) break;
         const interval = fallback?.config.watchdog.interval ?? 5000;
         const elapsed = (yield* Clock.currentTimeMillis) - started;
         yield* Effect.race(Effect.sleep(Math.max(0, interval - elapsed)), Deferred.await(wake));

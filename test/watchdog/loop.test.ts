@@ -128,6 +128,8 @@ test("quiet ticks: with nothing changed only the first tick is full, yet policie
     { name: "hot", when: { cpuOver: 90, forTicks: 3 }, do: ["record"] },
   ];
   writeFileSync(config, JSON.stringify({ watchdog: { interval: "5s" }, plugins: ["./recorder.ts"], policies }));
+  let released = 0;
+  const releaseMemory = () => { released++; return 7; };
   const program = Effect.gen(function* () {
     const store = yield* JobStore;
     const now = Date.now();
@@ -138,6 +140,7 @@ test("quiet ticks: with nothing changed only the first tick is full, yet policie
       const dog = yield* Watchdog;
       const { first, step, tick } = stepper();
       yield* first;
+      expect(released).toBe(1); // memory let go of after the first look
       yield* step(20);
       expect([dog.ticks(), dog.fullTicks()]).toEqual([5, 1]);
       world.cpu.set(4001, 150);
@@ -169,10 +172,12 @@ test("quiet ticks: with nothing changed only the first tick is full, yet policie
       expect(dog.fullTicks()).toBe(7);
       yield* step(5);
       expect(dog.fullTicks()).toBe(7);
+      expect(released).toBe(1); // six more full ticks, none 10 minutes after the first
       yield* step(FULL_TICK_AT_LEAST_EVERY_MS / 1000); // nothing changes for 10 minutes: one full look all the same
       expect(dog.fullTicks()).toBe(8);
+      expect(released).toBe(2); // and with it, memory let go of again
       return yield* store.listEvents({ jobId: JOB_ID });
-    }).pipe(Effect.provide(Watchdog.layer({ explicitFile: config, cwd: dir }))));
+    }).pipe(Effect.provide(Watchdog.layer({ explicitFile: config, cwd: dir, releaseMemory }))));
   });
   const events = await Effect.runPromise(program.pipe(
     Effect.provide(Layer.mergeAll(fakeWorldLayer(world), JobStore.layerTest, CodexHistory.layer, TestClock.layer())),

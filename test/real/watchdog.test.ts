@@ -70,8 +70,14 @@ describe("watch", () => {
         return list.untracked.filter((u) => u.pids.length === 2).length >= 2 || undefined;
       });
       doomed.kill("SIGKILL");
-      await withWatch(async () => {
-        await waitFor("the orphan webhook", () => hooks.find((h) => String(h.cwd).endsWith("/doomed")));
+      await withWatch(async (watch) => {
+        await waitFor("the orphan webhook", () => hooks.find((h) => String(h.cwd).endsWith("/doomed"))).catch(async (e: Error) => {
+          // once failed in a full CI run and never alone: say what the watchdog saw
+          const seen = (await sb.cli(["list", "--json"])).stdout;
+          const recorded = (await events()).map((ev) => `${ev.kind}:${ev.policy ?? ""}:${ev.message ?? ""}`.slice(0, 200));
+          const exited = watch.exitCode === null ? "running" : `exited ${watch.exitCode}: ${await new Response(watch.stderr as ReadableStream).text()}`;
+          throw new Error(`${e.message}\nwatch: ${exited}\nlist: ${seen}\nevents: ${recorded.join("\n")}\nhooks: ${JSON.stringify(hooks)}`);
+        });
         await Bun.sleep(1000); // more ticks: the healthy one must still not fire
       });
       expect(hooks.filter((h) => String(h.cwd).endsWith("/healthy"))).toEqual([]);

@@ -1,6 +1,6 @@
 import * as Clock from "effect/Clock";
 import * as Effect from "effect/Effect";
-import { identityOf, type ProcessIdentity, type ProcessInfo } from "../process.ts";
+import { identityOf, type ProcessIdentity, type ProcessInfo, sameProcess } from "../process.ts";
 import { collectJobTree, couldBeStray, isStrayOfJob, type JobMarks } from "../tree.ts";
 import { ProcessTable, type Watermark } from "../../services/ProcessTable.ts";
 import { Signals, type SignalOutcome } from "../../services/Signals.ts";
@@ -106,8 +106,8 @@ export const killTree = Effect.fn("killTree")(function* (
     }
     const byPid = new Map(snapshot.map((p) => [p.pid, p]));
     const liveRoots = roots.flatMap((r) => {
-      const p = byPid.get(r.pid);
-      return p && p.startTime === r.startTime && p.state !== "Z" ? [p] : [];
+      const p = sameProcess(r, byPid.get(r.pid));
+      return p && p.state !== "Z" ? [p] : [];
     });
     const strays: ProcessInfo[] = [];
     for (const p of snapshot) {
@@ -116,8 +116,8 @@ export const killTree = Effect.fn("killTree")(function* (
       if (isStrayOfJob(p, yield* table.environ(p.pid), parent, marks)) strays.push(p);
     }
     const knownLive = [...known.values()].flatMap(({ identity }) => {
-      const p = byPid.get(identity.pid);
-      return p && p.startTime === identity.startTime ? [p] : [];
+      const p = sameProcess(identity, byPid.get(identity.pid));
+      return p ? [p] : [];
     });
     const fresh: ProcessInfo[] = [];
     for (const p of collectJobTree(snapshot, [...liveRoots, ...knownLive], strays)) {
@@ -150,8 +150,8 @@ export const killTree = Effect.fn("killTree")(function* (
         out.push(key);
         continue;
       }
-      const p = read.success;
-      if (p && p.startTime === identity.startTime && p.state !== "Z") out.push(key);
+      const p = sameProcess(identity, read.success);
+      if (p && p.state !== "Z") out.push(key);
       else ended.add(key);
     }
     return out;

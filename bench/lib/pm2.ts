@@ -72,7 +72,7 @@ export const setupPm2 = async (ctx: BenchContext): Promise<Pm2> => {
         // measurement. So the surplus trees are SIGKILLed here first, then deleted by name.
         const before = JSON.parse(ok("pm2 jlist", await run(["jlist"])).stdout) as Array<{ name: string; pid: number }>;
         const surplus = before.filter((a) => Number(a.name.slice(1)) >= n && a.pid > 0);
-        const doomed = surplus.flatMap((a) => treePids(a.pid)).flatMap((pid) => {
+        const doomed = treePids(...surplus.map((a) => a.pid)).flatMap((pid) => {
           const s = procStat(pid);
           return s ? [{ pid, startTicks: s.startTicks }] : [];
         });

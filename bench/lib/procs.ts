@@ -14,18 +14,36 @@ export interface ProcStat {
   readonly startTicks: string;
 }
 
-export const procStat = (pid: number): ProcStat | undefined => {
+/** A /proc stat file (a process's, or one thread's under /proc/PID/task), parsed; undefined when gone. */
+const readStat = (path: string, pid: number): (ProcStat & { readonly name: string }) | undefined => {
   let text: string;
-  try { text = readFileSync(`/proc/${pid}/stat`, "latin1"); } catch { return undefined; }
+  try { text = readFileSync(path, "latin1"); } catch { return undefined; }
   const f = text.slice(text.lastIndexOf(")") + 2).split(" ");
   return {
     pid,
+    name: text.slice(text.indexOf("(") + 1, text.lastIndexOf(")")),
     ppid: Number(f[1]),
     state: f[0] ?? "?",
     cpuMs: ((Number(f[11]) + Number(f[12])) / CLK_TCK) * 1000,
     rssBytes: Number(f[21]) * PAGE,
     startTicks: f[19] ?? "",
   };
+};
+
+export const procStat = (pid: number): ProcStat | undefined => readStat(`/proc/${pid}/stat`, pid);
+
+/** CPU ms of each live thread of `pid`, summed by thread name (numbered names like "JITWorker3" as one). */
+export const threadCpuMs = (pid: number): Map<string, number> => {
+  const out = new Map<string, number>();
+  let tids: string[];
+  try { tids = readdirSync(`/proc/${pid}/task`); } catch { return out; }
+  for (const tid of tids) {
+    const t = readStat(`/proc/${pid}/task/${tid}/stat`, Number(tid));
+    if (!t) continue; // ended meanwhile
+    const name = t.name.replace(/\d+$/, "N");
+    out.set(name, (out.get(name) ?? 0) + t.cpuMs);
+  }
+  return out;
 };
 
 /**
@@ -64,8 +82,8 @@ export const pidsWithEnv = (key: string, value: string): number[] => {
   });
 };
 
-/** Descendants of `root` (by parent PID), root included, from one reading of /proc. */
-export const treePids = (root: number): number[] => {
+/** Descendants of each root (by parent PID), the roots included, from one reading of /proc. */
+export const treePids = (...roots: number[]): number[] => {
   const children = new Map<number, number[]>();
   for (const pid of allPids()) {
     const s = procStat(pid);
@@ -75,7 +93,7 @@ export const treePids = (root: number): number[] => {
     else children.set(s.ppid, [pid]);
   }
   const out: number[] = [];
-  const queue = [root];
+  const queue = [...roots];
   while (queue.length > 0) {
     const pid = queue.shift()!;
     out.push(pid);

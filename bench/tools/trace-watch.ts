@@ -10,10 +10,10 @@
  * Set BUN_GC_TIMER_DISABLE=0 in the environment to see the cost of Bun's idle-GC timer,
  * which the launcher otherwise turns off for `watch`.
  */
-import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { CLI, createContext } from "../lib/context.ts";
 import { jobFleet } from "../lib/jobs.ts";
+import { memoryOf, procStat, threadCpuMs } from "../lib/procs.ts";
 import { spawnSleepers } from "../lib/sleepers.ts";
 import { EVERYDAY_POLICIES } from "../suites/watchdog.ts";
 
@@ -32,31 +32,15 @@ try {
   const env = { ...ctx.env, CODEX_SUPERVISOR_DB: join(ctx.root, "state", "fleet.db") };
   await jobFleet(ctx, env).grow(jobs);
   const watch = Bun.spawn([process.execPath, CLI, "watch", "--trace", "--cwd", ctx.root], { env: { ...process.env, ...env }, stderr: "pipe", stdout: "ignore" });
-  const stat = async () => (await Bun.file(`/proc/${watch.pid}/stat`).text()).split(") ")[1]!.split(" ");
-  const cpuMs = async () => { const f = await stat(); return (Number(f[11]) + Number(f[12])) * 10; };
-  /** CPU ms by thread name (threads that ended are only in the total). */
-  const byThread = () => {
-    const out = new Map<string, number>();
-    for (const tid of readdirSync(`/proc/${watch.pid}/task`)) {
-      try {
-        const text = readFileSync(`/proc/${watch.pid}/task/${tid}/stat`, "latin1");
-        const name = text.slice(text.indexOf("(") + 1, text.lastIndexOf(")")).replace(/\d+$/, "N");
-        const f = text.slice(text.lastIndexOf(")") + 2).split(" ");
-        out.set(name, (out.get(name) ?? 0) + (Number(f[11]) + Number(f[12])) * 10);
-      } catch {
-        // ended meanwhile
-      }
-    }
-    return out;
-  };
+  const cpuMs = () => procStat(watch.pid)?.cpuMs ?? Number.NaN;
   await Bun.sleep(12_000);
-  const c0 = await cpuMs();
-  const t0 = byThread();
+  const c0 = cpuMs();
+  const t0 = threadCpuMs(watch.pid);
   await Bun.sleep(seconds * 1000 - 12_000);
-  const used = (await cpuMs()) - c0;
-  const threads = [...byThread()].map(([name, ms]) => [name, ms - (t0.get(name) ?? 0)] as const).filter(([, ms]) => ms > 0);
-  const status = await Bun.file(`/proc/${watch.pid}/status`).text();
-  const mb = (key: string) => Math.round(Number(new RegExp(`${key}:\\s+(\\d+)`).exec(status)?.[1]) / 1024);
+  const used = cpuMs() - c0;
+  const threads = [...threadCpuMs(watch.pid)].map(([name, ms]) => [name, ms - (t0.get(name) ?? 0)] as const).filter(([, ms]) => ms > 0);
+  const memory = memoryOf(watch.pid);
+  const mb = (bytes: number | undefined) => Math.round((bytes ?? Number.NaN) / 1024 / 1024);
   watch.kill("SIGTERM");
   const lines = (await new Response(watch.stderr).text()).split("\n").filter((l) => l.startsWith("tick "));
   const full = lines.filter((l) => l.includes(" full"));
@@ -64,7 +48,7 @@ try {
   process.stdout.write([
     `${jobs} jobs: ${lines.length} ticks, ${full.length} full (${full.map((l) => /\((.*)\)/.exec(l)?.[1]).join("; ")})`,
     `CPU per tick after the third, ms: ${cpu.slice(3).map((c) => c.toFixed(1)).join(" ")}`,
-    `process CPU over the last ${seconds - 12} s: ${used} ms = ${(used / 1000 / ((seconds - 12) / 3600)).toFixed(1)} s/h (10 ms resolution): ${threads.map(([name, ms]) => `${name} ${ms}`).join(", ") || "no thread used a whole tick"}, the rest in threads that ended; RSS ${mb("VmRSS")} MB (anonymous ${mb("RssAnon")}, file ${mb("RssFile")})`,
+    `process CPU over the last ${seconds - 12} s: ${used} ms = ${(used / 1000 / ((seconds - 12) / 3600)).toFixed(1)} s/h (10 ms resolution): ${threads.map(([name, ms]) => `${name} ${ms}`).join(", ") || "no thread used a whole tick"}, the rest in threads that ended; RSS ${mb(memory?.rss)} MB (anonymous ${mb(memory?.anon)}, file ${mb(memory && memory.rss - memory.anon)})`,
   ].join("\n") + "\n");
   stopSleepers();
 } finally {

@@ -9,9 +9,23 @@ export interface PolicyMemory {
   readonly fired: Map<string, number>;
   /** Per subject: when its tree last worked, and its CPU time then. */
   readonly busy: Map<string, { readonly at: number; readonly cpuTimeMs: number }>;
+  /** `${subject.key}|${policy.name}` → firings in a row whose actions were not all done, and when the last was. */
+  readonly failed: Map<string, { readonly attempts: number; readonly at: number }>;
 }
 
-export const emptyMemory = (): PolicyMemory => ({ cpuTicks: new Map(), fired: new Map(), busy: new Map() });
+export const emptyMemory = (): PolicyMemory => ({ cpuTicks: new Map(), fired: new Map(), busy: new Map(), failed: new Map() });
+
+/** The first retry waits for no more than the next tick; then 10 s, doubling up to this. */
+export const MAX_RETRY_DELAY_MS = 10 * 60_000;
+
+/**
+ * How long after its `attempts`-th failed firing in a row a policy waits to try again. A
+ * passing failure (a webhook down for a moment, a kill cut short) is retried on the next
+ * tick; one that keeps failing (a notify with no channel) backs off, so it neither floods the
+ * events nor turns every tick into a full one.
+ */
+export const retryDelayMs = (attempts: number): number =>
+  attempts <= 1 ? 0 : Math.min(MAX_RETRY_DELAY_MS, 10_000 * 2 ** (attempts - 2));
 
 export const firingKey = (subject: Subject, policy: PolicyConfig): string => `${subject.key}|${policy.name}`;
 
@@ -102,12 +116,19 @@ export const observeTick = (subjects: ReadonlyArray<Subject>, policies: Readonly
     }
   }
   for (const key of memory.busy.keys()) if (!live.has(key)) memory.busy.delete(key);
+  for (const key of memory.failed.keys()) if (!live.has(key.slice(0, key.lastIndexOf("|")))) memory.failed.delete(key);
   for (const key of memory.cpuTicks.keys()) if (!live.has(key.slice(0, key.lastIndexOf("|")))) memory.cpuTicks.delete(key);
 };
 
-/** Fire now? Once per subject and policy, unless `repeat` (true: every tick; ms: at most that often). */
+/**
+ * Fire now? Once per subject and policy, unless `repeat` (true: every tick; ms: at most that
+ * often); after a firing whose actions were not all done, once its retry delay has passed.
+ */
 export const dueToFire = (policy: PolicyConfig, subject: Subject, memory: PolicyMemory, now: number): boolean => {
-  const last = memory.fired.get(firingKey(subject, policy));
+  const key = firingKey(subject, policy);
+  const failed = memory.failed.get(key);
+  if (failed && now - failed.at < retryDelayMs(failed.attempts)) return false;
+  const last = memory.fired.get(key);
   if (last === undefined) return true;
   if (policy.repeat === true) return true;
   return typeof policy.repeat === "number" && now - last >= policy.repeat;

@@ -3,7 +3,8 @@ import * as Effect from "effect/Effect";
 import type { LoadedConfig } from "../config/load.ts";
 import type { ActionRef, PolicyConfig } from "../config/policies.ts";
 import type { Observation } from "../core/jobs/refresh.ts";
-import { firingKey, type PolicyMemory } from "../core/policy.ts";
+import { formatElapsed } from "../core/duration.ts";
+import { firingKey, type PolicyMemory, retryDelayMs } from "../core/policy.ts";
 import type { Subject } from "../core/subject.ts";
 import { runAction } from "../hooks/host.ts";
 import type { LoadedPlugins } from "../hooks/host.ts";
@@ -28,7 +29,8 @@ export interface Firing {
 /**
  * Runs a policy's actions for one subject, in order, recording the decision and
  * each action. The policy counts as fired only when every action is done (a kill
- * is done when the tree is gone); otherwise the next tick tries again.
+ * is done when the tree is gone); otherwise it is tried again, on the next tick the
+ * first time and then less and less often (see retryDelayMs).
  */
 export const fire = Effect.fn("watchdog.fire")(function* (firing: Firing, obs: Observation, memory: PolicyMemory, now: number) {
   const store = yield* JobStore;
@@ -37,6 +39,10 @@ export const fire = Effect.fn("watchdog.fire")(function* (firing: Firing, obs: O
   const run = Effect.runPromiseWith(context as Context.Context<never>);
   const message = `${policy.name}: ${label(subject)} ${firing.reasons.join(", ")}`;
   const base = { jobId: subject.job?.id, pid: subject.pid, policy: policy.name };
+  const key = firingKey(subject, policy);
+  const attempts = (memory.failed.get(key)?.attempts ?? 0) + 1;
+  const retry = retryDelayMs(attempts);
+  const retryNote = `attempt ${attempts}; next try ${retry === 0 ? "on the next tick" : `in ${formatElapsed(retry)}`}`;
   yield* store.appendEvent({ ...base, kind: "decision", message, data: { subject: subject.key, reasons: firing.reasons } });
   let allDone = true;
   for (const ref of policy.do) {
@@ -53,10 +59,13 @@ export const fire = Effect.fn("watchdog.fire")(function* (firing: Firing, obs: O
     }
     const done = outcome.result?.done ?? false;
     allDone &&= done;
-    yield* store.appendEvent({ ...base, kind: "action", action, message: `${action}: ${outcome.result?.message ?? (done ? "done" : "not done")}`, data: { done, subject: subject.key } });
+    const said = outcome.result?.message ?? (done ? "done" : "not done");
+    yield* store.appendEvent({ ...base, kind: "action", action, message: `${action}: ${said}${done ? "" : ` (${retryNote})`}`, data: { done, subject: subject.key, ...(done ? {} : { attempt: attempts, retryInMs: retry }) } });
   }
-  if (allDone) {
-    memory.fired.set(firingKey(subject, policy), now);
+  if (!allDone) memory.failed.set(key, { attempts, at: now });
+  else {
+    memory.failed.delete(key);
+    memory.fired.set(key, now);
     yield* store.appendEvent({ ...base, kind: "fired", message: `${policy.name} done for ${label(subject)}`, data: { subject: subject.key } });
   }
 });

@@ -68,7 +68,8 @@ export const canSettle = (subjects: ReadonlyArray<SettledSubject>, options: { re
 
 const copyMemory = (memory: PolicyMemory): PolicyMemory => ({
   cpuTicks: new Map(memory.cpuTicks),
-  fired: memory.fired, // only actions change it, and a quiet tick takes none
+  fired: memory.fired, // only actions change it and failed, and a quiet tick takes none
+  failed: memory.failed,
   busy: new Map(memory.busy),
 });
 

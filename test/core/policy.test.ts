@@ -1,6 +1,6 @@
 import { describe, expect, test } from "vitest";
 import { policySchema } from "../../src/config/policies.ts";
-import { dueToFire, emptyMemory, evaluateWhen, firingKey, matches, observeTick } from "../../src/core/policy.ts";
+import { dueToFire, emptyMemory, evaluateWhen, firingKey, matches, MAX_RETRY_DELAY_MS, observeTick, retryDelayMs } from "../../src/core/policy.ts";
 import type { Subject } from "../../src/core/subject.ts";
 
 const T0 = 1_800_000_000_000;
@@ -92,6 +92,21 @@ describe("dueToFire", () => {
     expect(dueToFire(once, subject({ key: "job-2" }), memory, T0)).toBe(true);
     expect(dueToFire(every, s, memory, T0 + 5 * 60_000)).toBe(false);
     expect(dueToFire(every, s, memory, T0 + 10 * 60_000)).toBe(true);
+  });
+
+  test("after a firing whose actions were not all done: the next tick, then 10 s doubling to 10 minutes", () => {
+    expect([1, 2, 3, 4, 8, 9, 50].map(retryDelayMs)).toEqual([0, 10_000, 20_000, 40_000, 600_000, MAX_RETRY_DELAY_MS, MAX_RETRY_DELAY_MS]);
+    const p = policy({ name: "p", when: { orphaned: true }, do: ["notify"] });
+    const memory = emptyMemory();
+    const s = subject();
+    memory.failed.set(firingKey(s, p), { attempts: 1, at: T0 });
+    expect(dueToFire(p, s, memory, T0 + 1)).toBe(true);
+    memory.failed.set(firingKey(s, p), { attempts: 3, at: T0 });
+    expect(dueToFire(p, s, memory, T0 + 19_999)).toBe(false);
+    expect(dueToFire(p, s, memory, T0 + 20_000)).toBe(true);
+    expect(dueToFire(p, subject({ key: "job-2" }), memory, T0)).toBe(true); // per subject
+    observeTick([subject({ key: "job-2" })], [p], memory, T0); // the subject is gone: so is its count
+    expect(memory.failed.size).toBe(0);
   });
 });
 

@@ -21,6 +21,7 @@ beforeAll(() => {
   chmodSync(dir, 0o700);
   (globalThis as { __loopCalls?: string[] }).__loopCalls = calls;
   writeFileSync(join(dir, "recorder.ts"), `export default { name: "recorder", actions: { record: ({ policy, subject }) => { globalThis.__loopCalls.push(policy.name + ":" + subject.key); return { done: true }; } } };\n`);
+  writeFileSync(join(dir, "failing.ts"), `export default { name: "failing", actions: { page: () => { globalThis.__loopCalls.push("page"); return { done: false, message: "no pager configured" }; } } };\n`);
   writeFileSync(join(dir, "config.json"), JSON.stringify({
     watchdog: { interval: "5s" },
     plugins: ["./recorder.ts"],
@@ -184,4 +185,44 @@ test("quiet ticks: with nothing changed only the first tick is full, yet policie
   ));
   expect(events.filter((e) => e.kind === "fired").map((e) => e.policy)).toEqual(["hot", "max-runtime"]);
   expect(calls).toHaveLength(2);
+});
+
+test("an action that is never done is tried on the next tick, then less and less often, and the ticks between stay quiet", async () => {
+  calls.length = 0;
+  const world = jobWorld();
+  const config = join(dir, "failing.json");
+  writeFileSync(config, JSON.stringify({ watchdog: { interval: "5s" }, plugins: ["./failing.ts"], policies: [{ name: "max-runtime", when: { runtimeOver: "1m" }, do: ["page"] }] }));
+  const program = Effect.gen(function* () {
+    const store = yield* JobStore;
+    const now = Date.now();
+    yield* TestClock.setTime(now);
+    yield* store.insert({ ...job(now), rolloutPath: join(dir, "codex-home", "rollout.jsonl") });
+    return yield* Effect.scoped(Effect.gen(function* () {
+      const dog = yield* Watchdog;
+      const { first, step } = stepper();
+      yield* first;
+      yield* step(60);
+      expect(calls).toEqual([]);
+      // [seconds to move on, tries so far]: the first retry on the next tick, then after 10 s, 20 s, 40 s
+      const seen: Array<[number, number]> = [];
+      for (const seconds of [5, 5, 5, 5, 15, 5, 35, 5]) {
+        yield* step(seconds);
+        seen.push([seconds, calls.length]);
+      }
+      expect(seen).toEqual([[5, 1], [5, 2], [5, 2], [5, 3], [15, 3], [5, 4], [35, 4], [5, 5]]);
+      expect(dog.fullTicks()).toBe(6); // the first look and the five tries: every tick between was quiet
+      return yield* store.listEvents({ jobId: JOB_ID });
+    }).pipe(Effect.provide(Watchdog.layer({ explicitFile: config, cwd: dir }))));
+  });
+  const events = await Effect.runPromise(program.pipe(
+    Effect.provide(Layer.mergeAll(fakeWorldLayer(world), JobStore.layerTest, CodexHistory.layer, TestClock.layer())),
+  ));
+  expect(events.filter((e) => e.kind === "fired")).toEqual([]);
+  expect(events.filter((e) => e.kind === "action").map((e) => e.message)).toEqual([
+    "page: no pager configured (attempt 1; next try on the next tick)",
+    "page: no pager configured (attempt 2; next try in 10s)",
+    "page: no pager configured (attempt 3; next try in 20s)",
+    "page: no pager configured (attempt 4; next try in 40s)",
+    "page: no pager configured (attempt 5; next try in 1m 20s)",
+  ]);
 });

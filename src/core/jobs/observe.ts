@@ -27,6 +27,8 @@ const verified = (
   return undefined;
 };
 
+const NOTHING_SEEN: JobSighting = Object.freeze({ launcher: undefined, native: undefined, newNative: undefined, reused: Object.freeze([]) });
+
 /**
  * Finds the job's launcher and native Codex in a snapshot by recorded identity only.
  * The native is adopted the first time it is seen as a child of the verified
@@ -39,6 +41,8 @@ export const sightJob = (
   bootId: string,
   uid: number,
 ): JobSighting => {
+  // most recorded jobs ended long ago: neither PID is in the table, and there is nothing to verify
+  if (!byPid.has(job.launcher.pid) && (!job.native || !byPid.has(job.native.pid))) return NOTHING_SEEN;
   const reused: Array<{ pid: number; reason: string }> = [];
   const launcher = verified(job.launcher, byPid, bootId, uid, reused);
   let native = verified(job.native, byPid, bootId, uid, reused);

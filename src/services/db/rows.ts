@@ -71,6 +71,18 @@ export const jobToRow = (job: Job): JobRow => ({
   kill_requested_at: nullable(job.killRequestedAt),
 });
 
+// `list --all` turns 100,000 rows into jobs at a time: the Python env, which most jobs share,
+// is parsed once per distinct text (jobs are read-only, so they can share it).
+const pythons = new Map<string, PythonEnv>();
+const pythonOf = (text: string): PythonEnv => {
+  let python = pythons.get(text);
+  if (!python) {
+    if (pythons.size >= 256) pythons.clear();
+    pythons.set(text, (python = JSON.parse(text) as PythonEnv));
+  }
+  return python;
+};
+
 export const rowToJob = (row: JobRow): Job => ({
   id: row.id,
   name: optional(row.name),
@@ -81,7 +93,7 @@ export const rowToJob = (row: JobRow): Job => ({
   codexBin: row.codex_bin,
   codexHome: row.codex_home,
   args: JSON.parse(row.args_json) as ReadonlyArray<string>,
-  python: JSON.parse(row.python_json) as PythonEnv,
+  python: pythonOf(row.python_json),
   launcher: { pid: row.launcher_pid, startTime: row.launcher_start, bootId: row.boot_id, uid: row.uid },
   native:
     row.native_pid === null || row.native_start === null

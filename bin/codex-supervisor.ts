@@ -13,7 +13,7 @@ type Main = (argv: ReadonlyArray<string>) => Promise<number>;
 
 const argv = process.argv.slice(2);
 
-// The watchdog runs all day and runs a little code every few seconds. Two of Bun's defaults
+// The watchdog runs all day and runs a little code every few seconds. Three of Bun's defaults
 // are made for the opposite, and are turned off for `watch` (a value set by the user stands):
 //  - BUN_GC_TIMER_DISABLE=1: Bun's idle-GC timer wakes the process every second to consider a
 //    collection. In a one-off experiment with the quiet tick made a no-op (not kept in the repo),
@@ -25,8 +25,13 @@ const argv = process.argv.slice(2);
 //    the compiler threads' CPU and the compiler code they page in go away. Compare with
 //    `bun bench/tools/trace-watch.ts`, which prints CPU by thread and RSS, with
 //    BUN_JSC_useDFGJIT=1 or BUN_GC_TIMER_DISABLE=0 in its environment.
-// Bun reads both when it starts, so `watch` re-executes itself with them set: same PID, once, ~20 ms.
-const WATCH_ENV: Readonly<Record<string, string>> = { BUN_GC_TIMER_DISABLE: "1", BUN_JSC_useDFGJIT: "0" };
+//  - BUN_JSC_useConcurrentJIT=0: the baseline JIT compiles on the main thread, not on JITWorker
+//    threads. A worker is started for a compile and exits when idle, so a tick every 5 s started
+//    one or two threads a minute (a clone, a stack, an exit each). 20 jobs, 1,000 other
+//    processes, `bun bench/tools/watch-variants.ts --variant 'x=BUN_JSC_useConcurrentJIT=0'`, two
+//    rounds of 88 s: 6.1 and 2.9 CPU s/h as before against 1.6 and 2.1, no thread started.
+// Bun reads them when it starts, so `watch` re-executes itself with them set: same PID, once, ~20 ms.
+const WATCH_ENV: Readonly<Record<string, string>> = { BUN_GC_TIMER_DISABLE: "1", BUN_JSC_useDFGJIT: "0", BUN_JSC_useConcurrentJIT: "0" };
 if (argv[0] === "watch" && Object.keys(WATCH_ENV).some((k) => process.env[k] === undefined) && typeof process.execve === "function") {
   process.execve(process.execPath, [process.execPath, ...process.execArgv, ...process.argv.slice(1)], { ...WATCH_ENV, ...process.env });
 }

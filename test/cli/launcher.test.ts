@@ -67,10 +67,11 @@ describe("bin/codex-supervisor.ts", () => {
 });
 
 describe("watch", () => {
-  it("re-executes itself, same PID, with Bun's idle-GC timer and optimizing JIT off; a value the user set stands", async () => {
+  it("re-executes itself, same PID, with Bun's idle-GC timer, optimizing JIT and JIT threads off; a value the user set stands", async () => {
     const env = { ...process.env, CODEX_SUPERVISOR_DB: join(scratch, "db", "w.db"), XDG_CONFIG_HOME: join(scratch, "cfg") } as Record<string, string>;
     delete env.BUN_GC_TIMER_DISABLE;
     delete env.BUN_JSC_useDFGJIT;
+    delete env.BUN_JSC_useConcurrentJIT;
     const environOf = async (given: Record<string, string>) => {
       const watch = Bun.spawn([process.execPath, LAUNCHER, "watch", "--cwd", scratch], { env: given, cwd: scratch, stdout: "ignore", stderr: "pipe" });
       try {
@@ -83,14 +84,15 @@ describe("watch", () => {
         }
         expect(said).toContain(`(pid ${watch.pid})`);
         const environ = (await Bun.file(`/proc/${watch.pid}/environ`).text()).split("\0");
-        return ["BUN_GC_TIMER_DISABLE=", "BUN_JSC_useDFGJIT="].map((key) => environ.find((e) => e.startsWith(key)));
+        return ["BUN_GC_TIMER_DISABLE=", "BUN_JSC_useDFGJIT=", "BUN_JSC_useConcurrentJIT="].map((key) => environ.find((e) => e.startsWith(key)));
       } finally {
         watch.kill("SIGTERM");
         await watch.exited;
       }
     };
-    expect(await environOf(env)).toEqual(["BUN_GC_TIMER_DISABLE=1", "BUN_JSC_useDFGJIT=0"]);
-    expect(await environOf({ ...env, BUN_GC_TIMER_DISABLE: "0" })).toEqual(["BUN_GC_TIMER_DISABLE=0", "BUN_JSC_useDFGJIT=0"]);
-    expect(await environOf({ ...env, BUN_JSC_useDFGJIT: "1" })).toEqual(["BUN_GC_TIMER_DISABLE=1", "BUN_JSC_useDFGJIT=1"]);
+    expect(await environOf(env)).toEqual(["BUN_GC_TIMER_DISABLE=1", "BUN_JSC_useDFGJIT=0", "BUN_JSC_useConcurrentJIT=0"]);
+    expect(await environOf({ ...env, BUN_GC_TIMER_DISABLE: "0" })).toEqual(["BUN_GC_TIMER_DISABLE=0", "BUN_JSC_useDFGJIT=0", "BUN_JSC_useConcurrentJIT=0"]);
+    expect(await environOf({ ...env, BUN_JSC_useDFGJIT: "1" })).toEqual(["BUN_GC_TIMER_DISABLE=1", "BUN_JSC_useDFGJIT=1", "BUN_JSC_useConcurrentJIT=0"]);
+    expect(await environOf({ ...env, BUN_JSC_useConcurrentJIT: "1" })).toEqual(["BUN_GC_TIMER_DISABLE=1", "BUN_JSC_useDFGJIT=0", "BUN_JSC_useConcurrentJIT=1"]);
   });
 });

@@ -1,0 +1,72 @@
+#!/usr/bin/env bun
+/**
+ * An idle `watch` under several environments, in alternation over one fleet: for each variant
+ * and round, the process's CPU over the window (s/h, after a 12 s start-up excluded), how many
+ * threads it started during the window (thread churn: each costs a clone and an exit), and RSS.
+ *
+ *   bun bench/tools/watch-variants.ts [--jobs 20] [--others 1000] [--seconds 130] [--rounds 2] \
+ *     [--variant NAME=K=V,K=V]…  (default: "as shipped" against none other)
+ *
+ * Variants add to the launcher's own environment for `watch` (see bin/codex-supervisor.ts), e.g.
+ *   --variant 'no-jit-threads=BUN_JSC_useConcurrentJIT=0'
+ */
+import { readdirSync } from "node:fs";
+import { join } from "node:path";
+import { CLI, createContext } from "../lib/context.ts";
+import { jobFleet } from "../lib/jobs.ts";
+import { memoryOf, procStat } from "../lib/procs.ts";
+import { spawnSleepers } from "../lib/sleepers.ts";
+import { summarize } from "../lib/stats.ts";
+import { EVERYDAY_POLICIES } from "../suites/watchdog.ts";
+
+const args = process.argv.slice(2);
+const arg = (name: string, fallback: string) => {
+  const at = args.indexOf(`--${name}`);
+  return at >= 0 ? args[at + 1] ?? fallback : fallback;
+};
+const variants: Array<{ name: string; env: Record<string, string> }> = [{ name: "as shipped", env: {} }];
+args.forEach((a, i) => {
+  if (a !== "--variant") return;
+  const [name, ...pairs] = (args[i + 1] ?? "").split("=");
+  const env = Object.fromEntries(pairs.join("=").split(",").filter(Boolean).map((kv) => kv.split("=") as [string, string]));
+  variants.push({ name: name ?? `variant ${i}`, env });
+});
+const jobs = Number(arg("jobs", "20"));
+const seconds = Math.max(30, Number(arg("seconds", "130")));
+const rounds = Number(arg("rounds", "2"));
+
+const tids = (pid: number): string[] => { try { return readdirSync(`/proc/${pid}/task`); } catch { return []; } };
+
+const ctx = createContext({ quick: false });
+try {
+  ctx.writeConfig({ policies: EVERYDAY_POLICIES });
+  const stopSleepers = await spawnSleepers(ctx, Number(arg("others", "1000")));
+  const env = { ...ctx.env, CODEX_SUPERVISOR_DB: join(ctx.root, "state", "fleet.db") };
+  await jobFleet(ctx, env).grow(jobs);
+  const results = new Map<string, Array<{ sph: number; threads: number; rssMb: number }>>();
+  for (let round = 0; round < rounds; round++) {
+    for (const v of variants) {
+      const watch = Bun.spawn([process.execPath, CLI, "watch", "--cwd", ctx.root], { env: { ...process.env, ...env, ...v.env }, stderr: "ignore", stdout: "ignore" });
+      await Bun.sleep(12_000);
+      const c0 = procStat(watch.pid)?.cpuMs ?? Number.NaN;
+      const seen = new Set(tids(watch.pid));
+      const before = seen.size;
+      const end = Date.now() + (seconds - 12) * 1000;
+      while (Date.now() < end) { for (const t of tids(watch.pid)) seen.add(t); await Bun.sleep(250); }
+      const used = (procStat(watch.pid)?.cpuMs ?? Number.NaN) - c0;
+      const rssMb = (memoryOf(watch.pid)?.rss ?? Number.NaN) / 1024 / 1024;
+      watch.kill("SIGTERM");
+      await watch.exited;
+      const row = { sph: used / 1000 / ((seconds - 12) / 3600), threads: seen.size - before, rssMb };
+      results.set(v.name, [...(results.get(v.name) ?? []), row]);
+      process.stdout.write(`round ${round + 1} ${v.name.padEnd(24)} ${row.sph.toFixed(2)} CPU s/h, ${row.threads} threads started (at least), RSS ${row.rssMb.toFixed(0)} MB\n`);
+    }
+  }
+  process.stdout.write(`\n${jobs} jobs, ${seconds - 12} s windows, median of ${rounds}:\n`);
+  for (const [name, rows] of results) {
+    process.stdout.write(`${name.padEnd(24)} ${summarize(rows.map((r) => r.sph)).median.toFixed(2)} s/h, ${summarize(rows.map((r) => r.threads)).median} threads, ${summarize(rows.map((r) => r.rssMb)).median.toFixed(0)} MB\n`);
+  }
+  stopSleepers();
+} finally {
+  await ctx.cleanup();
+}

@@ -3,7 +3,7 @@
  * Profiles the watchdog: N Codex-shaped jobs, M idle processes, `watch` at a given interval
  * under `bun --cpu-prof-md` for S seconds; prints where the profile was written.
  *
- *   bun bench/tools/profile-watch.ts [--jobs 20] [--others 1000] [--interval 1s] [--seconds 20]
+ *   bun bench/tools/profile-watch.ts [--jobs 20] [--others 1000] [--interval 1s] [--seconds 20] [--sample-us 1000]
  */
 import { readdirSync } from "node:fs";
 import { join } from "node:path";
@@ -25,7 +25,7 @@ try {
   const fleet = jobFleet(ctx, env);
   await fleet.grow(Number(arg("jobs", "20")));
   const dir = ctx.dir("profile");
-  const watch = ctx.spawn([process.execPath, "--cpu-prof-md", `--cpu-prof-dir=${dir}`, CLI, "watch", "--cwd", ctx.root], { env });
+  const watch = ctx.spawn([process.execPath, "--cpu-prof-md", `--cpu-prof-dir=${dir}`, `--cpu-prof-interval=${arg("sample-us", "1000")}`, CLI, "watch", "--cwd", ctx.root], { env });
   await Bun.sleep(Number(arg("seconds", "20")) * 1000);
   watch.kill("SIGTERM");
   await watch.exited;

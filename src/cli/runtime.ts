@@ -45,7 +45,12 @@ export const loadSettings = (options: RunOptions) =>
 export const isKnown = (e: unknown): e is KnownError =>
   typeof e === "object" && e !== null && "_tag" in e && typeof (e as { _tag: unknown })._tag === "string";
 
-/** Runs a program on the settings for a directory: the one way every door (CLI, MCP) runs the core. */
+/**
+ * Runs a program on the settings for a directory: the one way every door (CLI, MCP) runs the core.
+ * With the tracer off: every Effect.fn call would otherwise build a span that no exporter reads
+ * (8% of a 50-process kill's CPU, `makeSpanUnsafe` in `bun --cpu-prof-md`); names and stack
+ * frames in errors do not depend on it.
+ */
 export const runApp = <A>(
   options: RunOptions,
   program: Effect.Effect<A, KnownError, AppServices>,
@@ -55,7 +60,7 @@ export const runApp = <A>(
     Effect.gen(function* () {
       const settings = yield* loadSettings(options);
       return yield* program.pipe(Effect.provide(appLayer(settings, options)));
-    }),
+    }).pipe(Effect.withTracerEnabled(false)),
     { signal },
   );
 

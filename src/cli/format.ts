@@ -17,25 +17,6 @@ export const clock = (ms: number): string => {
   return sameDay ? time : `${d.toISOString().slice(0, 10)} ${time}`;
 };
 
-const DAY_MS = 86_400_000;
-const days = new Map<number, string>();
-const pad = (n: number, width: number) => String(n).padStart(width, "0");
-
-/**
- * `new Date(ms).toISOString()`, at a third of its cost: the date part is formatted once per
- * day and kept, the time of day is plain arithmetic. `list --all --json` formats two per job.
- */
-export const isoTime = (ms: number): string => {
-  const day = Math.floor(ms / DAY_MS);
-  let date = days.get(day);
-  if (date === undefined) {
-    if (days.size >= 4096) days.clear();
-    days.set(day, (date = new Date(day * DAY_MS).toISOString().slice(0, -13)));
-  }
-  const t = ms - day * DAY_MS;
-  return `${date}${pad(Math.floor(t / 3_600_000), 2)}:${pad(Math.floor(t / 60_000) % 60, 2)}:${pad(Math.floor(t / 1000) % 60, 2)}.${pad(t % 1000, 3)}Z`;
-};
-
 export const elapsed = (fromMs: number, toMs = Date.now()): string => formatElapsed(toMs - fromMs);
 
 /** Left-aligned columns sized to their widest cell; the last column is never padded. */

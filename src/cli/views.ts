@@ -1,7 +1,6 @@
 import type { Job } from "../core/job.ts";
 import type { KillOutcome } from "../core/jobs/kill.ts";
 import type { JobEntry, UntrackedEntry } from "../core/jobs/list.ts";
-import { isoTime } from "./format.ts";
 
 /** The JSON shapes printed by `--json` (and returned by the MCP tools), documented in the README. */
 export const jobJson = (job: Job) => ({
@@ -12,8 +11,8 @@ export const jobJson = (job: Job) => ({
   nativePid: job.native?.pid ?? null,
   threadId: job.threadId ?? null,
   cwd: job.cwd,
-  startedAt: isoTime(job.createdAt),
-  endedAt: job.endedAt ? isoTime(job.endedAt) : null,
+  startedAt: new Date(job.createdAt).toISOString(),
+  endedAt: job.endedAt ? new Date(job.endedAt).toISOString() : null,
   exitCode: job.exitCode ?? null,
   python: job.python,
   resumedFrom: job.resumedFrom ?? null,

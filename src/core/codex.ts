@@ -133,7 +133,7 @@ export const treeOf = (
   roots: ReadonlyArray<ProcessInfo>,
   children?: ReadonlyMap<number, ReadonlyArray<ProcessInfo>>,
 ): ProcessInfo[] =>
-  [...roots, ...collectDescendants(table, roots.map((p) => p.pid), children)];
+  roots.length === 0 ? [] : [...roots, ...collectDescendants(table, roots.map((p) => p.pid), children)];
 
 /** `…/rollout-<time>-<thread id>.jsonl` → the thread id. */
 export const threadIdFromRolloutPath = (path: string): string | undefined =>

@@ -91,7 +91,7 @@ export const listEverything = Effect.fn("listEverything")(function* (options: { 
       : yield* refreshJob(job, obs);
     const roots = liveRoots(sighting);
     for (const p of roots) claimed.add(p.pid);
-    const tree = roots.length === 0 ? [] : treeOf(obs.table, roots, obs.children);
+    const tree = treeOf(obs.table, roots, obs.children);
     refreshed.push({ job: current, tree, sighting });
   }
   const visible = options.all ? refreshed : refreshed.filter((r) => r.job.status === "running");

@@ -116,8 +116,10 @@ export const observeTick = (subjects: ReadonlyArray<Subject>, policies: Readonly
     }
   }
   for (const key of memory.busy.keys()) if (!live.has(key)) memory.busy.delete(key);
-  for (const key of memory.failed.keys()) if (!live.has(key.slice(0, key.lastIndexOf("|")))) memory.failed.delete(key);
-  for (const key of memory.cpuTicks.keys()) if (!live.has(key.slice(0, key.lastIndexOf("|")))) memory.cpuTicks.delete(key);
+  // keyed `${subject.key}|…`: what a subject no longer seen left behind goes with it
+  for (const map of [memory.cpuTicks, memory.failed]) {
+    for (const key of map.keys()) if (!live.has(key.slice(0, key.lastIndexOf("|")))) map.delete(key);
+  }
 };
 
 /**

@@ -68,7 +68,8 @@ export const canSettle = (subjects: ReadonlyArray<SettledSubject>, options: { re
 
 const copyMemory = (memory: PolicyMemory): PolicyMemory => ({
   cpuTicks: new Map(memory.cpuTicks),
-  fired: memory.fired, // only actions change it and failed, and a quiet tick takes none
+  // only a firing changes these two, and a quiet tick fires nothing
+  fired: memory.fired,
   failed: memory.failed,
   busy: new Map(memory.busy),
 });

@@ -8,7 +8,7 @@ import type { Job } from "../../src/core/job.ts";
 import { CodexHistory } from "../../src/services/CodexHistory.ts";
 import { fakeWorld, fakeWorldLayer } from "../../src/services/FakeWorld.ts";
 import { JobStore } from "../../src/services/JobStore.ts";
-import { Watchdog } from "../../src/watchdog/loop.ts";
+import { Watchdog, type WatchdogOptions } from "../../src/watchdog/loop.ts";
 import { FULL_TICK_AT_LEAST_EVERY_MS } from "../../src/watchdog/quiet.ts";
 import { proc } from "../core/fixtures.ts";
 
@@ -71,31 +71,39 @@ const jobWorld = () => {
   return world;
 };
 
+/**
+ * A watchdog on `options` over the fake machine, with the job recorded (plus `fields`) at the
+ * TestClock's start; runs `body` while it runs and returns the job's events.
+ */
+const withJobWatchdog = <E>(
+  world: ReturnType<typeof fakeWorld>,
+  options: WatchdogOptions,
+  fields: Partial<Job>,
+  body: Effect.Effect<void, E, Watchdog | JobStore>,
+) => Effect.runPromise(Effect.gen(function* () {
+  const store = yield* JobStore;
+  const now = Date.now();
+  yield* TestClock.setTime(now);
+  yield* store.insert({ ...job(now), ...fields });
+  yield* Effect.scoped(body.pipe(Effect.provide(Watchdog.layer(options))));
+  return yield* store.listEvents({ jobId: JOB_ID });
+}).pipe(Effect.provide(Layer.mergeAll(fakeWorldLayer(world), JobStore.layerTest, CodexHistory.layer, TestClock.layer()))));
+
 test("under TestClock the loop ticks on its interval, fires max-runtime once past the job's runtime, and cpuOver only after forTicks", async () => {
   const world = jobWorld();
-  const program = Effect.gen(function* () {
-    const store = yield* JobStore;
-    const now = Date.now();
-    yield* TestClock.setTime(now);
-    yield* store.insert(job(now));
-    return yield* Effect.scoped(Effect.gen(function* () {
-      const { first, step } = stepper();
-      yield* first;
-      yield* step(50);
-      expect(calls).toEqual([]);
-      world.cpu.set(4001, 150);
-      yield* step(10); // two hot ticks: not yet
-      expect(calls).toEqual([]);
-      yield* step(5); // 65s: over a minute, and the third hot tick
-      expect(calls.sort()).toEqual([`hot:${JOB_ID}`, `max-runtime:${JOB_ID}`]);
-      yield* step(60);
-      expect(calls).toHaveLength(2); // once per job and policy
-      return yield* store.listEvents({ jobId: JOB_ID });
-    }).pipe(Effect.provide(Watchdog.layer({ explicitFile: join(dir, "config.json"), cwd: dir }))));
-  });
-  const events = await Effect.runPromise(program.pipe(
-    Effect.provide(Layer.mergeAll(fakeWorldLayer(world), JobStore.layerTest, CodexHistory.layer, TestClock.layer())),
-  ));
+  const events = await withJobWatchdog(world, { explicitFile: join(dir, "config.json"), cwd: dir }, {}, Effect.gen(function* () {
+    const { first, step } = stepper();
+    yield* first;
+    yield* step(50);
+    expect(calls).toEqual([]);
+    world.cpu.set(4001, 150);
+    yield* step(10); // two hot ticks: not yet
+    expect(calls).toEqual([]);
+    yield* step(5); // 65s: over a minute, and the third hot tick
+    expect(calls.sort()).toEqual([`hot:${JOB_ID}`, `max-runtime:${JOB_ID}`]);
+    yield* step(60);
+    expect(calls).toHaveLength(2); // once per job and policy
+  }));
   expect(events.filter((e) => e.kind === "fired").map((e) => e.policy).sort()).toEqual(["hot", "max-runtime"]);
   expect(events.find((e) => e.policy === "max-runtime" && e.kind === "decision")?.message).toMatch(/ran 1m 05s \(over 1m 00s\)/);
   expect(world.signals).toEqual([]);
@@ -131,58 +139,48 @@ test("quiet ticks: with nothing changed only the first tick is full, yet policie
   writeFileSync(config, JSON.stringify({ watchdog: { interval: "5s" }, plugins: ["./recorder.ts"], policies }));
   let released = 0;
   const releaseMemory = () => { released++; return 7; };
-  const program = Effect.gen(function* () {
-    const store = yield* JobStore;
-    const now = Date.now();
-    yield* TestClock.setTime(now);
-    // a known rollout is what lets a young job settle: its thread can no longer appear later
-    yield* store.insert({ ...job(now), rolloutPath: join(dir, "codex-home", "rollout.jsonl") });
-    return yield* Effect.scoped(Effect.gen(function* () {
-      const dog = yield* Watchdog;
-      const { first, step, tick } = stepper();
-      yield* first;
-      expect(released).toBe(1); // memory let go of after the first look
-      yield* step(20);
-      expect([dog.ticks(), dog.fullTicks()]).toEqual([5, 1]);
-      world.cpu.set(4001, 150);
-      yield* step(10); // two hot quiet ticks: counted, not yet due
-      expect([calls, dog.fullTicks()]).toEqual([[], 1]);
-      yield* step(5); // the third: the quiet tick hands over to a full one, which fires
-      expect([calls, dog.fullTicks()]).toEqual([[`hot:${JOB_ID}`], 2]);
-      yield* step(25); // 60s: not over a minute yet; "hot" still holds but has fired
-      expect([calls.length, dog.fullTicks()]).toEqual([1, 2]);
-      yield* step(5); // 65s: max-runtime comes due with nothing else changed
-      expect([calls.slice(1), dog.fullTicks()]).toEqual([[`max-runtime:${JOB_ID}`], 3]);
-      yield* step(10);
-      expect(dog.fullTicks()).toBe(3);
+  // a known rollout is what lets a young job settle: its thread can no longer appear later
+  const events = await withJobWatchdog(world, { explicitFile: config, cwd: dir, releaseMemory }, { rolloutPath: join(dir, "codex-home", "rollout.jsonl") }, Effect.gen(function* () {
+    const dog = yield* Watchdog;
+    const { first, step, tick } = stepper();
+    yield* first;
+    expect(released).toBe(1); // memory let go of after the first look
+    yield* step(20);
+    expect([dog.ticks(), dog.fullTicks()]).toEqual([5, 1]);
+    world.cpu.set(4001, 150);
+    yield* step(10); // two hot quiet ticks: counted, not yet due
+    expect([calls, dog.fullTicks()]).toEqual([[], 1]);
+    yield* step(5); // the third: the quiet tick hands over to a full one, which fires
+    expect([calls, dog.fullTicks()]).toEqual([[`hot:${JOB_ID}`], 2]);
+    yield* step(25); // 60s: not over a minute yet; "hot" still holds but has fired
+    expect([calls.length, dog.fullTicks()]).toEqual([1, 2]);
+    yield* step(5); // 65s: max-runtime comes due with nothing else changed
+    expect([calls.slice(1), dog.fullTicks()]).toEqual([[`max-runtime:${JOB_ID}`], 3]);
+    yield* step(10);
+    expect(dog.fullTicks()).toBe(3);
 
-      world.processes.set(5000, proc(5000, ["vim", "notes.md"], { uid: 1000, startTime: "5000", ppid: 77 }));
-      yield* step(10); // a process that is neither Codex nor in a tree: still quiet
-      expect(dog.fullTicks()).toBe(3);
-      world.processes.set(4002, proc(4002, ["sleep", "600"], { uid: 1000, startTime: "4002", ppid: 4001 }));
-      yield* step(10); // a new child of the job's native: one full tick, then quiet again
-      expect(dog.fullTicks()).toBe(4);
-      world.processes.set(5001, proc(5001, ["/opt/bin/codex", "mcp-server"], { uid: 1000, startTime: "5001", ppid: 77, name: "codex" }));
-      yield* step(10); // a Codex program the supervisor did not start: likewise
-      expect(dog.fullTicks()).toBe(5);
-      writeFileSync(config, JSON.stringify({ watchdog: { interval: "5s" }, plugins: ["./recorder.ts"], policies: [...policies, { name: "late", when: { runtimeOver: "1h" }, do: ["record"] }] }));
-      yield* step(10); // a config edit: likewise
-      expect(dog.fullTicks()).toBe(6);
-      dog.wake(); // SIGHUP: a full look at once, without waiting for the interval
-      yield* tick();
-      expect(dog.fullTicks()).toBe(7);
-      yield* step(5);
-      expect(dog.fullTicks()).toBe(7);
-      expect(released).toBe(1); // six more full ticks, none 10 minutes after the first
-      yield* step(FULL_TICK_AT_LEAST_EVERY_MS / 1000); // nothing changes for 10 minutes: one full look all the same
-      expect(dog.fullTicks()).toBe(8);
-      expect(released).toBe(2); // and with it, memory let go of again
-      return yield* store.listEvents({ jobId: JOB_ID });
-    }).pipe(Effect.provide(Watchdog.layer({ explicitFile: config, cwd: dir, releaseMemory }))));
-  });
-  const events = await Effect.runPromise(program.pipe(
-    Effect.provide(Layer.mergeAll(fakeWorldLayer(world), JobStore.layerTest, CodexHistory.layer, TestClock.layer())),
-  ));
+    world.processes.set(5000, proc(5000, ["vim", "notes.md"], { uid: 1000, startTime: "5000", ppid: 77 }));
+    yield* step(10); // a process that is neither Codex nor in a tree: still quiet
+    expect(dog.fullTicks()).toBe(3);
+    world.processes.set(4002, proc(4002, ["sleep", "600"], { uid: 1000, startTime: "4002", ppid: 4001 }));
+    yield* step(10); // a new child of the job's native: one full tick, then quiet again
+    expect(dog.fullTicks()).toBe(4);
+    world.processes.set(5001, proc(5001, ["/opt/bin/codex", "mcp-server"], { uid: 1000, startTime: "5001", ppid: 77, name: "codex" }));
+    yield* step(10); // a Codex program the supervisor did not start: likewise
+    expect(dog.fullTicks()).toBe(5);
+    writeFileSync(config, JSON.stringify({ watchdog: { interval: "5s" }, plugins: ["./recorder.ts"], policies: [...policies, { name: "late", when: { runtimeOver: "1h" }, do: ["record"] }] }));
+    yield* step(10); // a config edit: likewise
+    expect(dog.fullTicks()).toBe(6);
+    dog.wake(); // SIGHUP: a full look at once, without waiting for the interval
+    yield* tick();
+    expect(dog.fullTicks()).toBe(7);
+    yield* step(5);
+    expect(dog.fullTicks()).toBe(7);
+    expect(released).toBe(1); // six more full ticks, none 10 minutes after the first
+    yield* step(FULL_TICK_AT_LEAST_EVERY_MS / 1000); // nothing changes for 10 minutes: one full look all the same
+    expect(dog.fullTicks()).toBe(8);
+    expect(released).toBe(2); // and with it, memory let go of again
+  }));
   expect(events.filter((e) => e.kind === "fired").map((e) => e.policy)).toEqual(["hot", "max-runtime"]);
   expect(calls).toHaveLength(2);
 });
@@ -192,31 +190,21 @@ test("an action that is never done is tried on the next tick, then less and less
   const world = jobWorld();
   const config = join(dir, "failing.json");
   writeFileSync(config, JSON.stringify({ watchdog: { interval: "5s" }, plugins: ["./failing.ts"], policies: [{ name: "max-runtime", when: { runtimeOver: "1m" }, do: ["page"] }] }));
-  const program = Effect.gen(function* () {
-    const store = yield* JobStore;
-    const now = Date.now();
-    yield* TestClock.setTime(now);
-    yield* store.insert({ ...job(now), rolloutPath: join(dir, "codex-home", "rollout.jsonl") });
-    return yield* Effect.scoped(Effect.gen(function* () {
-      const dog = yield* Watchdog;
-      const { first, step } = stepper();
-      yield* first;
-      yield* step(60);
-      expect(calls).toEqual([]);
-      // [seconds to move on, tries so far]: the first retry on the next tick, then after 10 s, 20 s, 40 s
-      const seen: Array<[number, number]> = [];
-      for (const seconds of [5, 5, 5, 5, 15, 5, 35, 5]) {
-        yield* step(seconds);
-        seen.push([seconds, calls.length]);
-      }
-      expect(seen).toEqual([[5, 1], [5, 2], [5, 2], [5, 3], [15, 3], [5, 4], [35, 4], [5, 5]]);
-      expect(dog.fullTicks()).toBe(6); // the first look and the five tries: every tick between was quiet
-      return yield* store.listEvents({ jobId: JOB_ID });
-    }).pipe(Effect.provide(Watchdog.layer({ explicitFile: config, cwd: dir }))));
-  });
-  const events = await Effect.runPromise(program.pipe(
-    Effect.provide(Layer.mergeAll(fakeWorldLayer(world), JobStore.layerTest, CodexHistory.layer, TestClock.layer())),
-  ));
+  const events = await withJobWatchdog(world, { explicitFile: config, cwd: dir }, { rolloutPath: join(dir, "codex-home", "rollout.jsonl") }, Effect.gen(function* () {
+    const dog = yield* Watchdog;
+    const { first, step } = stepper();
+    yield* first;
+    yield* step(60);
+    expect(calls).toEqual([]);
+    // [seconds to move on, tries so far]: the first retry on the next tick, then after 10 s, 20 s, 40 s
+    const seen: Array<[number, number]> = [];
+    for (const seconds of [5, 5, 5, 5, 15, 5, 35, 5]) {
+      yield* step(seconds);
+      seen.push([seconds, calls.length]);
+    }
+    expect(seen).toEqual([[5, 1], [5, 2], [5, 2], [5, 3], [15, 3], [5, 4], [35, 4], [5, 5]]);
+    expect(dog.fullTicks()).toBe(6); // the first look and the five tries: every tick between was quiet
+  }));
   expect(events.filter((e) => e.kind === "fired")).toEqual([]);
   expect(events.filter((e) => e.kind === "action").map((e) => e.message)).toEqual([
     "page: no pager configured (attempt 1; next try on the next tick)",

@@ -27,7 +27,7 @@ const argv = process.argv.slice(2);
 //    BUN_JSC_useDFGJIT=1 or BUN_GC_TIMER_DISABLE=0 in its environment.
 //  - BUN_JSC_useConcurrentJIT=0: the baseline JIT compiles on the main thread, not on JITWorker
 //    threads. A worker is started for a compile and exits when idle, so a tick every 5 s started
-//    one or two threads a minute (a clone, a stack, an exit each). 20 jobs, 1,000 other
+//    5-10 threads in 88 s (a clone, a stack, an exit each). 20 jobs, 1,000 other
 //    processes, `bun bench/tools/watch-variants.ts --variant 'x=BUN_JSC_useConcurrentJIT=0'`, two
 //    rounds of 88 s: 6.1 and 2.9 CPU s/h as before against 1.6 and 2.1, no thread started.
 // Bun reads them when it starts, so `watch` re-executes itself with them set: same PID, once, ~20 ms.

@@ -19,6 +19,9 @@ export interface ProcessInfo {
   readonly cpuTimeMs: number;
 }
 
+/** A process without its command line: who it is and how it runs, what a check before a signal reads. */
+export type ProcessStatus = Omit<ProcessInfo, "argv">;
+
 /**
  * What makes a process itself and not a later one with the same PID:
  * the PID, its start stamp, the boot it started in, and its owner.
@@ -38,7 +41,7 @@ export const identityOf = (p: ProcessInfo, bootId: string): ProcessIdentity => (
 });
 
 /** `live` when it is the very process `known` was (same PID, same start), else undefined. */
-export const sameProcess = (known: Pick<ProcessInfo, "pid" | "startTime">, live: ProcessInfo | undefined): ProcessInfo | undefined =>
+export const sameProcess = <P extends ProcessStatus>(known: Pick<ProcessInfo, "pid" | "startTime">, live: P | undefined): P | undefined =>
   live && live.pid === known.pid && live.startTime === known.startTime ? live : undefined;
 
 export type IdentityVerdict =
@@ -48,7 +51,7 @@ export type IdentityVerdict =
 /** Is `live` (read just now, in boot `bootId`) the very process recorded as `recorded`? */
 export const verifyIdentity = (
   recorded: ProcessIdentity,
-  live: ProcessInfo | undefined,
+  live: ProcessStatus | undefined,
   bootId: string,
   currentUid: number,
 ): IdentityVerdict => {

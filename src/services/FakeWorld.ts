@@ -47,6 +47,7 @@ export const fakeWorldLayer = (world: FakeWorld) => {
       ? Effect.suspend(() => { world.snapshotFailures--; return Effect.fail(new ProcessTableError({ operation: "snapshot", cause: new Error("fake /proc unreadable") })); })
       : Effect.sync(() => [...world.processes.values()]),
     read: (pid) => Effect.sync(() => world.processes.get(pid)),
+    status: (pid) => Effect.sync(() => world.processes.get(pid)),
     // a watermark names the processes that existed then; what is in the world and not among them started since
     watermark: () => Effect.sync(() => mark(world)),
     startedSince: (since) => Effect.sync(() => {

@@ -2,9 +2,9 @@ import * as Context from "effect/Context";
 import * as Data from "effect/Data";
 import * as Effect from "effect/Effect";
 import * as Layer from "effect/Layer";
-import { type ProcessInfo, sameProcess } from "../core/process.ts";
+import { type ProcessInfo, type ProcessStatus, sameProcess } from "../core/process.ts";
 import {
-  linuxBootId, linuxCwd, linuxEnviron, linuxOpenFiles, linuxRefresh, linuxSnapshot, linuxStartedSince, linuxWatermark, readLinuxProcess, type Watermark,
+  linuxBootId, linuxCwd, linuxEnviron, linuxOpenFiles, linuxRefresh, linuxSnapshot, linuxStartedSince, linuxWatermark, readLinuxProcess, readLinuxStatus, type Watermark,
 } from "./proc/linux.ts";
 import { portableBootId, portableSnapshot } from "./proc/portable.ts";
 
@@ -20,6 +20,8 @@ export class ProcessTable extends Context.Service<ProcessTable, {
   readonly snapshot: () => Effect.Effect<ReadonlyArray<ProcessInfo>, ProcessTableError>;
   /** A fresh read of one process, for checks made immediately before acting on it. */
   readonly read: (pid: number) => Effect.Effect<ProcessInfo | undefined, ProcessTableError>;
+  /** The same without the command line: enough to tell who a process is and whether it still runs. */
+  readonly status: (pid: number) => Effect.Effect<ProcessStatus | undefined, ProcessTableError>;
   /** Where process creation stands now; undefined where the system does not say (then every look is a snapshot). */
   readonly watermark: () => Effect.Effect<Watermark | undefined>;
   /**
@@ -53,6 +55,9 @@ export class ProcessTable extends Context.Service<ProcessTable, {
       const all = yield* snapshot();
       return all.find((p) => p.pid === pid);
     });
+    const status = Effect.fn("ProcessTable.status")(function* (pid: number) {
+      return linux ? readLinuxStatus(pid) : yield* read(pid);
+    });
     const refresh = Effect.fn("ProcessTable.refresh")(function* (known: ReadonlyArray<ProcessInfo>) {
       if (linux) return linuxRefresh(known);
       const byPid = new Map((yield* snapshot()).map((p) => [p.pid, p]));
@@ -61,6 +66,7 @@ export class ProcessTable extends Context.Service<ProcessTable, {
     return ProcessTable.of({
       snapshot,
       read,
+      status,
       watermark: () => Effect.sync(() => (linux ? linuxWatermark() : undefined)),
       startedSince: (since) => Effect.sync(() => (linux ? linuxStartedSince(since) : undefined)),
       refresh,

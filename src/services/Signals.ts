@@ -23,7 +23,7 @@ export class Signals extends Context.Service<Signals, {
       if (!Number.isInteger(target.pid) || target.pid <= 1) {
         return { _tag: "Refused", reason: `pid ${target.pid} is never signalled` } as const;
       }
-      const live = yield* table.read(target.pid).pipe(Effect.orElseSucceed(() => undefined));
+      const live = yield* table.status(target.pid).pipe(Effect.orElseSucceed(() => undefined));
       const verdict: IdentityVerdict = verifyIdentity(target, live, yield* table.bootId(), table.currentUid);
       if (!verdict.ok) {
         return verdict.reason === "gone" || verdict.reason === "zombie"

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { readFileSync } from "node:fs";
-import { auxvConstants, linuxRefresh, linuxStartedSince, linuxWatermark, linuxSnapshot, readLinuxProcess } from "../../src/services/proc/linux.ts";
+import { sameProcess } from "../../src/core/process.ts";
+import { auxvConstants, linuxRefresh, linuxStartedSince, linuxWatermark, linuxSnapshot, readLinuxProcess, readLinuxStatus } from "../../src/services/proc/linux.ts";
 
 const onLinux = process.platform === "linux" ? describe : describe.skip;
 
@@ -23,6 +24,27 @@ onLinux("linuxSnapshot", () => {
       expect({ name: after.name, startTime: after.startTime }).toEqual({ name: before.name, startTime: before.startTime });
       expect(after.argv).toEqual(["bash", "-c", "read -r _; :", "second-exec"]);
       expect(after.argv).toEqual(readLinuxProcess(child.pid)!.argv);
+    } finally {
+      child.kill("SIGKILL");
+      await child.exited;
+    }
+  });
+});
+
+onLinux("readLinuxStatus", () => {
+  it("reads what a full read does but the command line, and nothing once the process is reaped", async () => {
+    const child = Bun.spawn(["sleep", "30"], { stdout: "ignore" });
+    try {
+      await waitFor(() => readLinuxProcess(child.pid)?.name === "sleep");
+      const { argv, ...rest } = readLinuxProcess(child.pid)!;
+      expect(argv).toEqual(["sleep", "30"]);
+      const status = readLinuxStatus(child.pid)!;
+      expect(status).not.toHaveProperty("argv");
+      expect(status).toEqual({ ...rest, cpuTimeMs: status.cpuTimeMs, rssBytes: status.rssBytes });
+      expect(status.uid).toBe(process.getuid!());
+      child.kill("SIGKILL");
+      await child.exited; // reaped by Bun
+      expect(sameProcess(status, readLinuxStatus(child.pid))).toBeUndefined(); // gone, or the PID is another's now
     } finally {
       child.kill("SIGKILL");
       await child.exited;

@@ -138,14 +138,18 @@ export const killTree = Effect.fn("killTree")(function* (
     return outcome;
   });
 
-  /** Keys of members still alive, one cheap read each; `withRoots` false leaves the (frozen) roots out. */
+  /** Members not yet seen gone (nor refused); `withRoots` false leaves the (frozen) roots out. */
+  const pending = (withRoots: boolean) =>
+    [...known.keys()].filter((key) => !ended.has(key) && !refused.has(key) && (withRoots || !rootKeys.has(key)));
+
+  /** Keys of members still alive, one cheap read each. */
   const alive = Effect.fn("killTree.alive")(function* (withRoots = true) {
     const out: string[] = [];
-    for (const [key, { identity }] of known) {
-      if (ended.has(key) || refused.has(key) || (!withRoots && rootKeys.has(key))) continue;
+    for (const key of pending(withRoots)) {
+      const { identity } = known.get(key)!;
       // a read that fails (a transient /proc error) proves nothing: the member counts as alive until
       // one succeeds, and failing the kill here would leave the frozen tree frozen
-      const read = yield* table.read(identity.pid).pipe(Effect.result);
+      const read = yield* table.status(identity.pid).pipe(Effect.result);
       if (read._tag === "Failure") {
         out.push(key);
         continue;
@@ -179,7 +183,23 @@ export const killTree = Effect.fn("killTree")(function* (
     let leadScanned = false;
     for (let overdue = 0; overdue < OVERDUE_POLLS;) {
       const left = deadline - (yield* Clock.currentTimeMillis);
-      if (left <= 0) overdue++;
+      if (left <= 0) {
+        overdue++;
+        // forced without a look first (each send verifies its process, and finds a gone one gone), then
+        // given a pause to die in before the next look; again every tenth poll, for what did not die
+        const again = overdue % 10 === 0;
+        let forced = 0;
+        for (const key of pending(withRoots)) {
+          if (!again && known.get(key)!.signals.includes("SIGKILL")) continue;
+          if ((yield* send(key, "SIGKILL"))._tag === "Gone") ended.add(key);
+          else forced++;
+        }
+        if (forced > 0) {
+          pause = FIRST_PAUSE_MS;
+          yield* Effect.sleep(pause);
+          continue;
+        }
+      }
       const live = yield* alive(withRoots);
       if (live.length === 0) {
         // the very last look, once the roots too are gone, reads the whole table
@@ -188,12 +208,7 @@ export const killTree = Effect.fn("killTree")(function* (
         // past the deadline, a member found late gets no grace of its own
         for (const p of late) yield* send(keyOf(p), left > 0 ? "SIGTERM" : "SIGKILL");
         pause = FIRST_PAUSE_MS;
-      } else if (left <= 0) {
-        const again = overdue % 10 === 0;
-        const unkilled = live.filter((key) => again || !known.get(key)!.signals.includes("SIGKILL"));
-        for (const key of unkilled) yield* send(key, "SIGKILL");
-        if (unkilled.length > 0) pause = FIRST_PAUSE_MS;
-      } else if (left <= LEAD_SCAN_MS && !leadScanned) {
+      } else if (left > 0 && left <= LEAD_SCAN_MS && !leadScanned) {
         leadScanned = true;
         for (const p of yield* scan()) yield* send(keyOf(p), "SIGTERM");
       }
@@ -206,7 +221,8 @@ export const killTree = Effect.fn("killTree")(function* (
   });
   if (roots.some((r) => known.has(keyOf(r)))) {
     yield* settle(false);
-    for (const key of rootKeys) if (known.has(key)) yield* send(key, "SIGCONT");
+    // past the deadline, continuing the roots would only let them ignore SIGTERM again: SIGKILL ends a stopped process
+    if ((yield* Clock.currentTimeMillis) < deadline) for (const key of rootKeys) if (known.has(key)) yield* send(key, "SIGCONT");
   }
   yield* settle(true);
   const pidOf = (key: string) => known.get(key)!.identity.pid;

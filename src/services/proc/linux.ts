@@ -1,6 +1,6 @@
 import { closeSync, openSync, readdirSync, readFileSync, readlinkSync, readSync, statSync } from "node:fs";
 import { execFileSync } from "node:child_process";
-import type { ProcessInfo } from "../../core/process.ts";
+import type { ProcessInfo, ProcessStatus } from "../../core/process.ts";
 
 // Read straight from /proc: one snapshot costs a few syscalls per process and
 // spawns nothing, which is what keeps `list` and the watchdog tick cheap.
@@ -88,6 +88,28 @@ const execOf = (name: string, f: ReadonlyArray<string>): string | undefined => {
   return argStart && argStart !== "0" ? `${f[19]}\0${name}\0${argStart}\0${f[46]}` : undefined;
 };
 
+/** A process's status from its /proc/PID/stat line (and, but for kernel threads, the owner of /proc/PID). */
+const statusFrom = (pid: number, stat: { name: string; fields: ReadonlyArray<string> }, kernelThread: boolean): ProcessStatus => {
+  const f = stat.fields; // f[0] is field 3 (state) of proc(5)
+  const { clkTck, pageSize, bootTimeMs } = linuxConstants();
+  const startTicks = f[19] ?? "0";
+  return {
+    pid,
+    ppid: Number(f[1]),
+    pgid: Number(f[2]),
+    sid: Number(f[3]),
+    uid: kernelThread ? 0 : statSync(`/proc/${pid}`).uid,
+    startTime: startTicks,
+    startedAt: Math.round(bootTimeMs + (Number(startTicks) / clkTck) * 1000),
+    state: f[0] ?? "?",
+    name: stat.name,
+    rssBytes: Number(f[21] ?? 0) * pageSize,
+    cpuTimeMs: ((Number(f[11] ?? 0) + Number(f[12] ?? 0)) / clkTck) * 1000,
+  };
+};
+
+const isKernelThread = (fields: ReadonlyArray<string>) => (Number(fields[6] ?? 0) & PF_KTHREAD) !== 0;
+
 /**
  * One process from /proc. With `argvCache`, a process already read in the same exec keeps
  * the argv read then (a process's command line only changes by exec): a snapshot then
@@ -98,13 +120,10 @@ const readProcess = (pid: number, argvCache?: Map<number, ArgvEntry>, statLine?:
   try {
     const stat = parseStat(statLine ?? readFileSync(`/proc/${pid}/stat`, "latin1"));
     if (!stat) return undefined;
-    const f = stat.fields; // f[0] is field 3 (state) of proc(5)
-    const { clkTck, pageSize, bootTimeMs } = linuxConstants();
-    const startTicks = f[19] ?? "0";
-    const kernelThread = (Number(f[6] ?? 0) & PF_KTHREAD) !== 0;
+    const kernelThread = isKernelThread(stat.fields);
     let argv: string[] = [];
     if (!kernelThread) {
-      const exec = argvCache ? execOf(stat.name, f) : undefined;
+      const exec = argvCache ? execOf(stat.name, stat.fields) : undefined;
       const cached = exec === undefined ? undefined : argvCache?.get(pid);
       if (cached && cached.exec === exec) argv = cached.argv;
       else {
@@ -112,20 +131,7 @@ const readProcess = (pid: number, argvCache?: Map<number, ArgvEntry>, statLine?:
         if (exec !== undefined && argv.length > 0) argvCache?.set(pid, { exec, argv });
       }
     }
-    return {
-      pid,
-      ppid: Number(f[1]),
-      pgid: Number(f[2]),
-      sid: Number(f[3]),
-      uid: kernelThread ? 0 : statSync(`/proc/${pid}`).uid,
-      startTime: startTicks,
-      startedAt: Math.round(bootTimeMs + (Number(startTicks) / clkTck) * 1000),
-      state: f[0] ?? "?",
-      name: stat.name,
-      argv,
-      rssBytes: Number(f[21] ?? 0) * pageSize,
-      cpuTimeMs: ((Number(f[11] ?? 0) + Number(f[12] ?? 0)) / clkTck) * 1000,
-    };
+    return Object.assign(statusFrom(pid, stat, kernelThread), { argv });
   } catch {
     return undefined;
   }
@@ -133,6 +139,20 @@ const readProcess = (pid: number, argvCache?: Map<number, ArgvEntry>, statLine?:
 
 /** A fresh read of one process: nothing cached (what identity checks before a signal use). */
 export const readLinuxProcess = (pid: number): ProcessInfo | undefined => readProcess(pid);
+
+/**
+ * A fresh read of one process's status, without its command line: reading /proc/PID/cmdline
+ * goes through the target's memory map and is most of what a full read costs, and an identity
+ * check before a signal does not need it.
+ */
+export const readLinuxStatus = (pid: number): ProcessStatus | undefined => {
+  try {
+    const stat = parseStat(readFileSync(`/proc/${pid}/stat`, "latin1"));
+    return stat ? statusFrom(pid, stat, isKernelThread(stat.fields)) : undefined;
+  } catch {
+    return undefined;
+  }
+};
 
 const snapshotArgv = new Map<number, ArgvEntry>();
 
@@ -212,7 +232,7 @@ export const linuxStartedSince = (since: Watermark): { now: Watermark; processes
       continue; // gone already, or never a task (a PID skipped because it was in use)
     }
     const fields = parseStat(line)?.fields;
-    if (!fields || fields[EXIT_SIGNAL] === "-1" || (Number(fields[6] ?? 0) & PF_KTHREAD) !== 0) continue;
+    if (!fields || fields[EXIT_SIGNAL] === "-1" || isKernelThread(fields)) continue;
     const info = readProcess(pid, undefined, line);
     if (info) processes.push(info);
   }

@@ -97,10 +97,15 @@ export const listEverything = Effect.fn("listEverything")(function* (options: { 
   const visible = options.all ? refreshed : refreshed.filter((r) => r.job.status === "running");
   const groups = findCodexProcesses(obs.table).filter((g) => !claimed.has(g.root.pid) && !(g.native && claimed.has(g.native.pid)));
   const untrackedTrees = groups.map((g) => treeOf(obs.table, [g.launcher, g.native].flatMap((p) => (p ? [p] : [])), obs.children));
-  const samples = yield* usage.sample([...visible.flatMap((r) => r.tree), ...untrackedTrees.flat()], obs.at);
+  // with --all, most of 100,000 jobs have no live process: their trees are skipped, not flattened
+  const members: ProcessInfo[] = [];
+  for (const { tree } of visible) for (const p of tree) members.push(p);
+  for (const tree of untrackedTrees) for (const p of tree) members.push(p);
+  const samples = yield* usage.sample(members, obs.at);
   const jobEntries: JobEntry[] = visible.map(({ job, tree, sighting }) => {
     const pids = tree.map((p) => p.pid);
-    return { job, pids, tree, sighting, ...loadOf(pids, samples) };
+    const { cpu, memory } = loadOf(pids, samples);
+    return { job, pids, tree, sighting, cpu, memory };
   });
   const untracked: UntrackedEntry[] = [];
   for (const [i, g] of groups.entries()) {

@@ -54,9 +54,14 @@ export const sightJob = (
   return { launcher, native, newNative, reused };
 };
 
-/** The job's Codex processes seen alive: launcher, then native. */
-export const liveRoots = (sighting: JobSighting): ProcessInfo[] =>
-  [sighting.launcher, sighting.native].flatMap((p) => (p ? [p] : []));
+const NO_ROOTS: ReadonlyArray<ProcessInfo> = Object.freeze([]);
+
+/** The job's Codex processes seen alive: launcher, then native. (Called once per recorded job by `list --all`.) */
+export const liveRoots = (sighting: JobSighting): ReadonlyArray<ProcessInfo> => {
+  const { launcher, native } = sighting;
+  if (!launcher && !native) return NO_ROOTS;
+  return launcher && native ? [launcher, native] : [(launcher ?? native)!];
+};
 
 export { childrenIndex } from "../codex.ts";
 

@@ -83,28 +83,36 @@ const pythonOf = (text: string): PythonEnv => {
   return python;
 };
 
-export const rowToJob = (row: JobRow): Job => ({
-  id: row.id,
-  name: optional(row.name),
-  cwd: row.cwd,
-  status: row.status as JobStatus,
-  createdAt: row.created_at,
-  endedAt: optional(row.ended_at),
-  codexBin: row.codex_bin,
-  codexHome: row.codex_home,
-  args: JSON.parse(row.args_json) as ReadonlyArray<string>,
-  python: pythonOf(row.python_json),
-  launcher: { pid: row.launcher_pid, startTime: row.launcher_start, bootId: row.boot_id, uid: row.uid },
-  native:
-    row.native_pid === null || row.native_start === null
-      ? undefined
-      : { pid: row.native_pid, startTime: row.native_start, bootId: row.boot_id, uid: row.uid },
-  threadId: optional(row.thread_id),
-  rolloutPath: optional(row.rollout_path),
-  resumedFrom: optional(row.resumed_from),
-  exitCode: optional(row.exit_code),
-  killRequestedAt: optional(row.kill_requested_at),
-});
+// `list --all` turns every row into a job and shows no job's arguments: they are parsed the first
+// time they are read (an array of strings per job is most of what the conversion allocated).
+export const rowToJob = (row: JobRow): Job => {
+  const argsJson = row.args_json;
+  let args: ReadonlyArray<string> | undefined;
+  return {
+    id: row.id,
+    name: optional(row.name),
+    cwd: row.cwd,
+    status: row.status as JobStatus,
+    createdAt: row.created_at,
+    endedAt: optional(row.ended_at),
+    codexBin: row.codex_bin,
+    codexHome: row.codex_home,
+    get args() {
+      return (args ??= JSON.parse(argsJson) as ReadonlyArray<string>);
+    },
+    python: pythonOf(row.python_json),
+    launcher: { pid: row.launcher_pid, startTime: row.launcher_start, bootId: row.boot_id, uid: row.uid },
+    native:
+      row.native_pid === null || row.native_start === null
+        ? undefined
+        : { pid: row.native_pid, startTime: row.native_start, bootId: row.boot_id, uid: row.uid },
+    threadId: optional(row.thread_id),
+    rolloutPath: optional(row.rollout_path),
+    resumedFrom: optional(row.resumed_from),
+    exitCode: optional(row.exit_code),
+    killRequestedAt: optional(row.kill_requested_at),
+  };
+};
 
 /** The columns a patch sets, by name; only the keys present in the patch. */
 export const patchToColumns = (patch: JobPatch): Record<string, string | number | null> => {

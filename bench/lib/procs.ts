@@ -46,6 +46,45 @@ export const threadCpuMs = (pid: number): Map<string, number> => {
   return out;
 };
 
+/** On-CPU time of each live thread of `pid` (/proc/PID/task/TID/schedstat: nanoseconds), by thread id. */
+const threadCpuNs = (pid: number): Map<string, number> | undefined => {
+  let tids: string[];
+  try { tids = readdirSync(`/proc/${pid}/task`); } catch { return undefined; }
+  const out = new Map<string, number>();
+  for (const tid of tids) {
+    try {
+      out.set(tid, Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, "latin1").split(" ")[0]));
+    } catch {} // ended meanwhile
+  }
+  return out;
+};
+
+/**
+ * A process's CPU time, to difference over a window: to the nanosecond from its threads'
+ * schedstat, and from /proc/PID/stat (utime + stime, in 10 ms ticks, exited threads included).
+ */
+export interface CpuMark {
+  readonly threads: Map<string, number> | undefined;
+  readonly statMs: number;
+}
+
+export const cpuMark = (pid: number): CpuMark => ({ threads: threadCpuNs(pid), statMs: procStat(pid)?.cpuMs ?? Number.NaN });
+
+/**
+ * CPU milliseconds between two marks of one process. An idle daemon uses a few 10 ms ticks a
+ * minute, so counting in ticks would make its figure a multiple of 0.3 CPU s/h over two minutes:
+ * the threads' nanoseconds are used when every thread of the first mark is still there (one that
+ * exited took its time with it), else the ticks. `precise` says which.
+ */
+export const cpuBetween = (a: CpuMark, b: CpuMark): { ms: number; precise: boolean } => {
+  if (a.threads && b.threads && [...a.threads.keys()].every((tid) => b.threads!.has(tid))) {
+    let ns = 0;
+    for (const [tid, end] of b.threads) ns += end - (a.threads.get(tid) ?? 0);
+    return { ms: ns / 1e6, precise: true };
+  }
+  return { ms: b.statMs - a.statMs, precise: false };
+};
+
 /**
  * Resident memory from /proc/PID/status, bytes: all of it (VmRSS, what `ps` and `top` show), and
  * the anonymous part (RssAnon: heaps and stacks, what the process itself holds; the rest is

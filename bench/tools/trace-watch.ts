@@ -13,7 +13,7 @@
 import { join } from "node:path";
 import { CLI, createContext } from "../lib/context.ts";
 import { jobFleet } from "../lib/jobs.ts";
-import { memoryOf, procStat, threadCpuMs } from "../lib/procs.ts";
+import { cpuBetween, cpuMark, memoryOf, threadCpuMs } from "../lib/procs.ts";
 import { spawnSleepers } from "../lib/sleepers.ts";
 import { EVERYDAY_POLICIES } from "../suites/watchdog.ts";
 
@@ -32,12 +32,11 @@ try {
   const env = { ...ctx.env, CODEX_SUPERVISOR_DB: join(ctx.root, "state", "fleet.db") };
   await jobFleet(ctx, env).grow(jobs);
   const watch = Bun.spawn([process.execPath, CLI, "watch", "--trace", "--cwd", ctx.root], { env: { ...process.env, ...env }, stderr: "pipe", stdout: "ignore" });
-  const cpuMs = () => procStat(watch.pid)?.cpuMs ?? Number.NaN;
   await Bun.sleep(12_000);
-  const c0 = cpuMs();
+  const c0 = cpuMark(watch.pid);
   const t0 = threadCpuMs(watch.pid);
   await Bun.sleep(seconds * 1000 - 12_000);
-  const used = cpuMs() - c0;
+  const used = cpuBetween(c0, cpuMark(watch.pid)).ms;
   const threads = [...threadCpuMs(watch.pid)].map(([name, ms]) => [name, ms - (t0.get(name) ?? 0)] as const).filter(([, ms]) => ms > 0);
   const memory = memoryOf(watch.pid);
   const mb = (bytes: number | undefined) => Math.round((bytes ?? Number.NaN) / 1024 / 1024);

@@ -14,7 +14,7 @@ import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { CLI, createContext } from "../lib/context.ts";
 import { jobFleet } from "../lib/jobs.ts";
-import { memoryOf, procStat } from "../lib/procs.ts";
+import { cpuBetween, cpuMark, memoryOf } from "../lib/procs.ts";
 import { spawnSleepers } from "../lib/sleepers.ts";
 import { summarize } from "../lib/stats.ts";
 import { EVERYDAY_POLICIES } from "../suites/watchdog.ts";
@@ -48,12 +48,12 @@ try {
     for (const v of variants) {
       const watch = Bun.spawn([process.execPath, CLI, "watch", "--cwd", ctx.root], { env: { ...process.env, ...env, ...v.env }, stderr: "ignore", stdout: "ignore" });
       await Bun.sleep(12_000);
-      const c0 = procStat(watch.pid)?.cpuMs ?? Number.NaN;
+      const c0 = cpuMark(watch.pid);
       const seen = new Set(tids(watch.pid));
       const before = seen.size;
       const end = Date.now() + (seconds - 12) * 1000;
       while (Date.now() < end) { for (const t of tids(watch.pid)) seen.add(t); await Bun.sleep(250); }
-      const used = (procStat(watch.pid)?.cpuMs ?? Number.NaN) - c0;
+      const used = cpuBetween(c0, cpuMark(watch.pid)).ms;
       const rssMb = (memoryOf(watch.pid)?.rss ?? Number.NaN) / 1024 / 1024;
       watch.kill("SIGTERM");
       await watch.exited;

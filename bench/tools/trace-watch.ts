@@ -10,6 +10,7 @@
  * Set BUN_GC_TIMER_DISABLE=0 in the environment to see the cost of Bun's idle-GC timer,
  * which the launcher otherwise turns off for `watch`.
  */
+import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { CLI, createContext } from "../lib/context.ts";
 import { jobFleet } from "../lib/jobs.ts";
@@ -35,8 +36,31 @@ try {
   await Bun.sleep(12_000);
   const c0 = cpuMark(watch.pid);
   const t0 = threadCpuMs(watch.pid);
-  await Bun.sleep(seconds * 1000 - 12_000);
-  const used = cpuBetween(c0, cpuMark(watch.pid)).ms;
+  // threads started and ended in the window, by name (polled every 100 ms: one that lives less is missed)
+  const names = (): Map<string, string> => {
+    const out = new Map<string, string>();
+    try {
+      for (const tid of readdirSync(`/proc/${watch.pid}/task`)) {
+        try { out.set(tid, readFileSync(`/proc/${watch.pid}/task/${tid}/comm`, "latin1").trim()); } catch {}
+      }
+    } catch {}
+    return out;
+  };
+  const first = names();
+  const seen = new Map(first);
+  for (const end = Date.now() + seconds * 1000 - 12_000; Date.now() < end;) {
+    for (const [tid, name] of names()) seen.set(tid, name);
+    await Bun.sleep(100);
+  }
+  const last = names();
+  const count = (tids: Iterable<[string, string]>) => {
+    const by = new Map<string, number>();
+    for (const [, name] of tids) by.set(name, (by.get(name) ?? 0) + 1);
+    return [...by].map(([name, n]) => `${n} ${name}`).join(", ") || "none";
+  };
+  const born = [...seen].filter(([tid]) => !first.has(tid));
+  const died = [...seen].filter(([tid]) => !last.has(tid));
+  const { ms: used, precise } = cpuBetween(c0, cpuMark(watch.pid));
   const threads = [...threadCpuMs(watch.pid)].map(([name, ms]) => [name, ms - (t0.get(name) ?? 0)] as const).filter(([, ms]) => ms > 0);
   const memory = memoryOf(watch.pid);
   const mb = (bytes: number | undefined) => Math.round((bytes ?? Number.NaN) / 1024 / 1024);
@@ -47,7 +71,8 @@ try {
   process.stdout.write([
     `${jobs} jobs: ${lines.length} ticks, ${full.length} full (${full.map((l) => /\((.*)\)/.exec(l)?.[1]).join("; ")})`,
     `CPU per tick after the third, ms: ${cpu.slice(3).map((c) => c.toFixed(1)).join(" ")}`,
-    `process CPU over the last ${seconds - 12} s: ${used} ms = ${(used / 1000 / ((seconds - 12) / 3600)).toFixed(1)} s/h (10 ms resolution): ${threads.map(([name, ms]) => `${name} ${ms}`).join(", ") || "no thread used a whole tick"}, the rest in threads that ended; RSS ${mb(memory?.rss)} MB (anonymous ${mb(memory?.anon)}, file ${mb(memory && memory.rss - memory.anon)})`,
+    `process CPU over the last ${seconds - 12} s: ${used.toFixed(1)} ms = ${(used / 1000 / ((seconds - 12) / 3600)).toFixed(2)} s/h (${precise ? "threads' schedstat" : "10 ms ticks: a thread ended"}); by thread, in 10 ms ticks: ${threads.map(([name, ms]) => `${name} ${ms}`).join(", ") || "no thread used a whole tick"}, the rest in threads that ended; RSS ${mb(memory?.rss)} MB (anonymous ${mb(memory?.anon)}, file ${mb(memory && memory.rss - memory.anon)})`,
+    `threads started in the window: ${count(born)}; ended: ${count(died)}`,
   ].join("\n") + "\n");
   stopSleepers();
 } finally {

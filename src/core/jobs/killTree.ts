@@ -191,8 +191,9 @@ export const killTree = Effect.fn("killTree")(function* (
         let forced = 0;
         for (const key of pending(withRoots)) {
           if (!again && known.get(key)!.signals.includes("SIGKILL")) continue;
-          if ((yield* send(key, "SIGKILL"))._tag === "Gone") ended.add(key);
-          else forced++;
+          const outcome = yield* send(key, "SIGKILL");
+          if (outcome._tag === "Gone") ended.add(key);
+          else if (outcome._tag === "Sent") forced++;
         }
         if (forced > 0) {
           pause = FIRST_PAUSE_MS;

@@ -62,8 +62,10 @@ describe("watch", () => {
   test("an orphan policy fires for a Codex whose launcher was SIGKILLed, not for a healthy one", async () => {
     global([{ name: "orphans", match: { tracked: false }, when: { orphaned: true }, do: ["notify"] }]);
     hooks = [];
-    const healthy = sb.spawnCodex("RUN: sleep 60", sb.project("healthy"));
-    const doomed = sb.spawnCodex("RUN: sleep 60", sb.project("doomed"));
+    // Both wait on a stalled model: a `RUN: sleep 60` was handed back to the model after exec_command's
+    // yield time and the exec then ended, which under CI load came before the watchdog's first look.
+    const healthy = sb.spawnCodex("STALL: 60", sb.project("healthy"));
+    const doomed = sb.spawnCodex("STALL: 60", sb.project("doomed"));
     try {
       await waitFor("both natives", async () => {
         const list = (await sb.cli(["list", "--json"])).json<{ untracked: Array<{ pids: number[] }> }>();

@@ -57,7 +57,7 @@ describe("start and list", () => {
 
   test("a Codex started outside the supervisor shows once, launcher and native as one", async () => {
     const dir = sb.project("outside");
-    const outside = sb.spawnCodex("RUN: sleep 20", dir);
+    const outside = sb.spawnCodex("STALL: 30", dir); // waiting on the model: a RUN'd Codex ends after ~11 s
     try {
       const entry = await waitFor("the outside Codex in list", async () =>
         (await list()).untracked.find((u) => u.pids.includes(outside.pid) && u.pids.length === 2));

@@ -81,7 +81,7 @@ describe("codex-supervisor mcp", () => {
     const stat = readFileSync(`/proc/${started.json.pid}/stat`, "utf8");
     const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
     expect(readFileSync(`/proc/${ppid}/cmdline`, "utf8")).not.toContain("mcp");
-    const outside = sb.spawnCodex("RUN: sleep 60", sb.project("status-outside"));
+    const outside = sb.spawnCodex("STALL: 60", sb.project("status-outside")); // waiting on the model: a RUN'd Codex ends after ~11 s
     try {
       const seen = await waitFor("both Codex programs with their native binaries", async () => {
         const { json } = await ok<StatusJson>("codex_status", {});

@@ -137,7 +137,7 @@ const readProcess = (pid: number, argvCache?: Map<number, ArgvEntry>, statLine?:
   }
 };
 
-/** A fresh read of one process: nothing cached (what identity checks before a signal use). */
+/** A fresh read of one process, its command line included: nothing cached. */
 export const readLinuxProcess = (pid: number): ProcessInfo | undefined => readProcess(pid);
 
 /**

@@ -18,9 +18,9 @@ export class ProcessTableError extends Data.TaggedError("ProcessTableError")<{
 /** The machine's processes, read-only: snapshots, single reads, environments and open files. */
 export class ProcessTable extends Context.Service<ProcessTable, {
   readonly snapshot: () => Effect.Effect<ReadonlyArray<ProcessInfo>, ProcessTableError>;
-  /** A fresh read of one process, for checks made immediately before acting on it. */
+  /** A fresh read of one process, command line included. */
   readonly read: (pid: number) => Effect.Effect<ProcessInfo | undefined, ProcessTableError>;
-  /** The same without the command line: enough to tell who a process is and whether it still runs. */
+  /** The same without the command line: who a process is and whether it still runs, for checks made immediately before acting on it. */
   readonly status: (pid: number) => Effect.Effect<ProcessStatus | undefined, ProcessTableError>;
   /** Where process creation stands now; undefined where the system does not say (then every look is a snapshot). */
   readonly watermark: () => Effect.Effect<Watermark | undefined>;

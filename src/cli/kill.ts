@@ -14,7 +14,7 @@ import { killJson } from "./views.ts";
 export const kill: Command = {
   name: "kill",
   summary: "end a job's whole process tree, after proving each process is the job's",
-  usage: "kill JOB [--grace DURATION] [--json]",
+  usage: "kill JOB [--grace DURATION] [--trace] [--json]",
   details: [
     "Verifies every recorded PID (start time, boot, owner) immediately before each signal, then ends",
     "the launcher, the native Codex and every descendant, including those in other sessions and",
@@ -22,6 +22,7 @@ export const kill: Command = {
   ].join("\n"),
   options: {
     grace: { type: "string", value: "DURATION", help: "time between SIGTERM and SIGKILL (default 5s)" },
+    trace: { type: "boolean", help: "print each phase of the kill to stderr, with the ms since the command started" },
     ...COMMON_OPTIONS,
   },
   run: async ({ values, positionals }) => {
@@ -29,8 +30,11 @@ export const kill: Command = {
     const graceText = (values.grace as string | undefined) ?? "5s";
     const graceMs = parseDuration(graceText);
     if (graceMs === undefined) throw new UsageError({ message: `--grace: "${graceText}" is not a duration (like 500ms, 5s, 1m)` });
+    // performance.now() counts from this process's start: the phases read as the user waited for them
+    const trace = values.trace ? (phase: string) => process.stderr.write(`kill +${performance.now().toFixed(0)}ms ${phase}\n`) : undefined;
+    trace?.("kill command running (start-up done)");
     const program = Effect.gen(function* () {
-      return yield* killJob(yield* findJob(positionals[0]!), graceMs);
+      return yield* killJob(yield* findJob(positionals[0]!), graceMs, undefined, trace);
     });
     return runProgram({ cwd: process.cwd(), configFile: values.config as string | undefined }, program, (outcome) => {
       const { job, result, report } = outcome;

@@ -102,14 +102,32 @@ describe("logs and status", () => {
 describe("kill", () => {
   test("ends a job whose tool left a SIGTERM-ignoring grandchild in its own session", async () => {
     const job = await start(`RUN: setsid bash -c 'trap "" TERM; sleep 300' & sleep 300`, sb.project("stubborn"));
-    const tree = await waitFor("the tool's processes", () => {
+    // the login shell's own start-up (rc files) also forks: wait for both sleeps, the tool's and the grandchild's
+    // (bash -c runs its last command by exec, so the grandchild is a `sleep 300` that ignores SIGTERM)
+    const cmdline = (pid: number) => { try { return readFileSync(`/proc/${pid}/cmdline`, "utf8").replaceAll("\0", " ").trim(); } catch { return ""; } };
+    const tree = await waitFor("both sleeps", () => {
       const pids = pidsOfJob(job.jobId);
-      return pids.length >= 4 ? pids : undefined;
+      return pids.map(cmdline).filter((a) => a === "sleep 300").length >= 2 ? pids : undefined;
     });
-    const r = await sb.cli(["kill", job.jobId, "--grace", "500ms", "--json"]);
+    const r = await sb.cli(["kill", job.jobId, "--grace", "500ms", "--json", "--trace"]);
     expect(r.code, r.stderr).toBe(0);
     expect(r.json<{ result: string }>().result).toBe("killed");
     for (const pid of [job.pid, ...tree]) expect(isAlive(pid)).toBe(false);
+    // --trace: each phase on stderr as it ended, in order, with the ms since the command started
+    const phases = r.stderr.trim().split("\n").map((line) => {
+      const m = /^kill \+(\d+)ms (.*)$/.exec(line);
+      expect(m, line).not.toBeNull();
+      return { ms: Number(m![1]), text: m![2]! };
+    });
+    expect(phases.map((p) => p.text.replace(/[:(].*$/, "").trim())).toEqual([
+      "kill command running", "job's processes read", "frozen", "SIGTERM sent", "continued all but the roots",
+      // the grandchild outlived the grace, so the roots, frozen until it was gone, are past it too
+      "past the deadline", "all but the roots gone", "past the deadline", "all gone, and a last look found nothing new",
+    ]);
+    expect(phases.map((p) => p.ms)).toEqual(phases.map((p) => p.ms).sort((a, b) => a - b));
+    const at = (text: string) => phases.find((p) => p.text.startsWith(text))!;
+    expect(at("past the deadline").text).toMatch(/^past the deadline: SIGKILL sent to [1-9]\d*$/);
+    expect(at("past the deadline").ms - at("SIGTERM sent").ms).toBeGreaterThanOrEqual(499); // the grace, from the SIGTERM
     expect(pidsOfJob(job.jobId)).toEqual([]);
     expect((await status(job.jobId)).status).toBe("killed");
   });

@@ -18,7 +18,13 @@ export interface KillOutcome {
  * Refuses when a recorded PID now belongs to another process and nothing else of
  * the job can be proven alive; otherwise ends every process proven to be the job's.
  */
-export const killJob = Effect.fn("killJob")(function* (job: Job, graceMs: number, reason = "kill command") {
+export const killJob = Effect.fn("killJob")(function* (
+  job: Job,
+  graceMs: number,
+  reason = "kill command",
+  /** Told of each phase of the kill as it ends (`kill --trace`). */
+  onPhase?: (phase: string) => void,
+) {
   const store = yield* JobStore;
   const obs = yield* observe();
   const { job: fresh, sighting } = yield* refreshJob(job, obs);
@@ -35,7 +41,8 @@ export const killJob = Effect.fn("killJob")(function* (job: Job, graceMs: number
   const killRequestedAt = roots.length > 0 ? Date.now() : undefined;
   if (killRequestedAt) yield* store.update(job.id, { killRequestedAt });
   // With no root alive, only strays that prove themselves the job's (marker, thread, owner, adopted) are members.
-  const report = yield* killTree(roots, marks, graceMs, obs);
+  onPhase?.(`job's processes read: ${roots.length} root(s) alive`);
+  const report = yield* killTree(roots, marks, graceMs, obs, onPhase);
   // a job recorded as ended whose PID was since reused is simply gone; one we believed running is a surprise worth
   // refusing over — once nothing of it could be proven alive, so its strays were not left running.
   if (roots.length === 0 && report.members.length === 0 && sighting.reused.length > 0 && !isFinal(job.status)) {

@@ -47,6 +47,8 @@ export const killTree = Effect.fn("killTree")(function* (
   graceMs: number,
   /** A snapshot just taken (with the watermark read before it), to start from instead of taking another. */
   given?: { readonly table: ReadonlyArray<ProcessInfo>; readonly watermark: Watermark | undefined },
+  /** Told of each phase as it ends (`kill --trace`). */
+  onPhase?: (phase: string) => void,
 ) {
   const table = yield* ProcessTable;
   const signals = yield* Signals;
@@ -167,11 +169,14 @@ export const killTree = Effect.fn("killTree")(function* (
     if (fresh.length === 0) break;
     for (const p of fresh) yield* send(keyOf(p), "SIGSTOP");
   }
+  onPhase?.(`frozen: ${known.size} process(es)`);
   // 2. ask everything to stop; let all but the roots run their handlers. The grace runs from
   // the SIGTERM: continuing 50 frozen processes takes 5-20 ms of a busy machine, not theirs to spend.
   for (const key of known.keys()) yield* send(key, "SIGTERM");
   const deadline = (yield* Clock.currentTimeMillis) + graceMs;
+  onPhase?.(`SIGTERM sent: the grace of ${graceMs} ms runs from here`);
   for (const key of known.keys()) if (!rootKeys.has(key)) yield* send(key, "SIGCONT");
+  onPhase?.("continued all but the roots");
 
   // 3. wait until the deadline, then force; catch whatever is forked meanwhile.
   // Gone only once a scan made after every member was seen gone finds nothing new: a member
@@ -196,6 +201,7 @@ export const killTree = Effect.fn("killTree")(function* (
           else if (outcome._tag === "Sent") forced++;
         }
         if (forced > 0) {
+          onPhase?.(`past the deadline: SIGKILL sent to ${forced}`);
           pause = FIRST_PAUSE_MS;
           yield* Effect.sleep(pause);
           continue;
@@ -222,10 +228,12 @@ export const killTree = Effect.fn("killTree")(function* (
   });
   if (roots.some((r) => known.has(keyOf(r)))) {
     yield* settle(false);
+    onPhase?.("all but the roots gone");
     // past the deadline, continuing the roots would only let them ignore SIGTERM again: SIGKILL ends a stopped process
     if ((yield* Clock.currentTimeMillis) < deadline) for (const key of rootKeys) if (known.has(key)) yield* send(key, "SIGCONT");
   }
   yield* settle(true);
+  onPhase?.("all gone, and a last look found nothing new");
   const pidOf = (key: string) => known.get(key)!.identity.pid;
   const survivors = (yield* alive()).map(pidOf);
   return {

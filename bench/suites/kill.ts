@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import type { BenchContext } from "../lib/context.ts";
+import type { BenchContext, Timed } from "../lib/context.ts";
 import { reapJob, startJob, waitTree, type JobShape } from "../lib/jobs.ts";
 import { waitGone } from "../lib/procs.ts";
 import { argvOf, setupRealCodex } from "../lib/realCodex.ts";
@@ -11,24 +11,30 @@ type Tree = Array<{ pid: number; startTicks: string }>;
 interface Prepared { readonly jobId: string; readonly tree: Tree }
 
 /** Starts one job of the shape and waits for its whole tree. */
-const prepare = async (ctx: BenchContext, env: Record<string, string>, shape: JobShape, until?: (pids: ReadonlyArray<number>) => boolean): Promise<Prepared> => {
+export const prepare = async (ctx: BenchContext, env: Record<string, string>, shape: JobShape, until?: (pids: ReadonlyArray<number>) => boolean): Promise<Prepared> => {
   const job = await startJob(ctx, shape, { env });
   const tree = await waitTree(job.pid, shape.size ?? 3, 60_000, until);
   return { jobId: job.jobId, tree };
 };
 
-/** Times one ending: from the command's spawn to the last process of the tree gone. */
-const timeKill = async (ctx: BenchContext, env: Record<string, string>, p: Prepared, argv: ReadonlyArray<string> | "supervisor", graceMs: number): Promise<number> => {
+/**
+ * Times one ending: from the command's spawn to the last process of the tree gone. "supervisor"
+ * is `codex-supervisor kill JOB --grace …` with `extra` arguments after it; its output comes back.
+ */
+export const timeKill = async (
+  ctx: BenchContext, env: Record<string, string>, p: Prepared, argv: ReadonlyArray<string> | "supervisor", graceMs: number,
+  extra: ReadonlyArray<string> = ["--json"],
+): Promise<{ ms: number; done: Timed }> => {
   const t0 = performance.now();
   const run = argv === "supervisor"
-    ? ctx.cli(["kill", p.jobId, "--grace", `${graceMs}ms`, "--json"], { env })
+    ? ctx.cli(["kill", p.jobId, "--grace", `${graceMs}ms`, ...extra], { env })
     : ctx.run(argv, { env });
   const gone = await waitGone(p.tree, graceMs + 30_000);
   const done = await run;
   await reapJob(p.jobId);
   if (gone === undefined) throw new Error(`tree of job ${p.jobId} still alive after ${graceMs + 30_000} ms (${argv === "supervisor" ? "kill" : argv[0]} exited ${done.code}: ${done.stderr.slice(0, 500)})`);
   if (argv === "supervisor" && done.code !== 0) throw new Error(`kill exited ${done.code}: ${done.stdout}${done.stderr}`);
-  return gone - t0;
+  return { ms: gone - t0, done };
 };
 
 /** The floor: `kill` with every PID already known, then (stubborn) the same grace and SIGKILL. */
@@ -57,8 +63,8 @@ export const killSuite: Suite = {
         log(`kill: ${size} processes, ${stubborn ? "stubborn" : "cooperative"}`);
         const shape = { size, stubborn, name: `kill-${size}` };
         const times = await alternate([
-          { name: "sup", run: async () => timeKill(ctx, env, await prepare(ctx, env, shape), "supervisor", graceMs) },
-          { name: "floor", run: async () => { const p = await prepare(ctx, env, shape); return timeKill(ctx, env, p, floorArgv(p.tree, stubborn, graceMs), graceMs); } },
+          { name: "sup", run: async () => (await timeKill(ctx, env, await prepare(ctx, env, shape), "supervisor", graceMs)).ms },
+          { name: "floor", run: async () => { const p = await prepare(ctx, env, shape); return (await timeKill(ctx, env, p, floorArgv(p.tree, stubborn, graceMs), graceMs)).ms; } },
         ], reps, 0);
         const sup = summarize(times.get("sup")!);
         const floor = summarize(times.get("floor")!);
@@ -82,8 +88,8 @@ export const killSuite: Suite = {
     const shape: JobShape = { name: "kill-real", prompt: "RUN: sleep 60", execArgs: real.execArgs, size: 3 };
     const hasTool = (pids: ReadonlyArray<number>) => pids.some((pid) => argvOf(pid).join(" ") === "sleep 60");
     const times = await alternate([
-      { name: "sup", run: async () => timeKill(ctx, realEnv, await prepare(ctx, realEnv, shape, hasTool), "supervisor", 5000) },
-      { name: "floor", run: async () => { const p = await prepare(ctx, realEnv, shape, hasTool); return timeKill(ctx, realEnv, p, floorArgv(p.tree, false, 0), 5000); } },
+      { name: "sup", run: async () => (await timeKill(ctx, realEnv, await prepare(ctx, realEnv, shape, hasTool), "supervisor", 5000)).ms },
+      { name: "floor", run: async () => { const p = await prepare(ctx, realEnv, shape, hasTool); return (await timeKill(ctx, realEnv, p, floorArgv(p.tree, false, 0), 5000)).ms; } },
     ], quick ? 1 : 5, 0);
     const sup = summarize(times.get("sup")!);
     const floor = summarize(times.get("floor")!);

@@ -8,8 +8,7 @@
  */
 import { join } from "node:path";
 import { createContext } from "../lib/context.ts";
-import { reapJob, startJob, waitTree } from "../lib/jobs.ts";
-import { waitGone } from "../lib/procs.ts";
+import { prepare, timeKill } from "../suites/kill.ts";
 
 const arg = (name: string, fallback: string) => {
   const at = process.argv.indexOf(`--${name}`);
@@ -28,15 +27,9 @@ try {
   // (past the deadline, once for the rest and once for the roots) is numbered
   const phases = new Map<string, number[]>();
   for (let i = 0; i < kills; i++) {
-    const job = await startJob(ctx, { size, stubborn, name: "timeline" }, { env });
-    const tree = await waitTree(job.pid, size, 60_000);
-    const t0 = performance.now();
-    const run = ctx.cli(["kill", job.jobId, "--grace", `${graceMs}ms`, "--trace"], { env });
-    const at = await waitGone(tree, graceMs + 30_000);
-    const done = await run;
-    await reapJob(job.jobId);
-    if (at === undefined || done.code !== 0) throw new Error(`kill ${i + 1}: ${at === undefined ? "tree still alive" : `exited ${done.code}`}: ${done.stderr}`);
-    gone.push(at - t0);
+    // as the kill benchmark does it: it throws if the tree outlives the kill or the command fails
+    const { ms, done } = await timeKill(ctx, env, await prepare(ctx, env, { size, stubborn, name: "timeline" }), "supervisor", graceMs, ["--trace"]);
+    gone.push(ms);
     const seen = new Map<string, number>();
     for (const line of done.stderr.split("\n")) {
       const m = /^kill \+(\d+)ms ([^:(]*)/.exec(line);

@@ -9,7 +9,7 @@ import { readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { codexFlavor } from "./support/codexFlavor.ts";
-import { CODEX_BIN, createSandbox, REPO, type Sandbox, waitFor } from "./support/harness.ts";
+import { CODEX_BIN, commandOf, createSandbox, REPO, type Sandbox, waitFor } from "./support/harness.ts";
 
 interface JobJson { jobId: string; pid: number; nativePid: number | null; status: string; threadId: string | null; rolloutPath: string | null }
 interface StatusJson extends JobJson {
@@ -48,7 +48,6 @@ const programIn = (cwd: string) => waitFor(`a Codex program in ${cwd} in list`, 
   const found = (await untracked()).filter((u) => u.cwd === cwd);
   return found.length === 1 && found[0]!.pids.length >= 2 ? found[0] : undefined;
 });
-const commandOf = (pid: number) => { try { return readFileSync(`/proc/${pid}/cmdline`, "utf8").replaceAll("\0", " "); } catch { return ""; } };
 /** What a job's record looks like when nothing observed it between its start and its end (and, with `thread`, before its thread showed). */
 const forgetEnd = (jobId: string, thread: boolean) => {
   const db = new Database(sb.dbPath);

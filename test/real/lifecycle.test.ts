@@ -3,7 +3,7 @@ import { execFileSync } from "node:child_process";
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { createSandbox, isAlive, type Sandbox, waitFor } from "./support/harness.ts";
+import { commandOf, createSandbox, isAlive, type Sandbox, waitFor } from "./support/harness.ts";
 
 interface JobJson { jobId: string; pid: number; nativePid: number | null; threadId: string | null; status: string; cwd: string; pids?: number[]; python: { python?: string; venv?: string } }
 interface ListJson { jobs: JobJson[]; untracked: Array<{ pid: number; pids: number[]; kind: string; threadId: string | null; cwd: string | null }> }
@@ -104,10 +104,9 @@ describe("kill", () => {
     const job = await start(`RUN: setsid bash -c 'trap "" TERM; sleep 300' & sleep 300`, sb.project("stubborn"));
     // the login shell's own start-up (rc files) also forks: wait for both sleeps, the tool's and the grandchild's
     // (bash -c runs its last command by exec, so the grandchild is a `sleep 300` that ignores SIGTERM)
-    const cmdline = (pid: number) => { try { return readFileSync(`/proc/${pid}/cmdline`, "utf8").replaceAll("\0", " ").trim(); } catch { return ""; } };
     const tree = await waitFor("both sleeps", () => {
       const pids = pidsOfJob(job.jobId);
-      return pids.map(cmdline).filter((a) => a === "sleep 300").length >= 2 ? pids : undefined;
+      return pids.filter((pid) => commandOf(pid) === "sleep 300 ").length >= 2 ? pids : undefined;
     });
     const r = await sb.cli(["kill", job.jobId, "--grace", "500ms", "--json", "--trace"]);
     expect(r.code, r.stderr).toBe(0);

@@ -131,6 +131,11 @@ export const waitFor = async <T>(what: string, check: () => Promise<T | undefine
 };
 
 /** Is this exact PID alive and not a zombie? */
+/** A process's command line, its arguments joined by spaces (each followed by one); "" when it is gone. */
+export const commandOf = (pid: number): string => {
+  try { return readFileSync(`/proc/${pid}/cmdline`, "utf8").replaceAll("\0", " "); } catch { return ""; }
+};
+
 export const isAlive = (pid: number): boolean => {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, "utf8");

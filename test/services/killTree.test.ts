@@ -85,10 +85,17 @@ describe("killTree's one grace (FakeWorld, TestClock)", () => {
   };
 
   /** Kills the tree with roots 100 and 101 on a TestClock moved well past two graces; counts whole-table reads and asks for new processes. */
-  const killOnTestClock = (world: FakeWorld, options: { readonly given?: boolean } = {}) => {
+  const killOnTestClock = (world: FakeWorld, options: {
+    readonly given?: boolean;
+    /** Wraps the world's signals (what Signals.send answers). */
+    readonly signals?: (send: Signals["Service"]["send"]) => Signals["Service"]["send"];
+  } = {}) => {
     let snapshots = 0;
     let asked = 0;
-    const base = fakeWorldLayer(world);
+    const world0 = fakeWorldLayer(world);
+    const base = options.signals
+      ? Layer.merge(world0, Layer.effect(Signals, Effect.gen(function* () { return Signals.of({ send: options.signals!((yield* Signals).send) }); })).pipe(Layer.provide(world0)))
+      : world0;
     const counting = Layer.effect(ProcessTable, Effect.gen(function* () {
       const table = yield* ProcessTable;
       return ProcessTable.of({
@@ -129,6 +136,19 @@ describe("killTree's one grace (FakeWorld, TestClock)", () => {
     // two freeze rounds, once shortly before the deadline, once each when the rest and the roots are
     // gone. Only the first and the last read the whole table; the others ask what started since.
     expect([snapshots, asked]).toEqual([2, 3]);
+  });
+
+  test("a member whose read fails as it is forced is forced again, not counted gone", async () => {
+    const world = codexTree([100, 101, 102, 103]);
+    // Signals.send reads the process first and answers Gone when that read fails (it proves nothing)
+    let failed = false;
+    const { report } = await killOnTestClock(world, {
+      signals: (send) => (target, signal) =>
+        signal === "SIGKILL" && target.pid === 102 && !failed ? Effect.sync(() => { failed = true; return { _tag: "Gone" } as const; }) : send(target, signal),
+    });
+    expect(failed).toBe(true);
+    expect(sent(world)).toContain("SIGKILL 102");
+    expect(report.survivors).toEqual([]);
   });
 
   test("roots that ignore SIGTERM get what is left of the grace the rest of the tree did not use", async () => {

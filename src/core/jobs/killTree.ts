@@ -190,15 +190,15 @@ export const killTree = Effect.fn("killTree")(function* (
       const left = deadline - (yield* Clock.currentTimeMillis);
       if (left <= 0) {
         overdue++;
-        // forced without a look first (each send verifies its process, and finds a gone one gone), then
-        // given a pause to die in before the next look; again every tenth poll, for what did not die
+        // forced without a look first (each send verifies its process), then given a pause to die in
+        // before the next look; again every tenth poll, for what did not die. Only a look marks a member
+        // gone: a send also says Gone when its read failed, which proves nothing, and such a member is
+        // forced again on the next poll (it has no SIGKILL on record).
         const again = overdue % 10 === 0;
         let forced = 0;
         for (const key of pending(withRoots)) {
           if (!again && known.get(key)!.signals.includes("SIGKILL")) continue;
-          const outcome = yield* send(key, "SIGKILL");
-          if (outcome._tag === "Gone") ended.add(key);
-          else if (outcome._tag === "Sent") forced++;
+          if ((yield* send(key, "SIGKILL"))._tag === "Sent") forced++;
         }
         if (forced > 0) {
           onPhase?.(`past the deadline: SIGKILL sent to ${forced}`);

@@ -35,7 +35,8 @@ onLinux("readLinuxStatus", () => {
   it("reads what a full read does but the command line, and nothing once the process is reaped", async () => {
     const child = Bun.spawn(["sleep", "30"], { stdout: "ignore" });
     try {
-      await waitFor(() => readLinuxProcess(child.pid)?.name === "sleep");
+      // an exec names the process before it places the new command line: wait for both
+      await waitFor(() => readLinuxProcess(child.pid)?.argv.length === 2);
       const { argv, ...rest } = readLinuxProcess(child.pid)!;
       expect(argv).toEqual(["sleep", "30"]);
       const status = readLinuxStatus(child.pid)!;
@@ -80,7 +81,7 @@ onLinux("linuxWatermark, linuxStartedSince and linuxRefresh", () => {
   it("refreshes the counters of a followed process and loses it once it is reaped; a stale start stamp never matches", async () => {
     const child = Bun.spawn(["bash", "-c", "x=0; while [ $x -lt 200000 ]; do x=$((x+1)); done; exec sleep 30"], { stdout: "ignore" });
     try {
-      await waitFor(() => readLinuxProcess(child.pid)?.name === "sleep");
+      await waitFor(() => readLinuxProcess(child.pid)?.argv[0] === "sleep");
       const known = readLinuxProcess(child.pid)!;
       const [fresh] = linuxRefresh([known]);
       expect(fresh).toEqual({ ...known, cpuTimeMs: fresh!.cpuTimeMs, rssBytes: fresh!.rssBytes });

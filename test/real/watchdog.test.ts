@@ -67,9 +67,13 @@ describe("watch", () => {
     const healthy = sb.spawnCodex("STALL: 60", sb.project("healthy"));
     const doomed = sb.spawnCodex("STALL: 60", sb.project("doomed"));
     try {
+      // each by its own launcher's PID: the list is the whole machine's, and other test files run Codex
+      // too. Counting any two launcher-and-native pairs once let the doomed launcher be SIGKILLed before
+      // it had started its native, so no orphan ever existed.
       await waitFor("both natives", async () => {
         const list = (await sb.cli(["list", "--json"])).json<{ untracked: Array<{ pids: number[] }> }>();
-        return list.untracked.filter((u) => u.pids.length === 2).length >= 2 || undefined;
+        const started = (launcher: number) => list.untracked.some((u) => u.pids[0] === launcher && u.pids.length === 2);
+        return (started(healthy.pid) && started(doomed.pid)) || undefined;
       });
       doomed.kill("SIGKILL");
       await withWatch(async (watch) => {

@@ -32,12 +32,24 @@ const readStat = (path: string, pid: number): (ProcStat & { readonly name: strin
 
 export const procStat = (pid: number): ProcStat | undefined => readStat(`/proc/${pid}/stat`, pid);
 
+/** The ids of `pid`'s live threads; undefined once it is gone. */
+export const threadIds = (pid: number): string[] | undefined => {
+  try { return readdirSync(`/proc/${pid}/task`); } catch { return undefined; }
+};
+
+/** The name (comm) of each live thread of `pid`, by thread id. */
+export const threadNames = (pid: number): Map<string, string> => {
+  const out = new Map<string, string>();
+  for (const tid of threadIds(pid) ?? []) {
+    try { out.set(tid, readFileSync(`/proc/${pid}/task/${tid}/comm`, "latin1").trim()); } catch {} // ended meanwhile
+  }
+  return out;
+};
+
 /** CPU ms of each live thread of `pid`, summed by thread name (numbered names like "JITWorker3" as one). */
 export const threadCpuMs = (pid: number): Map<string, number> => {
   const out = new Map<string, number>();
-  let tids: string[];
-  try { tids = readdirSync(`/proc/${pid}/task`); } catch { return out; }
-  for (const tid of tids) {
+  for (const tid of threadIds(pid) ?? []) {
     const t = readStat(`/proc/${pid}/task/${tid}/stat`, Number(tid));
     if (!t) continue; // ended meanwhile
     const name = t.name.replace(/\d+$/, "N");
@@ -48,8 +60,8 @@ export const threadCpuMs = (pid: number): Map<string, number> => {
 
 /** On-CPU time of each live thread of `pid` (/proc/PID/task/TID/schedstat: nanoseconds), by thread id. */
 const threadCpuNs = (pid: number): Map<string, number> | undefined => {
-  let tids: string[];
-  try { tids = readdirSync(`/proc/${pid}/task`); } catch { return undefined; }
+  const tids = threadIds(pid);
+  if (!tids) return undefined;
   const out = new Map<string, number>();
   for (const tid of tids) {
     try {

@@ -10,11 +10,10 @@
  * Set BUN_GC_TIMER_DISABLE=0 in the environment to see the cost of Bun's idle-GC timer,
  * which the launcher otherwise turns off for `watch`.
  */
-import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { CLI, createContext } from "../lib/context.ts";
 import { jobFleet } from "../lib/jobs.ts";
-import { cpuBetween, cpuMark, memoryOf, threadCpuMs } from "../lib/procs.ts";
+import { cpuBetween, cpuMark, memoryOf, threadCpuMs, threadNames } from "../lib/procs.ts";
 import { spawnSleepers } from "../lib/sleepers.ts";
 import { EVERYDAY_POLICIES } from "../suites/watchdog.ts";
 
@@ -37,15 +36,7 @@ try {
   const c0 = cpuMark(watch.pid);
   const t0 = threadCpuMs(watch.pid);
   // threads started and ended in the window, by name (polled every 100 ms: one that lives less is missed)
-  const names = (): Map<string, string> => {
-    const out = new Map<string, string>();
-    try {
-      for (const tid of readdirSync(`/proc/${watch.pid}/task`)) {
-        try { out.set(tid, readFileSync(`/proc/${watch.pid}/task/${tid}/comm`, "latin1").trim()); } catch {}
-      }
-    } catch {}
-    return out;
-  };
+  const names = () => threadNames(watch.pid);
   const first = names();
   const seen = new Map(first);
   for (const end = Date.now() + seconds * 1000 - 12_000; Date.now() < end;) {

@@ -10,11 +10,10 @@
  * Variants add to the launcher's own environment for `watch` (see bin/codex-supervisor.ts), e.g.
  *   --variant 'no-jit-threads=BUN_JSC_useConcurrentJIT=0'
  */
-import { readdirSync } from "node:fs";
 import { join } from "node:path";
 import { CLI, createContext } from "../lib/context.ts";
 import { jobFleet } from "../lib/jobs.ts";
-import { cpuBetween, cpuMark, memoryOf } from "../lib/procs.ts";
+import { cpuBetween, cpuMark, memoryOf, threadIds } from "../lib/procs.ts";
 import { spawnSleepers } from "../lib/sleepers.ts";
 import { summarize } from "../lib/stats.ts";
 import { EVERYDAY_POLICIES } from "../suites/watchdog.ts";
@@ -35,7 +34,7 @@ const jobs = Number(arg("jobs", "20"));
 const seconds = Math.max(30, Number(arg("seconds", "130")));
 const rounds = Number(arg("rounds", "2"));
 
-const tids = (pid: number): string[] => { try { return readdirSync(`/proc/${pid}/task`); } catch { return []; } };
+const tids = (pid: number): string[] => threadIds(pid) ?? [];
 
 const ctx = createContext({ quick: false });
 try {

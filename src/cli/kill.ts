@@ -34,7 +34,7 @@ export const kill: Command = {
     const trace = values.trace ? (phase: string) => process.stderr.write(`kill +${performance.now().toFixed(0)}ms ${phase}\n`) : undefined;
     trace?.("kill command running (start-up done)");
     const program = Effect.gen(function* () {
-      return yield* killJob(yield* findJob(positionals[0]!), graceMs, undefined, trace);
+      return yield* killJob(yield* findJob(positionals[0]!), graceMs, { onPhase: trace });
     });
     return runProgram({ cwd: process.cwd(), configFile: values.config as string | undefined }, program, (outcome) => {
       const { job, result, report } = outcome;

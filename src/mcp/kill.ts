@@ -29,7 +29,7 @@ export const registerKill = (server: McpServer, context: ServerContext): void =>
     const graceMs = parseDuration(grace ?? "5s");
     if (graceMs === undefined) return toolError(`grace: "${grace}" is not a duration (like 500ms, 5s, 1m)`);
     const program = Effect.gen(function* () {
-      return yield* killJob(yield* findJob(job), graceMs, "MCP codex_kill");
+      return yield* killJob(yield* findJob(job), graceMs, { reason: "MCP codex_kill" });
     });
     return runTool(callScope(context, cwd), program, (outcome) => {
       const json = killJson(outcome);

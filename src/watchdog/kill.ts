@@ -14,7 +14,7 @@ import { JobStore } from "../services/JobStore.ts";
  */
 export const killSubject = Effect.fn("killSubject")(function* (subject: Subject, obs: Observation, graceMs: number, policy: string) {
   if (subject.job) {
-    const outcome = yield* killJob(subject.job, graceMs, `policy ${policy}`).pipe(Effect.result);
+    const outcome = yield* killJob(subject.job, graceMs, { reason: `policy ${policy}` }).pipe(Effect.result);
     if (outcome._tag === "Failure") {
       const e = outcome.failure;
       const message = e._tag === "KillRefused" ? `refused: pid ${e.pid} ${e.reason}` : `kill failed: ${e._tag}`;

@@ -18,13 +18,15 @@ export interface KillOutcome {
  * Refuses when a recorded PID now belongs to another process and nothing else of
  * the job can be proven alive; otherwise ends every process proven to be the job's.
  */
-export const killJob = Effect.fn("killJob")(function* (
-  job: Job,
-  graceMs: number,
-  reason = "kill command",
+export interface KillJobOptions {
+  /** Who asked, for the events (default "kill command"). */
+  readonly reason?: string | undefined;
   /** Told of each phase of the kill as it ends (`kill --trace`). */
-  onPhase?: (phase: string) => void,
-) {
+  readonly onPhase?: ((phase: string) => void) | undefined;
+}
+
+export const killJob = Effect.fn("killJob")(function* (job: Job, graceMs: number, options: KillJobOptions = {}) {
+  const { reason = "kill command", onPhase } = options;
   const store = yield* JobStore;
   const obs = yield* observe();
   const { job: fresh, sighting } = yield* refreshJob(job, obs);

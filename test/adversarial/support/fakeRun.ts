@@ -41,7 +41,7 @@ export type FakeKillResult =
 export const killOverKernel = async (kernel: FakeKernel, dbPath: string, job: Job, graceMs: number, insert = true): Promise<FakeKillResult> => {
   const run = await runOverKernel(kernel, dbPath, Effect.gen(function* () {
     if (insert) yield* (yield* JobStore).insert(job);
-    return yield* killJob(job, graceMs, "adversarial");
+    return yield* killJob(job, graceMs, { reason: "adversarial" });
   }));
   return run._tag === "Done" ? { _tag: "Done", outcome: run.value } : run;
 };

@@ -25,7 +25,7 @@ export const recordedJob = (id: string, launcher: ProcessIdentity, over: Partial
 export const killRecorded = (dbPath: string, job: Job, graceMs: number) =>
   Effect.runPromiseExit(Effect.gen(function* () {
     yield* (yield* JobStore).insert(job);
-    return yield* killJob(job, graceMs, "adversarial");
+    return yield* killJob(job, graceMs, { reason: "adversarial" });
   }).pipe(Effect.provide(realLayer(dbPath))));
 
 /** One Signals.send over the real table. */

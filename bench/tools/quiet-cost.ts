@@ -2,12 +2,14 @@
 /**
  * Where a quiet tick's CPU goes: N Codex-shaped jobs and M idle processes, one full tick,
  * then each step of the quiet tick timed in-process (CPU µs per call, median of R calls).
+ * With --pause, each step runs that many ms after the last, as a tick runs every few seconds:
+ * with cold caches and, under watch's settings (BUN_JSC_useDFGJIT=0 BUN_JSC_useConcurrentJIT=0
+ * in the environment), the baseline JIT only.
  *
- *   bun bench/tools/quiet-cost.ts [--jobs 100] [--others 1000] [--reps 50]
+ *   bun bench/tools/quiet-cost.ts [--jobs 100] [--others 1000] [--reps 50] [--pause 0]
  */
 import { Effect } from "effect";
 import { emptyMemory, holdsWhen, matches, observeTick } from "../../src/core/policy.ts";
-import type { ProcessInfo } from "../../src/core/process.ts";
 import { JobStore } from "../../src/services/JobStore.ts";
 import { ProcessTable } from "../../src/services/ProcessTable.ts";
 import { Usage } from "../../src/services/Usage.ts";
@@ -18,7 +20,11 @@ import { tick, type WatchState } from "../../src/watchdog/tick.ts";
 import { inFleet, numberArg, stageTimer } from "../lib/inProcess.ts";
 
 await inFleet({ jobs: numberArg("jobs", 100), others: numberArg("others", 1000) }, (ctx) => Effect.gen(function* () {
-  const { time, report } = stageTimer("µs");
+  const timer = stageTimer("µs");
+  const pause = numberArg("pause", 0);
+  const time = <A, E, R>(name: string, eff: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
+    Effect.andThen(pause > 0 ? Effect.sleep(pause) : Effect.void, Effect.gen(() => timer.time(name, eff)));
+  const report = timer.report;
   const sync = <A>(name: string, f: () => A) => time(name, Effect.sync(f));
   const table = yield* ProcessTable;
   const store = yield* JobStore;
@@ -29,13 +35,14 @@ await inFleet({ jobs: numberArg("jobs", 100), others: numberArg("others", 1000) 
   yield* tick(state);
   const settled = state.settled;
   if (!settled) throw new Error("the full tick did not settle");
-  const known = settled.subjects.flatMap((s) => s.tree);
+  const known = settled.members;
   for (let i = 0; i < numberArg("reps", 50); i++) {
     yield* time("startedSince", table.startedSince(settled.watermark));
     yield* time("dataVersion", store.dataVersion());
     yield* sync("configs unchanged", () => book.unchanged(settled.dirs));
-    const fresh = (yield* time(`refresh ${known.length} processes`, table.refresh(known))).flatMap((p) => (p ? [p] : [])) as ProcessInfo[];
-    yield* time("usage sample (dry)", usage.sample(fresh, Date.now(), { dryRun: true }));
+    const counted = yield* time(`counters of ${known.length} processes`, table.counters(known));
+    if (counted._tag === "Changed") throw new Error(`process ${counted.pid} ${counted.change}`);
+    yield* time("usage shares (dry)", usage.shares(known, counted.cpuTimeMs, Date.now(), { dryRun: true }));
     yield* time(`summaries ×${settled.subjects.length}`, Effect.forEach(settled.subjects, (s) => summaries(s.rolloutPath)));
     const memory = emptyMemory();
     yield* sync("observeTick", () => observeTick(settled.subjects.map((s) => s.subject), settled.policies, memory, Date.now()));

@@ -9,6 +9,9 @@
  *
  * Variants add to the launcher's own environment for `watch` (see bin/codex-supervisor.ts), e.g.
  *   --variant 'no-jit-threads=BUN_JSC_useConcurrentJIT=0'
+ * except CLI, which names another command to run instead: two builds over one fleet, e.g.
+ *   git worktree add /tmp/before HEAD~1 && cp -r node_modules /tmp/before/ &&
+ *   bun bench/tools/watch-variants.ts --variant 'before=CLI=/tmp/before/bin/codex-supervisor.ts'
  */
 import { join } from "node:path";
 import { CLI, createContext } from "../lib/context.ts";
@@ -45,7 +48,8 @@ try {
   const results = new Map<string, Array<{ sph: number; threads: number; rssMb: number }>>();
   for (let round = 0; round < rounds; round++) {
     for (const v of variants) {
-      const watch = Bun.spawn([process.execPath, CLI, "watch", "--cwd", ctx.root], { env: { ...process.env, ...env, ...v.env }, stderr: "ignore", stdout: "ignore" });
+      const { CLI: cli = CLI, ...extra } = v.env;
+      const watch = Bun.spawn([process.execPath, cli, "watch", "--cwd", ctx.root], { env: { ...process.env, ...env, ...extra }, stderr: "ignore", stdout: "ignore" });
       await Bun.sleep(12_000);
       const c0 = cpuMark(watch.pid);
       const seen = new Set(tids(watch.pid));

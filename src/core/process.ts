@@ -44,6 +44,28 @@ export const identityOf = (p: ProcessInfo, bootId: string): ProcessIdentity => (
 export const sameProcess = <P extends ProcessStatus>(known: Pick<ProcessInfo, "pid" | "startTime">, live: P | undefined): P | undefined =>
   live && live.pid === known.pid && live.startTime === known.startTime ? live : undefined;
 
+/**
+ * Fresh counters of processes already followed, index for index; or the first of them that is
+ * no longer as it was (ended, a zombie, or moved to another parent).
+ */
+export type Counters =
+  | { readonly _tag: "Same"; readonly cpuTimeMs: Float64Array; readonly rssBytes: Float64Array }
+  | { readonly _tag: "Changed"; readonly pid: number; readonly change: "ended" | "changed parent" };
+
+/** Counters from fresh reads of the same processes (undefined: not the same process any more). */
+export const countersOf = (known: ReadonlyArray<ProcessStatus>, fresh: ReadonlyArray<ProcessStatus | undefined>): Counters => {
+  const cpuTimeMs = new Float64Array(known.length);
+  const rssBytes = new Float64Array(known.length);
+  for (let i = 0; i < known.length; i++) {
+    const p = fresh[i];
+    if (!p || p.state === "Z") return { _tag: "Changed", pid: known[i]!.pid, change: "ended" };
+    if (p.ppid !== known[i]!.ppid) return { _tag: "Changed", pid: known[i]!.pid, change: "changed parent" };
+    cpuTimeMs[i] = p.cpuTimeMs;
+    rssBytes[i] = p.rssBytes;
+  }
+  return { _tag: "Same", cpuTimeMs, rssBytes };
+};
+
 export type IdentityVerdict =
   | { readonly ok: true }
   | { readonly ok: false; readonly reason: "gone" | "reused" | "rebooted" | "other-user" | "zombie" };

@@ -4,7 +4,7 @@ import type { ProcessInfo } from "../core/process.ts";
 import { ProcessTable, ProcessTableError, type Watermark } from "./ProcessTable.ts";
 import { Signals, type SignalOutcome } from "./Signals.ts";
 import { Usage } from "./Usage.ts";
-import { type IdentityVerdict, sameProcess, verifyIdentity } from "../core/process.ts";
+import { countersOf, type IdentityVerdict, sameProcess, verifyIdentity } from "../core/process.ts";
 
 /**
  * A machine made of data, for tests of logic above the process table: processes,
@@ -55,7 +55,7 @@ export const fakeWorldLayer = (world: FakeWorld) => {
       if (!before) return undefined;
       return { now: mark(world), processes: [...world.processes.values()].filter((p) => !before.has(`${p.pid}:${p.startTime}`)) };
     }),
-    refresh: (known) => Effect.sync(() => known.map((p) => sameProcess(p, world.processes.get(p.pid)))),
+    counters: (known) => Effect.sync(() => countersOf(known, known.map((p) => sameProcess(p, world.processes.get(p.pid))))),
     bootId: () => Effect.succeed(world.bootId),
     currentUid: world.uid,
     environ: (pid) => Effect.sync(() => world.environ.get(pid)),
@@ -73,6 +73,7 @@ export const fakeWorldLayer = (world: FakeWorld) => {
     }),
   }));
   const usage = Layer.succeed(Usage, Usage.of({
+    shares: (processes) => Effect.sync(() => Float64Array.from(processes, ({ pid }) => (world.processes.has(pid) ? world.cpu.get(pid) ?? 0 : 0))),
     sample: (processes) => Effect.sync(() => new Map(processes.flatMap(({ pid }) => {
       const p = world.processes.get(pid);
       return p ? [[pid, { cpu: world.cpu.get(pid) ?? 0, memory: p.rssBytes }] as const] : [];

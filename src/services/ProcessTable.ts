@@ -2,9 +2,9 @@ import * as Context from "effect/Context";
 import * as Data from "effect/Data";
 import * as Effect from "effect/Effect";
 import * as Layer from "effect/Layer";
-import { type ProcessInfo, type ProcessStatus, sameProcess } from "../core/process.ts";
+import { type Counters, countersOf, type ProcessInfo, type ProcessStatus, sameProcess } from "../core/process.ts";
 import {
-  linuxBootId, linuxCwd, linuxEnviron, linuxOpenFiles, linuxRefresh, linuxSnapshot, linuxStartedSince, linuxWatermark, readLinuxProcess, readLinuxStatus, type Watermark,
+  linuxBootId, linuxCounters, linuxCwd, linuxEnviron, linuxOpenFiles, linuxSnapshot, linuxStartedSince, linuxWatermark, readLinuxProcess, readLinuxStatus, type Watermark,
 } from "./proc/linux.ts";
 import { portableBootId, portableSnapshot } from "./proc/portable.ts";
 
@@ -30,10 +30,10 @@ export class ProcessTable extends Context.Service<ProcessTable, {
    */
   readonly startedSince: (since: Watermark) => Effect.Effect<{ readonly now: Watermark; readonly processes: ReadonlyArray<ProcessInfo> } | undefined>;
   /**
-   * Fresh state, parent, memory and CPU time of processes already known, each still the same
-   * process (same PID and start), else undefined: what a tick reads when the set is unchanged.
+   * Fresh CPU time and memory of processes already known, each still the same process (same PID
+   * and start), alive, under the same parent; else the first that is not: what a quiet tick reads.
    */
-  readonly refresh: (known: ReadonlyArray<ProcessInfo>) => Effect.Effect<ReadonlyArray<ProcessInfo | undefined>, ProcessTableError>;
+  readonly counters: (known: ReadonlyArray<ProcessInfo>) => Effect.Effect<Counters, ProcessTableError>;
   readonly bootId: () => Effect.Effect<string>;
   readonly currentUid: number;
   /** The process's environment; undefined when it cannot be read (gone, other user, no /proc). */
@@ -58,18 +58,19 @@ export class ProcessTable extends Context.Service<ProcessTable, {
     const status = Effect.fn("ProcessTable.status")(function* (pid: number) {
       return linux ? readLinuxStatus(pid) : yield* read(pid);
     });
-    const refresh = Effect.fn("ProcessTable.refresh")(function* (known: ReadonlyArray<ProcessInfo>) {
-      if (linux) return linuxRefresh(known);
-      const byPid = new Map((yield* snapshot()).map((p) => [p.pid, p]));
-      return known.map((p) => sameProcess(p, byPid.get(p.pid)));
-    });
+    const counters = (known: ReadonlyArray<ProcessInfo>) => linux
+      ? Effect.sync(() => linuxCounters(known))
+      : Effect.map(snapshot(), (all) => {
+        const byPid = new Map(all.map((p) => [p.pid, p]));
+        return countersOf(known, known.map((p) => sameProcess(p, byPid.get(p.pid))));
+      });
     return ProcessTable.of({
       snapshot,
       read,
       status,
       watermark: () => Effect.sync(() => (linux ? linuxWatermark() : undefined)),
       startedSince: (since) => Effect.sync(() => (linux ? linuxStartedSince(since) : undefined)),
-      refresh,
+      counters,
       bootId: () => Effect.sync(() => (bootId ??= linux ? linuxBootId() : portableBootId())),
       currentUid: process.getuid?.() ?? -1,
       environ: (pid) => Effect.sync(() => (linux ? linuxEnviron(pid) : undefined)),

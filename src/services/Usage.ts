@@ -19,20 +19,41 @@ const round = (cpu: number) => Math.round(cpu * 10) / 10;
  */
 const linuxSampler = () => {
   const previous = new Map<number, { startTime: string; cpuTimeMs: number; at: number }>();
-  return (processes: ReadonlyArray<ProcessInfo>, now: number, dryRun: boolean): Map<number, UsageSample> => {
-    const out = new Map<number, UsageSample>();
-    const seen = new Set<number>();
-    for (const p of processes) {
-      seen.add(p.pid);
-      const before = previous.get(p.pid);
-      const since = before && before.startTime === p.startTime && now > before.at ? before : { cpuTimeMs: 0, at: p.startedAt };
-      const cpu = now > since.at ? ((p.cpuTimeMs - since.cpuTimeMs) / (now - since.at)) * 100 : 0;
-      if (!dryRun) previous.set(p.pid, { startTime: p.startTime, cpuTimeMs: p.cpuTimeMs, at: now });
-      out.set(p.pid, { cpu: round(Math.max(0, cpu)), memory: p.rssBytes });
+  /** The share of a core p used since its previous sample (else since it started), had it used cpuTimeMs by now. */
+  const share = (p: ProcessInfo, cpuTimeMs: number, now: number, dryRun: boolean): number => {
+    const before = previous.get(p.pid);
+    const same = before !== undefined && before.startTime === p.startTime;
+    const sinceMs = same && now > before.at ? before.cpuTimeMs : 0;
+    const sinceAt = same && now > before.at ? before.at : p.startedAt;
+    const cpu = round(Math.max(0, now > sinceAt ? ((cpuTimeMs - sinceMs) / (now - sinceAt)) * 100 : 0));
+    if (dryRun) return cpu;
+    if (same) {
+      // updated in place: a process sampled again costs no allocation
+      before.cpuTimeMs = cpuTimeMs;
+      before.at = now;
+    } else {
+      previous.set(p.pid, { startTime: p.startTime, cpuTimeMs, at: now });
     }
-    if (!dryRun) for (const pid of previous.keys()) if (!seen.has(pid)) previous.delete(pid);
+    return cpu;
+  };
+  const forgetOthers = (processes: ReadonlyArray<ProcessInfo>) => {
+    if (previous.size <= processes.length) return;
+    const seen = new Set(processes.map((p) => p.pid));
+    for (const pid of previous.keys()) if (!seen.has(pid)) previous.delete(pid);
+  };
+  const sample = (processes: ReadonlyArray<ProcessInfo>, now: number, dryRun: boolean): Map<number, UsageSample> => {
+    const out = new Map<number, UsageSample>();
+    for (const p of processes) out.set(p.pid, { cpu: share(p, p.cpuTimeMs, now, dryRun), memory: p.rssBytes });
+    if (!dryRun) forgetOthers(processes);
     return out;
   };
+  const shares = (processes: ReadonlyArray<ProcessInfo>, cpuTimeMs: Float64Array, now: number, dryRun: boolean): Float64Array => {
+    const out = new Float64Array(processes.length);
+    for (let i = 0; i < processes.length; i++) out[i] = share(processes[i]!, cpuTimeMs[i]!, now, dryRun);
+    if (!dryRun) forgetOthers(processes);
+    return out;
+  };
+  return { sample, shares };
 };
 
 const pidusageSample = (pids: ReadonlyArray<number>) =>
@@ -55,14 +76,22 @@ export interface SampleOptions {
  */
 export class Usage extends Context.Service<Usage, {
   readonly sample: (processes: ReadonlyArray<ProcessInfo>, at: number, options?: SampleOptions) => Effect.Effect<ReadonlyMap<number, UsageSample>>;
+  /**
+   * `sample`'s CPU percent for processes whose CPU time was read afresh (`cpuTimeMs`, index for
+   * index: ProcessTable.counters), as one array: what a quiet tick asks of every process it follows.
+   */
+  readonly shares: (processes: ReadonlyArray<ProcessInfo>, cpuTimeMs: Float64Array, at: number, options?: SampleOptions) => Effect.Effect<Float64Array>;
 }>()("codex-supervisor/Usage") {
   static readonly layer = Layer.sync(Usage, () => {
     const linux = process.platform === "linux" ? linuxSampler() : undefined;
     return Usage.of({
       sample: Effect.fn("Usage.sample")(function* (processes: ReadonlyArray<ProcessInfo>, at: number, options?: SampleOptions) {
         if (processes.length === 0) return new Map<number, UsageSample>();
-        return linux ? linux(processes, at, options?.dryRun ?? false) : yield* pidusageSample(processes.map((p) => p.pid));
+        return linux ? linux.sample(processes, at, options?.dryRun ?? false) : yield* pidusageSample(processes.map((p) => p.pid));
       }),
+      shares: (processes, cpuTimeMs, at, options) => linux
+        ? Effect.sync(() => linux.shares(processes, cpuTimeMs, at, options?.dryRun ?? false))
+        : Effect.map(pidusageSample(processes.map((p) => p.pid)), (samples) => Float64Array.from(processes, (p) => samples.get(p.pid)?.cpu ?? 0)),
     });
   });
 }

@@ -3,14 +3,14 @@ import * as Effect from "effect/Effect";
 import type { LoadedConfig } from "../config/load.ts";
 import type { PolicyConfig } from "../config/policies.ts";
 import { isCodexLauncher, isNativeCodex } from "../core/codex.ts";
-import { loadOf, rolloutAmong } from "../core/jobs/list.ts";
+import { rolloutAmong } from "../core/jobs/list.ts";
 import { dueToFire, holdsWhen, matches, observeTick, type PolicyMemory } from "../core/policy.ts";
 import { type ProcessInfo, sameProcess } from "../core/process.ts";
 import type { Subject } from "../core/subject.ts";
 import { JobStore } from "../services/JobStore.ts";
 import { ProcessTable, type Watermark } from "../services/ProcessTable.ts";
 import { Usage } from "../services/Usage.ts";
-import { cpuTime, type SummaryReader, withHistory } from "./subjects.ts";
+import { type SummaryReader, withHistory } from "./subjects.ts";
 
 // Most ticks nothing has changed but time, memory and CPU counters. A full tick reads the whole
 // process table, the job database, every config and every history to find that out; a quiet tick
@@ -56,7 +56,23 @@ export interface Settled {
   readonly dirs: ReadonlyArray<string>;
   readonly policies: ReadonlyArray<PolicyConfig>;
   readonly subjects: ReadonlyArray<SettledSubject>;
+  /** Every subject's tree, one after the other: what each quiet tick reads again, index for index. */
+  readonly members: ReadonlyArray<ProcessInfo>;
+  readonly memberPids: ReadonlySet<number>;
+  /** Whether a policy reads the histories (tokens, Python): only then are their summaries looked at. */
+  readonly readsHistory: boolean;
 }
+
+/** The state quiet ticks start from, after a full tick that saw these subjects. */
+export const settle = (seen: Omit<Settled, "members" | "memberPids" | "readsHistory">): Settled => {
+  const members = seen.subjects.flatMap((s) => s.tree);
+  return {
+    ...seen,
+    members,
+    memberPids: new Set(members.map((p) => p.pid)),
+    readsHistory: seen.policies.some((p) => p.when.tokensOver !== undefined || p.when.pythonMismatch !== undefined),
+  };
+};
 
 /**
  * Whether quiet ticks may follow a full tick that saw these subjects: no plugin asks to be
@@ -101,9 +117,7 @@ export const quietTick = Effect.fn("watchdog.quietTick")(function* (input: Quiet
   const table = yield* ProcessTable;
   const started = yield* table.startedSince(settled.watermark);
   if (!started) return "too many processes started to tell";
-  const known = settled.subjects.flatMap((s) => s.tree);
-  const members = new Set(known.map((p) => p.pid));
-  const matters = (p: ProcessInfo) => isCodexLauncher(p) || isNativeCodex(p) || members.has(p.ppid);
+  const matters = (p: ProcessInfo) => isCodexLauncher(p) || isNativeCodex(p) || settled.memberPids.has(p.ppid);
   const arrived = started.processes.find(matters);
   if (arrived) return `process ${arrived.pid} started`;
   for (const p of settled.young) {
@@ -113,26 +127,27 @@ export const quietTick = Effect.fn("watchdog.quietTick")(function* (input: Quiet
   if ((yield* (yield* JobStore).dataVersion()) !== settled.dataVersion) return "database changed";
   if (!input.configsUnchanged(settled.dirs)) return "config changed";
 
-  const fresh = yield* table.refresh(known);
-  const trees: ProcessInfo[] = [];
-  for (const [i, p] of fresh.entries()) {
-    if (!p || p.state === "Z" || p.ppid !== known[i]!.ppid) return `process ${known[i]!.pid} ${!p || p.state === "Z" ? "ended" : "changed parent"}`;
-    trees.push(p);
-  }
+  // Every process followed is read into two arrays, index for index with `members`, and each
+  // subject sums its own range: nothing is allocated per process (at 100 jobs, 300 of them).
+  const counted = yield* table.counters(settled.members);
+  if (counted._tag === "Changed") return `process ${counted.pid} ${counted.change}`;
   const usage = yield* Usage;
-  const samples = yield* usage.sample(trees, now, { dryRun: true });
+  const shares = yield* usage.shares(settled.members, counted.cpuTimeMs, now, { dryRun: true });
 
   // Idleness needs no fresh history: activity only postpones it, so a stale view can only
   // think a subject idle too early, and then the full tick reads the history and decides.
-  const history = settled.policies.some((p) => p.when.tokensOver !== undefined || p.when.pythonMismatch !== undefined);
   const next: SettledSubject[] = [];
-  let from = 0;
+  let i = 0;
   for (const s of settled.subjects) {
-    const tree = trees.slice(from, (from += s.tree.length));
     if (s.native !== undefined && rolloutAmong(yield* table.openFiles(s.native))?.rolloutPath !== s.rolloutPath) return `process ${s.native} changed thread`;
-    const { cpu, memory: rss } = loadOf(s.subject.pids, samples);
-    const counted: Subject = { ...s.subject, cpu, rss, cpuTimeMs: cpuTime(tree) };
-    next.push({ ...s, tree, subject: history ? withHistory(counted, yield* input.summaries(s.rolloutPath)) : counted });
+    let cpu = 0, rss = 0, cpuTimeMs = 0;
+    for (const end = i + s.tree.length; i < end; i++) {
+      cpu += shares[i]!;
+      rss += counted.rssBytes[i]!;
+      cpuTimeMs += counted.cpuTimeMs[i]!;
+    }
+    const subject: Subject = { ...s.subject, cpu: Math.round(cpu * 10) / 10, rss, cpuTimeMs };
+    next.push({ ...s, subject: settled.readsHistory ? withHistory(subject, yield* input.summaries(s.rolloutPath)) : subject });
   }
 
   const judged = copyMemory(memory);
@@ -142,7 +157,7 @@ export const quietTick = Effect.fn("watchdog.quietTick")(function* (input: Quiet
       if (matches(policy, subject) && holdsWhen(policy, subject, judged, now) && dueToFire(policy, subject, judged, now)) return `policy ${policy.name} holds`;
     }
   }
-  yield* usage.sample(trees, now);
+  yield* usage.shares(settled.members, counted.cpuTimeMs, now);
   adoptMemory(memory, judged);
   return { ...settled, watermark: started.now, young: started.processes, subjects: next } satisfies Settled;
 });

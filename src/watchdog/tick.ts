@@ -10,7 +10,7 @@ import { runOnJobEnd, runOnTick } from "../hooks/host.ts";
 import { JobStore } from "../services/JobStore.ts";
 import type { configBook } from "./configs.ts";
 import { fire } from "./fire.ts";
-import { canSettle, type Settled, type SettledSubject } from "./quiet.ts";
+import { canSettle, settle, type Settled, type SettledSubject } from "./quiet.ts";
 import { jobSubject, type SummaryReader, untrackedSubject } from "./subjects.ts";
 
 export interface WatchState {
@@ -88,7 +88,7 @@ export const tick = Effect.fn("watchdog.tick")(function* (state: WatchState) {
   }
   const settled = subjects.map((subject, i) => ({ subject, config: configFor(subject), ...follow[i]! }));
   if (watermark !== undefined && canSettle(settled, { onTick: plugins?.plugins.some((p) => p.plugin.onTick) ?? false, now })) {
-    state.settled = { watermark, young: [], dataVersion, fullAt: now, dirs: [...new Set(dirs)], policies, subjects: settled };
+    state.settled = settle({ watermark, young: [], dataVersion, fullAt: now, dirs: [...new Set(dirs)], policies, subjects: settled });
   }
   return { subjects: subjects.length, at: now, fallback };
 });

@@ -26,3 +26,14 @@ test("treats a zombie and a vanished process as gone, not as targets", () => {
   expect(verifyIdentity(recorded, { ...live, state: "Z" }, "boot-a", 1000)).toEqual({ ok: false, reason: "zombie" });
   expect(verifyIdentity(recorded, undefined, "boot-a", 1000)).toEqual({ ok: false, reason: "gone" });
 });
+
+test("countersOf: the fresh counters index for index, or the first process that ended, turned zombie or moved", async () => {
+  const { countersOf } = await import("../../src/core/process.ts");
+  const a = proc(10, ["a"], { ppid: 1, cpuTimeMs: 5, rssBytes: 100 });
+  const b = proc(11, ["b"], { ppid: 10, cpuTimeMs: 7, rssBytes: 200 });
+  const same = countersOf([a, b], [{ ...a, cpuTimeMs: 50 }, { ...b, rssBytes: 300 }]);
+  expect(same._tag === "Same" && [[...same.cpuTimeMs], [...same.rssBytes]]).toEqual([[50, 7], [100, 300]]);
+  expect(countersOf([a, b], [a, undefined])).toEqual({ _tag: "Changed", pid: 11, change: "ended" });
+  expect(countersOf([a, b], [a, { ...b, state: "Z" }])).toEqual({ _tag: "Changed", pid: 11, change: "ended" });
+  expect(countersOf([a, b], [a, { ...b, ppid: 1 }])).toEqual({ _tag: "Changed", pid: 11, change: "changed parent" });
+});

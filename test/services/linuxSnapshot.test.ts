@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { readFileSync } from "node:fs";
 import { sameProcess } from "../../src/core/process.ts";
-import { auxvConstants, linuxRefresh, linuxStartedSince, linuxWatermark, linuxSnapshot, readLinuxProcess, readLinuxStatus } from "../../src/services/proc/linux.ts";
+import { auxvConstants, linuxCounters, linuxStartedSince, linuxWatermark, linuxSnapshot, readLinuxProcess, readLinuxStatus } from "../../src/services/proc/linux.ts";
 
 const onLinux = process.platform === "linux" ? describe : describe.skip;
 
@@ -53,7 +53,7 @@ onLinux("readLinuxStatus", () => {
   });
 });
 
-onLinux("linuxWatermark, linuxStartedSince and linuxRefresh", () => {
+onLinux("linuxWatermark, linuxStartedSince and linuxCounters", () => {
   it("finds each process started since a watermark, once, and none of their threads", async () => {
     const before = linuxWatermark()!;
     expect(before.lastPid).toBeGreaterThan(0);
@@ -78,25 +78,28 @@ onLinux("linuxWatermark, linuxStartedSince and linuxRefresh", () => {
     }
   });
 
-  it("refreshes the counters of a followed process and loses it once it is reaped; a stale start stamp never matches", async () => {
+  it("reads the counters of a followed process and loses it once it is reaped; a stale start stamp never matches", async () => {
     const child = Bun.spawn(["bash", "-c", "x=0; while [ $x -lt 200000 ]; do x=$((x+1)); done; exec sleep 30"], { stdout: "ignore" });
     try {
       await waitFor(() => readLinuxProcess(child.pid)?.argv[0] === "sleep");
       const known = readLinuxProcess(child.pid)!;
-      const [fresh] = linuxRefresh([known]);
-      expect(fresh).toEqual({ ...known, cpuTimeMs: fresh!.cpuTimeMs, rssBytes: fresh!.rssBytes });
-      expect(fresh!.cpuTimeMs).toBeGreaterThan(0); // the loop before the exec counts: it is the same process
-      expect(fresh!.ppid).toBe(process.pid);
-      expect(linuxRefresh([{ ...known, startTime: `${Number(known.startTime) - 1}` }])).toEqual([undefined]);
-      expect(linuxRefresh([known])[0]?.pid).toBe(child.pid); // and the real one again
+      const counted = linuxCounters([known]);
+      if (counted._tag !== "Same") throw new Error(`expected the same process, got ${JSON.stringify(counted)}`);
+      expect(counted.cpuTimeMs[0]).toBeGreaterThan(0); // the loop before the exec counts: it is the same process
+      expect(counted.cpuTimeMs[0]).toBeGreaterThanOrEqual(known.cpuTimeMs);
+      expect(counted.rssBytes[0]).toBeGreaterThan(0);
+      expect(linuxCounters([{ ...known, startTime: `${Number(known.startTime) - 1}` }])).toEqual({ _tag: "Changed", pid: child.pid, change: "ended" });
+      expect(linuxCounters([{ ...known, ppid: known.ppid + 1 }])).toEqual({ _tag: "Changed", pid: child.pid, change: "changed parent" });
+      expect(linuxCounters([known])._tag).toBe("Same"); // and the real one again
       child.kill("SIGKILL");
       await child.exited; // reaped by Bun
-      expect(linuxRefresh([known])).toEqual([undefined]);
+      expect(linuxCounters([known])).toEqual({ _tag: "Changed", pid: child.pid, change: "ended" });
     } finally {
       child.kill("SIGKILL");
       await child.exited;
     }
   });
+
 });
 
 describe("auxvConstants", () => {

@@ -19,7 +19,7 @@
  * sees: a delivery to a `foreign` process, to PID ≤ 1 or to a group is a wrong signal.
  */
 import { Effect, Layer } from "effect";
-import { type ProcessInfo, sameProcess } from "../../../src/core/process.ts";
+import { countersOf, type ProcessInfo, sameProcess } from "../../../src/core/process.ts";
 import { ProcessTable, ProcessTableError } from "../../../src/services/ProcessTable.ts";
 
 export type Tag = "own" | "foreign";
@@ -278,7 +278,7 @@ export class FakeKernel {
         });
         return { now: { lastPid: this.births.length, forks: this.births.length, tasks: this.procs.size }, processes };
       }),
-      refresh: (known) => Effect.sync(() => known.map((p) => sameProcess(p, this.hidden(p.pid) ? undefined : this.procs.get(p.pid)))),
+      counters: (known) => Effect.sync(() => countersOf(known, known.map((p) => sameProcess(p, this.hidden(p.pid) ? undefined : this.procs.get(p.pid))))),
       bootId: () => Effect.sync(() => this.bootId),
       currentUid: this.uid,
       environ: (pid) => Effect.sync(() => {

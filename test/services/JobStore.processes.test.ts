@@ -38,7 +38,8 @@ describe("JobStore across processes and at scale", () => {
     expect(events).toHaveLength(50);
   });
 
-  test("lists from 100,000 jobs quickly", async () => {
+  // How fast is measured by the bench (`bun run bench --only database`), never here: tests do not fail on timing.
+  test("lists, pages and resolves among 100,000 jobs", async () => {
     await withStore(dbPath, (s) => s.insert(job("00000000-0000-4000-8000-000000000000")));
     const raw = new Database(dbPath);
     raw.run(`WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 100000)
@@ -47,20 +48,14 @@ describe("JobStore across processes and at scale", () => {
         python_json, launcher_pid, launcher_start, native_pid, native_start, boot_id, uid, thread_id, rollout_path,
         NULL, exit_code, NULL FROM n, jobs`);
     raw.close();
-    const timed = <A>(f: (s: JobStoreService) => Effect.Effect<A, unknown>) =>
-      withStore(dbPath, (s) => Effect.gen(function* () {
-        const start = performance.now();
-        const value = yield* f(s);
-        return { value, ms: performance.now() - start };
-      }));
-    const page = await timed((s) => s.list({ all: true, limit: 20 }));
-    const live = await timed((s) => s.list());
-    const all = await timed((s) => s.list({ all: true }));
-    const found = await timed((s) => s.resolve("0001869f"));
-    expect(page.value[0]?.createdAt).toBe(100000);
-    expect(live.value).toHaveLength(101);
-    expect(all.value).toHaveLength(100001);
-    expect(found.value.createdAt).toBe(99999);
-    expect({ page: page.ms < 50, live: live.ms < 50, all: all.ms < 3000, found: found.ms < 50 }).toEqual({ page: true, live: true, all: true, found: true });
+    const page = await withStore(dbPath, (s) => s.list({ all: true, limit: 20 }));
+    const live = await withStore(dbPath, (s) => s.list());
+    const all = await withStore(dbPath, (s) => s.list({ all: true }));
+    const found = await withStore(dbPath, (s) => s.resolve("0001869f"));
+    expect(page).toHaveLength(20);
+    expect(page[0]?.createdAt).toBe(100000);
+    expect(live).toHaveLength(101);
+    expect(all).toHaveLength(100001);
+    expect(found.createdAt).toBe(99999);
   });
 });

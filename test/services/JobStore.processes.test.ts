@@ -4,7 +4,6 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Effect } from "effect";
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
-import type { JobStoreService } from "../../src/services/JobStore.ts";
 import { job, runChildren, withStore } from "./support/jobStore.ts";
 
 let dir: string;

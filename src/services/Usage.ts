@@ -23,9 +23,8 @@ const linuxSampler = () => {
   const share = (p: ProcessInfo, cpuTimeMs: number, now: number, dryRun: boolean): number => {
     const before = previous.get(p.pid);
     const same = before !== undefined && before.startTime === p.startTime;
-    const sinceMs = same && now > before.at ? before.cpuTimeMs : 0;
-    const sinceAt = same && now > before.at ? before.at : p.startedAt;
-    const cpu = round(Math.max(0, now > sinceAt ? ((cpuTimeMs - sinceMs) / (now - sinceAt)) * 100 : 0));
+    const since = same && now > before.at ? before : { cpuTimeMs: 0, at: p.startedAt };
+    const cpu = round(Math.max(0, now > since.at ? ((cpuTimeMs - since.cpuTimeMs) / (now - since.at)) * 100 : 0));
     if (dryRun) return cpu;
     if (same) {
       // updated in place: a process sampled again costs no allocation

@@ -38,7 +38,7 @@ const THREAD_WINDOW_MS = 120_000;
 export interface SettledSubject {
   readonly subject: Subject;
   readonly config: LoadedConfig | undefined;
-  /** The tree as last read, launcher and native first: what the next quiet tick reads again. */
+  /** The tree as the full tick read it, launcher and native first: who the quiet ticks read again (their counters go to `subject`). */
   readonly tree: ReadonlyArray<ProcessInfo>;
   readonly rolloutPath: string | undefined;
   /** An untracked program's native Codex, whose open files say which thread it is on. */

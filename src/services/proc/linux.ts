@@ -325,18 +325,16 @@ export const linuxCounters = (known: ReadonlyArray<ProcessInfo>): Counters => {
   const { clkTck, pageSize } = linuxConstants();
   const cpuTimeMs = new Float64Array(known.length);
   const rssBytes = new Float64Array(known.length);
-  for (let i = 0; i < known.length; i++) {
+  let changed: Counters | undefined;
+  for (let i = 0; i < known.length && !changed; i++) {
     const p = known[i]!;
-    if (!readFollowed(p) || counters.state === Z) {
-      forgetOthers(known);
-      return { _tag: "Changed", pid: p.pid, change: "ended" };
-    }
-    if (counters.ppid !== p.ppid) return { _tag: "Changed", pid: p.pid, change: "changed parent" };
+    if (!readFollowed(p) || counters.state === Z) changed = { _tag: "Changed", pid: p.pid, change: "ended" };
+    else if (counters.ppid !== p.ppid) changed = { _tag: "Changed", pid: p.pid, change: "changed parent" };
     cpuTimeMs[i] = ((counters.utime + counters.stime) / clkTck) * 1000;
     rssBytes[i] = counters.rss * pageSize;
   }
   forgetOthers(known);
-  return { _tag: "Same", cpuTimeMs, rssBytes };
+  return changed ?? { _tag: "Same", cpuTimeMs, rssBytes };
 };
 
 export const linuxEnviron = (pid: number): Map<string, string> | undefined => {

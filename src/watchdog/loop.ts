@@ -9,6 +9,7 @@ import type { LoadedConfig } from "../config/load.ts";
 import { emptyMemory } from "../core/policy.ts";
 import { type LoadedPlugins, loadPlugins } from "../hooks/host.ts";
 import { JobStore } from "../services/JobStore.ts";
+import { makeAlarm } from "./alarm.ts";
 import { configBook } from "./configs.ts";
 import { FULL_TICK_AT_LEAST_EVERY_MS, quietTick } from "./quiet.ts";
 import { scheduleBook } from "./schedules.ts";
@@ -88,7 +89,7 @@ export class Watchdog extends Context.Service<Watchdog, {
     const state: WatchState = { book, memory, summaries: summaryCache(), pluginsFor, settled: undefined };
     const schedules = scheduleBook(yield* Effect.context<JobStore>(), pluginsFor);
 
-    let wake = Deferred.makeUnsafe<void>();
+    const alarm = makeAlarm();
     let woken = false;
     let ticks = 0;
     let fullTicks = 0;
@@ -136,8 +137,7 @@ export class Watchdog extends Context.Service<Watchdog, {
         if (lastTick) break;
         const interval = fallback?.config.watchdog.interval ?? 5000;
         const elapsed = (yield* Clock.currentTimeMillis) - started;
-        yield* Effect.race(Effect.sleep(Math.max(0, interval - elapsed)), Deferred.await(wake));
-        wake = Deferred.makeUnsafe<void>();
+        yield* alarm.sleep(Math.max(0, interval - elapsed));
       }
       Deferred.doneUnsafe(done, Effect.void);
     });
@@ -145,7 +145,7 @@ export class Watchdog extends Context.Service<Watchdog, {
     yield* Effect.forkScoped(loop);
     return Watchdog.of({
       // woken (SIGHUP): look afresh, not quietly
-      wake: () => { woken = true; Deferred.doneUnsafe(wake, Effect.void); },
+      wake: () => { woken = true; alarm.wake(); },
       done: Deferred.await(done),
       ticks: () => ticks,
       fullTicks: () => fullTicks,

@@ -1,5 +1,6 @@
 /** Reading and ending processes, for the bench's own bookkeeping (Linux /proc). */
-import { readdirSync, readFileSync } from "node:fs";
+import { mkdirSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 
 const CLK_TCK = 100;
 const PAGE = 4096;
@@ -189,6 +190,44 @@ export const waitGone = async (pids: ReadonlyArray<{ pid: number; startTicks: st
     left = left.filter((p) => !isGone(p.pid, p.startTicks));
     if (left.length === 0) return performance.now();
     await Bun.sleep(pollMs);
+  }
+  return undefined;
+};
+
+/**
+ * A process's CPU from here on, exited threads included, to the nanosecond: it is moved into a
+ * cgroup of its own (v1 cpuacct, or v2), whose usage counts every thread it has or starts.
+ * Needs a writable cgroup hierarchy (root, here); undefined without one. `read` gives ms so far;
+ * `close` moves the process back (if alive) and removes the group.
+ */
+export const cpuGroup = (pid: number): { readonly read: () => number; readonly close: () => void } | undefined => {
+  const name = `cs-bench-${process.pid}-${pid}`;
+  const kinds = [
+    { root: "/sys/fs/cgroup/cpuacct", usage: (dir: string) => Number(readFileSync(join(dir, "cpuacct.usage"), "latin1")) / 1e6 },
+    { root: "/sys/fs/cgroup/unified", usage: (dir: string) => Number(/usage_usec (\d+)/.exec(readFileSync(join(dir, "cpu.stat"), "latin1"))?.[1]) / 1e3 },
+    { root: "/sys/fs/cgroup", usage: (dir: string) => Number(/usage_usec (\d+)/.exec(readFileSync(join(dir, "cpu.stat"), "latin1"))?.[1]) / 1e3 },
+  ];
+  for (const kind of kinds) {
+    const dir = join(kind.root, name);
+    try {
+      mkdirSync(dir);
+    } catch {
+      continue;
+    }
+    try {
+      writeFileSync(join(dir, "cgroup.procs"), String(pid));
+      const start = kind.usage(dir);
+      if (!Number.isFinite(start)) throw new Error("no usage");
+      return {
+        read: () => kind.usage(dir) - start,
+        close: () => {
+          try { writeFileSync(join(kind.root, "cgroup.procs"), String(pid)); } catch {}
+          try { rmdirSync(dir); } catch {}
+        },
+      };
+    } catch {
+      try { rmdirSync(dir); } catch {}
+    }
   }
   return undefined;
 };

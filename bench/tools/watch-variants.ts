@@ -1,7 +1,8 @@
 #!/usr/bin/env bun
 /**
  * An idle `watch` under several environments, in alternation over one fleet: for each variant
- * and round, the process's CPU over the window (s/h, after a 12 s start-up excluded), how many
+ * and round, the process's CPU over the window (s/h, after a 12 s start-up excluded; to the
+ * nanosecond from a cgroup of its own where one can be made, see cpuGroup), how many
  * threads it started during the window (thread churn: each costs a clone and an exit), and RSS.
  *
  *   bun bench/tools/watch-variants.ts [--jobs 20] [--others 1000] [--seconds 130] [--rounds 2] \
@@ -16,7 +17,7 @@
 import { join } from "node:path";
 import { CLI, createContext } from "../lib/context.ts";
 import { jobFleet } from "../lib/jobs.ts";
-import { cpuBetween, cpuMark, memoryOf, threadIds } from "../lib/procs.ts";
+import { cpuBetween, cpuGroup, cpuMark, memoryOf, threadIds } from "../lib/procs.ts";
 import { spawnSleepers } from "../lib/sleepers.ts";
 import { summarize } from "../lib/stats.ts";
 import { EVERYDAY_POLICIES } from "../suites/watchdog.ts";
@@ -52,11 +53,14 @@ try {
       const watch = Bun.spawn([process.execPath, cli, "watch", "--cwd", ctx.root], { env: { ...process.env, ...env, ...extra }, stderr: "ignore", stdout: "ignore" });
       await Bun.sleep(12_000);
       const c0 = cpuMark(watch.pid);
+      // to the nanosecond, exited threads included, where a cgroup can be made (else threads' schedstat, or ticks)
+      const group = cpuGroup(watch.pid);
       const seen = new Set(tids(watch.pid));
       const before = seen.size;
       const end = Date.now() + (seconds - 12) * 1000;
       while (Date.now() < end) { for (const t of tids(watch.pid)) seen.add(t); await Bun.sleep(250); }
-      const used = cpuBetween(c0, cpuMark(watch.pid)).ms;
+      const used = group ? group.read() : cpuBetween(c0, cpuMark(watch.pid)).ms;
+      group?.close();
       const rssMb = (memoryOf(watch.pid)?.rss ?? Number.NaN) / 1024 / 1024;
       watch.kill("SIGTERM");
       await watch.exited;

@@ -41,6 +41,14 @@ const rounds = Number(arg("rounds", "2"));
 const tids = (pid: number): string[] => threadIds(pid) ?? [];
 
 const ctx = createContext({ quick: false });
+// stopped early (Ctrl-C, SIGTERM): end the fleet, the sleepers and the running watch, as `bun run bench` does
+let group: ReturnType<typeof cpuGroup>;
+const stop = () => {
+  group?.close(); // first, while the watch still lives to be moved out of it
+  void ctx.cleanup().finally(() => process.exit(130));
+};
+process.once("SIGINT", stop);
+process.once("SIGTERM", stop);
 try {
   ctx.writeConfig({ policies: EVERYDAY_POLICIES });
   const stopSleepers = await spawnSleepers(ctx, Number(arg("others", "1000")));
@@ -54,13 +62,14 @@ try {
       await Bun.sleep(12_000);
       const c0 = cpuMark(watch.pid);
       // to the nanosecond, exited threads included, where a cgroup can be made (else threads' schedstat, or ticks)
-      const group = cpuGroup(watch.pid);
+      group = cpuGroup(watch.pid);
       const seen = new Set(tids(watch.pid));
       const before = seen.size;
       const end = Date.now() + (seconds - 12) * 1000;
       while (Date.now() < end) { for (const t of tids(watch.pid)) seen.add(t); await Bun.sleep(250); }
       const used = group ? group.read() : cpuBetween(c0, cpuMark(watch.pid)).ms;
       group?.close();
+      group = undefined;
       const rssMb = (memoryOf(watch.pid)?.rss ?? Number.NaN) / 1024 / 1024;
       watch.kill("SIGTERM");
       await watch.exited;

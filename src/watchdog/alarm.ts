@@ -8,8 +8,9 @@ import * as Effect from "effect/Effect";
  * The watchdog's sleep between ticks, which a wake (SIGHUP) ends early.
  *
  * Racing the Clock's sleep against a wake forks two fibers and interrupts one, every tick:
- * ~0.5 ms of CPU each time on an idle machine (caches cold after 5 s), 0.3 CPU s/h of a
- * watchdog that costs 1-2 (`bun bench/tools/alarm-cost.ts`). On Effect's own clock, which
+ * 750 µs of CPU a sleep against 417 for this alarm, on an idle machine with cold caches
+ * (`bun bench/tools/alarm-cost.ts`); at the 5 s interval ~0.24 CPU s/h of a watchdog that costs
+ * 1.4-4.1 (BENCHMARKS.md). On Effect's own clock, which
  * sleeps with a timer, the alarm is that timer itself, cleared on a wake: one suspension,
  * no fiber. On any other clock (TestClock) it is the race, so virtual time still drives it.
  */
@@ -28,6 +29,10 @@ export const makeAlarm = (): Alarm => {
   // a wake that came while no sleep was under way is kept for the next one
   let pending = false;
   let ring: (() => void) | undefined;
+  // a sleep that ended lets go of `ring` only while it is still its own, not a later sleep's
+  const release = (mine: () => void) => {
+    if (ring === mine) ring = undefined;
+  };
   const sleep = (ms: number): Effect.Effect<void> => Effect.suspend(() => {
     if (pending) {
       pending = false;
@@ -36,22 +41,25 @@ export const makeAlarm = (): Alarm => {
     return Effect.clockWith((clock) => {
       if (clock !== effectsOwnClock) {
         const woken = Deferred.makeUnsafe<void>();
-        ring = () => Deferred.doneUnsafe(woken, Effect.void);
-        return Effect.race(clock.sleep(Duration.millis(ms)), Deferred.await(woken)).pipe(Effect.ensuring(Effect.sync(() => (ring = undefined))));
+        const mine = () => Deferred.doneUnsafe(woken, Effect.void);
+        ring = mine;
+        return Effect.race(clock.sleep(Duration.millis(ms)), Deferred.await(woken)).pipe(Effect.ensuring(Effect.sync(() => release(mine))));
       }
       return Effect.callback<void>((resume) => {
-        const timer = setTimeout(() => {
-          ring = undefined;
-          resume(Effect.void);
-        }, Math.min(ms, MAX_TIMER_MS));
-        ring = () => {
+        const mine = () => {
           clearTimeout(timer);
           resume(Effect.void);
         };
-        return Effect.sync(() => {
+        const done = () => {
           clearTimeout(timer);
-          ring = undefined;
-        });
+          release(mine);
+        };
+        const timer = setTimeout(() => {
+          done();
+          resume(Effect.void);
+        }, Math.min(ms, MAX_TIMER_MS));
+        ring = mine;
+        return Effect.sync(done);
       });
     });
   });

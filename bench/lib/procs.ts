@@ -231,3 +231,19 @@ export const cpuGroup = (pid: number): { readonly read: () => number; readonly c
   }
   return undefined;
 };
+
+/**
+ * A process's CPU over a window from now: from a cgroup of its own where one can be made (every
+ * thread, to the nanosecond), else from its threads' schedstat or its ticks (see cpuBetween).
+ * `close` the meter once read, or on the way out: it leaves no cgroup behind.
+ */
+export const cpuMeter = (pid: number) => {
+  const mark = cpuMark(pid);
+  const group = cpuGroup(pid);
+  return {
+    /** How it counts: "cgroup", or "threads" (schedstat, falling back to ticks). */
+    source: group ? "cgroup" as const : "threads" as const,
+    read: (): { ms: number; precise: boolean } => (group ? { ms: group.read(), precise: true } : cpuBetween(mark, cpuMark(pid))),
+    close: () => group?.close(),
+  };
+};

@@ -1,5 +1,5 @@
 import { parseDuration } from "../../src/core/duration.ts";
-import { cpuBetween, cpuGroup, cpuMark, memoryOf } from "../lib/procs.ts";
+import { cpuMeter, memoryOf } from "../lib/procs.ts";
 import { spawnSleepers } from "../lib/sleepers.ts";
 import { ratio, summarize } from "../lib/stats.ts";
 import type { Suite } from "../lib/suite.ts";
@@ -46,17 +46,17 @@ export const watchdogSuite: Suite = {
         await fleet.resize(n);
         await pm2?.resize(n);
         const watch = ctx.spawn([process.execPath, CLI, "watch", "--cwd", ctx.root], { env: fleetEnv });
+        // CPU over the window, one meter per daemon; closed whatever happens, so no cgroup is left behind
+        let meters: Record<string, ReturnType<typeof cpuMeter>> = {};
         try {
           await Bun.sleep(quick ? 2000 : intervalMs * 2 + 1000); // start-up and the first ticks are not the steady state
           if (watch.exitCode !== null) throw new Error(`watch exited ${watch.exitCode}: ${await new Response(watch.stderr).text()}`);
           const pids = { watch: watch.pid, ...(pm2 ? { pm2: pm2.daemonPid() } : {}) } as Record<string, number>;
-          // CPU over the whole window, to the nanosecond where no thread exited (see cpuBetween).
+          // CPU over the whole window (see cpuMeter).
           // Memory: sampled every second.
           const rss: Record<string, number[]> = Object.fromEntries(Object.keys(pids).map((k) => [k, []]));
           const anon: Record<string, number[]> = Object.fromEntries(Object.keys(pids).map((k) => [k, []]));
-          const c0 = Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, cpuMark(pid)]));
-          // a cgroup each, where one can be made: every thread's time, those that exit in the window included
-          const groups = Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, cpuGroup(pid)]));
+          meters = Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, cpuMeter(pid)]));
           const t0 = performance.now();
           while (performance.now() - t0 < windowS * 1000) {
             for (const [k, pid] of Object.entries(pids)) {
@@ -67,12 +67,8 @@ export const watchdogSuite: Suite = {
             await Bun.sleep(Math.min(1000, windowS * 1000 - (performance.now() - t0)));
           }
           const hours = (performance.now() - t0) / 3_600_000;
-          const used = Object.fromEntries(Object.entries(pids).map(([k, pid]) => {
-            const group = groups[k];
-            return [k, group ? { ms: group.read(), precise: true } : cpuBetween(c0[k]!, cpuMark(pid))];
-          }));
-          for (const group of Object.values(groups)) group?.close();
-          if (Object.values(groups).every(Boolean)) counted = "each daemon's cgroup, ns";
+          const used = Object.fromEntries(Object.entries(meters).map(([k, meter]) => [k, meter.read()]));
+          if (Object.values(meters).every((m) => m.source === "cgroup")) counted = "each daemon's cgroup, ns";
           const cpuPerHour = Object.fromEntries(Object.entries(used).map(([k, u]) => [k, [u.ms / 1000 / hours]]));
           const imprecise = Object.entries(used).filter(([, u]) => !u.precise).map(([k]) => k);
           if (imprecise.length > 0) out.notes.push(`${n} jobs: ${imprecise.join(", ")} lost a thread in the window; CPU counted in 10 ms ticks`);
@@ -112,6 +108,7 @@ export const watchdogSuite: Suite = {
             ratios: pmAnon ? { "÷ PM2": ratio(supAnon.median, pmAnon.median) } : {},
           });
         } finally {
+          for (const meter of Object.values(meters)) meter.close();
           watch.kill("SIGTERM");
           await Promise.race([watch.exited, Bun.sleep(5000)]);
           watch.kill("SIGKILL");

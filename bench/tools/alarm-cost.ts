@@ -13,7 +13,7 @@
 import * as Deferred from "effect/Deferred";
 import * as Effect from "effect/Effect";
 import { makeAlarm } from "../../src/watchdog/alarm.ts";
-import { cpuBetween, cpuMark } from "../lib/procs.ts";
+import { cpuMeter } from "../lib/procs.ts";
 import { summarize } from "../lib/stats.ts";
 
 const arg = (name: string, fallback: string) => {
@@ -44,10 +44,11 @@ if (way) {
     const procs = WAYS.map((w) => ({ w, p: Bun.spawn([process.execPath, import.meta.path], { env: { ...env, ALARM_COST_WAY: w }, stdout: "ignore", stderr: "inherit" }) }));
     try {
       await Bun.sleep(3000);
-      const marks = procs.map(({ p }) => cpuMark(p.pid));
+      const meters = procs.map(({ p }) => cpuMeter(p.pid));
       await Bun.sleep(seconds * 1000);
-      procs.forEach(({ w, p }, i) => {
-        const ms = cpuBetween(marks[i]!, cpuMark(p.pid)).ms;
+      procs.forEach(({ w }, i) => {
+        const ms = meters[i]!.read().ms;
+        meters[i]!.close();
         results.set(w, [...(results.get(w) ?? []), ms]);
         process.stdout.write(`round ${round + 1} ${w.padEnd(6)} ${(ms / 1000 / (seconds / 3600)).toFixed(2)} CPU s/h\n`);
       });

@@ -2,7 +2,7 @@
 /**
  * An idle `watch` under several environments, in alternation over one fleet: for each variant
  * and round, the process's CPU over the window (s/h, after a 12 s start-up excluded; to the
- * nanosecond from a cgroup of its own where one can be made, see cpuGroup), how many
+ * nanosecond from a cgroup of its own where one can be made, see cpuMeter), how many
  * threads it started during the window (thread churn: each costs a clone and an exit), and RSS.
  *
  *   bun bench/tools/watch-variants.ts [--jobs 20] [--others 1000] [--seconds 130] [--rounds 2] \
@@ -17,7 +17,7 @@
 import { join } from "node:path";
 import { CLI, createContext } from "../lib/context.ts";
 import { jobFleet } from "../lib/jobs.ts";
-import { cpuBetween, cpuGroup, cpuMark, memoryOf, threadIds } from "../lib/procs.ts";
+import { cpuMeter, memoryOf, threadIds } from "../lib/procs.ts";
 import { spawnSleepers } from "../lib/sleepers.ts";
 import { summarize } from "../lib/stats.ts";
 import { EVERYDAY_POLICIES } from "../suites/watchdog.ts";
@@ -42,9 +42,9 @@ const tids = (pid: number): string[] => threadIds(pid) ?? [];
 
 const ctx = createContext({ quick: false });
 // stopped early (Ctrl-C, SIGTERM): end the fleet, the sleepers and the running watch, as `bun run bench` does
-let group: ReturnType<typeof cpuGroup>;
+let meter: ReturnType<typeof cpuMeter> | undefined;
 const stop = () => {
-  group?.close(); // first, while the watch still lives to be moved out of it
+  meter?.close(); // first, while the watch still lives to be moved out of its cgroup
   void ctx.cleanup().finally(() => process.exit(130));
 };
 process.once("SIGINT", stop);
@@ -60,16 +60,14 @@ try {
       const { CLI: cli = CLI, ...extra } = v.env;
       const watch = Bun.spawn([process.execPath, cli, "watch", "--cwd", ctx.root], { env: { ...process.env, ...env, ...extra }, stderr: "ignore", stdout: "ignore" });
       await Bun.sleep(12_000);
-      const c0 = cpuMark(watch.pid);
-      // to the nanosecond, exited threads included, where a cgroup can be made (else threads' schedstat, or ticks)
-      group = cpuGroup(watch.pid);
+      meter = cpuMeter(watch.pid);
       const seen = new Set(tids(watch.pid));
       const before = seen.size;
       const end = Date.now() + (seconds - 12) * 1000;
       while (Date.now() < end) { for (const t of tids(watch.pid)) seen.add(t); await Bun.sleep(250); }
-      const used = group ? group.read() : cpuBetween(c0, cpuMark(watch.pid)).ms;
-      group?.close();
-      group = undefined;
+      const used = meter.read().ms;
+      meter.close();
+      meter = undefined;
       const rssMb = (memoryOf(watch.pid)?.rss ?? Number.NaN) / 1024 / 1024;
       watch.kill("SIGTERM");
       await watch.exited;

@@ -1,4 +1,5 @@
 import type { OptionSpec, ParsedArgs } from "./args.ts";
+import { stdout } from "./output.ts";
 
 /** One CLI command: flags and help here, the work in the core. */
 export interface Command {
@@ -14,9 +15,9 @@ export interface Command {
 }
 
 export const printJson = (value: unknown): void => {
-  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+  stdout.write(`${JSON.stringify(value, null, 2)}\n`);
 };
 
 export const print = (text: string): void => {
-  process.stdout.write(`${text}\n`);
+  stdout.write(`${text}\n`);
 };

@@ -4,6 +4,7 @@ import { ConfigError } from "../core/errors.ts";
 import { COMMON_OPTIONS } from "./args.ts";
 import { type Command, print, printJson } from "./command.ts";
 import { describe } from "./messages.ts";
+import { stderr } from "./output.ts";
 
 /** Plugin objects (TS configs) print as their name: functions have no JSON form. */
 const printable = (value: unknown): unknown =>
@@ -31,7 +32,7 @@ export const config: Command = {
     } catch (e) {
       if (!(e instanceof ConfigError)) throw e;
       const { message, exitCode } = describe(e);
-      process.stderr.write(`codex-supervisor: ${message}\n`);
+      stderr.write(`codex-supervisor: ${message}\n`);
       return exitCode;
     }
   },

@@ -10,6 +10,7 @@ import { shortId } from "./format.ts";
 import { EXIT } from "./messages.ts";
 import { runProgram } from "./runtime.ts";
 import { killJson } from "./views.ts";
+import { stderr } from "./output.ts";
 
 export const kill: Command = {
   name: "kill",
@@ -31,7 +32,7 @@ export const kill: Command = {
     const graceMs = parseDuration(graceText);
     if (graceMs === undefined) throw new UsageError({ message: `--grace: "${graceText}" is not a duration (like 500ms, 5s, 1m)` });
     // performance.now() counts from this process's start: the phases read as the user waited for them
-    const trace = values.trace ? (phase: string) => process.stderr.write(`kill +${performance.now().toFixed(0)}ms ${phase}\n`) : undefined;
+    const trace = values.trace ? (phase: string) => stderr.write(`kill +${performance.now().toFixed(0)}ms ${phase}\n`) : undefined;
     trace?.("kill command running (start-up done)");
     const program = Effect.gen(function* () {
       return yield* killJob(yield* findJob(positionals[0]!), graceMs, { onPhase: trace });

@@ -12,6 +12,7 @@ import type { ProcessTable } from "../services/ProcessTable.ts";
 import { COMMON_OPTIONS } from "./args.ts";
 import type { Command } from "./command.ts";
 import { runProgram } from "./runtime.ts";
+import { stdout } from "./output.ts";
 
 /** What a person wants to read: not the instructions Codex injects, nor records this version skips. */
 export const readable = (e: HistoryEvent) => e.kind !== "context" && e.kind !== "unknown" && e.kind !== "turn_context" && e.kind !== "malformed";
@@ -49,7 +50,7 @@ export const logs: Command = {
     const renderer = textRenderer();
     const emit = (events: ReadonlyArray<HistoryEvent>) => Effect.sync(() => {
       const out = values.json ? events.filter(readable).map(renderJsonLine) : events.filter(readable).flatMap(renderer.render);
-      if (out.length > 0) process.stdout.write(`${out.join("\n")}\n`);
+      if (out.length > 0) stdout.write(`${out.join("\n")}\n`);
     });
     const program = Effect.gen(function* () {
       const history = yield* CodexHistory;
@@ -72,7 +73,7 @@ export const logs: Command = {
       }
       if (!values.json) {
         const end = renderer.end();
-        if (end.length > 0) process.stdout.write(`${end.join("\n")}\n`);
+        if (end.length > 0) stdout.write(`${end.join("\n")}\n`);
       }
     });
     return runProgram({ cwd: process.cwd(), configFile: values.config as string | undefined }, program, () => {});

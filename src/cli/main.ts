@@ -4,6 +4,7 @@ import { optionHelp, parseCommandArgs } from "./args.ts";
 import type { Command } from "./command.ts";
 import { describe, EXIT } from "./messages.ts";
 import pkg from "../../package.json" with { type: "json" };
+import { stderr, stdout } from "./output.ts";
 
 /** A command by name, its module imported only when it runs: one command's start-up never pays for the others'. */
 interface CommandEntry {
@@ -47,29 +48,29 @@ export const main = async (argv: ReadonlyArray<string>): Promise<number> => {
   const [name, ...rest] = argv;
   if (name === undefined || name === "help" || name === "--help" || name === "-h") {
     const topic = name === "help" && rest[0] ? await find(rest[0])?.load() : undefined;
-    process.stdout.write(`${topic ? commandHelp(topic) : await overview()}\n`);
+    stdout.write(`${topic ? commandHelp(topic) : await overview()}\n`);
     return EXIT.ok;
   }
   if (name === "--version" || name === "-v") {
-    process.stdout.write(`${pkg.version}\n`);
+    stdout.write(`${pkg.version}\n`);
     return EXIT.ok;
   }
   const entry = find(name);
   if (!entry) {
-    process.stderr.write(`codex-supervisor: unknown command "${name}"\n\n${await overview()}\n`);
+    stderr.write(`codex-supervisor: unknown command "${name}"\n\n${await overview()}\n`);
     return EXIT.usage;
   }
   const command = await entry.load();
   try {
     const args = parseCommandArgs(rest, command.options);
     if (args.values.help) {
-      process.stdout.write(`${commandHelp(command)}\n`);
+      stdout.write(`${commandHelp(command)}\n`);
       return EXIT.ok;
     }
     return await command.run(args);
   } catch (e) {
     if (e instanceof UsageError) {
-      process.stderr.write(`codex-supervisor ${command.name}: ${describe(e).message}\n`);
+      stderr.write(`codex-supervisor ${command.name}: ${describe(e).message}\n`);
       return EXIT.usage;
     }
     throw e;

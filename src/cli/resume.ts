@@ -8,6 +8,7 @@ import { shortId } from "./format.ts";
 import { runProgram } from "./runtime.ts";
 import { describePython } from "./start.ts";
 import { jobJson } from "./views.ts";
+import { stderr } from "./output.ts";
 
 export const resume: Command = {
   name: "resume",
@@ -45,7 +46,7 @@ export const resume: Command = {
     return runProgram({ cwd: process.cwd(), configFile: values.config as string | undefined }, program, (job) => {
       const ok = job.status === "running" || job.status === "completed";
       if (!ok) {
-        process.stderr.write(`codex-supervisor: codex exited at once${job.exitCode !== undefined ? ` with code ${job.exitCode}` : ""} (job ${shortId(job.id)} recorded as ${job.status}); run the same codex exec resume by hand to see why\n`);
+        stderr.write(`codex-supervisor: codex exited at once${job.exitCode !== undefined ? ` with code ${job.exitCode}` : ""} (job ${shortId(job.id)} recorded as ${job.status}); run the same codex exec resume by hand to see why\n`);
       }
       if (values.json) return printJson(jobJson(job)), ok ? 0 : 1;
       print(`resumed job ${shortId(job.resumedFrom ?? "")} as job ${shortId(job.id)}${job.name ? ` (${job.name})` : ""}, pid ${job.launcher.pid}`);

@@ -12,6 +12,7 @@ import { Settings, type SettingsShape } from "../services/Settings.ts";
 import { Signals } from "../services/Signals.ts";
 import { Usage } from "../services/Usage.ts";
 import { describe, EXIT, type KnownError } from "./messages.ts";
+import { stderr } from "./output.ts";
 
 export interface RunOptions {
   /** The directory whose config applies (the job's cwd for `start`). */
@@ -78,9 +79,9 @@ export const runProgram = async <A>(
   const failure = Cause.findErrorOption(exit.cause);
   if (failure._tag === "Some" && isKnown(failure.value)) {
     const { message, exitCode } = describe(failure.value);
-    process.stderr.write(`codex-supervisor: ${message}\n`);
+    stderr.write(`codex-supervisor: ${message}\n`);
     return exitCode;
   }
-  process.stderr.write(`codex-supervisor: internal error:\n${Cause.pretty(exit.cause)}\n`);
+  stderr.write(`codex-supervisor: internal error:\n${Cause.pretty(exit.cause)}\n`);
   return EXIT.failed;
 };

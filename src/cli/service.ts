@@ -8,6 +8,7 @@ import { COMMON_OPTIONS } from "./args.ts";
 import { type Command, print, printJson } from "./command.ts";
 import { describe, EXIT } from "./messages.ts";
 import { loadSettings } from "./runtime.ts";
+import { stderr, stdout } from "./output.ts";
 
 const ACTIONS = ["install", "uninstall", "status"] as const;
 const defaultKind = (platform: NodeJS.Platform): ServiceKind => (platform === "darwin" ? "launchd" : "systemd");
@@ -16,7 +17,7 @@ type Action = (typeof ACTIONS)[number];
 const shellWord = (w: string) => (/^[\w@%+=:,./-]+$/.test(w) ? w : `'${w.replaceAll("'", `'\\''`)}'`);
 const shellLine = (command: ReadonlyArray<string>) => command.map(shellWord).join(" ");
 
-const warn = (text: string) => process.stderr.write(`codex-supervisor: warning: ${text}\n`);
+const warn = (text: string) => stderr.write(`codex-supervisor: warning: ${text}\n`);
 
 // Why the manager could not be asked, in the words a user can act on.
 const managerTrouble = (kind: ServiceKind, output: string): string =>
@@ -29,8 +30,8 @@ const managerTrouble = (kind: ServiceKind, output: string): string =>
 const reportUnfinished = (kind: ServiceKind, what: string, activation: Activation) => {
   const { failed } = activation;
   if (failed) warn(`${what}: \`${shellLine(failed.command)}\` failed: ${managerTrouble(kind, failed.output)}`);
-  process.stderr.write(`to finish by hand, as this user${kind === "systemd" ? " in a login session" : ""}:\n`);
-  for (const command of activation.manual) process.stderr.write(`  ${shellLine(command)}\n`);
+  stderr.write(`to finish by hand, as this user${kind === "systemd" ? " in a login session" : ""}:\n`);
+  for (const command of activation.manual) stderr.write(`  ${shellLine(command)}\n`);
 };
 
 const stepsJson = (a: Activation) => ({
@@ -61,7 +62,7 @@ const program = (action: Action, kind: ServiceKind, json: boolean, dryRun: boole
       const file = yield* manager.generate(kind, options);
       file.warnings.forEach(warn);
       if (json) return printJson({ action: "print", kind, path: file.path, contents: file.contents, warnings: file.warnings }), EXIT.ok;
-      process.stdout.write(file.contents);
+      stdout.write(file.contents);
       return EXIT.ok;
     }
     const { file, activation } = yield* manager.install(kind, options);
@@ -111,10 +112,10 @@ export const service: Command = {
     if (failure._tag === "Some") {
       const e = failure.value;
       const { message, exitCode } = e._tag === "ServiceFileError" ? { message: fileErrorMessage(e), exitCode: EXIT.failed } : describe(e);
-      process.stderr.write(`codex-supervisor: ${message}\n`);
+      stderr.write(`codex-supervisor: ${message}\n`);
       return exitCode;
     }
-    process.stderr.write(`codex-supervisor: internal error:\n${Cause.pretty(exit.cause)}\n`);
+    stderr.write(`codex-supervisor: internal error:\n${Cause.pretty(exit.cause)}\n`);
     return EXIT.failed;
   },
 };

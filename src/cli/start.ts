@@ -7,6 +7,7 @@ import { type Command, print, printJson } from "./command.ts";
 import { shortId } from "./format.ts";
 import { runProgram } from "./runtime.ts";
 import { jobJson } from "./views.ts";
+import { stderr } from "./output.ts";
 
 const readStdin = async (): Promise<string> => await new Response(Bun.stdin.stream()).text();
 
@@ -51,7 +52,7 @@ export const start: Command = {
         const ok = job.status === "running" || job.status === "completed";
         if (!ok) {
           // Codex exited while we waited for it to settle: a bad flag, a missing login, a non-git directory
-          process.stderr.write(`codex-supervisor: codex exited at once${job.exitCode !== undefined ? ` with code ${job.exitCode}` : ""} (job ${shortId(job.id)} recorded as ${job.status}); run the same codex exec by hand to see why\n`);
+          stderr.write(`codex-supervisor: codex exited at once${job.exitCode !== undefined ? ` with code ${job.exitCode}` : ""} (job ${shortId(job.id)} recorded as ${job.status}); run the same codex exec by hand to see why\n`);
         }
         if (values.json) return printJson(jobJson(job)), ok ? 0 : 1;
         print(`started job ${shortId(job.id)}${job.name ? ` (${job.name})` : ""}, pid ${job.launcher.pid}`);

@@ -4,9 +4,10 @@ import { type TickTrace, Watchdog } from "../watchdog/loop.ts";
 import { COMMON_OPTIONS } from "./args.ts";
 import type { Command } from "./command.ts";
 import { runProgram } from "./runtime.ts";
+import { stderr } from "./output.ts";
 
 const trace = (t: TickTrace) => {
-  process.stderr.write(`tick ${t.n} ${t.kind}${t.reason ? ` (${t.reason})` : ""} subjects=${t.subjects} cpu=${t.cpuMs.toFixed(2)}ms${t.releasedKb !== undefined ? ` released=${t.releasedKb}kB` : ""}\n`);
+  stderr.write(`tick ${t.n} ${t.kind}${t.reason ? ` (${t.reason})` : ""} subjects=${t.subjects} cpu=${t.cpuMs.toFixed(2)}ms${t.releasedKb !== undefined ? ` released=${t.releasedKb}kB` : ""}\n`);
 };
 
 export const watch: Command = {
@@ -38,11 +39,11 @@ export const watch: Command = {
     const program = Effect.scoped(Effect.gen(function* () {
       const dog = yield* Watchdog;
       process.on("SIGHUP", dog.wake);
-      process.stderr.write(`codex-supervisor: watchdog running (pid ${process.pid})\n`);
+      stderr.write(`codex-supervisor: watchdog running (pid ${process.pid})\n`);
       yield* dog.done;
     }).pipe(Effect.provide(Watchdog.layer({ explicitFile: configFile, cwd, maxTicks: values.once ? 1 : undefined, onTick: values.trace ? trace : undefined, releaseMemory: releaseCleanFilePages }))));
     const code = await runProgram({ cwd: cwd ?? process.cwd(), configFile }, program, () => {}, controller.signal);
-    process.stderr.write("codex-supervisor: watchdog stopped\n");
+    stderr.write("codex-supervisor: watchdog stopped\n");
     return code;
   },
 };

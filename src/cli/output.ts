@@ -1,0 +1,53 @@
+import { writeSync as fsWriteSync } from "node:fs";
+
+/**
+ * What the CLI prints, written at once with write(2).
+ *
+ * Bun builds `process.stdout` (and `process.stderr`) on first use, and that costs 13-15 ms
+ * (`bun bench/tools/first-write.ts`): more than the rest of a `list` takes. A plain write
+ * costs well under a millisecond. Whoever started us may have left the descriptor
+ * non-blocking, though, and then a write to a full pipe is refused (EAGAIN). From there on,
+ * the rest goes through the stream, which waits for the reader. It takes every later write
+ * as well, so nothing is printed out of order. A reader that went away (EPIPE) ends the
+ * printing quietly, as it does for `ls | head`.
+ */
+export interface Writer {
+  readonly write: (text: string) => void;
+}
+
+export interface WriterDeps {
+  readonly writeSync: (fd: number, bytes: Uint8Array, offset: number) => number;
+  /** The stream to fall back on, built only if it is needed. */
+  readonly stream: () => { write: (bytes: Uint8Array) => unknown };
+}
+
+export const makeWriter = (fd: number, deps: WriterDeps): Writer => {
+  let state: "direct" | "stream" | "closed" = "direct";
+  return {
+    write: (text) => {
+      if (state === "closed" || text.length === 0) return;
+      const bytes = Buffer.from(text);
+      let offset = 0;
+      if (state === "direct") {
+        try {
+          while (offset < bytes.length) offset += deps.writeSync(fd, bytes, offset);
+          return;
+        } catch (e) {
+          const code = (e as NodeJS.ErrnoException).code;
+          if (code === "EPIPE") {
+            state = "closed";
+            return;
+          }
+          if (code !== "EAGAIN") throw e;
+          state = "stream";
+        }
+      }
+      deps.stream().write(bytes.subarray(offset));
+    },
+  };
+};
+
+const writeSync = (fd: number, bytes: Uint8Array, offset: number) => fsWriteSync(fd, bytes, offset);
+
+export const stdout: Writer = makeWriter(1, { writeSync, stream: () => process.stdout });
+export const stderr: Writer = makeWriter(2, { writeSync, stream: () => process.stderr });

@@ -1,6 +1,6 @@
 import * as Effect from "effect/Effect";
 import * as Layer from "effect/Layer";
-import type { ProcessInfo } from "../core/process.ts";
+import type { ProcessIdentity, ProcessInfo } from "../core/process.ts";
 import { ProcessTable, ProcessTableError, type Watermark } from "./ProcessTable.ts";
 import { Signals, type SignalOutcome } from "./Signals.ts";
 import { Usage } from "./Usage.ts";
@@ -47,7 +47,7 @@ export const fakeWorldLayer = (world: FakeWorld) => {
       ? Effect.suspend(() => { world.snapshotFailures--; return Effect.fail(new ProcessTableError({ operation: "snapshot", cause: new Error("fake /proc unreadable") })); })
       : Effect.sync(() => [...world.processes.values()]),
     read: (pid) => Effect.sync(() => world.processes.get(pid)),
-    status: (pid) => Effect.sync(() => world.processes.get(pid)),
+    statusNow: (pid) => world.processes.get(pid),
     // a watermark names the processes that existed then; what is in the world and not among them started since
     watermark: () => Effect.sync(() => mark(world)),
     startedSince: (since) => Effect.sync(() => {
@@ -62,15 +62,17 @@ export const fakeWorldLayer = (world: FakeWorld) => {
     openFiles: () => Effect.succeed([]),
     cwd: () => Effect.succeed(undefined),
   }));
+  const sendNow = (target: ProcessIdentity, signal: NodeJS.Signals): SignalOutcome => {
+    if (target.pid <= 1) return { _tag: "Refused", reason: "pid 0/1" };
+    const verdict: IdentityVerdict = verifyIdentity(target, world.processes.get(target.pid), world.bootId, world.uid);
+    if (!verdict.ok) return verdict.reason === "gone" || verdict.reason === "zombie" ? { _tag: "Gone" } : { _tag: "Refused", reason: verdict.reason };
+    world.signals.push({ pid: target.pid, signal });
+    if (signal === "SIGKILL" || (signal === "SIGTERM" && !world.stubborn.has(target.pid))) end(world, target.pid);
+    return { _tag: "Sent" };
+  };
   const signals = Layer.succeed(Signals, Signals.of({
-    send: (target, signal) => Effect.sync((): SignalOutcome => {
-      if (target.pid <= 1) return { _tag: "Refused", reason: "pid 0/1" };
-      const verdict: IdentityVerdict = verifyIdentity(target, world.processes.get(target.pid), world.bootId, world.uid);
-      if (!verdict.ok) return verdict.reason === "gone" || verdict.reason === "zombie" ? { _tag: "Gone" } : { _tag: "Refused", reason: verdict.reason };
-      world.signals.push({ pid: target.pid, signal });
-      if (signal === "SIGKILL" || (signal === "SIGTERM" && !world.stubborn.has(target.pid))) end(world, target.pid);
-      return { _tag: "Sent" };
-    }),
+    send: (target, signal) => Effect.sync(() => sendNow(target, signal)),
+    sendAll: (targets, signal) => Effect.sync(() => targets.map((t) => sendNow(t, signal))),
   }));
   const usage = Layer.succeed(Usage, Usage.of({
     shares: (processes) => Effect.sync(() => Float64Array.from(processes, ({ pid }) => (world.processes.has(pid) ? world.cpu.get(pid) ?? 0 : 0))),

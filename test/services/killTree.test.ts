@@ -94,7 +94,10 @@ describe("killTree's one grace (FakeWorld, TestClock)", () => {
     let asked = 0;
     const world0 = fakeWorldLayer(world);
     const base = options.signals
-      ? Layer.merge(world0, Layer.effect(Signals, Effect.gen(function* () { return Signals.of({ send: options.signals!((yield* Signals).send) }); })).pipe(Layer.provide(world0)))
+      ? Layer.merge(world0, Layer.effect(Signals, Effect.gen(function* () {
+        const send = options.signals!((yield* Signals).send);
+        return Signals.of({ send, sendAll: (targets, signal) => Effect.forEach(targets, (t) => send(t, signal)) });
+      })).pipe(Layer.provide(world0)))
       : world0;
     const counting = Layer.effect(ProcessTable, Effect.gen(function* () {
       const table = yield* ProcessTable;

@@ -1,6 +1,6 @@
 import * as Clock from "effect/Clock";
 import * as Effect from "effect/Effect";
-import { identityOf, type ProcessIdentity, type ProcessInfo, sameProcess } from "../process.ts";
+import { identityOf, type ProcessIdentity, type ProcessInfo, type ProcessStatus, sameProcess } from "../process.ts";
 import { collectJobTree, couldBeStray, isStrayOfJob, type JobMarks } from "../tree.ts";
 import { ProcessTable, type Watermark } from "../../services/ProcessTable.ts";
 import { Signals, type SignalOutcome } from "../../services/Signals.ts";
@@ -132,32 +132,39 @@ export const killTree = Effect.fn("killTree")(function* (
     return fresh;
   });
 
-  const send = Effect.fn("killTree.send")(function* (key: string, signal: NodeJS.Signals) {
-    const member = known.get(key)!;
-    const outcome: SignalOutcome = yield* signals.send(member.identity, signal);
-    if (outcome._tag === "Sent") member.signals.push(signal);
-    else if (outcome._tag === "Refused") refused.set(key, outcome.reason);
-    return outcome;
+  /** One signal to several members (each re-verified by Signals just before its own); returns how many were sent. */
+  const sendAll = Effect.fn("killTree.sendAll")(function* (keys: ReadonlyArray<string>, signal: NodeJS.Signals) {
+    const outcomes: ReadonlyArray<SignalOutcome> = yield* signals.sendAll(keys.map((key) => known.get(key)!.identity), signal);
+    let sent = 0;
+    outcomes.forEach((outcome, i) => {
+      const key = keys[i]!;
+      if (outcome._tag === "Sent") {
+        known.get(key)!.signals.push(signal);
+        sent++;
+      } else if (outcome._tag === "Refused") refused.set(key, outcome.reason);
+    });
+    return sent;
   });
 
   /** Members not yet seen gone (nor refused); `withRoots` false leaves the (frozen) roots out. */
   const pending = (withRoots: boolean) =>
     [...known.keys()].filter((key) => !ended.has(key) && !refused.has(key) && (withRoots || !rootKeys.has(key)));
 
-  /** Keys of members still alive, one cheap read each. */
-  const alive = Effect.fn("killTree.alive")(function* (withRoots = true) {
+  /** Keys of members still alive, one cheap read each (in one pass: no Effect per member). */
+  const alive = (withRoots = true) => Effect.sync(() => {
     const out: string[] = [];
     for (const key of pending(withRoots)) {
       const { identity } = known.get(key)!;
       // a read that fails (a transient /proc error) proves nothing: the member counts as alive until
       // one succeeds, and failing the kill here would leave the frozen tree frozen
-      const read = yield* table.status(identity.pid).pipe(Effect.result);
-      if (read._tag === "Failure") {
+      let live: ProcessStatus | undefined;
+      try {
+        live = sameProcess(identity, table.statusNow(identity.pid));
+      } catch {
         out.push(key);
         continue;
       }
-      const p = sameProcess(identity, read.success);
-      if (p && p.state !== "Z") out.push(key);
+      if (live && live.state !== "Z") out.push(key);
       else ended.add(key);
     }
     return out;
@@ -167,15 +174,15 @@ export const killTree = Effect.fn("killTree")(function* (
   for (let round = 0; round < 20; round++) {
     const fresh = yield* scan();
     if (fresh.length === 0) break;
-    for (const p of fresh) yield* send(keyOf(p), "SIGSTOP");
+    yield* sendAll(fresh.map(keyOf), "SIGSTOP");
   }
   onPhase?.(`frozen: ${known.size} process(es)`);
   // 2. ask everything to stop; let all but the roots run their handlers. The grace runs from
   // the SIGTERM: continuing 50 frozen processes takes 5-20 ms of a busy machine, not theirs to spend.
-  for (const key of known.keys()) yield* send(key, "SIGTERM");
+  yield* sendAll([...known.keys()], "SIGTERM");
   const deadline = (yield* Clock.currentTimeMillis) + graceMs;
   onPhase?.(`SIGTERM sent: the grace of ${graceMs} ms runs from here`);
-  for (const key of known.keys()) if (!rootKeys.has(key)) yield* send(key, "SIGCONT");
+  yield* sendAll([...known.keys()].filter((key) => !rootKeys.has(key)), "SIGCONT");
   onPhase?.("continued all but the roots");
 
   // 3. wait until the deadline, then force; catch whatever is forked meanwhile.
@@ -195,11 +202,7 @@ export const killTree = Effect.fn("killTree")(function* (
         // gone: a send also says Gone when its read failed, which proves nothing, and such a member is
         // forced again on the next poll (it has no SIGKILL on record).
         const again = overdue % 10 === 0;
-        let forced = 0;
-        for (const key of pending(withRoots)) {
-          if (!again && known.get(key)!.signals.includes("SIGKILL")) continue;
-          if ((yield* send(key, "SIGKILL"))._tag === "Sent") forced++;
-        }
+        const forced = yield* sendAll(pending(withRoots).filter((key) => again || !known.get(key)!.signals.includes("SIGKILL")), "SIGKILL");
         if (forced > 0) {
           onPhase?.(`past the deadline: SIGKILL sent to ${forced}`);
           pause = FIRST_PAUSE_MS;
@@ -213,11 +216,11 @@ export const killTree = Effect.fn("killTree")(function* (
         const late = yield* scan({ full: withRoots });
         if (late.length === 0) return;
         // past the deadline, a member found late gets no grace of its own
-        for (const p of late) yield* send(keyOf(p), left > 0 ? "SIGTERM" : "SIGKILL");
+        yield* sendAll(late.map(keyOf), left > 0 ? "SIGTERM" : "SIGKILL");
         pause = FIRST_PAUSE_MS;
       } else if (left > 0 && left <= LEAD_SCAN_MS && !leadScanned) {
         leadScanned = true;
-        for (const p of yield* scan()) yield* send(keyOf(p), "SIGTERM");
+        yield* sendAll((yield* scan()).map(keyOf), "SIGTERM");
       }
       // the deadline passing during this round's work: force at once
       const toGo = deadline - (yield* Clock.currentTimeMillis);
@@ -230,7 +233,7 @@ export const killTree = Effect.fn("killTree")(function* (
     yield* settle(false);
     onPhase?.("all but the roots gone");
     // past the deadline, continuing the roots would only let them ignore SIGTERM again: SIGKILL ends a stopped process
-    if ((yield* Clock.currentTimeMillis) < deadline) for (const key of rootKeys) if (known.has(key)) yield* send(key, "SIGCONT");
+    if ((yield* Clock.currentTimeMillis) < deadline) yield* sendAll([...rootKeys].filter((key) => known.has(key)), "SIGCONT");
   }
   yield* settle(true);
   onPhase?.("all gone, and a last look found nothing new");

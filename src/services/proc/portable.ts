@@ -1,6 +1,6 @@
 import { execFileSync } from "node:child_process";
 import psList from "ps-list";
-import type { ProcessInfo } from "../../core/process.ts";
+import type { ProcessInfo, ProcessStatus } from "../../core/process.ts";
 
 // Outside Linux there is no /proc: ps-list gives pid, parent, owner, command and
 // start time; one extra `ps` call adds what it lacks (group, state, memory, CPU time).
@@ -56,6 +56,39 @@ export const portableSnapshot = async (): Promise<ProcessInfo[]> => {
       cpuTimeMs: extra?.cpuTimeMs ?? 0,
     };
   });
+};
+
+/**
+ * One process, read now with `ps -p`, synchronously (what a check just before a signal needs):
+ * the fields a snapshot gives, the start stamp parsed from `lstart` exactly as ps-list parses it,
+ * so it compares equal to the one a snapshot recorded. Undefined when there is no such process.
+ */
+export const portableStatus = (pid: number): ProcessStatus | undefined => {
+  let text: string;
+  try {
+    text = execFileSync("ps", ["-o", "pid=,ppid=,pgid=,uid=,state=,rss=,time=,lstart=,comm=", "-p", String(pid)], { encoding: "utf8" });
+  } catch (e) {
+    // ps exits 1 when no process matched
+    if ((e as { status?: number }).status === 1) return undefined;
+    throw e;
+  }
+  const m = /^\s*(\d+)\s+(\d+)\s+(\d+)\s+(\d+)\s+(\S+)\s+(\d+)\s+(\S+)\s+(\w{3}\s+\w{3}\s+\d{1,2}\s+[\d:]{8}\s+\d{4})\s+(.*)$/m.exec(text);
+  if (!m || Number(m[1]) !== pid) return undefined;
+  const started = new Date(m[8]!).getTime();
+  const startedAt = Number.isNaN(started) ? 0 : started;
+  return {
+    pid,
+    ppid: Number(m[2]),
+    pgid: Number(m[3]),
+    sid: Number(m[3]),
+    uid: Number(m[4]),
+    startTime: String(startedAt),
+    startedAt,
+    state: m[5]!.charAt(0),
+    name: (m[9] ?? "").trim().split("/").at(-1) ?? "",
+    rssBytes: Number(m[6]) * 1024,
+    cpuTimeMs: parseCpuTime(m[7]!),
+  };
 };
 
 /** macOS has no boot id; the boot time stands in for it. */

@@ -247,15 +247,16 @@ export class FakeKernel {
   /** The real ProcessTable's interface, over this kernel. */
   tableLayer(): Layer.Layer<ProcessTable> {
     // a status read is a read without the command line: the same look at the kernel, the same failures
-    const read = (pid: number) => Effect.suspend(() => {
+    const readNow = (pid: number) => {
       this.beforeOp?.("read", pid);
       const fails = this.readFails.get(pid) ?? 0;
       if (fails > 0) {
         this.readFails.set(pid, fails - 1);
-        return Effect.fail(new ProcessTableError({ operation: "read", cause: new Error("EIO") }));
+        throw new ProcessTableError({ operation: "read", cause: new Error("EIO") });
       }
-      return Effect.succeed(this.hidden(pid) ? undefined : this.procs.get(pid));
-    });
+      return this.hidden(pid) ? undefined : this.procs.get(pid);
+    };
+    const read = (pid: number) => Effect.try({ try: () => readNow(pid), catch: (e) => e as ProcessTableError });
     return Layer.succeed(ProcessTable, ProcessTable.of({
       snapshot: () => Effect.sync(() => {
         this.beforeOp?.("snapshot");
@@ -264,7 +265,7 @@ export class FakeKernel {
         return [...this.procs.values()].filter((p) => !this.hidden(p.pid));
       }),
       read,
-      status: read,
+      statusNow: readNow,
       // A watermark counts births; what started since is every process born after it that is
       // still there. Asking is a look at the kernel like a snapshot: the world moves first.
       watermark: () => Effect.sync(() => ({ lastPid: this.births.length, forks: this.births.length, tasks: this.procs.size })),

@@ -157,9 +157,11 @@ const mayHold = (dir: string, places: ReadonlyArray<string>): boolean => {
   }
 };
 
-const searchUpward = async (places: PublicExplorer, from: string, stopDir: string) => {
+/** `places` is made only for a directory that may hold one (a cosmiconfig explorer costs ~2 ms to make). */
+const searchUpward = async (places: () => PublicExplorer, from: string, stopDir: string) => {
+  let explorer: PublicExplorer | undefined;
   for (let dir = from; ; dir = dirname(dir)) {
-    const found = mayHold(dir, PROJECT_PLACES) ? await places.search(dir) : null;
+    const found = mayHold(dir, PROJECT_PLACES) ? await (explorer ??= places()).search(dir) : null;
     if (found) return found;
     if (dir === stopDir || dirname(dir) === dir) return null;
   }
@@ -246,7 +248,7 @@ export const loadConfig = async (options: LoadConfigOptions): Promise<LoadedConf
   const global = mayHold(globalDir, GLOBAL_PLACES) ? await attempt(globalDir, () => explorer(GLOBAL_PLACES).search(globalDir)) : null;
   const project = explicit
     ? await attempt(explicit, () => explorer(PROJECT_PLACES).load(explicit))
-    : await attempt(cwd, () => searchUpward(explorer(PROJECT_PLACES), cwd, home));
+    : await attempt(cwd, () => searchUpward(() => explorer(PROJECT_PLACES), cwd, home));
   // Only a package.json without our key loads as null.
   if (explicit && !project) throw failure(explicit, [`has no "${MODULE}" key`]);
 

@@ -182,12 +182,17 @@ export const killByEnv = async (key: string, value: string): Promise<number> => 
   return killed;
 };
 
-/** Polls until every PID is gone (or a zombie); when that happened, by performance.now(), or undefined on timeout. */
+/**
+ * Polls until every PID is gone (or a zombie); when that happened, by performance.now(), or
+ * undefined on timeout. Each poll reads only up to the first PID still alive: all are gone only
+ * once that one is, and the rest are read then, in the same poll. Reading all 50 of a tree every
+ * 2 ms took ~25,000 reads a second from the two cores the kill being timed runs on.
+ */
 export const waitGone = async (pids: ReadonlyArray<{ pid: number; startTicks: string }>, timeoutMs: number, pollMs = 2): Promise<number | undefined> => {
   const deadline = performance.now() + timeoutMs;
-  let left = [...pids];
+  const left = [...pids];
   while (performance.now() < deadline) {
-    left = left.filter((p) => !isGone(p.pid, p.startTicks));
+    while (left.length > 0 && isGone(left[0]!.pid, left[0]!.startTicks)) left.shift();
     if (left.length === 0) return performance.now();
     await Bun.sleep(pollMs);
   }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { cpuBetween, cpuMark } from "../../bench/lib/procs.ts";
+import { cpuBetween, cpuMark, procStat, waitGone } from "../../bench/lib/procs.ts";
 
 const mark = (threads: Record<string, number> | undefined, statMs: number) => ({
   threads: threads ? new Map(Object.entries(threads)) : undefined,
@@ -28,6 +28,33 @@ describe("cpuBetween", () => {
     } finally {
       child.kill("SIGKILL");
       await child.exited;
+    }
+  });
+});
+
+describe.runIf(process.platform === "linux")("waitGone", () => {
+  it("answers only once the last of them is gone, whichever order they go in", async () => {
+    const children = Array.from({ length: 4 }, () => Bun.spawn(["sleep", "30"], { stdout: "ignore" }));
+    const alive = children.pop()!;
+    try {
+      for (let i = 0; i < 200 && children.some((c) => !procStat(c.pid)); i++) await Bun.sleep(5);
+      const pids = children.map((c) => ({ pid: c.pid, startTicks: procStat(c.pid)!.startTicks }));
+      const waiting = waitGone(pids, 10_000);
+      // the middle one goes, then the first, then (the one answer that counts) the last
+      children[1]!.kill("SIGKILL");
+      await Bun.sleep(150);
+      children[0]!.kill("SIGKILL");
+      await Bun.sleep(150);
+      const lastKilledAt = performance.now();
+      children[2]!.kill("SIGKILL");
+      const gone = await waiting;
+      expect(gone).toBeGreaterThanOrEqual(lastKilledAt);
+      expect(await waitGone(pids, 10)).toBeDefined(); // all gone already: at once
+      for (let i = 0; i < 200 && !procStat(alive.pid); i++) await Bun.sleep(5);
+      expect(await waitGone([...pids, { pid: alive.pid, startTicks: procStat(alive.pid)!.startTicks }], 50)).toBeUndefined();
+    } finally {
+      for (const c of [...children, alive]) c.kill("SIGKILL");
+      await Promise.all([...children, alive].map((c) => c.exited));
     }
   });
 });

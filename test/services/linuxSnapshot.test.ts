@@ -35,8 +35,9 @@ onLinux("readLinuxStatus", () => {
   it("reads what a full read does but the command line, and nothing once the process is reaped", async () => {
     const child = Bun.spawn(["sleep", "30"], { stdout: "ignore" });
     try {
-      // an exec names the process before it places the new command line: wait for both
-      await waitFor(() => readLinuxProcess(child.pid)?.argv.length === 2);
+      // an exec names the process before it places the new command line: wait for both, and for
+      // it to be asleep (it runs for a moment first; from then on, the two reads agree on its state)
+      await waitFor(() => readLinuxProcess(child.pid)?.argv.length === 2 && readLinuxStatus(child.pid)?.state === "S");
       const { argv, ...rest } = readLinuxProcess(child.pid)!;
       expect(argv).toEqual(["sleep", "30"]);
       const status = readLinuxStatus(child.pid)!;

@@ -23,6 +23,7 @@ const MAX_PAUSE_MS = 16;
 const LEAD_SCAN_MS = 50;
 // How many polls past the deadline a SIGKILLed member (in D state, say) is waited for.
 const OVERDUE_POLLS = 50;
+const QUICK_OVERDUE_POLLS = 10;
 
 // Members are known by identity, not PID: a PID freed during the kill may come back as
 // a new member (or a stranger), and must be judged as the new process it is.
@@ -226,7 +227,9 @@ export const killTree = Effect.fn("killTree")(function* (
       const toGo = deadline - (yield* Clock.currentTimeMillis);
       if (toGo > 0) yield* Effect.sleep(Math.min(pause, toGo));
       else if (left <= 0) yield* Effect.sleep(pause);
-      pause = Math.min(pause * 2, MAX_PAUSE_MS);
+      // SIGKILLed processes go within milliseconds: past the deadline, look every FIRST_PAUSE_MS for
+      // the first QUICK_OVERDUE_POLLS, then back off as in the grace, for one stuck in the kernel
+      pause = left <= 0 && overdue < QUICK_OVERDUE_POLLS ? FIRST_PAUSE_MS : Math.min(pause * 2, MAX_PAUSE_MS);
     }
   });
   if (roots.some((r) => known.has(keyOf(r)))) {

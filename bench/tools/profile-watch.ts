@@ -25,7 +25,10 @@ try {
   const fleet = jobFleet(ctx, env);
   await fleet.grow(Number(arg("jobs", "20")));
   const dir = ctx.dir("profile");
-  const watch = ctx.spawn([process.execPath, "--cpu-prof-md", `--cpu-prof-dir=${dir}`, `--cpu-prof-interval=${arg("sample-us", "1000")}`, CLI, "watch", "--cwd", ctx.root], { env });
+  // watch's own Bun settings given up front: without them it re-executes itself to set them, and
+  // the profiler's thread-suspend signal (SIGPWR) then kills the new image (Bun 1.4.5)
+  const watchEnv = { BUN_GC_TIMER_DISABLE: "1", BUN_JSC_useDFGJIT: "0", BUN_JSC_useConcurrentJIT: "0" };
+  const watch = ctx.spawn([process.execPath, "--cpu-prof-md", `--cpu-prof-dir=${dir}`, `--cpu-prof-interval=${arg("sample-us", "1000")}`, CLI, "watch", "--cwd", ctx.root], { env: { ...env, ...watchEnv } });
   await Bun.sleep(Number(arg("seconds", "20")) * 1000);
   watch.kill("SIGTERM");
   await watch.exited;

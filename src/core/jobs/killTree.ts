@@ -151,10 +151,15 @@ export const killTree = Effect.fn("killTree")(function* (
   const pending = (withRoots: boolean) =>
     [...known.keys()].filter((key) => !ended.has(key) && !refused.has(key) && (withRoots || !rootKeys.has(key)));
 
-  /** Keys of members still alive, one cheap read each (in one pass: no Effect per member). */
-  const alive = (withRoots = true) => Effect.sync(() => {
+  /**
+   * Keys of members still alive, one cheap read each (in one pass: no Effect per member). With
+   * `firstOnly`, it stops at the first one alive: all that waiting needs to know, and polling
+   * 50 members every 2 ms would take CPU from the very processes it waits on to exit.
+   */
+  const alive = (withRoots = true, firstOnly = false) => Effect.sync(() => {
     const out: string[] = [];
     for (const key of pending(withRoots)) {
+      if (firstOnly && out.length > 0) break;
       const { identity } = known.get(key)!;
       // a read that fails (a transient /proc error) proves nothing: the member counts as alive until
       // one succeeds, and failing the kill here would leave the frozen tree frozen
@@ -211,7 +216,7 @@ export const killTree = Effect.fn("killTree")(function* (
           continue;
         }
       }
-      const live = yield* alive(withRoots);
+      const live = yield* alive(withRoots, true);
       if (live.length === 0) {
         // the very last look, once the roots too are gone, reads the whole table
         const late = yield* scan({ full: withRoots });

@@ -66,7 +66,7 @@ export const portableSnapshot = async (): Promise<ProcessInfo[]> => {
 export const portableStatus = (pid: number): ProcessStatus | undefined => {
   let text: string;
   try {
-    text = execFileSync("ps", ["-o", "pid=,ppid=,pgid=,uid=,state=,rss=,time=,lstart=,comm=", "-p", String(pid)], { encoding: "utf8" });
+    text = execFileSync("ps", ["-o", "pid=,ppid=,pgid=,uid=,state=,rss=,time=,lstart=,comm=", "-p", String(pid)], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] });
   } catch (e) {
     // ps exits 1 when no process matched
     if ((e as { status?: number }).status === 1) return undefined;

@@ -71,7 +71,6 @@ export const fakeWorldLayer = (world: FakeWorld) => {
     return { _tag: "Sent" };
   };
   const signals = Layer.succeed(Signals, Signals.of({
-    send: (target, signal) => Effect.sync(() => sendNow(target, signal)),
     sendAll: (targets, signal) => Effect.sync(() => targets.map((t) => sendNow(t, signal))),
   }));
   const usage = Layer.succeed(Usage, Usage.of({

@@ -15,10 +15,9 @@ export type SignalOutcome =
  * one: a single PID, never a group, never PID 0 or 1.
  */
 export class Signals extends Context.Service<Signals, {
-  readonly send: (target: ProcessIdentity, signal: NodeJS.Signals) => Effect.Effect<SignalOutcome>;
   /**
-   * The same signal to several processes, one after the other, each read just before its own
-   * signal: what a kill does to a whole tree (an outcome per target, in order).
+   * One signal to one or more processes, one after the other, each read just before its own
+   * signal (a kill sends each signal to a whole tree): an outcome per target, in order.
    */
   readonly sendAll: (targets: ReadonlyArray<ProcessIdentity>, signal: NodeJS.Signals) => Effect.Effect<ReadonlyArray<SignalOutcome>>;
 }>()("codex-supervisor/Signals") {
@@ -52,9 +51,6 @@ export class Signals extends Context.Service<Signals, {
       const bootId = yield* table.bootId();
       return targets.map((target) => sendNow(target, signal, bootId));
     });
-    return Signals.of({
-      send: (target, signal) => Effect.map(sendAll([target], signal), (outcomes) => outcomes[0]!),
-      sendAll,
-    });
+    return Signals.of({ sendAll });
   }));
 }

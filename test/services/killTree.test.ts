@@ -2,10 +2,10 @@ import { Effect, Fiber, Layer } from "effect";
 import { TestClock } from "effect/testing";
 import { afterEach, describe, expect, test } from "vitest";
 import { killTree } from "../../src/core/jobs/killTree.ts";
-import { identityOf } from "../../src/core/process.ts";
+import { identityOf, type ProcessIdentity } from "../../src/core/process.ts";
 import { type FakeWorld, fakeWorld, fakeWorldLayer } from "../../src/services/FakeWorld.ts";
 import { ProcessTable } from "../../src/services/ProcessTable.ts";
-import { Signals } from "../../src/services/Signals.ts";
+import { type SignalOutcome, Signals } from "../../src/services/Signals.ts";
 import { proc } from "../core/fixtures.ts";
 import { isAlive } from "../real/support/harness.ts";
 
@@ -87,16 +87,20 @@ describe("killTree's one grace (FakeWorld, TestClock)", () => {
   /** Kills the tree with roots 100 and 101 on a TestClock moved well past two graces; counts whole-table reads and asks for new processes. */
   const killOnTestClock = (world: FakeWorld, options: {
     readonly given?: boolean;
-    /** Wraps the world's signals (what Signals.send answers). */
-    readonly signals?: (send: Signals["Service"]["send"]) => Signals["Service"]["send"];
+    /** Answers for a target in place of the world's signals; undefined lets the world answer. */
+    readonly signals?: (target: ProcessIdentity, signal: NodeJS.Signals) => SignalOutcome | undefined;
   } = {}) => {
     let snapshots = 0;
     let asked = 0;
     const world0 = fakeWorldLayer(world);
     const base = options.signals
       ? Layer.merge(world0, Layer.effect(Signals, Effect.gen(function* () {
-        const send = options.signals!((yield* Signals).send);
-        return Signals.of({ send, sendAll: (targets, signal) => Effect.forEach(targets, (t) => send(t, signal)) });
+        const world = yield* Signals;
+        const one = (target: ProcessIdentity, signal: NodeJS.Signals) => {
+          const answer = options.signals!(target, signal);
+          return answer ? Effect.succeed(answer) : Effect.map(world.sendAll([target], signal), (outcomes) => outcomes[0]!);
+        };
+        return Signals.of({ sendAll: (targets, signal) => Effect.forEach(targets, (t) => one(t, signal)) });
       })).pipe(Layer.provide(world0)))
       : world0;
     const counting = Layer.effect(ProcessTable, Effect.gen(function* () {
@@ -143,11 +147,14 @@ describe("killTree's one grace (FakeWorld, TestClock)", () => {
 
   test("a member whose read fails as it is forced is forced again, not counted gone", async () => {
     const world = codexTree([100, 101, 102, 103]);
-    // Signals.send reads the process first and answers Gone when that read fails (it proves nothing)
+    // Signals reads the process first and answers Gone when that read fails (it proves nothing)
     let failed = false;
     const { report } = await killOnTestClock(world, {
-      signals: (send) => (target, signal) =>
-        signal === "SIGKILL" && target.pid === 102 && !failed ? Effect.sync(() => { failed = true; return { _tag: "Gone" } as const; }) : send(target, signal),
+      signals: (target, signal) => {
+        if (signal !== "SIGKILL" || target.pid !== 102 || failed) return undefined;
+        failed = true;
+        return { _tag: "Gone" };
+      },
     });
     expect(failed).toBe(true);
     expect(sent(world)).toContain("SIGKILL 102");

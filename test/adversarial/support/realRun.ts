@@ -28,10 +28,10 @@ export const killRecorded = (dbPath: string, job: Job, graceMs: number) =>
     return yield* killJob(job, graceMs, { reason: "adversarial" });
   }).pipe(Effect.provide(realLayer(dbPath))));
 
-/** One Signals.send over the real table. */
+/** One signal through Signals over the real table. */
 export const sendReal = (identity: ProcessIdentity, signal: NodeJS.Signals) =>
   Effect.runPromise(Effect.gen(function* () {
-    return yield* (yield* Signals).send(identity, signal);
+    return (yield* (yield* Signals).sendAll([identity], signal))[0]!;
   }).pipe(Effect.provide(Signals.layer.pipe(Layer.provide(ProcessTable.layer)))));
 
 /** `killed`, `already-gone`, `survivors`, or the failure's tag (`KillRefused`, …). */

@@ -4,8 +4,8 @@ import { pluginRef, policySchema, scheduleSchema } from "./policies.ts";
 import { databasePath, codexBin, codexHome, type PathContext } from "./paths.ts";
 
 // zod compiles a fast parser for an object schema the first time it parses one: worth it for a
-// schema parsed thousands of times, not for a config parsed once per command. Without it the
-// config's first parse takes ~3 ms instead of ~8-16 (`bun bench/tools/config-load.ts`).
+// schema parsed thousands of times, not for a config parsed once per command. Building the schema
+// and its first two parses: median 10.3 ms without, 15.2 with (`bun bench/tools/config-load.ts`).
 z.config({ jitless: true });
 
 /** Defaults that depend on the machine (env, home), computed once per load. */

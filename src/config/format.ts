@@ -1,9 +1,8 @@
 import { z } from "zod";
 import type { ConfigError, ConfigIssue } from "../core/errors.ts";
+import { typeName } from "./typeName.ts";
 
-/** "number", "array", "null", "object"…: how a value reads in "got …". */
-export const typeName = (value: unknown): string =>
-  value === null ? "null" : Array.isArray(value) ? "array" : typeof value;
+export { typeName };
 
 const ARTICLE = /^[aeiou]/;
 const withArticle = (type: string) => (ARTICLE.test(type) ? `an ${type}` : `a ${type}`);

@@ -1,13 +1,18 @@
-import { cosmiconfig, defaultLoaders, type Loader, type PublicExplorer } from "cosmiconfig";
+import type { Loader, PublicExplorer } from "cosmiconfig";
 import * as Effect from "effect/Effect";
 import { readdirSync } from "node:fs";
 import { stat } from "node:fs/promises";
 import { homedir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { ConfigError } from "../core/errors.ts";
-import { configErrorMap, configIssues, typeName } from "./format.ts";
+import { configDefaults, defaultConfig } from "./defaults.ts";
 import { userConfigDir, type PathContext } from "./paths.ts";
-import { configDefaults, configSchema, type Config, type ConfigSchema } from "./schema.ts";
+import type { Config, ConfigSchema } from "./schema.ts";
+import { typeName } from "./typeName.ts";
+
+// cosmiconfig and zod are loaded only once there is a file to load and check: each costs a
+// command ~11 ms to initialise (a bundle holding only one of them against an empty bundle), and
+// most commands find no config file at all.
 
 export interface LoadConfigOptions {
   /** Where the project search starts. */
@@ -95,7 +100,7 @@ const parseJson: Loader = (_file, content) => {
 // cosmiconfig's YAML loader prefixes "YAML Error in FILE:"; the ConfigError names the file already.
 const parseYaml: Loader = async (file, content) => {
   try {
-    return await defaultLoaders[".yaml"]!(file, content);
+    return await (await import("cosmiconfig")).defaultLoaders[".yaml"]!(file, content);
   } catch (cause) {
     const reason = errorText(cause).replace(/^YAML Error in .*:\n/, "").split("\n")[0];
     throw new LoadFailure([`invalid YAML: ${reason}`], { cause });
@@ -116,8 +121,8 @@ const LOADERS = {
 
 // searchStrategy "none" and our own walk upward: cosmiconfig's "global" strategy would also
 // read its own user-config dir, which is neither ours on macOS nor overridable in tests.
-const explorer = (searchPlaces: string[]): PublicExplorer =>
-  cosmiconfig(MODULE, { searchPlaces, loaders: LOADERS, searchStrategy: "none", cache: false });
+const explorer = async (searchPlaces: string[]): Promise<PublicExplorer> =>
+  (await import("cosmiconfig")).cosmiconfig(MODULE, { searchPlaces, loaders: LOADERS, searchStrategy: "none", cache: false });
 
 const failure = (file: string, messages: ReadonlyArray<string>, cause?: unknown) =>
   new ConfigError({ file, issues: messages.map((message) => ({ path: "", message })), cause });
@@ -158,10 +163,10 @@ const mayHold = (dir: string, places: ReadonlyArray<string>): boolean => {
 };
 
 /** `places` is made only for a directory that may hold one (a cosmiconfig explorer costs ~2 ms to make). */
-const searchUpward = async (places: () => PublicExplorer, from: string, stopDir: string) => {
+const searchUpward = async (places: () => Promise<PublicExplorer>, from: string, stopDir: string) => {
   let explorer: PublicExplorer | undefined;
   for (let dir = from; ; dir = dirname(dir)) {
-    const found = mayHold(dir, PROJECT_PLACES) ? await (explorer ??= places()).search(dir) : null;
+    const found = mayHold(dir, PROJECT_PLACES) ? await (explorer ??= await places()).search(dir) : null;
     if (found) return found;
     if (dir === stopDir || dirname(dir) === dir) return null;
   }
@@ -175,9 +180,9 @@ const attempt = async <A>(file: string, load: () => Promise<A>): Promise<A> => {
   }
 };
 
-const checkLayer = (schema: ConfigSchema, layer: Layer): void => {
-  const result = schema.safeParse(layer.raw, { error: configErrorMap, reportInput: true });
-  if (!result.success) throw new ConfigError({ file: layer.file, issues: configIssues(schema, result.error) });
+const checkLayer = (schema: ConfigSchema, format: typeof import("./format.ts"), layer: Layer): void => {
+  const result = schema.safeParse(layer.raw, { error: format.configErrorMap, reportInput: true });
+  if (!result.success) throw new ConfigError({ file: layer.file, issues: format.configIssues(schema, result.error) });
 };
 
 // Paths in a file mean the same wherever the supervisor runs: relative to that file, `~/` to home.
@@ -242,18 +247,21 @@ export const loadConfig = async (options: LoadConfigOptions): Promise<LoadedConf
   const ctx: PathContext = { env, platform: process.platform, home };
   const cwd = resolve(options.cwd);
   const globalDir = resolve(options.globalDir ?? userConfigDir(ctx));
-  const schema = configSchema(configDefaults(ctx));
+  const defaults = configDefaults(ctx);
   const explicit = options.explicitFile === undefined ? undefined : resolve(cwd, options.explicitFile);
 
-  const global = mayHold(globalDir, GLOBAL_PLACES) ? await attempt(globalDir, () => explorer(GLOBAL_PLACES).search(globalDir)) : null;
+  const global = mayHold(globalDir, GLOBAL_PLACES) ? await attempt(globalDir, async () => (await explorer(GLOBAL_PLACES)).search(globalDir)) : null;
   const project = explicit
-    ? await attempt(explicit, () => explorer(PROJECT_PLACES).load(explicit))
+    ? await attempt(explicit, async () => (await explorer(PROJECT_PLACES)).load(explicit))
     : await attempt(cwd, () => searchUpward(() => explorer(PROJECT_PLACES), cwd, home));
   // Only a package.json without our key loads as null.
   if (explicit && !project) throw failure(explicit, [`has no "${MODULE}" key`]);
 
   const layers = [toLayer(global), toLayer(project)].filter((layer): layer is Layer => layer !== undefined);
-  for (const layer of layers) checkLayer(schema, layer);
+  if (layers.length === 0) return { config: applyEnvOverrides(defaultConfig(defaults), env), files: [] };
+  const [{ configSchema }, format] = await Promise.all([import("./schema.ts"), import("./format.ts")]);
+  const schema = configSchema(defaults);
+  for (const layer of layers) checkLayer(schema, format, layer);
   const merged = layers.map((layer) => anchorPaths(layer, home)).reduce<Raw>((acc, layer) => mergeLayers(acc, layer.raw), {});
   return { config: applyEnvOverrides(schema.parse(merged), env), files: layers.map((layer) => layer.file) };
 };

@@ -1,22 +1,14 @@
 import { z } from "zod";
 import { duration } from "./fields.ts";
 import { pluginRef, policySchema, scheduleSchema } from "./policies.ts";
-import { databasePath, codexBin, codexHome, type PathContext } from "./paths.ts";
+import type { ConfigDefaults } from "./defaults.ts";
 
 // zod compiles a fast parser for an object schema the first time it parses one: worth it for a
 // schema parsed thousands of times, not for a config parsed once per command. Building the schema
 // and its first two parses: median 10.3 ms without, 15.2 with (`bun bench/tools/config-load.ts`).
 z.config({ jitless: true });
 
-/** Defaults that depend on the machine (env, home), computed once per load. */
-export interface ConfigDefaults {
-  readonly codexBin: string;
-  readonly codexHome: string;
-  readonly databasePath: string;
-}
-
-export const configDefaults = (ctx: PathContext): ConfigDefaults =>
-  ({ codexBin: codexBin(ctx), codexHome: codexHome(ctx), databasePath: databasePath(ctx) });
+export { type ConfigDefaults, configDefaults } from "./defaults.ts";
 
 export { duration };
 

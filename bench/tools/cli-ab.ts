@@ -1,0 +1,71 @@
+#!/usr/bin/env bun
+/**
+ * Two builds of the CLI on one command, in alternation: wall time from spawn to exit, median,
+ * min and p90 of R runs each, in one sandbox (its own database, config dir and CODEX_HOME; no
+ * config file unless --config-json writes one). For a start-up change, against a checkout of
+ * the commit before it:
+ *
+ *   git worktree add /tmp/before HEAD~1 && cp -r node_modules /tmp/before/
+ *   bun bench/tools/cli-ab.ts --b /tmp/before/bin/codex-supervisor.ts [--runs 30] [--config-json '{}'] -- list --json
+ *
+ * --a defaults to this checkout's launcher. Each build's bundle is made before the clock starts.
+ */
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { summarize } from "../lib/stats.ts";
+
+const args = process.argv.slice(2);
+const dash = args.indexOf("--");
+const own = dash >= 0 ? args.slice(0, dash) : args;
+const command = dash >= 0 ? args.slice(dash + 1) : ["list", "--json"];
+const arg = (name: string, fallback?: string) => {
+  const at = own.indexOf(`--${name}`);
+  return at >= 0 ? own[at + 1] ?? fallback : fallback;
+};
+const builds = { a: arg("a", join(import.meta.dirname, "../../bin/codex-supervisor.ts"))!, b: arg("b") };
+if (!builds.b) {
+  process.stderr.write("cli-ab: --b LAUNCHER is required (the other build's bin/codex-supervisor.ts)\n");
+  process.exit(2);
+}
+const runs = Number(arg("runs", "30"));
+
+const root = mkdtempSync(join(tmpdir(), "cs-cli-ab-"));
+try {
+  const env = {
+    ...process.env,
+    CODEX_SUPERVISOR_DB: join(root, "state", "ab.db"),
+    XDG_CONFIG_HOME: join(root, "config"),
+    XDG_STATE_HOME: join(root, "state"),
+    CODEX_HOME: join(root, "codex"),
+  };
+  const configJson = arg("config-json");
+  if (configJson !== undefined) {
+    mkdirSync(join(root, "config", "codex-supervisor"), { recursive: true });
+    writeFileSync(join(root, "config", "codex-supervisor", "config.json"), configJson);
+  }
+  const runOnce = (launcher: string) => {
+    const t0 = performance.now();
+    const p = Bun.spawnSync([process.execPath, launcher, ...command], { env, cwd: root, stdout: "ignore", stderr: "pipe" });
+    const ms = performance.now() - t0;
+    return { ms, code: p.exitCode, stderr: p.stderr.toString() };
+  };
+  // a first run of each builds its bundle (and creates the database): not timed
+  for (const launcher of Object.values(builds)) runOnce(launcher!);
+  const times = { a: [] as number[], b: [] as number[] };
+  const codes = new Set<string>();
+  for (let i = 0; i < runs; i++) {
+    for (const key of ["a", "b"] as const) {
+      const { ms, code } = runOnce(builds[key]!);
+      times[key].push(ms);
+      codes.add(`${key} exited ${code}`);
+    }
+  }
+  process.stdout.write(`${command.join(" ")}${configJson !== undefined ? ` (config.json ${configJson})` : " (no config file)"}: ms from spawn to exit, median (min, p90) of ${runs}; ${[...codes].join(", ")}\n`);
+  for (const key of ["a", "b"] as const) {
+    const s = summarize(times[key]);
+    process.stdout.write(`  ${key} ${builds[key]!.padEnd(50)} ${s.median.toFixed(1).padStart(6)} (${s.min.toFixed(1)}, ${s.p90.toFixed(1)})\n`);
+  }
+} finally {
+  rmSync(root, { recursive: true, force: true });
+}

@@ -48,7 +48,11 @@ export interface BenchContext {
   cli(args: ReadonlyArray<string>, options?: RunOptions): Promise<Timed>;
   /** Starts a long-running process of the run (ended by the clean-up). */
   spawn(argv: ReadonlyArray<string>, options?: RunOptions): Bun.Subprocess<"ignore", "ignore", "pipe">;
-  /** Writes the global config every CLI of the run reads. */
+  /**
+   * Writes the global config every CLI of the run reads; undefined removes it. A suite that
+   * writes one removes it when done, so every suite starts as a run of it alone would: with no
+   * config file (which the CLI reads without loading cosmiconfig or zod, see src/config/load.ts).
+   */
   writeConfig(config: unknown): void;
   /** Registers a clean-up step, run (newest first) before processes are swept. */
   onCleanup(step: () => Promise<void> | void): void;
@@ -127,6 +131,7 @@ export const createContext = (options: { readonly quick: boolean }): BenchContex
     spawn: (argv, o = {}) => Bun.spawn([...argv], { cwd: o.cwd ?? root, env: merged(env, o.env), stdin: "ignore", stdout: "ignore", stderr: "pipe" }),
     writeConfig: (config) => {
       const dir = join(env.XDG_CONFIG_HOME!, "codex-supervisor");
+      if (config === undefined) return rmSync(join(dir, "config.json"), { force: true });
       mkdirSync(dir, { recursive: true });
       writeFileSync(join(dir, "config.json"), JSON.stringify(config, null, 2));
     },

@@ -162,7 +162,7 @@ export const detectionSuite: Suite = {
       watch.kill("SIGTERM");
       await Promise.race([watch.exited, Bun.sleep(5000)]);
       watch.kill("SIGKILL");
-      ctx.writeConfig({});
+      ctx.writeConfig(undefined);
     }
   },
 };

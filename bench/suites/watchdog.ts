@@ -117,7 +117,7 @@ export const watchdogSuite: Suite = {
       out.notes.push(`${others} extra idle processes; interval ${interval ?? "5s (default)"}; CPU over one ${windowS} s window (${counted}), RSS sampled every second`);
     } finally {
       killSleepers();
-      ctx.writeConfig({});
+      ctx.writeConfig(undefined);
     }
   },
 };

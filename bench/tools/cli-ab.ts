@@ -1,7 +1,8 @@
 #!/usr/bin/env bun
 /**
  * Two builds of the CLI on one command, in alternation: wall time from spawn to exit, median,
- * min and p90 of R runs each, in one sandbox (its own database, config dir and CODEX_HOME; no
+ * min and p90 of R runs each, and the median CPU time the command used (all its threads; less
+ * noisy than wall time on a shared machine), in one sandbox (its own database, config dir and CODEX_HOME; no
  * config file unless --config-json writes one). For a start-up change, against a checkout of
  * the commit before it:
  *
@@ -48,23 +49,25 @@ try {
     const t0 = performance.now();
     const p = Bun.spawnSync([process.execPath, launcher, ...command], { env, cwd: root, stdout: "ignore", stderr: "pipe" });
     const ms = performance.now() - t0;
-    return { ms, code: p.exitCode, stderr: p.stderr.toString() };
+    return { ms, cpuMs: Number(p.resourceUsage?.cpuTime.total ?? Number.NaN) / 1000, code: p.exitCode, stderr: p.stderr.toString() };
   };
   // a first run of each builds its bundle (and creates the database): not timed
   for (const launcher of Object.values(builds)) runOnce(launcher!);
   const times = { a: [] as number[], b: [] as number[] };
+  const cpu = { a: [] as number[], b: [] as number[] };
   const codes = new Set<string>();
   for (let i = 0; i < runs; i++) {
     for (const key of ["a", "b"] as const) {
-      const { ms, code } = runOnce(builds[key]!);
+      const { ms, cpuMs, code } = runOnce(builds[key]!);
       times[key].push(ms);
+      cpu[key].push(cpuMs);
       codes.add(`${key} exited ${code}`);
     }
   }
   process.stdout.write(`${command.join(" ")}${configJson !== undefined ? ` (config.json ${configJson})` : " (no config file)"}: ms from spawn to exit, median (min, p90) of ${runs}; ${[...codes].join(", ")}\n`);
   for (const key of ["a", "b"] as const) {
     const s = summarize(times[key]);
-    process.stdout.write(`  ${key} ${builds[key]!.padEnd(50)} ${s.median.toFixed(1).padStart(6)} (${s.min.toFixed(1)}, ${s.p90.toFixed(1)})\n`);
+    process.stdout.write(`  ${key} ${builds[key]!.padEnd(50)} ${s.median.toFixed(1).padStart(6)} (${s.min.toFixed(1)}, ${s.p90.toFixed(1)}), CPU ${summarize(cpu[key]).median.toFixed(1)} ms\n`);
   }
 } finally {
   rmSync(root, { recursive: true, force: true });

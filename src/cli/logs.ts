@@ -13,11 +13,12 @@ import { COMMON_OPTIONS } from "./args.ts";
 import type { Command } from "./command.ts";
 import { runProgram } from "./runtime.ts";
 import { stdout } from "./output.ts";
+import { fn } from "../core/fn.ts";
 
 /** What a person wants to read: not the instructions Codex injects, nor records this version skips. */
 export const readable = (e: HistoryEvent) => e.kind !== "context" && e.kind !== "unknown" && e.kind !== "turn_context" && e.kind !== "malformed";
 
-export const awaitRollout = Effect.fn("awaitRollout")(function* (job: Job, follow: boolean) {
+export const awaitRollout = fn("awaitRollout")(function* (job: Job, follow: boolean) {
   let current = (yield* refreshJob(job)).job;
   // a job just started may not have its thread yet; --follow waits for it
   while (follow && !current.rolloutPath && !isFinal(current.status)) {

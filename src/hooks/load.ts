@@ -8,6 +8,7 @@ import { BUILTIN_NAMES, importBuiltin } from "./builtins.ts";
 import { type Candidate, resolveRef } from "./resolve.ts";
 import type { Plugin } from "./types.ts";
 import { isPlugin, pluginProblems } from "./validate.ts";
+import { fn } from "../core/fn.ts";
 
 /** A plugin ready to run: validated, its options parsed by its own schema. */
 export interface LoadedPlugin {
@@ -107,7 +108,7 @@ const builtinCandidate = (name: (typeof BUILTIN_NAMES)[number]) =>
  * included (a config entry with a built-in's name only gives its options), so
  * a problem shows when the config loads, not on a hook's first call.
  */
-export const loadPlugins = Effect.fn("loadPlugins")(function* (refs: ReadonlyArray<PluginRef>, options: LoadPluginsOptions = {}) {
+export const loadPlugins = fn("loadPlugins")(function* (refs: ReadonlyArray<PluginRef>, options: LoadPluginsOptions = {}) {
   const configDir = options.configDir ?? (options.configFile ? dirname(options.configFile) : process.cwd());
   const resolved = yield* Effect.forEach(refs, (ref, i) => Effect.promise(() => resolveRef(ref, `plugins.${i}`, configDir)));
   const issues: ConfigIssue[] = [];

@@ -8,6 +8,7 @@ import { callHook, type LogScope } from "./call.ts";
 import { PluginError, pluginErrorText, UnknownAction, unknownActionText } from "./errors.ts";
 import type { LoadedPlugin, LoadedPlugins } from "./load.ts";
 import type { ActionContext, ActionResult, HookContext } from "./types.ts";
+import { fn } from "../core/fn.ts";
 
 /** What the caller supplies to an action; the host adds the plugin's options and logger. */
 export type ActionRequest = Omit<ActionContext, keyof HookContext>;
@@ -41,7 +42,7 @@ const nextSpec = (current: LaunchSpec, value: unknown): LaunchSpec | string => {
 };
 
 /** beforeLaunch, in plugin order, each seeing the previous result; a failing plugin's change is skipped and reported. */
-export const runBeforeLaunch = Effect.fn("hooks.beforeLaunch")(function* (plugins: LoadedPlugins, spec: LaunchSpec, config: Config) {
+export const runBeforeLaunch = fn("hooks.beforeLaunch")(function* (plugins: LoadedPlugins, spec: LaunchSpec, config: Config) {
   const errors: PluginError[] = [];
   let current = spec;
   for (const entry of plugins.plugins) {
@@ -68,7 +69,7 @@ const actionResult = (value: unknown): ActionResult | undefined => {
 };
 
 /** Runs the named action of the one plugin that defines it (names are unique once loaded). */
-export const runAction = Effect.fn("hooks.action")(function* (plugins: LoadedPlugins, action: string, request: ActionRequest) {
+export const runAction = fn("hooks.action")(function* (plugins: LoadedPlugins, action: string, request: ActionRequest) {
   const entry = plugins.plugins.find((p) => p.plugin.actions !== undefined && Object.hasOwn(p.plugin.actions, action));
   const handler = entry?.plugin.actions?.[action];
   if (!entry || !handler) {

@@ -11,11 +11,12 @@ import { findJob } from "../core/jobs/find.ts";
 import { CodexHistory } from "../services/CodexHistory.ts";
 import { callScope, runTool, type ServerContext, toolResult } from "./run.ts";
 import { cwdArg, jobArg, logsShape } from "./schemas.ts";
+import { fn } from "../core/fn.ts";
 
 const DEFAULT_TAIL = 50;
 
 /** The events from a line boundary to the file's last complete line (all of it, once the writer is gone). */
-const readSince = Effect.fn("readSince")(function* (path: string, offset: number, writerGone: boolean) {
+const readSince = fn("readSince")(function* (path: string, offset: number, writerGone: boolean) {
   const history = yield* CodexHistory;
   // Followed once: `isDone` at the first pause ends the stream after one last read to the end of the file.
   const read = yield* history.follow(path, offset, { isDone: Effect.succeed(true) }).pipe(Stream.runCollect);

@@ -14,6 +14,7 @@ import {
 import {
   readBatch, readHead, readTail, requireKnownRecords, type RolloutSummary, type RolloutTail, summarizeRollout, type TailOptions,
 } from "./history/rollout.ts";
+import { fn } from "../core/fn.ts";
 
 export type { RolloutSummary, RolloutTail, TailOptions, ThreadCandidate, ThreadWindow };
 
@@ -78,7 +79,7 @@ export class CodexHistory extends Context.Service<CodexHistory, {
   readonly readAll: (path: string) => Stream.Stream<HistoryEvent, HistoryError | UnsupportedHistory>;
 }>()("codex-supervisor/CodexHistory") {
   static readonly layer = Layer.succeed(CodexHistory, CodexHistory.of({
-    locateRollout: Effect.fn("CodexHistory.locateRollout")(function* (codexHome: string, threadId: string) {
+    locateRollout: fn("CodexHistory.locateRollout")(function* (codexHome: string, threadId: string) {
       const fromDb = rolloutFromStateDb(codexHome, threadId);
       if (fromDb) return fromDb;
       return yield* Effect.tryPromise({
@@ -87,7 +88,7 @@ export class CodexHistory extends Context.Service<CodexHistory, {
       });
     }),
 
-    findThreadCandidates: Effect.fn("CodexHistory.findThreadCandidates")(function* (codexHome: string, window: ThreadWindow) {
+    findThreadCandidates: fn("CodexHistory.findThreadCandidates")(function* (codexHome: string, window: ThreadWindow) {
       const known = threadsFromStateDb(codexHome, window);
       const knownIds = new Set(known.map((t) => t.id));
       const sameCwd = cwdMatcher(window.cwd);
@@ -108,14 +109,14 @@ export class CodexHistory extends Context.Service<CodexHistory, {
       return [...byId.values()].sort((a, b) => a.createdAt - b.createdAt);
     }),
 
-    tail: Effect.fn("CodexHistory.tail")(function* (path: string, n: number, options?: TailOptions) {
+    tail: fn("CodexHistory.tail")(function* (path: string, n: number, options?: TailOptions) {
       return yield* withRollout(path, async (fh, size) => {
         requireKnownRecords(path, await readHead(path, fh, size, true));
         return readTail(fh, size, n, options);
       });
     }),
 
-    summarize: Effect.fn("CodexHistory.summarize")(function* (path: string) {
+    summarize: fn("CodexHistory.summarize")(function* (path: string) {
       return yield* withRollout(path, (fh, size) => summarizeRollout(path, fh, size));
     }),
 

@@ -13,6 +13,7 @@ import {
   eventToRow, JOB_COLUMNS, jobToRow, patchToColumns, rowToEvent, rowToJob,
   type EventRow, type JobEvent, type JobPatch, type JobRow, type NewEvent,
 } from "./db/rows.ts";
+import { fn } from "../core/fn.ts";
 
 export type { EventKind, JobEvent, JobPatch, NewEvent } from "./db/rows.ts";
 export { SchemaTooNew } from "./db/migrations.ts";
@@ -64,7 +65,7 @@ const SELECT_JOBS = `SELECT ${JOB_COLUMNS.join(", ")} FROM jobs`;
 const NEWEST_FIRST = "ORDER BY created_at DESC, rowid DESC";
 const PRUNABLE = `status IN (${FINAL}) AND coalesce(ended_at, created_at) < $before`;
 
-const make = Effect.fn("JobStore.open")(function* (path: string) {
+const make = fn("JobStore.open")(function* (path: string) {
   const now = yield* Clock.currentTimeMillis;
   const { db, schema } = yield* Effect.acquireRelease(
     Effect.try({ try: () => openDatabase(path, now), catch: (cause) => new DatabaseError({ path, operation: "open", cause }) }),
@@ -79,7 +80,7 @@ const make = Effect.fn("JobStore.open")(function* (path: string) {
     tooNew ? Effect.fail(new DatabaseError({ path, operation, cause: tooNew })) : read(operation, run);
   const selectJob = (id: string) => db.query<JobRow, [string]>(`${SELECT_JOBS} WHERE id = ?`).get(id);
 
-  const insert = Effect.fn("JobStore.insert")(function* (job: Job) {
+  const insert = fn("JobStore.insert")(function* (job: Job) {
     const row = jobToRow(job);
     const columns = Object.keys(row);
     yield* write("insert", () =>
@@ -87,14 +88,14 @@ const make = Effect.fn("JobStore.open")(function* (path: string) {
     );
   });
 
-  const get = Effect.fn("JobStore.get")(function* (id: string) {
+  const get = fn("JobStore.get")(function* (id: string) {
     return yield* read("get", () => {
       const row = selectJob(id);
       return row ? rowToJob(row) : undefined;
     });
   });
 
-  const resolve = Effect.fn("JobStore.resolve")(function* (query: string) {
+  const resolve = fn("JobStore.resolve")(function* (query: string) {
     const prefix = query.trim();
     // Only id characters, so the LIKE pattern holds no wildcard but the trailing one.
     if (!/^[0-9a-z-]+$/i.test(prefix)) return yield* new JobNotFound({ query });
@@ -109,14 +110,14 @@ const make = Effect.fn("JobStore.open")(function* (path: string) {
     return yield* read("resolve", () => rowToJob(only));
   });
 
-  const list = Effect.fn("JobStore.list")(function* (options: ListJobsOptions = {}) {
+  const list = fn("JobStore.list")(function* (options: ListJobsOptions = {}) {
     const where = options.all ? "" : `WHERE status IN (${ACTIVE})`;
     return yield* read("list", () =>
       db.query<JobRow, [number]>(`${SELECT_JOBS} ${where} ${NEWEST_FIRST} LIMIT ?`).all(options.limit ?? -1).map(rowToJob),
     );
   });
 
-  const update = Effect.fn("JobStore.update")(function* (id: string, patch: JobPatch) {
+  const update = fn("JobStore.update")(function* (id: string, patch: JobPatch) {
     const columns = patchToColumns(patch);
     const names = Object.keys(columns);
     if (names.length === 0) return yield* read("update", () => selectJob(id) !== null);
@@ -124,14 +125,14 @@ const make = Effect.fn("JobStore.open")(function* (path: string) {
     return yield* write("update", () => db.query(`UPDATE jobs SET ${sets} WHERE id = $id`).run({ ...columns, id }).changes > 0);
   });
 
-  const markEnded = Effect.fn("JobStore.markEnded")(function* (id: string, status: FinalStatus, endedAt: number) {
+  const markEnded = fn("JobStore.markEnded")(function* (id: string, status: FinalStatus, endedAt: number) {
     return yield* write("markEnded", () =>
       db.query(`UPDATE jobs SET status = ?, ended_at = ? WHERE id = ? AND status NOT IN (${FINAL})`)
         .run(status, endedAt, id).changes > 0,
     );
   });
 
-  const appendEvent = Effect.fn("JobStore.appendEvent")(function* (event: NewEvent) {
+  const appendEvent = fn("JobStore.appendEvent")(function* (event: NewEvent) {
     const at = yield* Clock.currentTimeMillis;
     return yield* write("appendEvent", () => {
       const row = eventToRow(event, at);
@@ -141,7 +142,7 @@ const make = Effect.fn("JobStore.open")(function* (path: string) {
     });
   });
 
-  const listEvents = Effect.fn("JobStore.listEvents")(function* (options: ListEventsOptions = {}) {
+  const listEvents = fn("JobStore.listEvents")(function* (options: ListEventsOptions = {}) {
     const where = `${options.jobId === undefined ? "" : "job_id = $jobId AND"} id > $since`;
     const sql = options.sinceId === undefined
       ? `SELECT * FROM (SELECT * FROM events WHERE ${where} ORDER BY id DESC LIMIT $limit) ORDER BY id`
@@ -154,7 +155,7 @@ const make = Effect.fn("JobStore.open")(function* (path: string) {
     );
   });
 
-  const prune = Effect.fn("JobStore.prune")(function* (options: { readonly endedBefore: number }) {
+  const prune = fn("JobStore.prune")(function* (options: { readonly endedBefore: number }) {
     return yield* write("prune", () =>
       db.transaction((before: number) => {
         db.query(`DELETE FROM events WHERE job_id IN (SELECT id FROM jobs WHERE ${PRUNABLE})`).run({ before });

@@ -4,6 +4,7 @@ import * as Effect from "effect/Effect";
 import * as Layer from "effect/Layer";
 import { CodexNotFound, LaunchError } from "../core/errors.ts";
 import type { LaunchSpec } from "../core/launch.ts";
+import { fn } from "../core/fn.ts";
 
 export interface Launched {
   readonly pid: number;
@@ -21,7 +22,7 @@ export interface Launched {
  * is never hit by our terminal's signals. The prompt is written to its stdin, which
  * is then closed: Codex reads to EOF, and nothing is left open to hang on.
  */
-const direct = Effect.fn("Launcher.launch")(function* (spec: LaunchSpec, bin: string) {
+const direct = fn("Launcher.launch")(function* (spec: LaunchSpec, bin: string) {
   return yield* Effect.callback<Launched, LaunchError>((resume) => {
     const child = spawn(bin, [...spec.args], { cwd: spec.cwd, env: spec.env, detached: true, stdio: ["pipe", "ignore", "ignore"] });
     let exitCode: number | null | undefined;
@@ -43,7 +44,7 @@ const direct = Effect.fn("Launcher.launch")(function* (spec: LaunchSpec, bin: st
  * server): otherwise a job stays our child, and inside the tree of whatever Codex
  * runs that server — a kill of that outer job would take the inner jobs with it.
  */
-const reparented = Effect.fn("Launcher.launchReparented")(function* (spec: LaunchSpec, bin: string) {
+const reparented = fn("Launcher.launchReparented")(function* (spec: LaunchSpec, bin: string) {
   return yield* Effect.callback<Launched, LaunchError>((resume) => {
     // a background command of a non-interactive shell gets /dev/null as stdin unless told otherwise
     const child = spawn("/bin/sh", ["-c", `exec 3<&0; "$@" <&3 3<&- >/dev/null 2>&1 & echo $!`, "sh", bin, ...spec.args], {
@@ -64,7 +65,7 @@ const reparented = Effect.fn("Launcher.launchReparented")(function* (spec: Launc
 });
 
 const make = (start: typeof direct) => Launcher.of({
-  launch: Effect.fn("Launcher.launch")(function* (spec: LaunchSpec) {
+  launch: fn("Launcher.launch")(function* (spec: LaunchSpec) {
     const bin = Bun.which(spec.bin, { PATH: spec.env.PATH ?? "", cwd: spec.cwd });
     if (!bin) return yield* new CodexNotFound({ bin: spec.bin });
     return yield* start(spec, bin);

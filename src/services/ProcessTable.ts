@@ -7,6 +7,7 @@ import {
   linuxBootId, linuxCounters, linuxCwd, linuxEnviron, linuxOpenFiles, linuxSnapshot, linuxStartedSince, linuxWatermark, readLinuxProcess, readLinuxStatus, type Watermark,
 } from "./proc/linux.ts";
 import { portableBootId, portableSnapshot, portableStatus } from "./proc/portable.ts";
+import { fn } from "../core/fn.ts";
 
 export type { Watermark };
 
@@ -50,13 +51,13 @@ export class ProcessTable extends Context.Service<ProcessTable, {
   static readonly layer = Layer.sync(ProcessTable, () => {
     const linux = process.platform === "linux";
     let bootId: string | undefined;
-    const snapshot = Effect.fn("ProcessTable.snapshot")(function* () {
+    const snapshot = fn("ProcessTable.snapshot")(function* () {
       return yield* Effect.tryPromise({
         try: async () => (linux ? linuxSnapshot() : portableSnapshot()),
         catch: (cause) => new ProcessTableError({ operation: "snapshot", cause }),
       });
     });
-    const read = Effect.fn("ProcessTable.read")(function* (pid: number) {
+    const read = fn("ProcessTable.read")(function* (pid: number) {
       if (linux) return readLinuxProcess(pid);
       const all = yield* snapshot();
       return all.find((p) => p.pid === pid);

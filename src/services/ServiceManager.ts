@@ -10,6 +10,7 @@ import {
   launchdActivity, launchdAgent, launchdAgentPath, launchdCommands, LAUNCHD_LABEL, launchdLogFile,
 } from "../core/service/launchd.ts";
 import { systemdActivity, systemdCommands, systemdUnit, systemdUnitPath } from "../core/service/systemd.ts";
+import { fn } from "../core/fn.ts";
 
 export type ServiceKind = "systemd" | "launchd";
 
@@ -125,7 +126,7 @@ const make = (host: Host) => {
 
   return ServiceManager.of({
     generate: (kind, options) => Effect.sync(() => generate(kind, options)),
-    install: Effect.fn("ServiceManager.install")(function* (kind: ServiceKind, options: InstallOptions) {
+    install: fn("ServiceManager.install")(function* (kind: ServiceKind, options: InstallOptions) {
       const file = generate(kind, options);
       yield* fileOperation(file.path, "write", async () => {
         await mkdir(dirname(file.path), { recursive: true });
@@ -134,7 +135,7 @@ const make = (host: Host) => {
       });
       return { file, activation: yield* run(plans(kind, host, file.path).install) };
     }),
-    uninstall: Effect.fn("ServiceManager.uninstall")(function* (kind: ServiceKind) {
+    uninstall: fn("ServiceManager.uninstall")(function* (kind: ServiceKind) {
       const path = pathOf(kind);
       const plan = plans(kind, host, path);
       const existed = (yield* Effect.promise(() => readIfPresent(path))) !== undefined;
@@ -151,7 +152,7 @@ const make = (host: Host) => {
       };
       return { kind, path, removed: existed, activation };
     }),
-    status: Effect.fn("ServiceManager.status")(function* (kind: ServiceKind, options: InstallOptions) {
+    status: fn("ServiceManager.status")(function* (kind: ServiceKind, options: InstallOptions) {
       const file = generate(kind, options);
       const installed = yield* Effect.promise(() => readIfPresent(file.path));
       const asked = yield* Effect.promise(() => host.run(plans(kind, host, file.path).status.command));

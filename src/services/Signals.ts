@@ -3,6 +3,7 @@ import * as Effect from "effect/Effect";
 import * as Layer from "effect/Layer";
 import { type IdentityVerdict, type ProcessIdentity, type ProcessStatus, verifyIdentity } from "../core/process.ts";
 import { ProcessTable } from "./ProcessTable.ts";
+import { fn } from "../core/fn.ts";
 
 export type SignalOutcome =
   | { readonly _tag: "Sent" }
@@ -47,7 +48,7 @@ export class Signals extends Context.Service<Signals, {
     };
     // One Effect for the whole batch: the read and the signal of each target stay back to back,
     // with none of the per-call machinery between targets.
-    const sendAll = Effect.fn("Signals.sendAll")(function* (targets: ReadonlyArray<ProcessIdentity>, signal: NodeJS.Signals) {
+    const sendAll = fn("Signals.sendAll")(function* (targets: ReadonlyArray<ProcessIdentity>, signal: NodeJS.Signals) {
       const bootId = yield* table.bootId();
       return targets.map((target) => sendNow(target, signal, bootId));
     });

@@ -3,6 +3,7 @@ import * as Effect from "effect/Effect";
 import * as Layer from "effect/Layer";
 import pidusage from "pidusage";
 import type { ProcessInfo } from "../core/process.ts";
+import { fn } from "../core/fn.ts";
 
 export interface UsageSample {
   /** CPU percent (100 = one core); since the previous sample of this PID in this process, else since it started. */
@@ -84,7 +85,7 @@ export class Usage extends Context.Service<Usage, {
   static readonly layer = Layer.sync(Usage, () => {
     const linux = process.platform === "linux" ? linuxSampler() : undefined;
     return Usage.of({
-      sample: Effect.fn("Usage.sample")(function* (processes: ReadonlyArray<ProcessInfo>, at: number, options?: SampleOptions) {
+      sample: fn("Usage.sample")(function* (processes: ReadonlyArray<ProcessInfo>, at: number, options?: SampleOptions) {
         if (processes.length === 0) return new Map<number, UsageSample>();
         return linux ? linux.sample(processes, at, options?.dryRun ?? false) : yield* pidusageSample(processes.map((p) => p.pid));
       }),

@@ -2,6 +2,7 @@ import * as Effect from "effect/Effect";
 import { configFingerprint, type FingerprintMemo } from "../config/fingerprint.ts";
 import { type LoadedConfig, loadConfigEffect } from "../config/load.ts";
 import type { ConfigError } from "../core/errors.ts";
+import { fn } from "../core/fn.ts";
 
 export interface ConfigProblem {
   readonly cwd: string;
@@ -25,7 +26,7 @@ export const configBook = (options: {
   const reported = new Map<string, string>();
   const fingerprints = new Map<string, string>();
 
-  const load = Effect.fn("configBook.load")(function* (cwd: string) {
+  const load = fn("configBook.load")(function* (cwd: string) {
     const fingerprint = configFingerprint({ cwd, explicitFile: options.explicitFile });
     if (fingerprints.get(cwd) === fingerprint) {
       return { config: lastGood.get(cwd) ?? lastGood.get(options.fallbackCwd), problem: undefined };
@@ -50,7 +51,7 @@ export const configBook = (options: {
   });
 
   /** Configs for the given directories (plus the fallback), and the problems first seen this time. */
-  const forDirs = Effect.fn("configBook.forDirs")(function* (dirs: Iterable<string>) {
+  const forDirs = fn("configBook.forDirs")(function* (dirs: Iterable<string>) {
     const configs = new Map<string, LoadedConfig>();
     const problems: ConfigProblem[] = [];
     for (const cwd of new Set([options.fallbackCwd, ...dirs])) {

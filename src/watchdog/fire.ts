@@ -11,6 +11,7 @@ import type { LoadedPlugins } from "../hooks/host.ts";
 import { JobStore } from "../services/JobStore.ts";
 import { parseDuration } from "../core/duration.ts";
 import { killSubject } from "./kill.ts";
+import { fn } from "../core/fn.ts";
 
 const label = (s: Subject) =>
   s.tracked ? `job ${s.key.slice(0, 8)}${s.name ? ` (${s.name})` : ""}` : `untracked ${s.kind} pid ${s.pid}`;
@@ -32,7 +33,7 @@ export interface Firing {
  * is done when the tree is gone); otherwise it is tried again, on the next tick the
  * first time and then less and less often (see retryDelayMs).
  */
-export const fire = Effect.fn("watchdog.fire")(function* (firing: Firing, obs: Observation, memory: PolicyMemory, now: number) {
+export const fire = fn("watchdog.fire")(function* (firing: Firing, obs: Observation, memory: PolicyMemory, now: number) {
   const store = yield* JobStore;
   const { subject, policy, plugins } = firing;
   const context = yield* Effect.context<JobStore>();

@@ -6,13 +6,14 @@ import { identityOf } from "../core/process.ts";
 import type { Subject } from "../core/subject.ts";
 import type { KillSummary } from "../hooks/types.ts";
 import { JobStore } from "../services/JobStore.ts";
+import { fn } from "../core/fn.ts";
 
 /**
  * The kill a policy's action gets: the same verified whole-tree kill as the CLI.
  * An untracked program has no job record: its roots are the PIDs seen in this
  * tick's snapshot, and Signals re-verifies each before every signal.
  */
-export const killSubject = Effect.fn("killSubject")(function* (subject: Subject, obs: Observation, graceMs: number, policy: string) {
+export const killSubject = fn("killSubject")(function* (subject: Subject, obs: Observation, graceMs: number, policy: string) {
   if (subject.job) {
     const outcome = yield* killJob(subject.job, graceMs, { reason: `policy ${policy}` }).pipe(Effect.result);
     if (outcome._tag === "Failure") {

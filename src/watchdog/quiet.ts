@@ -11,6 +11,7 @@ import { JobStore } from "../services/JobStore.ts";
 import { ProcessTable, type Watermark } from "../services/ProcessTable.ts";
 import { Usage } from "../services/Usage.ts";
 import { type SummaryReader, withHistory } from "./subjects.ts";
+import { fn } from "../core/fn.ts";
 
 // Most ticks nothing has changed but time, memory and CPU counters. A full tick reads the whole
 // process table, the job database, every config and every history to find that out; a quiet tick
@@ -110,7 +111,7 @@ export interface QuietInput {
  * next settled state, or why a full tick must run instead (then nothing was recorded: neither
  * the CPU samples nor the policies' per-tick counters moved).
  */
-export const quietTick = Effect.fn("watchdog.quietTick")(function* (input: QuietInput) {
+export const quietTick = fn("watchdog.quietTick")(function* (input: QuietInput) {
   const { settled, memory } = input;
   const now = yield* Clock.currentTimeMillis;
   if (now - settled.fullAt >= FULL_TICK_AT_LEAST_EVERY_MS) return "due for a full look";

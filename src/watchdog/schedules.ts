@@ -7,9 +7,10 @@ import type { ScheduleConfig } from "../config/policies.ts";
 import { formatElapsed } from "../core/duration.ts";
 import { type LoadedPlugins, sendReport } from "../hooks/host.ts";
 import { JobStore } from "../services/JobStore.ts";
+import { fn } from "../core/fn.ts";
 
 /** The work a schedule does, as one Effect. */
-export const runSchedule = Effect.fn("runSchedule")(function* (schedule: ScheduleConfig, plugins: LoadedPlugins | undefined) {
+export const runSchedule = fn("runSchedule")(function* (schedule: ScheduleConfig, plugins: LoadedPlugins | undefined) {
   const store = yield* JobStore;
   const now = yield* Clock.currentTimeMillis;
   if (schedule.do === "prune") {

@@ -11,6 +11,7 @@ import type { Subject } from "../core/subject.ts";
 import { isAdoptedBy } from "../core/tree.ts";
 import { CodexHistory, type RolloutSummary } from "../services/CodexHistory.ts";
 import { ProcessTable } from "../services/ProcessTable.ts";
+import { fn } from "../core/fn.ts";
 
 const PYTHON = /^python[0-9.]*$/;
 const isFile = (p: string) => { try { return statSync(p).isFile(); } catch { return false; } };
@@ -27,7 +28,7 @@ const invokedAs = (p: ProcessInfo, env: ReadonlyMap<string, string> | undefined,
 };
 
 /** Python processes in the tree that did not start from the expected env's bin directory. */
-const foreignInterpreters = Effect.fn("foreignInterpreters")(function* (tree: ReadonlyArray<ProcessInfo>, expected: PythonEnv | undefined, cwd: string | undefined) {
+const foreignInterpreters = fn("foreignInterpreters")(function* (tree: ReadonlyArray<ProcessInfo>, expected: PythonEnv | undefined, cwd: string | undefined) {
   const table = yield* ProcessTable;
   const bin = expected?.kind === "venv" ? join(expected.venv!, "bin") : undefined;
   const exact = expected?.kind === "python" ? expected.python : undefined;
@@ -54,7 +55,7 @@ const activity = (summary: RolloutSummary | undefined) => {
 /** Summaries cached by file size: an unchanged rollout is not read again. */
 export const summaryCache = () => {
   const cache = new Map<string, { size: number; summary: RolloutSummary }>();
-  return Effect.fn("summaryCache.get")(function* (path: string | undefined) {
+  return fn("summaryCache.get")(function* (path: string | undefined) {
     if (!path) return undefined;
     const history = yield* CodexHistory;
     let size: number;
@@ -77,7 +78,7 @@ export const withHistory = (subject: Subject, summary: RolloutSummary | undefine
   python: { ...subject.python, repeatedMissingModules: repeated(summary) },
 });
 
-export const jobSubject = Effect.fn("jobSubject")(function* (entry: JobEntry, read: SummaryReader) {
+export const jobSubject = fn("jobSubject")(function* (entry: JobEntry, read: SummaryReader) {
   const { job, sighting } = entry;
   const summary = yield* read(job.rolloutPath);
   return withHistory({
@@ -102,7 +103,7 @@ export const jobSubject = Effect.fn("jobSubject")(function* (entry: JobEntry, re
   }, summary);
 });
 
-export const untrackedSubject = Effect.fn("untrackedSubject")(function* (entry: UntrackedEntry, obs: Observation, read: SummaryReader, venvNames: ReadonlyArray<string>) {
+export const untrackedSubject = fn("untrackedSubject")(function* (entry: UntrackedEntry, obs: Observation, read: SummaryReader, venvNames: ReadonlyArray<string>) {
   const summary = yield* read(entry.rolloutPath);
   const root = obs.byPid.get(entry.pid);
   const tree = entry.tree;

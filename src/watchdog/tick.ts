@@ -12,6 +12,7 @@ import type { configBook } from "./configs.ts";
 import { fire } from "./fire.ts";
 import { canSettle, settle, type Settled, type SettledSubject } from "./quiet.ts";
 import { jobSubject, type SummaryReader, untrackedSubject } from "./subjects.ts";
+import { fn } from "../core/fn.ts";
 
 export interface WatchState {
   readonly book: ReturnType<typeof configBook>;
@@ -28,7 +29,7 @@ export interface WatchState {
  * subject's own config → act → record. Each subject is judged by the config found
  * from its cwd (project over global).
  */
-export const tick = Effect.fn("watchdog.tick")(function* (state: WatchState) {
+export const tick = fn("watchdog.tick")(function* (state: WatchState) {
   const store = yield* JobStore;
   const now = yield* Clock.currentTimeMillis;
   state.settled = undefined;

@@ -1,12 +1,13 @@
 import * as Effect from "effect/Effect";
 import { JobAmbiguous, JobNotFound } from "../errors.ts";
 import { JobStore } from "../../services/JobStore.ts";
+import { fn } from "../fn.ts";
 
 /**
  * A job by id, unique id prefix, or name. A name shared by several jobs means the
  * running one, if exactly one runs; otherwise it is ambiguous.
  */
-export const findJob = Effect.fn("findJob")(function* (query: string) {
+export const findJob = fn("findJob")(function* (query: string) {
   const store = yield* JobStore;
   const byId = yield* store.resolve(query).pipe(Effect.result);
   if (byId._tag === "Success") return byId.success;

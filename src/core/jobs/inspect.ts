@@ -6,6 +6,7 @@ import { CodexHistory, type RolloutSummary } from "../../services/CodexHistory.t
 import { Usage } from "../../services/Usage.ts";
 import { liveRoots } from "./observe.ts";
 import { observe, refreshJob } from "./refresh.ts";
+import { fn } from "../fn.ts";
 
 export interface JobDetail {
   readonly job: Job;
@@ -19,7 +20,7 @@ export interface JobDetail {
 }
 
 /** One job in full: refreshed state, live tree with its load, and what its history says. */
-export const inspectJob = Effect.fn("inspectJob")(function* (job: Job) {
+export const inspectJob = fn("inspectJob")(function* (job: Job) {
   const history = yield* CodexHistory;
   const usage = yield* Usage;
   const obs = yield* observe();

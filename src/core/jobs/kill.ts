@@ -5,6 +5,7 @@ import type { ProcessIdentity } from "../process.ts";
 import { JobStore } from "../../services/JobStore.ts";
 import { observe, refreshJob } from "./refresh.ts";
 import { type KillTreeReport, killTree } from "./killTree.ts";
+import { fn } from "../fn.ts";
 
 export interface KillOutcome {
   readonly job: Job;
@@ -25,7 +26,7 @@ export interface KillJobOptions {
   readonly onPhase?: ((phase: string) => void) | undefined;
 }
 
-export const killJob = Effect.fn("killJob")(function* (job: Job, graceMs: number, options: KillJobOptions = {}) {
+export const killJob = fn("killJob")(function* (job: Job, graceMs: number, options: KillJobOptions = {}) {
   const { reason = "kill command", onPhase } = options;
   const store = yield* JobStore;
   const obs = yield* observe();

@@ -4,6 +4,7 @@ import { identityOf, type ProcessIdentity, type ProcessInfo, type ProcessStatus,
 import { collectJobTree, couldBeStray, isStrayOfJob, type JobMarks } from "../tree.ts";
 import { ProcessTable, type Watermark } from "../../services/ProcessTable.ts";
 import { Signals, type SignalOutcome } from "../../services/Signals.ts";
+import { fn } from "../fn.ts";
 
 export interface KillTreeReport {
   /** Every process found to belong to the tree, with the signals each was sent. */
@@ -42,7 +43,7 @@ const keyOf = (p: { readonly pid: number; readonly startTime: string }) => `${p.
  * killed, the CLI interrupted) leaves a job that is still running and is killed again
  * — never one recorded as ended while its tools live on, frozen, with nobody to end them.
  */
-export const killTree = Effect.fn("killTree")(function* (
+export const killTree = fn("killTree")(function* (
   roots: ReadonlyArray<ProcessIdentity>,
   marks: JobMarks,
   graceMs: number,
@@ -69,7 +70,7 @@ export const killTree = Effect.fn("killTree")(function* (
   // subreaper does; the last look of all is a full read anyway.
   let mark = given?.watermark;
   let first = given;
-  const startedSince = Effect.fn("killTree.startedSince")(function* (since: Watermark) {
+  const startedSince = fn("killTree.startedSince")(function* (since: Watermark) {
     const started = yield* table.startedSince(since);
     if (!started) return undefined;
     mark = started.now;
@@ -93,7 +94,7 @@ export const killTree = Effect.fn("killTree")(function* (
   });
 
   /** A look at the process table; returns the members it finds that were not known yet. */
-  const scan = Effect.fn("killTree.scan")(function* (options?: { readonly full?: boolean }) {
+  const scan = fn("killTree.scan")(function* (options?: { readonly full?: boolean }) {
     if (!options?.full && !first && mark) {
       // a process that cannot be read now (a transient /proc error) is judged by a full read instead
       const fresh = yield* startedSince(mark).pipe(Effect.catchTag("ProcessTableError", () => Effect.succeed(undefined)));
@@ -134,7 +135,7 @@ export const killTree = Effect.fn("killTree")(function* (
   });
 
   /** One signal to several members (each re-verified by Signals just before its own); returns how many were sent. */
-  const sendAll = Effect.fn("killTree.sendAll")(function* (keys: ReadonlyArray<string>, signal: NodeJS.Signals) {
+  const sendAll = fn("killTree.sendAll")(function* (keys: ReadonlyArray<string>, signal: NodeJS.Signals) {
     const outcomes: ReadonlyArray<SignalOutcome> = yield* signals.sendAll(keys.map((key) => known.get(key)!.identity), signal);
     let sent = 0;
     outcomes.forEach((outcome, i) => {
@@ -196,7 +197,7 @@ export const killTree = Effect.fn("killTree")(function* (
   // that forked on its way out (a TERM handler) did so before it went, so that scan sees it.
   // Until then it is a cheap read per known member; the roots wait for that scan even past
   // the deadline, or a kill cut short could leave a late child running after them.
-  const settle = Effect.fn("killTree.settle")(function* (withRoots: boolean) {
+  const settle = fn("killTree.settle")(function* (withRoots: boolean) {
     let pause = FIRST_PAUSE_MS;
     let leadScanned = false;
     for (let overdue = 0; overdue < OVERDUE_POLLS;) {

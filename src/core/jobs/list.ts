@@ -7,6 +7,7 @@ import { ProcessTable } from "../../services/ProcessTable.ts";
 import { Usage } from "../../services/Usage.ts";
 import { type JobSighting, liveRoots, sightJob } from "./observe.ts";
 import { observe, refreshJob, type Observation } from "./refresh.ts";
+import { fn } from "../fn.ts";
 
 export interface Load {
   /** CPU percent of the program and its descendants (100 = one core). */
@@ -62,7 +63,7 @@ export const rolloutAmong = (files: ReadonlyArray<string>): { threadId: string; 
 };
 
 /** A Codex program's thread: the rollout its native binary holds open, or the id it resumes. */
-const threadOfGroup = Effect.fn("threadOfGroup")(function* (group: CodexProcessGroup) {
+const threadOfGroup = fn("threadOfGroup")(function* (group: CodexProcessGroup) {
   const table = yield* ProcessTable;
   if (group.native) {
     const open = rolloutAmong(yield* table.openFiles(group.native.pid));
@@ -75,7 +76,7 @@ const threadOfGroup = Effect.fn("threadOfGroup")(function* (group: CodexProcessG
 });
 
 /** Every tracked job (live state refreshed) and every other Codex program on the machine. */
-export const listEverything = Effect.fn("listEverything")(function* (options: { readonly all: boolean }, given?: Observation) {
+export const listEverything = fn("listEverything")(function* (options: { readonly all: boolean }, given?: Observation) {
   const store = yield* JobStore;
   const table = yield* ProcessTable;
   const usage = yield* Usage;

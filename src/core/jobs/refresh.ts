@@ -6,6 +6,7 @@ import { CodexHistory } from "../../services/CodexHistory.ts";
 import { type FinalStatus, JobStore, type JobPatch } from "../../services/JobStore.ts";
 import { ProcessTable, type Watermark } from "../../services/ProcessTable.ts";
 import { type JobSighting, childrenIndex, rolloutFromOpenFiles, sightJob } from "./observe.ts";
+import { fn } from "../fn.ts";
 
 /** One reading of the process table, shared by everything judged in the same instant. */
 export interface Observation {
@@ -21,7 +22,7 @@ export interface Observation {
   readonly watermark: Watermark | undefined;
 }
 
-export const observe = Effect.fn("observe")(function* () {
+export const observe = fn("observe")(function* () {
   const table = yield* ProcessTable;
   const begunAt = Date.now();
   const watermark = yield* table.watermark();
@@ -53,7 +54,7 @@ export interface RefreshedJob {
  * alive (by identity), its native Codex and thread once they appear, and, once
  * nothing of it runs, its final state from the history Codex wrote.
  */
-export const refreshJob = Effect.fn("refreshJob")(function* (job: Job, given?: Observation) {
+export const refreshJob = fn("refreshJob")(function* (job: Job, given?: Observation) {
   const obs = given ?? (yield* observe());
   const sighting = sightJob(job, obs.byPid, obs.children, obs.bootId, obs.uid);
   if (isFinal(job.status)) return { job, sighting } satisfies RefreshedJob;
@@ -108,7 +109,7 @@ export const refreshJob = Effect.fn("refreshJob")(function* (job: Job, given?: O
 });
 
 /** A job that ended unobserved: its thread is the one Codex started in its cwd right after it. */
-const findThread = Effect.fn("findThread")(function* (job: Job) {
+const findThread = fn("findThread")(function* (job: Job) {
   const history = yield* CodexHistory;
   const candidates = yield* history.findThreadCandidates(job.codexHome, {
     cwd: job.cwd,

@@ -4,6 +4,7 @@ import { isFinal, type Job } from "../job.ts";
 import type { PythonRequest } from "../python.ts";
 import { refreshJob } from "./refresh.ts";
 import { startJob } from "./start.ts";
+import { fn } from "../fn.ts";
 
 /** What a resumed job is told when the caller gives no prompt. */
 export const DEFAULT_RESUME_PROMPT = "Continue.";
@@ -32,7 +33,7 @@ const samePython = (job: Job): PythonRequest => {
  * in the same directory, recording which job it continues. A thread has one writer at a
  * time, so a job still running is refused rather than raced.
  */
-export const resumeJob = Effect.fn("resumeJob")(function* (request: ResumeRequest) {
+export const resumeJob = fn("resumeJob")(function* (request: ResumeRequest) {
   const { job } = yield* refreshJob(request.job);
   const short = job.id.slice(0, 8);
   if (!isFinal(job.status)) {

@@ -13,6 +13,7 @@ import { Settings } from "../../services/Settings.ts";
 import { loadPlugins, pluginErrorText, runBeforeLaunch } from "../../hooks/host.ts";
 import { killTree } from "./killTree.ts";
 import { refreshJob } from "./refresh.ts";
+import { fn } from "../fn.ts";
 
 export interface StartRequest {
   readonly prompt: string;
@@ -34,7 +35,7 @@ const isDirectory = (path: string) => { try { return statSync(path).isDirectory(
  * Launches `codex exec` detached, records the job before returning, then waits a
  * moment (`settleMs`) for the native Codex and its thread so they can be recorded too.
  */
-export const startJob = Effect.fn("startJob")(function* (request: StartRequest) {
+export const startJob = fn("startJob")(function* (request: StartRequest) {
   const settings = yield* Settings;
   const store = yield* JobStore;
   const launcher = yield* Launcher;

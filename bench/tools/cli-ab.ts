@@ -7,13 +7,16 @@
  * the commit before it:
  *
  *   git worktree add /tmp/before HEAD~1 && cp -r node_modules /tmp/before/
- *   bun bench/tools/cli-ab.ts --b /tmp/before/bin/codex-supervisor.ts [--runs 30] [--config-json '{}'] -- list --json
+ *   bun bench/tools/cli-ab.ts --b /tmp/before/bin/codex-supervisor.ts [--runs 30] [--config-json '{}'] [--ended N] -- list --json
+ *
+ * --ended N records N ended jobs in the database first (as the database benchmark does).
  *
  * --a defaults to this checkout's launcher. Each build's bundle is made before the clock starts.
  */
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { endedJob, seedJobs } from "../lib/db.ts";
 import { summarize } from "../lib/stats.ts";
 
 const args = process.argv.slice(2);
@@ -40,6 +43,11 @@ try {
     XDG_STATE_HOME: join(root, "state"),
     CODEX_HOME: join(root, "codex"),
   };
+  const ended = Number(arg("ended", "0"));
+  if (ended > 0) {
+    mkdirSync(join(root, "state"), { recursive: true });
+    seedJobs(env.CODEX_SUPERVISOR_DB, (function* () { for (let i = 0; i < ended; i++) yield endedJob(i, { cwd: root, codexHome: env.CODEX_HOME }); })());
+  }
   const configJson = arg("config-json");
   if (configJson !== undefined) {
     mkdirSync(join(root, "config", "codex-supervisor"), { recursive: true });
@@ -64,7 +72,7 @@ try {
       codes.add(`${key} exited ${code}`);
     }
   }
-  process.stdout.write(`${command.join(" ")}${configJson !== undefined ? ` (config.json ${configJson})` : " (no config file)"}: ms from spawn to exit, median (min, p90) of ${runs}; ${[...codes].join(", ")}\n`);
+  process.stdout.write(`${command.join(" ")}${configJson !== undefined ? ` (config.json ${configJson})` : " (no config file)"}${ended > 0 ? `, ${ended} ended jobs recorded` : ""}: ms from spawn to exit, median (min, p90) of ${runs}; ${[...codes].join(", ")}\n`);
   for (const key of ["a", "b"] as const) {
     const s = summarize(times[key]);
     process.stdout.write(`  ${key} ${builds[key]!.padEnd(50)} ${s.median.toFixed(1).padStart(6)} (${s.min.toFixed(1)}, ${s.p90.toFixed(1)}), CPU ${summarize(cpu[key]).median.toFixed(1)} ms\n`);

@@ -2,10 +2,11 @@ import type { Config } from "./schema.ts";
 import { codexBin, codexHome, databasePath, type PathContext } from "./paths.ts";
 
 // Most commands run with no config file at all: the global one and the project's are both
-// optional. Such a command needs only the defaults, and loading zod to compute them costs
-// ~11 ms of its start (its module, then the schema, then a parse of {}). So the defaults are
-// also written out here, without zod; test/config/defaults.test.ts holds them equal to
-// `configSchema(defaults).parse({})`, so a default changed in the schema alone fails it.
+// optional. Such a command needs only the defaults, and loading zod to compute them (its module,
+// then the schema, then a parse of {}) was a large part of what a config cost a command's start
+// (see load.ts). So the defaults are also written out here, without zod;
+// test/config/defaults.test.ts holds them equal to `configSchema(defaults).parse({})`, so a
+// default changed in the schema alone fails it.
 
 /** Defaults that depend on the machine (env, home), computed once per load. */
 export interface ConfigDefaults {

@@ -118,7 +118,10 @@ describe("kill", () => {
       expect(m, line).not.toBeNull();
       return { ms: Number(m![1]), text: m![2]! };
     });
-    expect(phases.map((p) => p.text.replace(/[:(].*$/, "").trim())).toEqual([
+    // a member slow to exit after its SIGKILL is sent another (killTree's REKILL_AFTER_MS): a phase may
+    // repeat on a busy machine, so the order is compared with repeats in a row folded into one
+    const names = phases.map((p) => p.text.replace(/[:(].*$/, "").trim());
+    expect(names.filter((name, i) => name !== names[i - 1])).toEqual([
       "kill command running", "job's processes read", "frozen", "SIGTERM sent", "continued all but the roots",
       // the grandchild outlived the grace, so the roots, frozen until it was gone, are past it too
       "past the deadline", "all but the roots gone", "past the deadline", "all gone, and a last look found nothing new",

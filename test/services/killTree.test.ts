@@ -161,6 +161,24 @@ describe("killTree's one grace (FakeWorld, TestClock)", () => {
     expect(report.survivors).toEqual([]);
   });
 
+  test("a member still alive after its SIGKILL is sent another only 100 ms later, not at once", async () => {
+    const world = codexTree([100, 101, 102, 103]);
+    // 102 takes its time to exit: the first SIGKILL is delivered and it lives on; the next one ends it
+    let delivered = 0;
+    const { report } = await killOnTestClock(world, {
+      signals: (target, signal) => {
+        if (signal !== "SIGKILL" || target.pid !== 102 || delivered++ > 0) return undefined;
+        world.signals.push({ pid: 102, signal });
+        return { _tag: "Sent" };
+      },
+    });
+    expect(sent(world).filter((s) => s === "SIGKILL 102")).toHaveLength(2);
+    expect(report.survivors).toEqual([]);
+    // the first SIGKILL at the deadline, the second 100 ms after it (polls every 2 ms meanwhile)
+    expect(report.elapsedMs).toBeGreaterThanOrEqual(GRACE + 100);
+    expect(report.elapsedMs).toBeLessThan(GRACE + 200);
+  });
+
   test("roots that ignore SIGTERM get what is left of the grace the rest of the tree did not use", async () => {
     const world = codexTree([100, 101]);
     const { report } = await killOnTestClock(world);

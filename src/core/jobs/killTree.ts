@@ -25,6 +25,11 @@ const LEAD_SCAN_MS = 50;
 // How many polls past the deadline a SIGKILLed member (in D state, say) is waited for.
 const OVERDUE_POLLS = 50;
 const QUICK_OVERDUE_POLLS = 10;
+// How long after its SIGKILL a member still alive is sent another. A process can take tens of ms
+// to exit on a busy machine (threads to stop, memory to free); a second SIGKILL sooner changes
+// nothing. (Counting ten polls was ~130 ms while polls backed off from the start, and ~20 ms
+// once the first ten came every 2 ms.)
+const REKILL_AFTER_MS = 100;
 
 // Members are known by identity, not PID: a PID freed during the kill may come back as
 // a new member (or a stranger), and must be judged as the new process it is.
@@ -200,17 +205,20 @@ export const killTree = fn("killTree")(function* (
   const settle = fn("killTree.settle")(function* (withRoots: boolean) {
     let pause = FIRST_PAUSE_MS;
     let leadScanned = false;
+    let forcedAt = Number.NEGATIVE_INFINITY;
     for (let overdue = 0; overdue < OVERDUE_POLLS;) {
-      const left = deadline - (yield* Clock.currentTimeMillis);
+      const now = yield* Clock.currentTimeMillis;
+      const left = deadline - now;
       if (left <= 0) {
         overdue++;
         // forced without a look first (each send verifies its process), then given a pause to die in
-        // before the next look; again every tenth poll, for what did not die. Only a look marks a member
-        // gone: a send also says Gone when its read failed, which proves nothing, and such a member is
-        // forced again on the next poll (it has no SIGKILL on record).
-        const again = overdue % 10 === 0;
+        // before the next look; again once REKILL_AFTER_MS have passed, for what did not die. Only a
+        // look marks a member gone: a send also says Gone when its read failed, which proves nothing,
+        // and such a member is forced again on the next poll (it has no SIGKILL on record).
+        const again = now - forcedAt >= REKILL_AFTER_MS;
         const forced = yield* sendAll(pending(withRoots).filter((key) => again || !known.get(key)!.signals.includes("SIGKILL")), "SIGKILL");
         if (forced > 0) {
+          forcedAt = now;
           onPhase?.(`past the deadline: SIGKILL sent to ${forced}`);
           pause = FIRST_PAUSE_MS;
           yield* Effect.sleep(pause);

@@ -48,9 +48,10 @@ export const isKnown = (e: unknown): e is KnownError =>
 
 /**
  * Runs a program on the settings for a directory: the one way every door (CLI, MCP) runs the core.
- * With the tracer off: every Effect.fn call would otherwise build a span that no exporter reads
- * (8% of a 50-process kill's CPU, `makeSpanUnsafe` in `bun --cpu-prof-md`); names and stack
- * frames in errors do not depend on it.
+ * With the tracer off: each span (Effect.withSpan, and each fn(name) call under
+ * CODEX_SUPERVISOR_TRACE=1, see src/core/fn.ts) would otherwise be built for an exporter nobody
+ * runs; when every named function was traced that was 8% of a 50-process kill's CPU
+ * (`makeSpanUnsafe` in `bun --cpu-prof-md`). Names and stack frames in errors do not depend on it.
  */
 export const runApp = <A>(
   options: RunOptions,

@@ -20,7 +20,8 @@ const scratch = mkdtempSync(join(tmpdir(), "cs-config-load-"));
 // zod's setting is read when a schema first parses, so a later z.config wins over schema.ts's own
 const parses = (jit: boolean) => `
   const { z } = await import("zod");
-  const { configSchema, configDefaults } = await import(${JSON.stringify(join(src, "schema.ts"))});
+  const { configDefaults } = await import(${JSON.stringify(join(src, "defaults.ts"))});
+  const { configSchema } = await import(${JSON.stringify(join(src, "schema.ts"))});
   z.config({ jitless: ${!jit} });
   const t0 = performance.now();
   const schema = configSchema(configDefaults({ env: process.env, platform: process.platform, home: ${JSON.stringify(scratch)} }));

@@ -8,8 +8,6 @@ import type { ConfigDefaults } from "./defaults.ts";
 // and its first two parses: median 10.3 ms without, 15.2 with (`bun bench/tools/config-load.ts`).
 z.config({ jitless: true });
 
-export { type ConfigDefaults, configDefaults } from "./defaults.ts";
-
 export { duration };
 
 // Each section is prefaulted to {} so a missing section still gets its fields' defaults.

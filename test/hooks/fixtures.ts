@@ -2,7 +2,8 @@ import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Effect } from "effect";
-import { configDefaults, configSchema, type Config } from "../../src/config/schema.ts";
+import { configDefaults, defaultConfig } from "../../src/config/defaults.ts";
+import type { Config } from "../../src/config/schema.ts";
 import type { PluginRef } from "../../src/config/policies.ts";
 import { JOB_MARKER } from "../../src/core/job.ts";
 import { execArgs, type LaunchSpec } from "../../src/core/launch.ts";
@@ -13,7 +14,7 @@ import type { KillSummary } from "../../src/hooks/types.ts";
 export const REPO = new URL("../..", import.meta.url).pathname;
 export const JOB_ID = "0b7e4c1e-9a51-4e6c-8f0e-2a8d6c3b1f00";
 
-export const config: Config = configSchema(configDefaults({ env: {}, platform: "linux", home: "/home/t" })).parse({});
+export const config: Config = defaultConfig(configDefaults({ env: {}, platform: "linux", home: "/home/t" }));
 
 export const launchSpec = (over: Partial<LaunchSpec> = {}): LaunchSpec => ({
   jobId: JOB_ID,

@@ -10,7 +10,7 @@ import * as Effect from "effect/Effect";
 import * as Layer from "effect/Layer";
 import { loadConfigEffect, type LoadedConfig } from "../../config/load.ts";
 import { processPathContext } from "../../config/paths.ts";
-import { configDefaults, configSchema } from "../../config/schema.ts";
+import { configDefaults, defaultConfig } from "../../config/defaults.ts";
 import { resolveSettings } from "../../config/settings.ts";
 import { loadPlugins } from "../../hooks/host.ts";
 import { CodexHistory } from "../../services/CodexHistory.ts";
@@ -63,7 +63,7 @@ export const runDoctor = (options: DoctorOptions): Effect.Effect<ReadonlyArray<D
 
     const loaded = yield* loadConfigEffect({ cwd, explicitFile: options.configFile, env }).pipe(Effect.result);
     // With a broken config the other checks still run, on the defaults.
-    const defaults: LoadedConfig = { config: configSchema(configDefaults(processPathContext(env))).parse({}), files: [] };
+    const defaults: LoadedConfig = { config: defaultConfig(configDefaults(processPathContext(env))), files: [] };
     const config = loaded._tag === "Success" ? loaded.success : defaults;
     const settings = resolveSettings(config, env);
     const plugins = loaded._tag === "Success"

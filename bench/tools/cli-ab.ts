@@ -7,9 +7,11 @@
  * the commit before it:
  *
  *   git worktree add /tmp/before HEAD~1 && cp -r node_modules /tmp/before/
- *   bun bench/tools/cli-ab.ts --b /tmp/before/bin/codex-supervisor.ts [--runs 30] [--config-json '{}'] [--ended N] -- list --json
+ *   bun bench/tools/cli-ab.ts --b /tmp/before/bin/codex-supervisor.ts [--runs 30] [--config-json '{}'] [--ended N] [--read] -- list --json
  *
- * --ended N records N ended jobs in the database first (as the database benchmark does).
+ * --ended N records N ended jobs in the database first (as the database benchmark does). --read
+ * pipes stdout and reads it to the end, as the benchmarks do (without it, stdout is /dev/null).
+ * Medians of the CPU time (all threads) and of the peak RSS are printed too.
  *
  * --a defaults to this checkout's launcher. Each build's bundle is made before the clock starts.
  */
@@ -53,29 +55,36 @@ try {
     mkdirSync(join(root, "config", "codex-supervisor"), { recursive: true });
     writeFileSync(join(root, "config", "codex-supervisor", "config.json"), configJson);
   }
-  const runOnce = (launcher: string) => {
+  // --read: stdout is a pipe read to the end, as the benchmarks read it, and the time runs until
+  // both the exit and the last byte; otherwise stdout goes to /dev/null.
+  const read = own.includes("--read");
+  const runOnce = async (launcher: string) => {
     const t0 = performance.now();
-    const p = Bun.spawnSync([process.execPath, launcher, ...command], { env, cwd: root, stdout: "ignore", stderr: "pipe" });
+    const p = Bun.spawn([process.execPath, launcher, ...command], { env, cwd: root, stdout: read ? "pipe" : "ignore", stderr: "pipe" });
+    const [, stderr, code] = await Promise.all([read ? new Response(p.stdout as ReadableStream).text() : undefined, new Response(p.stderr).text(), p.exited]);
     const ms = performance.now() - t0;
-    return { ms, cpuMs: Number(p.resourceUsage?.cpuTime.total ?? Number.NaN) / 1000, code: p.exitCode, stderr: p.stderr.toString() };
+    const usage = p.resourceUsage();
+    return { ms, cpuMs: Number(usage?.cpuTime.total ?? Number.NaN) / 1000, rssMb: (usage?.maxRSS ?? Number.NaN) / 1024 / 1024, code, stderr };
   };
   // a first run of each builds its bundle (and creates the database): not timed
-  for (const launcher of Object.values(builds)) runOnce(launcher!);
+  for (const launcher of Object.values(builds)) await runOnce(launcher!);
   const times = { a: [] as number[], b: [] as number[] };
   const cpu = { a: [] as number[], b: [] as number[] };
+  const rss = { a: [] as number[], b: [] as number[] };
   const codes = new Set<string>();
   for (let i = 0; i < runs; i++) {
     for (const key of ["a", "b"] as const) {
-      const { ms, cpuMs, code } = runOnce(builds[key]!);
+      const { ms, cpuMs, rssMb, code } = await runOnce(builds[key]!);
       times[key].push(ms);
       cpu[key].push(cpuMs);
+      rss[key].push(rssMb);
       codes.add(`${key} exited ${code}`);
     }
   }
-  process.stdout.write(`${command.join(" ")}${configJson !== undefined ? ` (config.json ${configJson})` : " (no config file)"}${ended > 0 ? `, ${ended} ended jobs recorded` : ""}: ms from spawn to exit, median (min, p90) of ${runs}; ${[...codes].join(", ")}\n`);
+  process.stdout.write(`${command.join(" ")}${configJson !== undefined ? ` (config.json ${configJson})` : " (no config file)"}${ended > 0 ? `, ${ended} ended jobs recorded` : ""}: ms from spawn to exit${read ? " and stdout read" : ""}, median (min, p90) of ${runs}; ${[...codes].join(", ")}\n`);
   for (const key of ["a", "b"] as const) {
     const s = summarize(times[key]);
-    process.stdout.write(`  ${key} ${builds[key]!.padEnd(50)} ${s.median.toFixed(1).padStart(6)} (${s.min.toFixed(1)}, ${s.p90.toFixed(1)}), CPU ${summarize(cpu[key]).median.toFixed(1)} ms\n`);
+    process.stdout.write(`  ${key} ${builds[key]!.padEnd(50)} ${s.median.toFixed(1).padStart(6)} (${s.min.toFixed(1)}, ${s.p90.toFixed(1)}), CPU ${summarize(cpu[key]).median.toFixed(1)} ms, max RSS ${summarize(rss[key]).median.toFixed(0)} MB\n`);
   }
 } finally {
   rmSync(root, { recursive: true, force: true });

@@ -1,4 +1,5 @@
 import type { OptionSpec, ParsedArgs } from "./args.ts";
+import { jsonPieces } from "./json.ts";
 import { stdout } from "./output.ts";
 
 /** One CLI command: flags and help here, the work in the core. */
@@ -14,8 +15,17 @@ export interface Command {
   readonly run: (args: ParsedArgs) => Promise<number>;
 }
 
+/** Prints `JSON.stringify(value, null, 2)`, a top-level object's long lists a batch at a time (see json.ts). */
 export const printJson = (value: unknown): void => {
-  stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+  let pending = "";
+  for (const piece of jsonPieces(value)) {
+    pending += piece;
+    if (pending.length >= 1 << 16) {
+      stdout.write(pending);
+      pending = "";
+    }
+  }
+  stdout.write(`${pending}\n`);
 };
 
 export const print = (text: string): void => {

@@ -2,6 +2,7 @@ import { listEverything } from "../core/jobs/list.ts";
 import { COMMON_OPTIONS } from "./args.ts";
 import { type Command, print, printJson } from "./command.ts";
 import { bytes, clock, elapsed, shortId, table, truncate } from "./format.ts";
+import { JsonList } from "./json.ts";
 import { runProgram } from "./runtime.ts";
 import { jobEntryJson, untrackedJson } from "./views.ts";
 
@@ -17,7 +18,7 @@ export const list: Command = {
   },
   run: async ({ values }) =>
     runProgram({ cwd: process.cwd(), configFile: values.config as string | undefined }, listEverything({ all: values.all === true }), (result) => {
-      if (values.json) return printJson({ jobs: result.jobs.map(jobEntryJson), untracked: result.untracked.map(untrackedJson) });
+      if (values.json) return printJson({ jobs: new JsonList(result.jobs, jobEntryJson), untracked: result.untracked.map(untrackedJson) });
       const rows = result.jobs.map(({ job, pids, cpu, memory }) => [
         shortId(job.id), truncate(job.name ?? "-", 16), job.status, pids.slice(0, 2).join(",") || String(job.launcher.pid),
         `${cpu}%`, bytes(memory), clock(job.createdAt), elapsed(job.createdAt, job.endedAt), job.threadId ?? "-", job.cwd,

@@ -14,20 +14,23 @@ const errno = (code: string) => Object.assign(new Error(code), { code });
 describe("makeWriter", () => {
   const recorder = (script: ReadonlyArray<number | string>) => {
     const direct: string[] = [];
+    const directBytes: Uint8Array[] = [];
     const streamed: string[] = [];
     let call = 0;
     const writer = makeWriter(1, {
       // each call takes at most the scripted number of bytes, or fails with the scripted code
-      writeSync: (_fd, bytes, offset) => {
+      writeSync: (_fd, data, offset = 0) => {
         const step = script[call++] ?? Number.MAX_SAFE_INTEGER;
         if (typeof step === "string") throw errno(step);
+        const bytes = typeof data === "string" ? Buffer.from(data) : data;
         const n = Math.min(step, bytes.length - offset);
+        directBytes.push(bytes.slice(offset, offset + n));
         direct.push(Buffer.from(bytes.subarray(offset, offset + n)).toString());
         return n;
       },
       stream: () => ({ write: (bytes) => streamed.push(Buffer.from(bytes).toString()) }),
     });
-    return { writer, direct, streamed, calls: () => call };
+    return { writer, direct, directBytes, streamed, calls: () => call };
   };
 
   it("finishes a partial write", () => {
@@ -35,6 +38,18 @@ describe("makeWriter", () => {
     r.writer.write("hello, world\n");
     expect(r.direct.join("")).toBe("hello, world\n");
     expect(r.streamed).toEqual([]);
+  });
+
+  it("goes on from the right byte after a partial write of text that is not ASCII", () => {
+    // "é" and "ü" are two bytes each, "–" three: the writes stop inside "ü" and inside "–",
+    // or after as many bytes as the text has characters
+    const text = "éü – ok\n";
+    for (const script of [[3, 3], [text.length]]) {
+      const r = recorder(script);
+      r.writer.write(text);
+      expect(Buffer.concat(r.directBytes).equals(Buffer.from(text))).toBe(true);
+      expect(r.calls()).toBe(script.length + 1);
+    }
   });
 
   it("hands what a full pipe refused, and every later write, to the stream", () => {

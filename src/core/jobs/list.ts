@@ -75,6 +75,10 @@ const threadOfGroup = fn("threadOfGroup")(function* (group: CodexProcessGroup) {
   return { threadId: at >= 0 && resumed && /^[0-9a-f-]{36}$/i.test(resumed) ? resumed : undefined, rolloutPath: undefined };
 });
 
+// Shared by the many jobs (most of 100,000, with --all) that have no process alive.
+const NO_PROCESSES: ReadonlyArray<ProcessInfo> = Object.freeze([]);
+const NO_PIDS: ReadonlyArray<number> = Object.freeze([]);
+
 /** Every tracked job (live state refreshed) and every other Codex program on the machine. */
 export const listEverything = fn("listEverything")(function* (options: { readonly all: boolean }, given?: Observation) {
   const store = yield* JobStore;
@@ -83,7 +87,7 @@ export const listEverything = fn("listEverything")(function* (options: { readonl
   const obs = given ?? (yield* observe());
   const jobs = yield* store.list({ all: options.all });
   const claimed = new Set<number>();
-  const refreshed: Array<{ job: Job; tree: ProcessInfo[]; sighting: JobSighting }> = [];
+  const refreshed: Array<{ job: Job; tree: ReadonlyArray<ProcessInfo>; sighting: JobSighting }> = [];
   for (const job of jobs) {
     // An ended job's record is final: its sighting is all refreshJob would add, and
     // skipping an Effect per job is what keeps `list --all` flat at 100,000 jobs.
@@ -92,7 +96,7 @@ export const listEverything = fn("listEverything")(function* (options: { readonl
       : yield* refreshJob(job, obs);
     const roots = liveRoots(sighting);
     for (const p of roots) claimed.add(p.pid);
-    const tree = treeOf(obs.table, roots, obs.children);
+    const tree = roots.length === 0 ? NO_PROCESSES : treeOf(obs.table, roots, obs.children);
     refreshed.push({ job: current, tree, sighting });
   }
   const visible = options.all ? refreshed : refreshed.filter((r) => r.job.status === "running");
@@ -104,6 +108,7 @@ export const listEverything = fn("listEverything")(function* (options: { readonl
   for (const tree of untrackedTrees) for (const p of tree) members.push(p);
   const samples = yield* usage.sample(members, obs.at);
   const jobEntries: JobEntry[] = visible.map(({ job, tree, sighting }) => {
+    if (tree.length === 0) return { job, pids: NO_PIDS, tree, sighting, cpu: 0, memory: 0 };
     const pids = tree.map((p) => p.pid);
     const { cpu, memory } = loadOf(pids, samples);
     return { job, pids, tree, sighting, cpu, memory };

@@ -8,6 +8,7 @@ import { tmpdir } from "node:os";
 import { delimiter, join, resolve } from "node:path";
 import { type FakeCodex, writeFakeCodex } from "./fakeCodex.ts";
 import { envValues, isGone, killByEnv } from "./procs.ts";
+import { measured, type PeakRss, readPeak } from "./rss.ts";
 
 export const REPO = resolve(import.meta.dirname, "../..");
 /** The CLI under test: this checkout's, or another build of it (e.g. a bundle) named by CODEX_SUPERVISOR_BENCH_CLI. */
@@ -20,8 +21,6 @@ export interface Timed {
   readonly stderr: string;
   /** Wall time from spawn to exit, ms. */
   readonly ms: number;
-  /** Peak resident set of the process, bytes. */
-  readonly maxRss: number;
 }
 
 export interface RunOptions {
@@ -46,6 +45,11 @@ export interface BenchContext {
   run(argv: ReadonlyArray<string>, options?: RunOptions): Promise<Timed>;
   /** Runs `codex-supervisor ARGS…` (this checkout's CLI under Bun), timed. */
   cli(args: ReadonlyArray<string>, options?: RunOptions): Promise<Timed>;
+  /**
+   * Runs `codex-supervisor ARGS…` under bench/lib/rss.ts, for its peak RSS: a child of the
+   * bench would report the bench's own. Its time includes the measurer's start: not for timing.
+   */
+  cliPeak(args: ReadonlyArray<string>, options?: RunOptions): Promise<Timed & PeakRss>;
   /** Starts a long-running process of the run (ended by the clean-up). */
   spawn(argv: ReadonlyArray<string>, options?: RunOptions): Bun.Subprocess<"ignore", "ignore", "pipe">;
   /**
@@ -116,7 +120,7 @@ export const createContext = (options: { readonly quick: boolean }): BenchContex
     });
     const [stdout, stderr, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
     const ms = performance.now() - started;
-    return { code, stdout, stderr, ms, maxRss: proc.resourceUsage()?.maxRSS ?? 0 };
+    return { code, stdout, stderr, ms };
   };
 
   return {
@@ -128,6 +132,11 @@ export const createContext = (options: { readonly quick: boolean }): BenchContex
     },
     run,
     cli: (args, o) => run([process.execPath, CLI, ...args], o),
+    cliPeak: async (args, o) => {
+      const out = join(root, `peak-${crypto.randomUUID()}.json`);
+      const t = await run(measured(out, [process.execPath, CLI, ...args]), o);
+      return { ...t, ...readPeak(out) };
+    },
     spawn: (argv, o = {}) => Bun.spawn([...argv], { cwd: o.cwd ?? root, env: merged(env, o.env), stdin: "ignore", stdout: "ignore", stderr: "pipe" }),
     writeConfig: (config) => {
       const dir = join(env.XDG_CONFIG_HOME!, "codex-supervisor");
@@ -147,7 +156,7 @@ export const createContext = (options: { readonly quick: boolean }): BenchContex
 };
 
 /** Fails with the command's output when it did not exit 0. */
-export const ok = (what: string, t: Timed): Timed => {
+export const ok = <T extends Timed>(what: string, t: T): T => {
   if (t.code !== 0) throw new Error(`${what} exited ${t.code}:\n${t.stdout.slice(0, 2000)}\n${t.stderr.slice(0, 2000)}`);
   return t;
 };

@@ -15,7 +15,7 @@
  *
  * --a defaults to this checkout's launcher. Each build's bundle is made before the clock starts.
  */
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { endedJob, seedJobs } from "../lib/db.ts";
@@ -82,6 +82,9 @@ try {
     }
   }
   process.stdout.write(`${command.join(" ")}${configJson !== undefined ? ` (config.json ${configJson})` : " (no config file)"}${ended > 0 ? `, ${ended} ended jobs recorded` : ""}: ms from spawn to exit${read ? " and stdout read" : ""}, median (min, p90) of ${runs}; ${[...codes].join(", ")}\n`);
+  // a child's maxrss starts from its parent's high-water mark (bench/lib/rss.ts): a reading at or below ours is ours
+  const ownMb = Number(/^VmHWM:\s+(\d+) kB$/m.exec(process.platform === "linux" ? readFileSync("/proc/self/status", "utf8") : "")?.[1] ?? Number.NaN) / 1024;
+  if (Number.isFinite(ownMb)) process.stdout.write(`  (a max RSS at or below ${ownMb.toFixed(0)} MB, cli-ab's own peak, is cli-ab's, not the command's)\n`);
   for (const key of ["a", "b"] as const) {
     const s = summarize(times[key]);
     process.stdout.write(`  ${key} ${builds[key]!.padEnd(50)} ${s.median.toFixed(1).padStart(6)} (${s.min.toFixed(1)}, ${s.p90.toFixed(1)}), CPU ${summarize(cpu[key]).median.toFixed(1)} ms, max RSS ${summarize(rss[key]).median.toFixed(0)} MB\n`);

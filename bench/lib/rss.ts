@@ -1,0 +1,52 @@
+/**
+ * A command's peak RSS, as wait4 reports it, measured from a process that holds next to nothing.
+ *
+ * Linux keeps a process's RSS high-water mark across exec, and a child made by fork or
+ * posix_spawn starts from its parent's: the maxrss of any child of a process that once held
+ * 300 MB reads at least ~300 MB, whatever the child used (test/bench/rss.test.ts shows it).
+ * The bench's own peak (~140 MB once the history suite has written its 200 MB rollout) was all
+ * that suite's "peak memory" measured. Here the command is the child of a fresh Bun that does
+ * nothing else; that Bun's own high-water mark is the floor of what can be measured, and is
+ * reported with it.
+ *
+ *   bun bench/lib/rss.ts OUT_FILE COMMAND...   runs COMMAND (stdio passed through) and writes
+ *                                              { maxRss, floor } in bytes to OUT_FILE
+ */
+import { readFileSync, rmSync, writeFileSync } from "node:fs";
+
+export interface PeakRss {
+  /** The command's peak RSS, bytes. */
+  readonly maxRss: number;
+  /** The measuring process's own peak: a reading at or below it says only "at most this". */
+  readonly floor: number;
+}
+
+export const RSS_SCRIPT = import.meta.filename;
+
+/** The argv that runs `argv` under the measurer, writing to `out`. */
+export const measured = (out: string, argv: ReadonlyArray<string>): string[] => [process.execPath, RSS_SCRIPT, out, ...argv];
+
+/** What the measurer wrote (and the file removed). */
+export const readPeak = (out: string): PeakRss => {
+  const peak = JSON.parse(readFileSync(out, "utf8")) as PeakRss;
+  rmSync(out, { force: true });
+  return peak;
+};
+
+if (import.meta.main) {
+  const [out, ...argv] = process.argv.slice(2);
+  if (!out || argv.length === 0) {
+    process.stderr.write("usage: bun bench/lib/rss.ts OUT_FILE COMMAND...\n");
+    process.exit(2);
+  }
+  // What the child starts from is this process's memory's own high-water mark (VmHWM), not the
+  // maxrss it reports for itself, which it too inherited from whoever started it.
+  const status = process.platform === "linux" ? readFileSync("/proc/self/status", "utf8") : "";
+  const hwm = /^VmHWM:\s+(\d+) kB$/m.exec(status)?.[1];
+  const floor = hwm === undefined ? process.memoryUsage().rss : Number(hwm) * 1024;
+  const child = Bun.spawn(argv, { stdio: ["inherit", "inherit", "inherit"] });
+  const code = await child.exited;
+  const peak: PeakRss = { maxRss: child.resourceUsage()?.maxRSS ?? 0, floor };
+  writeFileSync(out, JSON.stringify(peak));
+  process.exit(code);
+}

@@ -78,7 +78,8 @@ describe("the CLI's output through a non-blocking pipe", () => {
 
   it("arrives whole when the reader is slower than the writer (list --all --json, ~1 MB)", () => {
     const db = join(scratch, "s.db");
-    seedJobs(db, Array.from({ length: 2000 }, (_, i) => endedJob(i, { cwd: scratch, codexHome: join(scratch, "home") })));
+    // names of two-, three- and four-byte characters: a write cut short must go on from the right byte
+    seedJobs(db, Array.from({ length: 2000 }, (_, i) => endedJob(i, { cwd: scratch, codexHome: join(scratch, "home"), name: `job ü–名😀 ${i}` })));
     // Python makes the pipe, marks its write end O_NONBLOCK, and reads only once the pipe has filled:
     // the CLI meets EAGAIN on its first large write.
     const reader = [
@@ -103,7 +104,8 @@ describe("the CLI's output through a non-blocking pipe", () => {
     expect(out.stderr.toString()).toBe("");
     expect(out.exitCode).toBe(0);
     expect(out.stdout.length).toBeGreaterThan(128 * 1024); // more than a pipe holds
-    const parsed = JSON.parse(out.stdout.toString()) as { jobs: unknown[] };
+    const parsed = JSON.parse(new TextDecoder("utf-8", { fatal: true }).decode(out.stdout)) as { jobs: Array<{ name: string }> };
     expect(parsed.jobs).toHaveLength(2000);
+    expect(new Set(parsed.jobs.map((j) => j.name))).toEqual(new Set(Array.from({ length: 2000 }, (_, i) => `job ü–名😀 ${i}`)));
   }, 30_000);
 });

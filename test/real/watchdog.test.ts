@@ -49,6 +49,9 @@ describe("watch", () => {
     await withWatch(async () => {
       const killed = await waitFor("the job killed", async () => (await status(job.jobId)).status === "killed" || undefined);
       expect(killed).toBe(true);
+      // The kill records the job as killed before the watchdog records its action and the firing:
+      // stopping the watchdog (SIGKILL) at once could cut those two events off.
+      await waitFor("the firing recorded", async () => (await events(job.jobId)).some((e) => e.kind === "fired" && e.policy === "max-runtime") || undefined);
     });
     expect(isAlive(job.pid)).toBe(false);
     expect(sb.livePids()).toEqual([]);

@@ -26,6 +26,17 @@ export const RSS_SCRIPT = import.meta.filename;
 /** The argv that runs `argv` under the measurer, writing to `out`. */
 export const measured = (out: string, argv: ReadonlyArray<string>): string[] => [process.execPath, RSS_SCRIPT, out, ...argv];
 
+/**
+ * This process's own memory high-water mark (VmHWM), bytes: what a child it starts now begins its
+ * maxrss from. Not the maxrss this process reports for itself, which it too inherited. Undefined
+ * off Linux.
+ */
+export const ownHighWaterMark = (): number | undefined => {
+  if (process.platform !== "linux") return undefined;
+  const kb = /^VmHWM:\s+(\d+) kB$/m.exec(readFileSync("/proc/self/status", "utf8"))?.[1];
+  return kb === undefined ? undefined : Number(kb) * 1024;
+};
+
 /** What the measurer wrote (and the file removed). */
 export const readPeak = (out: string): PeakRss => {
   const peak = JSON.parse(readFileSync(out, "utf8")) as PeakRss;
@@ -39,11 +50,7 @@ if (import.meta.main) {
     process.stderr.write("usage: bun bench/lib/rss.ts OUT_FILE COMMAND...\n");
     process.exit(2);
   }
-  // What the child starts from is this process's memory's own high-water mark (VmHWM), not the
-  // maxrss it reports for itself, which it too inherited from whoever started it.
-  const status = process.platform === "linux" ? readFileSync("/proc/self/status", "utf8") : "";
-  const hwm = /^VmHWM:\s+(\d+) kB$/m.exec(status)?.[1];
-  const floor = hwm === undefined ? process.memoryUsage().rss : Number(hwm) * 1024;
+  const floor = ownHighWaterMark() ?? process.memoryUsage().rss;
   const child = Bun.spawn(argv, { stdio: ["inherit", "inherit", "inherit"] });
   const code = await child.exited;
   const peak: PeakRss = { maxRss: child.resourceUsage()?.maxRSS ?? 0, floor };

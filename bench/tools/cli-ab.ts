@@ -15,10 +15,11 @@
  *
  * --a defaults to this checkout's launcher. Each build's bundle is made before the clock starts.
  */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { join, resolve } from "node:path";
 import { endedJob, seedJobs } from "../lib/db.ts";
+import { ownHighWaterMark } from "../lib/rss.ts";
 import { summarize } from "../lib/stats.ts";
 
 const args = process.argv.slice(2);
@@ -29,7 +30,9 @@ const arg = (name: string, fallback?: string) => {
   const at = own.indexOf(`--${name}`);
   return at >= 0 ? own[at + 1] ?? fallback : fallback;
 };
-const builds = { a: arg("a", join(import.meta.dirname, "../../bin/codex-supervisor.ts"))!, b: arg("b") };
+// absolute: each build runs with the sandbox as its working directory
+const launcherArg = (name: string, fallback?: string) => { const v = arg(name, fallback); return v === undefined ? undefined : resolve(v); };
+const builds = { a: launcherArg("a", join(import.meta.dirname, "../../bin/codex-supervisor.ts"))!, b: launcherArg("b") };
 if (!builds.b) {
   process.stderr.write("cli-ab: --b LAUNCHER is required (the other build's bin/codex-supervisor.ts)\n");
   process.exit(2);
@@ -83,7 +86,7 @@ try {
   }
   process.stdout.write(`${command.join(" ")}${configJson !== undefined ? ` (config.json ${configJson})` : " (no config file)"}${ended > 0 ? `, ${ended} ended jobs recorded` : ""}: ms from spawn to exit${read ? " and stdout read" : ""}, median (min, p90) of ${runs}; ${[...codes].join(", ")}\n`);
   // a child's maxrss starts from its parent's high-water mark (bench/lib/rss.ts): a reading at or below ours is ours
-  const ownMb = Number(/^VmHWM:\s+(\d+) kB$/m.exec(process.platform === "linux" ? readFileSync("/proc/self/status", "utf8") : "")?.[1] ?? Number.NaN) / 1024;
+  const ownMb = (ownHighWaterMark() ?? Number.NaN) / 1024 / 1024;
   if (Number.isFinite(ownMb)) process.stdout.write(`  (a max RSS at or below ${ownMb.toFixed(0)} MB, cli-ab's own peak, is cli-ab's, not the command's)\n`);
   for (const key of ["a", "b"] as const) {
     const s = summarize(times[key]);

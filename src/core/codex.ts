@@ -127,13 +127,16 @@ export const collectDescendants = (
   return out;
 };
 
+// One empty tree for every caller with no root alive: `list --all` asks for 100,000 of them.
+const NO_TREE: ReadonlyArray<ProcessInfo> = Object.freeze([]);
+
 /** The roots and every process below them, each once, roots first. */
 export const treeOf = (
   table: ReadonlyArray<ProcessInfo>,
   roots: ReadonlyArray<ProcessInfo>,
   children?: ReadonlyMap<number, ReadonlyArray<ProcessInfo>>,
-): ProcessInfo[] =>
-  roots.length === 0 ? [] : [...roots, ...collectDescendants(table, roots.map((p) => p.pid), children)];
+): ReadonlyArray<ProcessInfo> =>
+  roots.length === 0 ? NO_TREE : [...roots, ...collectDescendants(table, roots.map((p) => p.pid), children)];
 
 /** `…/rollout-<time>-<thread id>.jsonl` → the thread id. */
 export const threadIdFromRolloutPath = (path: string): string | undefined =>

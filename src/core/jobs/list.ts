@@ -76,7 +76,6 @@ const threadOfGroup = fn("threadOfGroup")(function* (group: CodexProcessGroup) {
 });
 
 // Shared by the many jobs (most of 100,000, with --all) that have no process alive.
-const NO_PROCESSES: ReadonlyArray<ProcessInfo> = Object.freeze([]);
 const NO_PIDS: ReadonlyArray<number> = Object.freeze([]);
 
 /** Every tracked job (live state refreshed) and every other Codex program on the machine. */
@@ -96,7 +95,7 @@ export const listEverything = fn("listEverything")(function* (options: { readonl
       : yield* refreshJob(job, obs);
     const roots = liveRoots(sighting);
     for (const p of roots) claimed.add(p.pid);
-    const tree = roots.length === 0 ? NO_PROCESSES : treeOf(obs.table, roots, obs.children);
+    const tree = treeOf(obs.table, roots, obs.children);
     refreshed.push({ job: current, tree, sighting });
   }
   const visible = options.all ? refreshed : refreshed.filter((r) => r.job.status === "running");

@@ -104,14 +104,24 @@ export const cpuBetween = (a: CpuMark, b: CpuMark): { ms: number; precise: boole
  * pages of files such as its executable, which the page cache keeps and shares).
  */
 export const memoryOf = (pid: number): { rss: number; anon: number } | undefined => {
+  const fields = statusKb(pid, ["VmRSS", "RssAnon"]);
+  return fields?.VmRSS === undefined ? undefined : { rss: fields.VmRSS, anon: fields.RssAnon ?? Number.NaN };
+};
+
+/** Fields of /proc/PID/status given in kB, in bytes (a field not there is left out); undefined when unreadable. */
+export const statusKb = <K extends string>(pid: number | "self", keys: ReadonlyArray<K>): Partial<Record<K, number>> | undefined => {
+  let status: string;
   try {
-    const status = readFileSync(`/proc/${pid}/status`, "latin1");
-    const kb = (key: string) => Number(new RegExp(`^${key}:\\s+(\\d+) kB`, "m").exec(status)?.[1] ?? Number.NaN) * 1024;
-    const rss = kb("VmRSS");
-    return Number.isNaN(rss) ? undefined : { rss, anon: kb("RssAnon") };
+    status = readFileSync(`/proc/${pid}/status`, "latin1");
   } catch {
     return undefined;
   }
+  const out: Partial<Record<K, number>> = {};
+  for (const key of keys) {
+    const kb = new RegExp(`^${key}:\\s+(\\d+) kB`, "m").exec(status)?.[1];
+    if (kb !== undefined) out[key] = Number(kb) * 1024;
+  }
+  return out;
 };
 
 /** Resident set from /proc/PID/status (VmRSS), bytes. */

@@ -13,6 +13,7 @@
  *                                              { maxRss, floor } in bytes to OUT_FILE
  */
 import { readFileSync, rmSync, writeFileSync } from "node:fs";
+import { statusKb } from "./procs.ts";
 
 export interface PeakRss {
   /** The command's peak RSS, bytes. */
@@ -31,11 +32,7 @@ export const measured = (out: string, argv: ReadonlyArray<string>): string[] => 
  * maxrss from. Not the maxrss this process reports for itself, which it too inherited. Undefined
  * off Linux.
  */
-export const ownHighWaterMark = (): number | undefined => {
-  if (process.platform !== "linux") return undefined;
-  const kb = /^VmHWM:\s+(\d+) kB$/m.exec(readFileSync("/proc/self/status", "utf8"))?.[1];
-  return kb === undefined ? undefined : Number(kb) * 1024;
-};
+export const ownHighWaterMark = (): number | undefined => statusKb("self", ["VmHWM"])?.VmHWM;
 
 /** What the measurer wrote (and the file removed). */
 export const readPeak = (out: string): PeakRss => {

@@ -20,7 +20,7 @@ const version = (path: string, memo?: FingerprintMemo): string | undefined => {
 // only the file's, and the files that are there are stat'ed every time. One stat per directory,
 // not one per place, is what the watchdog pays each tick for each job's cwd and its parents.
 const places = new Map<string, { readonly key: string; readonly present: ReadonlyArray<string> }>();
-const presentPlaces = (dir: string, memo?: FingerprintMemo): ReadonlyArray<string> => {
+const presentFiles = (dir: string, memo?: FingerprintMemo): ReadonlyArray<string> => {
   const key = version(dir, memo);
   if (key === undefined) {
     places.delete(dir);
@@ -28,31 +28,51 @@ const presentPlaces = (dir: string, memo?: FingerprintMemo): ReadonlyArray<strin
   }
   const known = places.get(dir);
   if (known?.key === key) return known.present;
-  const present = PROJECT_PLACES.filter((place) => statSync(join(dir, place), { throwIfNoEntry: false }) !== undefined);
+  const present = PROJECT_PLACES.map((place) => join(dir, place)).filter((file) => statSync(file, { throwIfNoEntry: false }) !== undefined);
   places.set(dir, { key, present });
   return present;
 };
 
-/**
- * What a config load with these options reads: every candidate file that exists (the
- * global ones, then each directory's from `cwd` up to home, or the explicit file), each
- * with its version. Equal fingerprints mean the same bytes and so the same config; one
- * costs a few dozen stat calls where a load costs a search, a parse and a validation. With a
- * memo, the fingerprints of several directories taken together stat each path once.
- */
-export const configFingerprint = (options: LoadConfigOptions, memo?: FingerprintMemo): string => {
+/** Where a config load with these options looks: worked out from the options and the environment alone. */
+export interface ConfigPlaces {
+  readonly cwd: string;
+  readonly explicitFile: string | undefined;
+  /** The global files, then the explicit one if any. */
+  readonly files: ReadonlyArray<string>;
+  /** Without an explicit file, each directory from `cwd` up to home (or the root), whose project places count. */
+  readonly dirs: ReadonlyArray<string>;
+}
+
+export const configPlaces = (options: LoadConfigOptions): ConfigPlaces => {
   const env = options.env ?? process.env;
   const home = resolve(options.home ?? homedir());
   const cwd = resolve(options.cwd);
   const globalDir = resolve(options.globalDir ?? userConfigDir({ env, platform: process.platform, home }));
-  const files = GLOBAL_PLACES.map((place) => version(join(globalDir, place), memo));
+  const files = GLOBAL_PLACES.map((place) => join(globalDir, place));
+  const dirs: string[] = [];
   if (options.explicitFile !== undefined) {
-    files.push(version(resolve(cwd, options.explicitFile), memo));
+    files.push(resolve(cwd, options.explicitFile));
   } else {
     for (let dir = cwd; ; dir = dirname(dir)) {
-      for (const place of presentPlaces(dir, memo)) files.push(version(join(dir, place), memo));
+      dirs.push(dir);
       if (dir === home || dirname(dir) === dir) break;
     }
   }
-  return [cwd, options.explicitFile ?? "", ...files.filter((f) => f !== undefined)].join("\n");
+  return { cwd, explicitFile: options.explicitFile, files, dirs };
 };
+
+/**
+ * What a config load from these places reads: every candidate file that exists, each with its
+ * version. Equal fingerprints mean the same bytes and so the same config; one costs a few
+ * stat calls where a load costs a search, a parse and a validation. With a memo, the
+ * fingerprints of several directories taken together stat each path once.
+ */
+export const fingerprintOf = (where: ConfigPlaces, memo?: FingerprintMemo): string => {
+  const files = where.files.map((file) => version(file, memo));
+  for (const dir of where.dirs) for (const file of presentFiles(dir, memo)) files.push(version(file, memo));
+  return [where.cwd, where.explicitFile ?? "", ...files.filter((f) => f !== undefined)].join("\n");
+};
+
+/** `fingerprintOf` the places a load with these options looks in. */
+export const configFingerprint = (options: LoadConfigOptions, memo?: FingerprintMemo): string =>
+  fingerprintOf(configPlaces(options), memo);

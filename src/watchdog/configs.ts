@@ -1,5 +1,5 @@
 import * as Effect from "effect/Effect";
-import { configFingerprint, type FingerprintMemo } from "../config/fingerprint.ts";
+import { type ConfigPlaces, configPlaces, type FingerprintMemo, fingerprintOf } from "../config/fingerprint.ts";
 import { type LoadedConfig, loadConfigEffect } from "../config/load.ts";
 import type { ConfigError } from "../core/errors.ts";
 import { fn } from "../core/fn.ts";
@@ -25,9 +25,17 @@ export const configBook = (options: {
   const lastGood = new Map<string, LoadedConfig>();
   const reported = new Map<string, string>();
   const fingerprints = new Map<string, string>();
+  // Where each directory's config may be is worked out once: home and the environment do not
+  // change under a running watchdog, and the paths cost more to build than the stats they name.
+  const where = new Map<string, ConfigPlaces>();
+  const placesOf = (cwd: string): ConfigPlaces => {
+    let known = where.get(cwd);
+    if (!known) where.set(cwd, (known = configPlaces({ cwd, explicitFile: options.explicitFile })));
+    return known;
+  };
 
   const load = fn("configBook.load")(function* (cwd: string) {
-    const fingerprint = configFingerprint({ cwd, explicitFile: options.explicitFile });
+    const fingerprint = fingerprintOf(placesOf(cwd));
     if (fingerprints.get(cwd) === fingerprint) {
       return { config: lastGood.get(cwd) ?? lastGood.get(options.fallbackCwd), problem: undefined };
     }
@@ -66,7 +74,7 @@ export const configBook = (options: {
   const unchanged = (dirs: Iterable<string>): boolean => {
     const memo: FingerprintMemo = new Map();
     for (const cwd of new Set([options.fallbackCwd, ...dirs])) {
-      if (fingerprints.get(cwd) !== configFingerprint({ cwd, explicitFile: options.explicitFile }, memo)) return false;
+      if (fingerprints.get(cwd) !== fingerprintOf(placesOf(cwd), memo)) return false;
     }
     return true;
   };

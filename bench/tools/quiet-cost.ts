@@ -42,7 +42,7 @@ await inFleet({ jobs: numberArg("jobs", 100), others: numberArg("others", 1000) 
     yield* sync("configs unchanged", () => book.unchanged(settled.dirs));
     const counted = yield* time(`counters of ${known.length} processes`, table.counters(known));
     if (counted._tag === "Changed") throw new Error(`process ${counted.pid} ${counted.change}`);
-    yield* time("usage shares (dry)", usage.shares(known, counted.cpuTimeMs, Date.now(), { dryRun: true }));
+    yield* time("usage shares", usage.shares(known, counted.cpuTimeMs, Date.now()));
     yield* time(`summaries ×${settled.subjects.length}`, Effect.forEach(settled.subjects, (s) => summaries(s.rolloutPath)));
     const memory = emptyMemory();
     yield* sync("observeTick", () => observeTick(settled.subjects.map((s) => s.subject), settled.policies, memory, Date.now()));

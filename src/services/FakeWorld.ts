@@ -79,6 +79,7 @@ export const fakeWorldLayer = (world: FakeWorld) => {
       const p = world.processes.get(pid);
       return p ? [[pid, { cpu: world.cpu.get(pid) ?? 0, memory: p.rssBytes }] as const] : [];
     }))),
+    record: () => Effect.void, // the world's CPU shares are set by the test, not worked out from samples
   }));
   return Layer.mergeAll(table, signals, usage);
 };

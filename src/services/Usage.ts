@@ -21,39 +21,40 @@ const round = (cpu: number) => Math.round(cpu * 10) / 10;
 const linuxSampler = () => {
   const previous = new Map<number, { startTime: string; cpuTimeMs: number; at: number }>();
   /** The share of a core p used since its previous sample (else since it started), had it used cpuTimeMs by now. */
-  const share = (p: ProcessInfo, cpuTimeMs: number, now: number, dryRun: boolean): number => {
+  const share = (p: ProcessInfo, cpuTimeMs: number, now: number): number => {
     const before = previous.get(p.pid);
-    const same = before !== undefined && before.startTime === p.startTime;
-    const since = same && now > before.at ? before : { cpuTimeMs: 0, at: p.startedAt };
-    const cpu = round(Math.max(0, now > since.at ? ((cpuTimeMs - since.cpuTimeMs) / (now - since.at)) * 100 : 0));
-    if (dryRun) return cpu;
-    if (same) {
-      // updated in place: a process sampled again costs no allocation
-      before.cpuTimeMs = cpuTimeMs;
-      before.at = now;
-    } else {
-      previous.set(p.pid, { startTime: p.startTime, cpuTimeMs, at: now });
-    }
-    return cpu;
+    const since = before !== undefined && before.startTime === p.startTime && now > before.at ? before : { cpuTimeMs: 0, at: p.startedAt };
+    return round(Math.max(0, now > since.at ? ((cpuTimeMs - since.cpuTimeMs) / (now - since.at)) * 100 : 0));
   };
-  const forgetOthers = (processes: ReadonlyArray<ProcessInfo>) => {
+  /** These CPU times, at `now`, become the processes' previous samples; PIDs not among them are forgotten. */
+  const record = (processes: ReadonlyArray<ProcessInfo>, cpuTimeMs: ArrayLike<number>, now: number): void => {
+    for (let i = 0; i < processes.length; i++) {
+      const p = processes[i]!;
+      const before = previous.get(p.pid);
+      if (before !== undefined && before.startTime === p.startTime) {
+        // updated in place: a process sampled again costs no allocation
+        before.cpuTimeMs = cpuTimeMs[i]!;
+        before.at = now;
+      } else {
+        previous.set(p.pid, { startTime: p.startTime, cpuTimeMs: cpuTimeMs[i]!, at: now });
+      }
+    }
     if (previous.size <= processes.length) return;
     const seen = new Set(processes.map((p) => p.pid));
     for (const pid of previous.keys()) if (!seen.has(pid)) previous.delete(pid);
   };
   const sample = (processes: ReadonlyArray<ProcessInfo>, now: number, dryRun: boolean): Map<number, UsageSample> => {
     const out = new Map<number, UsageSample>();
-    for (const p of processes) out.set(p.pid, { cpu: share(p, p.cpuTimeMs, now, dryRun), memory: p.rssBytes });
-    if (!dryRun) forgetOthers(processes);
+    for (const p of processes) out.set(p.pid, { cpu: share(p, p.cpuTimeMs, now), memory: p.rssBytes });
+    if (!dryRun) record(processes, processes.map((p) => p.cpuTimeMs), now);
     return out;
   };
-  const shares = (processes: ReadonlyArray<ProcessInfo>, cpuTimeMs: Float64Array, now: number, dryRun: boolean): Float64Array => {
+  const shares = (processes: ReadonlyArray<ProcessInfo>, cpuTimeMs: Float64Array, now: number): Float64Array => {
     const out = new Float64Array(processes.length);
-    for (let i = 0; i < processes.length; i++) out[i] = share(processes[i]!, cpuTimeMs[i]!, now, dryRun);
-    if (!dryRun) forgetOthers(processes);
+    for (let i = 0; i < processes.length; i++) out[i] = share(processes[i]!, cpuTimeMs[i]!, now);
     return out;
   };
-  return { sample, shares };
+  return { sample, shares, record };
 };
 
 const pidusageSample = (pids: ReadonlyArray<number>) =>
@@ -78,9 +79,12 @@ export class Usage extends Context.Service<Usage, {
   readonly sample: (processes: ReadonlyArray<ProcessInfo>, at: number, options?: SampleOptions) => Effect.Effect<ReadonlyMap<number, UsageSample>>;
   /**
    * `sample`'s CPU percent for processes whose CPU time was read afresh (`cpuTimeMs`, index for
-   * index: ProcessTable.counters), as one array: what a quiet tick asks of every process it follows.
+   * index: ProcessTable.counters), as one array, recording nothing: what a quiet tick asks of
+   * every process it follows, before it knows whether it will stand or hand over to a full tick.
    */
-  readonly shares: (processes: ReadonlyArray<ProcessInfo>, cpuTimeMs: Float64Array, at: number, options?: SampleOptions) => Effect.Effect<Float64Array>;
+  readonly shares: (processes: ReadonlyArray<ProcessInfo>, cpuTimeMs: Float64Array, at: number) => Effect.Effect<Float64Array>;
+  /** Makes those CPU times the processes' previous samples (what `sample` does unless a dry run). */
+  readonly record: (processes: ReadonlyArray<ProcessInfo>, cpuTimeMs: Float64Array, at: number) => Effect.Effect<void>;
 }>()("codex-supervisor/Usage") {
   static readonly layer = Layer.sync(Usage, () => {
     const linux = process.platform === "linux" ? linuxSampler() : undefined;
@@ -89,9 +93,11 @@ export class Usage extends Context.Service<Usage, {
         if (processes.length === 0) return new Map<number, UsageSample>();
         return linux ? linux.sample(processes, at, options?.dryRun ?? false) : yield* pidusageSample(processes.map((p) => p.pid));
       }),
-      shares: (processes, cpuTimeMs, at, options) => linux
-        ? Effect.sync(() => linux.shares(processes, cpuTimeMs, at, options?.dryRun ?? false))
+      shares: (processes, cpuTimeMs, at) => linux
+        ? Effect.sync(() => linux.shares(processes, cpuTimeMs, at))
         : Effect.map(pidusageSample(processes.map((p) => p.pid)), (samples) => Float64Array.from(processes, (p) => samples.get(p.pid)?.cpu ?? 0)),
+      // pidusage keeps its own history: there is nothing to record elsewhere
+      record: (processes, cpuTimeMs, at) => (linux ? Effect.sync(() => linux.record(processes, cpuTimeMs, at)) : Effect.void),
     });
   });
 }

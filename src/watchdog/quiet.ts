@@ -133,7 +133,7 @@ export const quietTick = fn("watchdog.quietTick")(function* (input: QuietInput) 
   const counted = yield* table.counters(settled.members);
   if (counted._tag === "Changed") return `process ${counted.pid} ${counted.change}`;
   const usage = yield* Usage;
-  const shares = yield* usage.shares(settled.members, counted.cpuTimeMs, now, { dryRun: true });
+  const shares = yield* usage.shares(settled.members, counted.cpuTimeMs, now);
 
   // Idleness needs no fresh history: activity only postpones it, so a stale view can only
   // think a subject idle too early, and then the full tick reads the history and decides.
@@ -158,7 +158,7 @@ export const quietTick = fn("watchdog.quietTick")(function* (input: QuietInput) 
       if (matches(policy, subject) && holdsWhen(policy, subject, judged, now) && dueToFire(policy, subject, judged, now)) return `policy ${policy.name} holds`;
     }
   }
-  yield* usage.shares(settled.members, counted.cpuTimeMs, now);
+  yield* usage.record(settled.members, counted.cpuTimeMs, now);
   adoptMemory(memory, judged);
   return { ...settled, watermark: started.now, young: started.processes, subjects: next } satisfies Settled;
 });

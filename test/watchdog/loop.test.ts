@@ -8,6 +8,7 @@ import type { Job } from "../../src/core/job.ts";
 import { CodexHistory } from "../../src/services/CodexHistory.ts";
 import { fakeWorld, fakeWorldLayer } from "../../src/services/FakeWorld.ts";
 import { JobStore } from "../../src/services/JobStore.ts";
+import { Usage } from "../../src/services/Usage.ts";
 import { Watchdog, type WatchdogOptions } from "../../src/watchdog/loop.ts";
 import { FULL_TICK_AT_LEAST_EVERY_MS } from "../../src/watchdog/quiet.ts";
 import { proc } from "../core/fixtures.ts";
@@ -80,6 +81,8 @@ const withJobWatchdog = <E>(
   options: WatchdogOptions,
   fields: Partial<Job>,
   body: Effect.Effect<void, E, Watchdog | JobStore>,
+  /** In place of the fake machine's CPU shares (which the test sets): the real ones, worked out from its CPU times. */
+  usage?: Layer.Layer<Usage>,
 ) => Effect.runPromise(Effect.gen(function* () {
   const store = yield* JobStore;
   const now = Date.now();
@@ -87,7 +90,7 @@ const withJobWatchdog = <E>(
   yield* store.insert({ ...job(now), ...fields });
   yield* Effect.scoped(body.pipe(Effect.provide(Watchdog.layer(options))));
   return yield* store.listEvents({ jobId: JOB_ID });
-}).pipe(Effect.provide(Layer.mergeAll(fakeWorldLayer(world), JobStore.layerTest, CodexHistory.layer, TestClock.layer()))));
+}).pipe(Effect.provide(Layer.mergeAll(fakeWorldLayer(world), ...(usage ? [usage] : []), JobStore.layerTest, CodexHistory.layer, TestClock.layer()))));
 
 test("under TestClock the loop ticks on its interval, fires max-runtime once past the job's runtime, and cpuOver only after forTicks", async () => {
   const world = jobWorld();
@@ -183,6 +186,32 @@ test("quiet ticks: with nothing changed only the first tick is full, yet policie
   }));
   expect(events.filter((e) => e.kind === "fired").map((e) => e.policy)).toEqual(["hot", "max-runtime"]);
   expect(calls).toHaveLength(2);
+});
+
+// Usage works shares out from samples only on Linux (elsewhere it asks pidusage about real PIDs).
+const onLinux = process.platform === "linux" ? test : test.skip;
+
+onLinux("each quiet tick records its CPU sample: a share is over the last interval, not since the last full look", async () => {
+  const world = jobWorld();
+  const config = join(dir, "burst.json");
+  writeFileSync(config, JSON.stringify({ watchdog: { interval: "5s" }, plugins: ["./recorder.ts"], policies: [{ name: "burst", when: { cpuOver: 40, forTicks: 2 }, do: ["record"] }] }));
+  const native = () => world.processes.get(4001)!;
+  const used = (cpuTimeMs: number) => world.processes.set(4001, { ...native(), cpuTimeMs });
+  await withJobWatchdog(world, { explicitFile: config, cwd: dir }, { rolloutPath: join(dir, "codex-home", "rollout.jsonl") }, Effect.gen(function* () {
+    const dog = yield* Watchdog;
+    const { first, step } = stepper();
+    yield* first;
+    yield* step(5);
+    used(10_000); // two cores for one interval: 200 %
+    yield* step(5);
+    yield* step(5); // nothing since: 0 % (10 s over the 15 s since the full look would be 67 %, a second tick over 40)
+    expect(dog.fullTicks()).toBe(1); // the policy never held: every tick since the first stayed quiet
+    used(20_000);
+    yield* step(5);
+    used(30_000);
+    yield* step(5); // two busy intervals in a row: the policy holds, and the quiet tick hands over to a full one
+    expect(dog.fullTicks()).toBe(2);
+  }), Usage.layer);
 });
 
 test("an action that is never done is tried on the next tick, then less and less often, and the ticks between stay quiet", async () => {

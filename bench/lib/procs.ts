@@ -11,6 +11,8 @@ export interface ProcStat {
   readonly state: string;
   /** utime + stime, milliseconds. */
   readonly cpuMs: number;
+  /** cutime + cstime: CPU of the children it has waited for, milliseconds. */
+  readonly childCpuMs: number;
   readonly rssBytes: number;
   readonly startTicks: string;
 }
@@ -26,6 +28,7 @@ const readStat = (path: string, pid: number): (ProcStat & { readonly name: strin
     ppid: Number(f[1]),
     state: f[0] ?? "?",
     cpuMs: ((Number(f[11]) + Number(f[12])) / CLK_TCK) * 1000,
+    childCpuMs: ((Number(f[13]) + Number(f[14])) / CLK_TCK) * 1000,
     rssBytes: Number(f[21]) * PAGE,
     startTicks: f[19] ?? "",
   };
@@ -215,7 +218,7 @@ export const waitGone = async (pids: ReadonlyArray<{ pid: number; startTicks: st
  * Needs a writable cgroup hierarchy (root, here); undefined without one. `read` gives ms so far;
  * `close` moves the process back (if alive) and removes the group.
  */
-export const cpuGroup = (pid: number): { readonly read: () => number; readonly close: () => void } | undefined => {
+export const cpuGroup = (pid: number): { readonly read: () => number; readonly members: () => number[]; readonly close: () => void } | undefined => {
   const name = `cs-bench-${process.pid}-${pid}`;
   const kinds = [
     { root: "/sys/fs/cgroup/cpuacct", usage: (dir: string) => Number(readFileSync(join(dir, "cpuacct.usage"), "latin1")) / 1e6 },
@@ -235,6 +238,9 @@ export const cpuGroup = (pid: number): { readonly read: () => number; readonly c
       if (!Number.isFinite(start)) throw new Error("no usage");
       return {
         read: () => kind.usage(dir) - start,
+        members: () => {
+          try { return readFileSync(join(dir, "cgroup.procs"), "latin1").split("\n").filter(Boolean).map(Number); } catch { return []; }
+        },
         close: () => {
           try { writeFileSync(join(kind.root, "cgroup.procs"), String(pid)); } catch {}
           try { rmdirSync(dir); } catch {}
@@ -254,11 +260,25 @@ export const cpuGroup = (pid: number): { readonly read: () => number; readonly c
  */
 export const cpuMeter = (pid: number) => {
   const mark = cpuMark(pid);
+  const first = procStat(pid);
   const group = cpuGroup(pid);
   return {
     /** How it counts: "cgroup", or "threads" (schedstat, falling back to ticks). */
     source: group ? "cgroup" as const : "threads" as const,
     read: (): { ms: number; precise: boolean } => (group ? { ms: group.read(), precise: true } : cpuBetween(mark, cpuMark(pid))),
+    /**
+     * Where the CPU went, in 10 ms ticks from /proc/PID/stat: the process's own threads, and the
+     * children it forked and waited for in the window; with a cgroup, the processes in it besides
+     * this one (children it forked that are still alive, whose CPU the group counts too).
+     */
+    split: () => {
+      const last = procStat(pid);
+      return {
+        ownMs: (last?.cpuMs ?? Number.NaN) - (first?.cpuMs ?? Number.NaN),
+        reapedChildrenMs: (last?.childCpuMs ?? Number.NaN) - (first?.childCpuMs ?? Number.NaN),
+        others: group ? group.members().filter((p) => p !== pid) : [],
+      };
+    },
     close: () => group?.close(),
   };
 };

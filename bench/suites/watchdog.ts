@@ -58,7 +58,11 @@ export const watchdogSuite: Suite = {
           const anon: Record<string, number[]> = Object.fromEntries(Object.keys(pids).map((k) => [k, []]));
           meters = Object.fromEntries(Object.entries(pids).map(([k, pid]) => [k, cpuMeter(pid)]));
           const t0 = performance.now();
+          // each daemon's CPU so far at the start of each minute, to show whether it came in bursts
+          const byMinute: Record<string, number[]> = Object.fromEntries(Object.keys(pids).map((k) => [k, [0]]));
           while (performance.now() - t0 < windowS * 1000) {
+            const minute = Math.floor((performance.now() - t0) / 60_000);
+            for (const [k, meter] of Object.entries(meters)) if (byMinute[k]!.length <= minute) byMinute[k]!.push(meter.read().ms);
             for (const [k, pid] of Object.entries(pids)) {
               const m = memoryOf(pid);
               rss[k]!.push((m?.rss ?? Number.NaN) / MB);
@@ -68,6 +72,18 @@ export const watchdogSuite: Suite = {
           }
           const hours = (performance.now() - t0) / 3_600_000;
           const used = Object.fromEntries(Object.entries(meters).map(([k, meter]) => [k, meter.read()]));
+          // Where each daemon's CPU went, so a reading far from the usual can be told apart: its own
+          // threads, children it forked and reaped, or children still alive in its cgroup.
+          for (const [k, meter] of Object.entries(meters)) {
+            const { ownMs, reapedChildrenMs, others } = meter.split();
+            const perHour = (ms: number) => (ms / 1000 / hours).toFixed(2);
+            const marks = [...byMinute[k]!, used[k]!.ms];
+            const minutes = marks.slice(1).map((m, i) => (m - marks[i]!).toFixed(0)).join(" / ");
+            out.notes.push(
+              `${n} jobs, ${k}: ${perHour(used[k]!.ms)} CPU s/h in all (ms by minute: ${minutes}); its own threads ${perHour(ownMs)}, children it reaped ${perHour(reapedChildrenMs)} (10 ms ticks)` +
+                (others.length > 0 ? `; ${others.length} other processes in its cgroup at the end (${others.slice(0, 5).join(", ")}${others.length > 5 ? ", …" : ""})` : ""),
+            );
+          }
           if (Object.values(meters).every((m) => m.source === "cgroup")) counted = "each daemon's cgroup, ns";
           const cpuPerHour = Object.fromEntries(Object.entries(used).map(([k, u]) => [k, [u.ms / 1000 / hours]]));
           const imprecise = Object.entries(used).filter(([, u]) => !u.precise).map(([k]) => k);

@@ -25,7 +25,9 @@ export const watchdogSuite: Suite = {
     "window: CPU over the window as seconds per hour (where the bench may make cgroups, each daemon is moved into one of its own",
     "and its usage counted to the nanosecond, exited threads included; else each thread's on-CPU nanoseconds from",
     "/proc/PID/task/TID/schedstat, or utime+stime from /proc/PID/stat, in 10 ms ticks, if a thread exited in the window), and resident",
-    "memory (VmRSS, and its anonymous part RssAnon) sampled every second (median). Only the daemons themselves are counted.",
+    "memory (VmRSS, and its anonymous part RssAnon) sampled every second (median). A daemon's CPU includes the processes it forks in the",
+    "window (a cgroup's children stay in it), not the jobs it manages; the notes split each daemon's CPU into its own threads and the",
+    "children it reaped (10 ms ticks), with the CPU of each minute.",
   ].join(" "),
   run: async ({ ctx, quick, pm2: getPm2, fleet, fleetEnv, options, log }, out) => {
     const counts = quick ? [3] : [20, 100];

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { cpuBetween, cpuMark, procStat, waitGone } from "../../bench/lib/procs.ts";
+import { cpuBetween, cpuMark, cpuMeter, procStat, treePids, waitGone } from "../../bench/lib/procs.ts";
 
 const mark = (threads: Record<string, number> | undefined, statMs: number) => ({
   threads: threads ? new Map(Object.entries(threads)) : undefined,
@@ -27,6 +27,32 @@ describe("cpuBetween", () => {
       expect(Math.abs(used.ms - (cpuMark(child.pid).statMs - a.statMs))).toBeLessThanOrEqual(20);
     } finally {
       child.kill("SIGKILL");
+      await child.exited;
+    }
+  });
+});
+
+describe.runIf(process.platform === "linux")("cpuMeter's split", () => {
+  it("tells a process's own CPU from its reaped children's, and names the children still in its cgroup", async () => {
+    // waits to be metered, leaves a child running, runs a busy child to its end, then sleeps
+    const child = Bun.spawn(["bash", "-c", "read -t 30 _; sleep 30 & (x=0; while [ $x -lt 200000 ]; do x=$((x+1)); done); exec sleep 30"], { stdin: "pipe", stdout: "ignore" });
+    const meter = cpuMeter(child.pid);
+    try {
+      child.stdin.write("go\n");
+      await child.stdin.flush();
+      for (let i = 0; i < 800 && !(await Bun.file(`/proc/${child.pid}/comm`).text()).startsWith("sleep"); i++) await Bun.sleep(25);
+      const { ownMs, reapedChildrenMs, others } = meter.split();
+      expect(reapedChildrenMs).toBeGreaterThan(0);
+      expect(ownMs).toBeLessThan(reapedChildrenMs);
+      if (meter.source === "cgroup") {
+        expect(others).toHaveLength(1); // the background sleep; the busy one is gone
+        expect(meter.read().ms).toBeGreaterThanOrEqual(reapedChildrenMs - 20);
+      }
+    } finally {
+      meter.close();
+      for (const pid of treePids(child.pid).reverse()) {
+        try { process.kill(pid, "SIGKILL"); } catch {}
+      }
       await child.exited;
     }
   });

@@ -232,18 +232,33 @@ export const cpuGroup = (pid: number): { readonly read: () => number; readonly m
     } catch {
       continue;
     }
+    const members = (): number[] => {
+      try { return readFileSync(join(dir, "cgroup.procs"), "latin1").split("\n").filter(Boolean).map(Number); } catch { return []; }
+    };
     try {
       writeFileSync(join(dir, "cgroup.procs"), String(pid));
       const start = kind.usage(dir);
       if (!Number.isFinite(start)) throw new Error("no usage");
       return {
         read: () => kind.usage(dir) - start,
-        members: () => {
-          try { return readFileSync(join(dir, "cgroup.procs"), "latin1").split("\n").filter(Boolean).map(Number); } catch { return []; }
-        },
+        members,
         close: () => {
-          try { writeFileSync(join(kind.root, "cgroup.procs"), String(pid)); } catch {}
-          try { rmdirSync(dir); } catch {}
+          // Everything still in the group goes back: the process, and any child it forked that is
+          // still alive (PM2's daemon runs `df` every 30 s); only what the group holds, so a PID
+          // reused by someone else's process is never moved. A group whose last process is exiting
+          // stays busy for a moment, so removing it is tried again for up to a second.
+          for (let attempt = 0; attempt < 50; attempt++) {
+            for (const member of members()) {
+              try { writeFileSync(join(kind.root, "cgroup.procs"), String(member)); } catch {} // gone meanwhile
+            }
+            try {
+              rmdirSync(dir);
+              return;
+            } catch {
+              Bun.sleepSync(20);
+            }
+          }
+          console.error(`bench: could not remove the cgroup ${dir}`);
         },
       };
     } catch {

@@ -1,3 +1,4 @@
+import { existsSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { cpuBetween, cpuMark, cpuMeter, procStat, treePids, waitGone } from "../../bench/lib/procs.ts";
 
@@ -47,6 +48,11 @@ describe.runIf(process.platform === "linux")("cpuMeter's split", () => {
       if (meter.source === "cgroup") {
         expect(others).toHaveLength(1); // the background sleep; the busy one is gone
         expect(meter.read().ms).toBeGreaterThanOrEqual(reapedChildrenMs - 20);
+      }
+      // closed while the background sleep is still in it: the group goes all the same
+      meter.close();
+      for (const root of ["/sys/fs/cgroup/cpuacct", "/sys/fs/cgroup/unified", "/sys/fs/cgroup"]) {
+        expect(existsSync(`${root}/cs-bench-${process.pid}-${child.pid}`)).toBe(false);
       }
     } finally {
       meter.close();

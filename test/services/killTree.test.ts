@@ -1,6 +1,9 @@
 import { Effect, Fiber, Layer } from "effect";
 import { TestClock } from "effect/testing";
-import { afterEach, describe, expect, test } from "vitest";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, afterEach, describe, expect, test } from "vitest";
 import { killTree } from "../../src/core/jobs/killTree.ts";
 import { identityOf, type ProcessIdentity } from "../../src/core/process.ts";
 import { type FakeWorld, fakeWorld, fakeWorldLayer } from "../../src/services/FakeWorld.ts";
@@ -13,6 +16,9 @@ const layer = Layer.mergeAll(ProcessTable.layer, Signals.layer.pipe(Layer.provid
 const run = <A, E>(effect: Effect.Effect<A, E, ProcessTable | Signals>) => Effect.runPromise(effect.pipe(Effect.provide(layer)));
 
 const spawned: Bun.Subprocess[] = [];
+// where each tree's script writes its PIDs; removed with everything in it at the end
+const outDir = mkdtempSync(join(tmpdir(), "cs-tree-"));
+afterAll(() => rmSync(outDir, { recursive: true, force: true }));
 const tagged = new Set<number>();
 afterEach(() => {
   for (const pid of tagged) { try { process.kill(pid, "SIGKILL"); } catch { /* gone */ } }
@@ -23,7 +29,7 @@ afterEach(() => {
 
 /** Starts `script` under bash; returns the root and every PID the script reports in its output file. */
 const startTree = async (script: string, expected: number) => {
-  const out = `/tmp/cs-tree-${crypto.randomUUID()}`;
+  const out = join(outDir, crypto.randomUUID());
   const root = Bun.spawn(["bash", "-c", script.replaceAll("$OUT", out)], { stdin: "ignore", stdout: "ignore", stderr: "ignore" });
   spawned.push(root);
   for (let i = 0; i < 200; i++) {

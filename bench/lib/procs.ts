@@ -216,7 +216,8 @@ export const waitGone = async (pids: ReadonlyArray<{ pid: number; startTicks: st
  * A process's CPU from here on, exited threads included, to the nanosecond: it is moved into a
  * cgroup of its own (v1 cpuacct, or v2), whose usage counts every thread it has or starts.
  * Needs a writable cgroup hierarchy (root, here); undefined without one. `read` gives ms so far;
- * `close` moves the process back (if alive) and removes the group.
+ * `members` the processes in the group; `close` moves them back and removes the group (again is
+ * a no-op).
  */
 export const cpuGroup = (pid: number): { readonly read: () => number; readonly members: () => number[]; readonly close: () => void } | undefined => {
   const name = `cs-bench-${process.pid}-${pid}`;
@@ -254,7 +255,8 @@ export const cpuGroup = (pid: number): { readonly read: () => number; readonly m
             try {
               rmdirSync(dir);
               return;
-            } catch {
+            } catch (e) {
+              if ((e as NodeJS.ErrnoException).code === "ENOENT") return; // closed already
               Bun.sleepSync(20);
             }
           }

@@ -39,6 +39,19 @@ const open = (path: string) => {
   return fd;
 };
 
+/** Ends what the tool started and removes its groups: on the way out, and on Ctrl-C or SIGTERM. */
+const cleanUp = async () => {
+  for (const fd of fds.splice(0)) closeSync(fd);
+  for (const p of procs) p.kill("SIGKILL");
+  await Promise.all(procs.splice(0).map((p) => p.exited));
+  for (const dir of made.splice(0).reverse()) {
+    for (let i = 0; i < 50; i++) {
+      try { rmdirSync(dir); break; } catch { await Bun.sleep(20); } // a group goes once its last process is reaped
+    }
+  }
+};
+for (const signal of ["SIGINT", "SIGTERM"] as const) process.once(signal, () => void cleanUp().finally(() => process.exit(130)));
+
 try {
   // which hierarchies this machine lets us make groups in
   const kinds = (Object.keys(FILES) as Kind[]).filter((k) => {
@@ -82,12 +95,5 @@ try {
     console.log(`  ${label.padEnd(64)} median ${v[Math.floor(v.length / 2)]} (${v[0]}–${v.at(-1)})`);
   }
 } finally {
-  for (const fd of fds) closeSync(fd);
-  for (const p of procs) p.kill("SIGKILL");
-  await Promise.all(procs.map((p) => p.exited));
-  for (const dir of made.reverse()) {
-    for (let i = 0; i < 50; i++) {
-      try { rmdirSync(dir); break; } catch { await Bun.sleep(20); } // a group goes once its last process is reaped
-    }
-  }
+  await cleanUp();
 }

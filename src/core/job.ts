@@ -35,6 +35,8 @@ export interface Job {
   readonly exitCode: number | undefined;
   /** Set when the supervisor started killing the job: its end is then `killed`. */
   readonly killRequestedAt: number | undefined;
+  /** sha256 of the trimmed prompt: tells this job's thread from a neighbour's, never the prompt itself. */
+  readonly promptDigest?: string | undefined;
 }
 
 /** The environment variable (and -c override) that marks every process of a job. */

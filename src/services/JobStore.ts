@@ -34,6 +34,13 @@ export interface ListEventsOptions {
   readonly limit?: number | undefined;
 }
 
+export interface StartedIn {
+  readonly cwd: string;
+  readonly codexHome: string;
+  readonly from: number;
+  readonly to: number;
+}
+
 export interface JobStoreService {
   readonly insert: (job: Job) => Effect.Effect<void, DatabaseError>;
   readonly get: (id: string) => Effect.Effect<Job | undefined, DatabaseError>;
@@ -41,6 +48,8 @@ export interface JobStoreService {
   readonly resolve: (query: string) => Effect.Effect<Job, JobNotFound | JobAmbiguous | DatabaseError>;
   /** Newest first. */
   readonly list: (options?: ListJobsOptions) => Effect.Effect<ReadonlyArray<Job>, DatabaseError>;
+  /** Jobs started in one folder, under one CODEX_HOME, between two instants (inclusive), oldest first. */
+  readonly startedIn: (place: StartedIn) => Effect.Effect<ReadonlyArray<Job>, DatabaseError>;
   /** Whether a job with that id exists (and so was updated). */
   readonly update: (id: string, patch: JobPatch) => Effect.Effect<boolean, DatabaseError>;
   /** Records the end unless the job already ended; whether it did. */
@@ -117,6 +126,14 @@ const make = fn("JobStore.open")(function* (path: string) {
     );
   });
 
+  const startedIn = fn("JobStore.startedIn")(function* (place: StartedIn) {
+    return yield* read("startedIn", () =>
+      db.query<JobRow, [number, number, string, string]>(
+        `${SELECT_JOBS} WHERE created_at BETWEEN ? AND ? AND cwd = ? AND codex_home = ? ORDER BY created_at, rowid`,
+      ).all(place.from, place.to, place.cwd, place.codexHome).map(rowToJob),
+    );
+  });
+
   const update = fn("JobStore.update")(function* (id: string, patch: JobPatch) {
     const columns = patchToColumns(patch);
     const names = Object.keys(columns);
@@ -168,7 +185,7 @@ const make = fn("JobStore.open")(function* (path: string) {
 
   const close = () => Effect.sync(() => db.close());
 
-  return JobStore.of({ insert, get, resolve, list, update, markEnded, appendEvent, listEvents, prune, dataVersion, close });
+  return JobStore.of({ insert, get, resolve, list, startedIn, update, markEnded, appendEvent, listEvents, prune, dataVersion, close });
 });
 
 /** The job database (bun:sqlite, WAL), shared safely by every CLI, the MCP server and the watchdog. */

@@ -133,6 +133,34 @@ describe(`codex ${flavor.version}: history, threads, state and tokens`, () => {
   });
 });
 
+describe(`codex ${flavor.version}: two jobs in one folder that ended unseen`, () => {
+  test("each is mapped to its own thread, with and without Codex's state db, whichever is looked at first", async () => {
+    const dir = sb.project("neighbours");
+    // Started back to back: the first job's thread starts nearer in time to the second job than the second's own.
+    const jobs = [await start("RUN: sleep 1\nREPLY: first of two", dir), await start("RUN: sleep 1\nREPLY: second of two", dir)];
+    const done = [await completed(jobs[0]!.jobId), await completed(jobs[1]!.jobId)];
+    expect(done[0]!.threadId).not.toBe(done[1]!.threadId);
+    const stateDb = join(sb.codexHome, "state_5.sqlite");
+    const withoutDb = { before: () => renameSync(stateDb, `${stateDb}.hidden`), after: () => renameSync(`${stateDb}.hidden`, stateDb) };
+    const variants = { "its state db": { before: () => {}, after: () => {} }, "no state db": withoutDb };
+    for (const [name, variant] of Object.entries(variants)) {
+      for (const order of [[0, 1], [1, 0]] as const) {
+        for (const job of jobs) forgetEnd(job.jobId, true);
+        variant.before();
+        try {
+          for (const i of order) {
+            const mapped = await status(jobs[i]!.jobId);
+            expect(mapped, `job ${i + 1} with ${name}, looked at ${order.map((o) => o + 1).join(" then ")}`)
+              .toMatchObject({ status: "completed", threadId: done[i]!.threadId, lastAgentMessage: i === 0 ? "first of two" : "second of two" });
+          }
+        } finally {
+          variant.after();
+        }
+      }
+    }
+  });
+});
+
 describe(`codex ${flavor.version}: every kind of Codex program in list`, () => {
   const spawnServer = (args: ReadonlyArray<string>, cwd: string) =>
     Bun.spawn([CODEX_BIN, ...args], { cwd, env: sb.env, stdin: "pipe", stdout: "ignore", stderr: "ignore" });

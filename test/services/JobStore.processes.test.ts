@@ -4,6 +4,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Effect } from "effect";
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
+import { MIGRATIONS, SCHEMA_VERSION } from "../../src/services/db/migrations.ts";
+import { JOB_COLUMNS } from "../../src/services/db/rows.ts";
 import { job, runChildren, withStore } from "./support/jobStore.ts";
 
 let dir: string;
@@ -19,8 +21,8 @@ describe("JobStore across processes and at scale", () => {
     const results = await runChildren(dir, dbPath, 4, "yield* store.list();");
     expect(results).toEqual(Array(4).fill({ code: 0, stderr: "" }));
     const raw = new Database(dbPath, { readonly: true });
-    expect(raw.query("PRAGMA user_version").get()).toEqual({ user_version: 1 });
-    expect(raw.query("SELECT version FROM schema_migrations").all()).toEqual([{ version: 1 }]);
+    expect(raw.query("PRAGMA user_version").get()).toEqual({ user_version: SCHEMA_VERSION });
+    expect(raw.query("SELECT version FROM schema_migrations").all()).toEqual(MIGRATIONS.map((_, i) => ({ version: i + 1 })));
     expect(raw.query("PRAGMA journal_mode").get()).toEqual({ journal_mode: "wal" });
     raw.close();
   });
@@ -42,10 +44,10 @@ describe("JobStore across processes and at scale", () => {
     await withStore(dbPath, (s) => s.insert(job("00000000-0000-4000-8000-000000000000")));
     const raw = new Database(dbPath);
     raw.run(`WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < 100000)
-      INSERT INTO jobs SELECT printf('%08x-1111-4000-8000-000000000000', i), name, cwd,
+      INSERT INTO jobs (${JOB_COLUMNS.join(", ")}) SELECT printf('%08x-1111-4000-8000-000000000000', i), name, cwd,
         CASE WHEN i % 1000 = 0 THEN 'running' ELSE 'completed' END, i, ended_at, codex_bin, codex_home, args_json,
         python_json, launcher_pid, launcher_start, native_pid, native_start, boot_id, uid, thread_id, rollout_path,
-        NULL, exit_code, NULL FROM n, jobs`);
+        NULL, exit_code, NULL, NULL FROM n, jobs`);
     raw.close();
     const page = await withStore(dbPath, (s) => s.list({ all: true, limit: 20 }));
     const live = await withStore(dbPath, (s) => s.list());

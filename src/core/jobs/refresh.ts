@@ -7,6 +7,7 @@ import { type FinalStatus, JobStore, type JobPatch } from "../../services/JobSto
 import { ProcessTable, type Watermark } from "../../services/ProcessTable.ts";
 import { type JobSighting, childrenIndex, rolloutFromOpenFiles, sightJob } from "./observe.ts";
 import { fn } from "../fn.ts";
+import { matchThread, promptDigest, THREAD_CLOCK_SLACK_MS } from "../threadMatch.ts";
 
 /** One reading of the process table, shared by everything judged in the same instant. */
 export interface Observation {
@@ -108,14 +109,28 @@ export const refreshJob = fn("refreshJob")(function* (job: Job, given?: Observat
   return { job: updated, sighting } satisfies RefreshedJob;
 });
 
-/** A job that ended unobserved: its thread is the one Codex started in its cwd right after it. */
+/**
+ * A job that ended unobserved: its thread is among those Codex started in its cwd just after
+ * it, and the one its prompt and its place among the folder's other unmapped jobs point to.
+ */
 const findThread = fn("findThread")(function* (job: Job) {
   const history = yield* CodexHistory;
+  const store = yield* JobStore;
   const candidates = yield* history.findThreadCandidates(job.codexHome, {
     cwd: job.cwd,
-    startedAfter: job.createdAt - 2000,
+    startedAfter: job.createdAt - THREAD_CLOCK_SLACK_MS,
     startedBefore: job.createdAt + THREAD_WINDOW_MS,
   }).pipe(Effect.orElseSucceed(() => []));
-  const nearest = [...candidates].sort((a, b) => Math.abs(a.createdAt - job.createdAt) - Math.abs(b.createdAt - job.createdAt))[0];
-  return nearest ? { threadId: nearest.id, rolloutPath: nearest.rolloutPath } : undefined;
+  if (candidates.length === 0) return undefined;
+  // Every job that could own one of these threads started within the window either side.
+  const span = THREAD_WINDOW_MS + THREAD_CLOCK_SLACK_MS;
+  const neighbours = yield* store.startedIn({ cwd: job.cwd, codexHome: job.codexHome, from: job.createdAt - span, to: job.createdAt + span });
+  const claimed = new Set(neighbours.flatMap((n) => (n.threadId && n.id !== job.id ? [n.threadId] : [])));
+  const offers = candidates.filter((c) => !claimed.has(c.id)).map((c) => ({
+    id: c.id, createdAt: c.createdAt, titleDigest: c.title === undefined ? undefined : promptDigest(c.title),
+  }));
+  const unmapped = neighbours.filter((n) => !n.threadId && !n.resumedFrom);
+  const found = matchThread(job, unmapped, offers);
+  const thread = found && candidates.find((c) => c.id === found.id);
+  return thread ? { threadId: thread.id, rolloutPath: thread.rolloutPath } : undefined;
 });

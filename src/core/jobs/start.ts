@@ -14,6 +14,7 @@ import { loadPlugins, pluginErrorText, runBeforeLaunch } from "../../hooks/host.
 import { killTree } from "./killTree.ts";
 import { refreshJob } from "./refresh.ts";
 import { fn } from "../fn.ts";
+import { promptDigest } from "../threadMatch.ts";
 
 export interface StartRequest {
   readonly prompt: string;
@@ -90,6 +91,7 @@ export const startJob = fn("startJob")(function* (request: StartRequest) {
     resumedFrom: request.resume?.jobId,
     exitCode: live ? undefined : launched.exitCode() ?? undefined,
     killRequestedAt: undefined,
+    promptDigest: promptDigest(request.prompt),
   };
   // A job that cannot be recorded (a full disk, a read-only or newer database) must not run:
   // nothing would list it, watch it or ever kill it.

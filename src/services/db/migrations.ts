@@ -58,6 +58,8 @@ export const MIGRATIONS: ReadonlyArray<ReadonlyArray<string>> = [
     )`,
     `CREATE INDEX events_job ON events(job_id, id)`,
   ],
+  // Which thread is a job's when it ended unseen: the prompt's digest tells neighbours apart.
+  [`ALTER TABLE jobs ADD COLUMN prompt_digest TEXT`],
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -61,6 +61,13 @@ describe("locateRollout", () => {
     expect(await run((h) => h.locateRollout(home, ID))).toBe(moved);
   });
 
+  test("picks the thread's own row among several in the state db, older and newer", async () => {
+    const ids = ["01a1fc64-0000-7000-8000-000000000001", ID, "01a1fc64-0000-7000-8000-000000000003"];
+    const paths = ids.map((id, i) => writeRollout(id, T0 + i * 1000, "/w"));
+    stateDb("state_5.sqlite", ids.map((id, i) => ({ id, rollout_path: paths[i]!, created_at: T0 / 1000 + i, cwd: "/w", title: `p${i}` })));
+    for (const [i, id] of ids.entries()) expect(await run((h) => h.locateRollout(home, id))).toBe(paths[i]);
+  });
+
   test("falls back to the file name when the db is garbage, of another schema, or points nowhere", async () => {
     const path = writeRollout(ID, T0, "/w");
     writeFileSync(join(home, "state_9.sqlite"), "not a database");

@@ -5,6 +5,7 @@ import type { Job } from "../../../src/core/job.ts";
 import { JobStore, type JobStoreService } from "../../../src/services/JobStore.ts";
 
 const STORE_MODULE = new URL("../../../src/services/JobStore.ts", import.meta.url).pathname;
+const BARRIER_WAIT_MS = 50_000;
 const PROJECT_ROOT = new URL("../../..", import.meta.url).pathname;
 
 export const job = (id: string, overrides: Partial<Job> = {}): Job => ({
@@ -23,16 +24,21 @@ export const openError = (path: string) =>
   Effect.runPromise(Effect.flip(Effect.gen(function* () { yield* JobStore; }).pipe(Effect.provide(JobStore.layer(path)))));
 
 /** Runs `count` bun processes that each wait at a barrier, then open the store together and run `body`. */
-/** Runs `count` bun processes that each wait at a barrier, then open the store together and run `body`. */
 export const runChildren = async (dir: string, dbPath: string, count: number, body: string) => {
   const barrier = join(dir, "barrier");
   mkdirSync(barrier);
   const script = `
+    import { existsSync } from "node:fs";
     import { Effect } from "effect";
     import { JobStore } from ${JSON.stringify(STORE_MODULE)};
     const { barrier, index, dbPath } = JSON.parse(process.env.CHILD);
     await Bun.write(barrier + "/ready-" + index, "");
-    while (!(await Bun.file(barrier + "/go").exists())) await Bun.sleep(2);
+    // A test that failed or timed out removes its folder: a child left waiting gives up, never lingers.
+    const giveUpAt = Date.now() + ${BARRIER_WAIT_MS};
+    while (!(await Bun.file(barrier + "/go").exists())) {
+      if (Date.now() > giveUpAt || !existsSync(barrier)) process.exit(3);
+      await Bun.sleep(5);
+    }
     await Effect.runPromise(Effect.gen(function* () { const store = yield* JobStore; ${body} })
       .pipe(Effect.provide(JobStore.layer(dbPath))));`;
   const children = Array.from({ length: count }, (_, index) =>
@@ -41,7 +47,15 @@ export const runChildren = async (dir: string, dbPath: string, count: number, bo
       env: { ...process.env, CHILD: JSON.stringify({ barrier, index, dbPath }) },
       stdout: "pipe", stderr: "pipe",
     }));
-  while (readdirSync(barrier).length < count) await Bun.sleep(10);
-  writeFileSync(join(barrier, "go"), "");
-  return Promise.all(children.map(async (child) => ({ code: await child.exited, stderr: await new Response(child.stderr).text() })));
+  try {
+    const deadline = Date.now() + BARRIER_WAIT_MS;
+    while (readdirSync(barrier).length < count) {
+      if (Date.now() > deadline) throw new Error(`only ${readdirSync(barrier).length} of ${count} children reached the barrier`);
+      await Bun.sleep(10);
+    }
+    writeFileSync(join(barrier, "go"), "");
+    return await Promise.all(children.map(async (child) => ({ code: await child.exited, stderr: await new Response(child.stderr).text() })));
+  } finally {
+    for (const child of children) if (child.exitCode === null) child.kill("SIGKILL");
+  }
 };

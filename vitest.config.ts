@@ -12,6 +12,8 @@ export default defineConfig({
     pool: "threads",
     maxWorkers: Math.max(2, availableParallelism() - 1),
     projects: testProjects(),
+    // A test that runs no `expect` fails: a test that returns early or asserts nothing is no test.
+    expect: { requireAssertions: true },
     testTimeout: 60_000,
     hookTimeout: 60_000,
     reporters: ["default", "./test/support/summaryReporter.ts"],

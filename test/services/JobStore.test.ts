@@ -7,6 +7,7 @@ import { afterEach, beforeEach, describe, expect, test } from "vitest";
 import { SCHEMA_VERSION } from "../../src/services/db/migrations.ts";
 import { JobStore } from "../../src/services/JobStore.ts";
 import { job, openError, withStore } from "./support/jobStore.ts";
+import { needsPermissionErrors, overridesFilePermissions } from "../support/privilege.ts";
 
 let dir: string;
 let dbPath: string;
@@ -153,7 +154,7 @@ describe("JobStore", () => {
     expect(await openError(dbPath)).toMatchObject({ _tag: "DatabaseError", path: dbPath, operation: "open" });
   });
 
-  test.skipIf(process.getuid?.() === 0)("a read-only directory fails to open with the path", async () => {
+  test.skipIf(overridesFilePermissions)(`a read-only directory fails to open with the path${needsPermissionErrors}`, async () => {
     mkdirSync(join(dir, "state"), { mode: 0o500 });
     expect(await openError(dbPath)).toMatchObject({ _tag: "DatabaseError", path: dbPath, operation: "open" });
   });

@@ -6,6 +6,7 @@ import { afterEach, beforeEach, expect, test } from "vitest";
 import { databaseFacts, judgeDatabase } from "../../../src/core/doctor/database.ts";
 import { SCHEMA_VERSION } from "../../../src/services/db/migrations.ts";
 import { openDatabase } from "../../../src/services/db/open.ts";
+import { needsPermissionErrors, overridesFilePermissions } from "../../support/privilege.ts";
 
 let root: string;
 beforeEach(() => { root = mkdtempSync(join(tmpdir(), "cs-doctor-db-")); });
@@ -71,8 +72,7 @@ test("a file that is not a database fails with how to start afresh", () => {
   expect(check.fix).toContain(`mv ${path} ${path}.broken`);
 });
 
-test("a database that could never be created fails naming the folder in the way", () => {
-  if (uid === 0) return; // root writes anywhere
+test.skipIf(overridesFilePermissions)(`a database that could never be created fails naming the folder in the way${needsPermissionErrors}`, () => {
   chmodSync(root, 0o500);
   const check = judge(join(root, "state", "supervisor.db"));
   expect(check.status).toBe("fail");

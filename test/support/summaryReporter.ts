@@ -18,9 +18,10 @@ export default class SummaryReporter implements Reporter {
         else {
           counts.skipped++;
           // `-t` filters leave most of a file unrun: only a skip the test itself asked for is listed.
-          if (test.options.mode === "skip" || result.note !== undefined) {
+          const note = result.state === "skipped" ? result.note : undefined;
+          if (test.options.mode === "skip" || note !== undefined) {
             const where = `${module.project.name} ${relative(process.cwd(), module.moduleId)}`;
-            skipped.push(`  ${where} > ${test.fullName}${result.note ? ` (${result.note})` : ""}`);
+            skipped.push(`  ${where} > ${test.fullName}${note ? ` (${note})` : ""}`);
           }
         }
       }

@@ -21,6 +21,7 @@
 import { Effect, Layer } from "effect";
 import { countersOf, type ProcessInfo, sameProcess } from "../../../src/core/process.ts";
 import { ProcessTable, ProcessTableError } from "../../../src/services/ProcessTable.ts";
+import { kernel as machine } from "../../../src/services/proc/signal.ts";
 
 export type Tag = "own" | "foreign";
 
@@ -299,10 +300,14 @@ export class FakeKernel {
  */
 export const routeKillTo = async <A>(kernel: () => FakeKernel, body: () => Promise<A>): Promise<A> => {
   const original = process.kill;
+  const pidfdOpen = machine.pidfdOpen;
   process.kill = ((pid: number, signal?: string | number) => kernel().kill(pid, signal)) as typeof process.kill;
+  // no pidfds on the model: Signals takes its portable path, kill(2), routed here
+  machine.pidfdOpen = () => undefined;
   try {
     return await body();
   } finally {
     process.kill = original;
+    machine.pidfdOpen = pidfdOpen;
   }
 };

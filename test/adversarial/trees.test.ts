@@ -10,12 +10,14 @@
  * group we belonged to, would hit it). Then two real Codex jobs: one whose launcher was
  * SIGKILLed, one whose tool daemonized. CS_ADVERSARIAL_ROUNDS=N runs every shape N times.
  */
-import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { execFileSync } from "node:child_process";
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Effect } from "effect";
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
-import { JOB_MARKER } from "../../src/core/job.ts";
+import { type Job, JOB_MARKER } from "../../src/core/job.ts";
+import { readLinuxProcess } from "../../src/services/proc/linux.ts";
 import { JobStore } from "../../src/services/JobStore.ts";
 import { createSandbox, type Sandbox } from "../real/support/harness.ts";
 import { runCli } from "./support/cli.ts";
@@ -98,6 +100,91 @@ describe("every tree shape is killed whole", () => {
       }));
     }
     expect(problems).toEqual([]);
+  });
+});
+
+/** Starts `script` as a recorded job's root (its marker in its environment, with `env`); the job and the PIDs the script reports. */
+const startRecorded = async (script: string, expected: number, env: Record<string, string> = {}, over: Partial<Job> = {}) => {
+  const jobId = crypto.randomUUID();
+  const out = join(dir, `${jobId}.pids`);
+  const createdAt = Date.now();
+  const root = keeper.spawnDetached(["bash", "-c", script.replaceAll("$OUT", out)], keeper.env({ [JOB_MARKER]: jobId, ...env }));
+  await until(`${expected} processes up`, () => pidsIn(out).length >= expected || undefined);
+  const pids = pidsIn(out).flatMap((pid) => { const id = keeper.adopt(identityNow(pid)); return id ? [id] : []; });
+  return { jobId, root, pids, createdAt, record: (db = dbPath) => insertInto(db, recordedJob(jobId, identityNow(root.pid)!, { createdAt: createdAt - 50, ...over })) };
+};
+const insertInto = (db: string, job: Job) =>
+  Effect.runPromise(Effect.gen(function* () { yield* (yield* JobStore).insert(job); }).pipe(Effect.provide(JobStore.layer(db))));
+const eventsOf = (db: string, jobId: string) =>
+  Effect.runPromise(Effect.gen(function* () { return yield* (yield* JobStore).listEvents({ jobId }); }).pipe(Effect.provide(JobStore.layer(db))));
+const SETPRIV_NOBODY = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"];
+type KillJson = { result: string; survivors: number[]; survivorReasons: Array<{ pid: number; reason: string }> };
+
+describe("processes of the job that the stray and owner rules used to let go (issue 22)", () => {
+  test("strays with the job's marker and no thread id, or another thread's, reparented to init, are ended", async () => {
+    const thread = crypto.randomUUID();
+    const job = await startRecorded(
+      `(env -u CODEX_THREAD_ID setsid sleep 900 & echo $! >> $OUT); (CODEX_THREAD_ID=${crypto.randomUUID()} setsid sleep 901 & echo $! >> $OUT); sleep 902 & echo $! >> $OUT; wait`,
+      3, { CODEX_THREAD_ID: thread }, { threadId: thread });
+    const [noThread, otherThread] = job.pids;
+    await until("both strays reparented to init", () => [noThread!, otherThread!].every((p) => readLinuxProcess(p.pid)?.ppid === 1) || undefined);
+    await job.record();
+    const r = await runCli(["kill", job.jobId, "--grace", "300ms", "--json"], cliEnv, { cwd: dir });
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout).result).toBe("killed");
+    expect([job.root, ...job.pids].filter(stillRunning).map((p) => p.pid)).toEqual([]);
+    expect(pidsWithEnv(JOB_MARKER, job.jobId)).toEqual([]);
+  });
+
+  test.skipIf(process.getuid?.() !== 0)("as root, a descendant running as another user (the tool ran setpriv) is ended, and the kill says killed", async () => {
+    const job = await startRecorded(`${SETPRIV_NOBODY.join(" ")} sleep 900 & echo $! >> $OUT; sleep 901 & echo $! >> $OUT; wait`, 2);
+    const [theirs] = job.pids;
+    await until("the tool's sleep running as uid 65534", () => readLinuxProcess(theirs!.pid)?.uid === 65534 || undefined);
+    await job.record();
+    const r = await runCli(["kill", job.jobId, "--grace", "300ms", "--json"], cliEnv, { cwd: dir });
+    expect(r.code, r.stderr).toBe(0);
+    const json = JSON.parse(r.stdout) as KillJson;
+    expect([json.result, json.survivors]).toEqual(["killed", []]);
+    expect(stillRunning(theirs!)).toBe(false);
+    expect([job.root, ...job.pids].filter(stillRunning).map((p) => p.pid)).toEqual([]);
+  });
+
+  describe.skipIf(process.getuid?.() !== 0)("run unprivileged (uid 65534) over a job with a root-owned descendant the kernel will not let it signal", () => {
+    /** The job runs as 65534 (bash started as root forks a sleep, then becomes 65534 by exec); the CLI too, with a database it owns. */
+    const killAsNobody = async (json: boolean) => {
+      chmodSync(dir, 0o711); // the unprivileged CLI goes through it to its own directory
+      const home = mkdtempSync(join(dir, "nobody-"));
+      const db = join(home, "state", "supervisor.db");
+      const job = await startRecorded(`sleep 900 & echo $! >> $OUT; exec ${SETPRIV_NOBODY.join(" ")} sleep 901`, 1);
+      const [rootOwned] = job.pids;
+      await until("the job's root running as uid 65534", () => readLinuxProcess(job.root.pid)?.uid === 65534 || undefined);
+      await job.record(db);
+      execFileSync("chown", ["-R", "65534:65534", home]);
+      const env = { ...cliEnv, HOME: home, CODEX_SUPERVISOR_DB: db, XDG_CONFIG_HOME: join(home, "config"), XDG_STATE_HOME: join(home, "state") };
+      const r = await runCli(["kill", job.jobId, "--grace", "300ms", ...(json ? ["--json"] : [])], env, { cwd: home, prefix: SETPRIV_NOBODY });
+      return { r, job, rootOwned: rootOwned!, db };
+    };
+
+    test("--json: exit 1, the survivor listed with why, the rest ended, and the kill event says survivors", async () => {
+      const { r, job, rootOwned, db } = await killAsNobody(true);
+      expect(r.code, r.stderr).toBe(1);
+      const json = JSON.parse(r.stdout) as KillJson;
+      expect(json.result).toBe("survivors");
+      expect(json.survivors).toEqual([rootOwned.pid]);
+      expect(json.survivorReasons).toEqual([{ pid: rootOwned.pid, reason: expect.stringContaining("EPERM") }]);
+      expect(stillRunning(rootOwned)).toBe(true);
+      expect(stillRunning(job.root)).toBe(false);
+      const kill = (await eventsOf(db, job.jobId)).filter((e) => e.kind === "kill").at(-1);
+      expect(kill?.message).toContain("survivors");
+      expect(kill?.message).toContain(String(rootOwned.pid));
+    });
+
+    test("text: exit 1, naming the pid and why", async () => {
+      const { r, rootOwned } = await killAsNobody(false);
+      expect(r.code, r.stderr).toBe(1);
+      expect(r.stdout).toMatch(new RegExp(`\\b${rootOwned.pid}\\b.*EPERM`));
+      expect(stillRunning(rootOwned)).toBe(true);
+    });
   });
 });
 

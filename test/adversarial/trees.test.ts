@@ -196,8 +196,8 @@ describe("real Codex jobs", () => {
   });
   afterAll(async () => { await sb.cleanup(); });
 
-  const startJob = async (prompt: string) => {
-    const r = await sb.cli(["start", "--json", "--cwd", sb.project(`p-${crypto.randomUUID().slice(0, 8)}`), "-"], { stdin: prompt });
+  const startJob = async (prompt: string, codexArgs: ReadonlyArray<string> = []) => {
+    const r = await sb.cli(["start", "--json", "--cwd", sb.project(`p-${crypto.randomUUID().slice(0, 8)}`), "-", ...(codexArgs.length > 0 ? ["--", ...codexArgs] : [])], { stdin: prompt });
     expect(r.code, r.stderr).toBe(0);
     return r.json<{ jobId: string; pid: number }>();
   };
@@ -228,6 +228,23 @@ describe("real Codex jobs", () => {
     process.kill(job.pid, "SIGKILL");
     await until("the launcher gone", () => !stillRunning(identityNow(job.pid) ?? { pid: job.pid, startTime: "?" }) || undefined);
     await expectKilledWhole(job.jobId, tree.length);
+  });
+
+  test("a job whose tool left daemons with no thread id and with another thread's (reparented to init) is ended whole", async () => {
+    // no login shell: a profile that is slow to source (pyenv waiting on its lock) could outlast the turn, and the daemons never start
+    const job = await startJob(`RUN: (env -u CODEX_THREAD_ID setsid sleep 900 &); (CODEX_THREAD_ID=${crypto.randomUUID()} setsid sleep 901 &); sleep 302`, ["-c", "allow_login_shell=false"]);
+    const daemons = await until("both daemons reparented to init", () => {
+      const found = jobPids(job.jobId).flatMap((pid) => { const p = readLinuxProcess(pid); return p?.ppid === 1 && p.name === "sleep" && ["900", "901"].includes(p.argv[1] ?? "") ? [p] : []; });
+      return found.length === 2 ? found.map((p) => keeper.adopt(identityNow(p.pid))!) : undefined;
+    }, 30_000);
+    // the job's thread is known (its native Codex holds the rollout open): the daemons' threads differ from it
+    let thread: string | null = null;
+    for (const deadline = Date.now() + 30_000; thread === null && Date.now() < deadline;) {
+      thread = (await sb.cli(["status", job.jobId, "--json"])).json<{ threadId: string | null }>().threadId;
+    }
+    expect(thread).not.toBeNull();
+    await expectKilledWhole(job.jobId, jobPids(job.jobId).length);
+    expect(daemons.filter(stillRunning)).toEqual([]);
   });
 
   test("a job whose tool daemonized (setsid double fork, nohup) is ended whole", async () => {

@@ -76,7 +76,9 @@ const runCases = async (seed: number, count: number, record: boolean): Promise<s
       fig.add("signalsSent", k.deliveries.length);
       fig.add(outcome === "killed" ? "killed" : outcome === "already-gone" ? "alreadyGone" : outcome.includes("KillRefused") ? "refused" : "other");
     }
-    const expected = ownBefore > 0 ? ["killed"] : strangerAt ? ["failed: KillRefused"] : ["already-gone"];
+    // a switched-user member the kernel will not let us signal is a survivor, and the kill says so
+    const switched = k.alive("switched").length > 0;
+    const expected = ownBefore > 0 ? (switched ? ["killed", "survivors"] : ["killed"]) : strangerAt ? ["failed: KillRefused"] : ["already-gone"];
     const label = `case ${i} [${s.attacks.join(", ")}] uid ${s.uid}`;
     if (wrong.length > 0) {
       problems.push(`${label}: ${wrong.length} wrong signal(s): ${wrong.slice(0, 4).map((d) => `${d.signal} → pid ${d.pid} (${d.victim ? `${d.tag} ${d.victim.argv.join(" ").slice(0, 40) || d.victim.name}` : "nobody"})`).join("; ")}`);
@@ -199,25 +201,26 @@ describe("against the real kernel", () => {
       expect(stillRunning(theirs)).toBe(true);
     });
 
-    test.skipIf(!user.ok)("inside a job's tree (a tool that switched user) is left alone while the rest of the tree ends", async () => {
+    test.skipIf(!user.ok)("inside a job's tree (a tool that switched user, started after its parent) is the job's: as root, it ends with the rest", async () => {
       if (!user.ok) return;
       const out = join(dir, `tree-${crypto.randomUUID()}`);
       const script = `${user.argv(["sleep", "60"]).map((a) => `'${a}'`).join(" ")} & sleep 60 & echo $! >> ${out}; wait`;
       const root = keeper.spawnDetached(["bash", "-c", script], keeper.env());
-      const ours = await until("our sleep", () => readFileSync(out, "utf8").trim() || undefined).catch(() => "");
+      const ours = await until("our sleep", () => { try { return readFileSync(out, "utf8").trim() || undefined; } catch { return undefined; } });
       const theirs = await until("their sleep", () => {
         const p = linuxSnapshot().find((q) => q.uid === user.uid && q.name === "sleep" && (q.ppid === root.pid || readLinuxProcess(q.ppid)?.ppid === root.pid));
         return p ? keeper.adopt(identityOf(p, linuxBootId())) : undefined;
       });
+      // its parent: setpriv execs in place, runuser and su leave the sleep as their child
+      const between = [theirs.pid, readLinuxProcess(theirs.pid)?.ppid ?? 0].filter((pid) => pid !== root.pid);
       await recordingKills(false, async (kills) => {
         const exit = await killRecorded(join(dir, "real.db"), recordedJob(jobId(), root), 200);
         expect(outcomeOf(exit)).toBe("killed");
-        expect(kills.filter((k) => k.pid === theirs.pid)).toEqual([]);
-        const oursNow = [root.pid, Number(ours), ...kills.map((k) => k.pid).filter((pid) => pid !== theirs.pid)];
-        expect(realCase(kills, oursNow)).toEqual([]);
+        expect(kills.filter((k) => k.pid === theirs.pid).length).toBeGreaterThan(0);
+        expect(realCase(kills, [root.pid, Number(ours), ...between])).toEqual([]);
       });
       expect(stillRunning(root)).toBe(false);
-      expect(stillRunning(theirs)).toBe(true);
+      expect(stillRunning(theirs)).toBe(false);
     });
   });
 

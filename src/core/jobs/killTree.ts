@@ -263,15 +263,15 @@ export const killTree = fn("killTree")(function* (
     if ((yield* Clock.currentTimeMillis) < deadline) yield* sendAll([...rootKeys].filter((key) => known.has(key)), "SIGCONT");
   }
   yield* settle(true);
-  onPhase?.("all gone, and a last look found nothing new");
+  // what was refused a signal and lives on is a survivor as much as what outlived its SIGKILL
+  const left = yield* alive(true, false, true);
+  onPhase?.(left.length === 0 ? "all gone, and a last look found nothing new" : `${left.length} survivor(s) left, and a last look found nothing new`);
   const survivorReason = (key: string) => {
     const why = refused.get(key);
     if (why) return `refused: ${why}${known.get(key)!.identity.uid === marks.uid ? "" : ` (it runs as uid ${known.get(key)!.identity.uid})`}`;
     return known.get(key)!.signals.includes("SIGKILL") ? "still running after SIGKILL" : "still running";
   };
   const pidOf = (key: string) => known.get(key)!.identity.pid;
-  // what was refused a signal and lives on is a survivor as much as what outlived its SIGKILL
-  const left = yield* alive(true, false, true);
   return {
     members: [...known.values()].map((m) => ({ pid: m.identity.pid, argv: m.argv, signals: m.signals })),
     survivors: left.map(pidOf),

@@ -7,8 +7,11 @@
  * recorded in a database and the real CLI kills it; afterwards no process of the tree may
  * run, the CLI must have exited by itself with 0, and a bystander sharing the CLI's process
  * group must be untouched (a kill that signalled a group, or a SIGHUP sent to an orphaned
- * group we belonged to, would hit it). Then two real Codex jobs: one whose launcher was
- * SIGKILLed, one whose tool daemonized. CS_ADVERSARIAL_ROUNDS=N runs every shape N times.
+ * group we belonged to, would hit it). Then what the old stray and owner rules let live
+ * (issue 22): strays with no thread id or another thread's, a descendant of another user
+ * (ended as root; run unprivileged, a survivor the kill must report, exit 1). Then real
+ * Codex jobs: one whose launcher was SIGKILLed, one whose tool daemonized, one whose tool
+ * left daemons of no thread and another thread. CS_ADVERSARIAL_ROUNDS=N runs every shape N times.
  */
 import { execFileSync } from "node:child_process";
 import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
@@ -38,14 +41,15 @@ const cliEnv: Record<string, string> = {
   XDG_CONFIG_HOME: join(dir, "xdg-config"),
   XDG_STATE_HOME: join(dir, "xdg-state"),
 };
-const fig = figures("trees", { shapes: 0, runs: 0, processes: 0, survivors: 0, supervisorHurt: 0, bystandersHurt: 0, realCodexJobs: 0 });
+const fig = figures("trees", { shapes: 0, runs: 0, processes: 0, survivors: 0, supervisorHurt: 0, bystandersHurt: 0, realCodexJobs: 0, unpermittedSurvivorsReported: 0 });
 
 beforeAll(() => { mkdirSync(join(dir, "xdg-config"), { recursive: true }); });
 afterEach(async () => { await keeper.cleanup(); });
 afterAll(async () => {
   await keeper.cleanup();
   const v = fig.values;
-  fig.write(`${v.shapes} tree shapes, ${v.runs} kills, ${v.processes} processes: ${v.survivors} survivors, supervisor hurt ${v.supervisorHurt} times, bystanders hurt ${v.bystandersHurt}`);
+  fig.write(`${v.shapes} tree shapes, ${v.runs} kills, ${v.processes} processes: ${v.survivors} survivors, supervisor hurt ${v.supervisorHurt} times, bystanders hurt ${v.bystandersHurt}; ` +
+    `${v.unpermittedSurvivorsReported} survivors the kernel would not let an unprivileged kill signal, each reported (exit 1)`);
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -130,9 +134,13 @@ describe("processes of the job that the stray and owner rules used to let go (is
     await until("both strays reparented to init", () => [noThread!, otherThread!].every((p) => readLinuxProcess(p.pid)?.ppid === 1) || undefined);
     await job.record();
     const r = await runCli(["kill", job.jobId, "--grace", "300ms", "--json"], cliEnv, { cwd: dir });
+    const left = [job.root, ...job.pids].filter(stillRunning).map((p) => p.pid);
+    fig.add("runs");
+    fig.add("processes", job.pids.length + 1);
+    fig.add("survivors", left.length);
     expect(r.code, r.stderr).toBe(0);
     expect(JSON.parse(r.stdout).result).toBe("killed");
-    expect([job.root, ...job.pids].filter(stillRunning).map((p) => p.pid)).toEqual([]);
+    expect(left).toEqual([]);
     expect(pidsWithEnv(JOB_MARKER, job.jobId)).toEqual([]);
   });
 
@@ -144,9 +152,13 @@ describe("processes of the job that the stray and owner rules used to let go (is
     const r = await runCli(["kill", job.jobId, "--grace", "300ms", "--json"], cliEnv, { cwd: dir });
     expect(r.code, r.stderr).toBe(0);
     const json = JSON.parse(r.stdout) as KillJson;
+    const left = [job.root, ...job.pids].filter(stillRunning).map((p) => p.pid);
+    fig.add("runs");
+    fig.add("processes", job.pids.length + 1);
+    fig.add("survivors", left.length);
     expect([json.result, json.survivors]).toEqual(["killed", []]);
     expect(stillRunning(theirs!)).toBe(false);
-    expect([job.root, ...job.pids].filter(stillRunning).map((p) => p.pid)).toEqual([]);
+    expect(left).toEqual([]);
   });
 
   describe.skipIf(process.getuid?.() !== 0)("run unprivileged (uid 65534) over a job with a root-owned descendant the kernel will not let it signal", () => {
@@ -162,6 +174,8 @@ describe("processes of the job that the stray and owner rules used to let go (is
       execFileSync("chown", ["-R", "65534:65534", home]);
       const env = { ...cliEnv, HOME: home, CODEX_SUPERVISOR_DB: db, XDG_CONFIG_HOME: join(home, "config"), XDG_STATE_HOME: join(home, "state") };
       const r = await runCli(["kill", job.jobId, "--grace", "300ms", ...(json ? ["--json"] : [])], env, { cwd: home, prefix: SETPRIV_NOBODY });
+      fig.add("runs");
+      if (r.code === 1 && stillRunning(rootOwned!)) fig.add("unpermittedSurvivorsReported");
       return { r, job, rootOwned: rootOwned!, db };
     };
 

@@ -30,7 +30,7 @@ const dir = mkdtempSync(join(tmpdir(), "cs-identity-"));
 const SEED = runSeed();
 const CASES = caseCount(240);
 const fig = figures("identity", {
-  seed: SEED, cases: 0, swapCases: 0, realCases: 0, wrongSignals: 0, survivors: 0, signalsSent: 0, refused: 0, killed: 0, alreadyGone: 0,
+  seed: SEED, cases: 0, swapCases: 0, realCases: 0, wrongSignals: 0, survivors: 0, signalsSent: 0, refused: 0, killed: 0, alreadyGone: 0, survivorsReported: 0,
 });
 const keeper = processKeeper(`identity-${crypto.randomUUID()}`);
 
@@ -39,7 +39,8 @@ afterAll(async () => {
   await keeper.cleanup();
   const v = fig.values;
   fig.write(`${v.cases} randomized cases (seed ${SEED}), ${v.swapCases} swap-before-signal cases, ${v.realCases} real-kernel cases: ` +
-    `${v.wrongSignals} wrong signals, ${v.survivors} survivors (${v.signalsSent} signals sent; ${v.killed} killed, ${v.refused} refused, ${v.alreadyGone} already gone)`);
+    `${v.wrongSignals} wrong signals, ${v.survivors} survivors (${v.signalsSent} signals sent; ${v.killed} killed, ${v.refused} refused, ${v.alreadyGone} already gone, ` +
+    `${v.survivorsReported} reported survivors: a switched-user member the kernel would not let a non-root kill signal)`);
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -74,7 +75,7 @@ const runCases = async (seed: number, count: number, record: boolean): Promise<s
       fig.add("wrongSignals", wrong.length);
       fig.add("survivors", left.length);
       fig.add("signalsSent", k.deliveries.length);
-      fig.add(outcome === "killed" ? "killed" : outcome === "already-gone" ? "alreadyGone" : outcome.includes("KillRefused") ? "refused" : "other");
+      fig.add(outcome === "killed" ? "killed" : outcome === "survivors" ? "survivorsReported" : outcome === "already-gone" ? "alreadyGone" : outcome.includes("KillRefused") ? "refused" : "other");
     }
     // a switched-user member the kernel will not let us signal is a survivor, and the kill says so
     const switched = k.alive("switched").length > 0;

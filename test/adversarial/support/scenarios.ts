@@ -147,9 +147,11 @@ export const buildScenario = (r: Random): Scenario => {
         break;
       }
       case "strays-any-thread": {
-        // the job's all the same (issue 22): a login shell's daemon has no thread id, a sub-agent's its own thread
-        tools.push(k.spawn({ ppid: init.pid, argv: ["sleep", "900"], tag: "own", setsid: true, env: { CODEX_SUPERVISOR_JOB_ID: jobId } }));
-        tools.push(k.spawn({ ppid: init.pid, argv: ["sleep", "901"], tag: "own", setsid: true, env: { ...toolEnv, CODEX_THREAD_ID: uuid(r) } }));
+        // the job's all the same (issue 22): a login shell's daemon has no thread id, a sub-agent's its own thread;
+        // unless the machine rebooted since the job ran: then they are this boot's, carrying a dead job's marker
+        const tag = k.bootId === bootId ? "own" : "foreign";
+        tools.push(k.spawn({ ppid: init.pid, argv: ["sleep", "900"], tag, setsid: true, env: { CODEX_SUPERVISOR_JOB_ID: jobId } }));
+        tools.push(k.spawn({ ppid: init.pid, argv: ["sleep", "901"], tag, setsid: true, env: { ...toolEnv, CODEX_THREAD_ID: uuid(r) } }));
         const noEnv = k.spawn({ ppid: init.pid, argv: launcherArgv(jobId), tag: "foreign", uid });
         k.fork(noEnv, nativeArgv(jobId)); // claims the job on its command line only
         break;

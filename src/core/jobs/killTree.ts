@@ -268,7 +268,7 @@ export const killTree = fn("killTree")(function* (
   onPhase?.(left.length === 0 ? "all gone, and a last look found nothing new" : `${left.length} survivor(s) left, and a last look found nothing new`);
   const survivorReason = (key: string) => {
     const why = refused.get(key);
-    if (why) return `refused: ${why}${known.get(key)!.identity.uid === marks.uid ? "" : ` (it runs as uid ${known.get(key)!.identity.uid})`}`;
+    if (why) return `refused: ${why}${known.get(key)!.identity.uid === marks.uid ? "" : `; it runs as uid ${known.get(key)!.identity.uid}`}`;
     return known.get(key)!.signals.includes("SIGKILL") ? "still running after SIGKILL" : "still running";
   };
   const pidOf = (key: string) => known.get(key)!.identity.pid;

@@ -9,7 +9,7 @@ import { type Command, print, printJson } from "./command.ts";
 import { shortId } from "./format.ts";
 import { EXIT } from "./messages.ts";
 import { runProgram } from "./runtime.ts";
-import { killJson } from "./views.ts";
+import { killJson, survivorList } from "./views.ts";
 import { stderr } from "./output.ts";
 
 export const kill: Command = {
@@ -47,7 +47,7 @@ export const kill: Command = {
         const n = report?.members.length ?? 0;
         print(result === "killed"
           ? `killed job ${shortId(job.id)}: ${n} process${n === 1 ? "" : "es"} ended in ${report?.elapsedMs} ms`
-          : `job ${shortId(job.id)}: ${report?.survivors.length} process(es) survived: ${report?.survivors.join(", ")}`);
+          : `job ${shortId(job.id)}: ${report?.survivors.length} process(es) survived: ${survivorList(report?.survivorReasons ?? [])}`);
       }
       return result === "survivors" ? EXIT.failed : EXIT.ok;
     });

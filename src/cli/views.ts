@@ -45,5 +45,11 @@ export const killJson = ({ job, result, report }: KillOutcome) => ({
   result,
   members: report?.members ?? [],
   survivors: report?.survivors ?? [],
+  /** Why each survivor is left. */
+  survivorReasons: report?.survivorReasons ?? [],
   elapsedMs: report?.elapsedMs ?? 0,
 });
+
+/** `123 (refused: …), 456 (still running after SIGKILL)`: what a kill left, and why. */
+export const survivorList = (survivors: ReadonlyArray<{ readonly pid: number; readonly reason: string }>) =>
+  survivors.map((s) => `${s.pid} (${s.reason})`).join(", ");

@@ -33,6 +33,15 @@ export interface ProcessIdentity {
   readonly uid: number;
 }
 
+/**
+ * A process a signal is for. `anyOwner`: its owner may be anyone, not only us; for a proven
+ * descendant of a job's process (a tool that switched user is still the job's), never for a
+ * record or a process that only claims to be the job's.
+ */
+export interface SignalTarget extends ProcessIdentity {
+  readonly anyOwner?: boolean;
+}
+
 export const identityOf = (p: ProcessInfo, bootId: string): ProcessIdentity => ({
   pid: p.pid,
   startTime: p.startTime,
@@ -72,7 +81,7 @@ export type IdentityVerdict =
 
 /** Is `live` (read just now, in boot `bootId`) the very process recorded as `recorded`? */
 export const verifyIdentity = (
-  recorded: ProcessIdentity,
+  recorded: SignalTarget,
   live: ProcessStatus | undefined,
   bootId: string,
   currentUid: number,
@@ -82,7 +91,7 @@ export const verifyIdentity = (
   if (!Number.isInteger(recorded.pid) || recorded.pid <= 1) return { ok: false, reason: "gone" };
   if (!live || live.pid !== recorded.pid) return { ok: false, reason: "gone" };
   if (live.startTime !== recorded.startTime) return { ok: false, reason: "reused" };
-  if (live.uid !== recorded.uid || live.uid !== currentUid) return { ok: false, reason: "other-user" };
+  if (!recorded.anyOwner && (live.uid !== recorded.uid || live.uid !== currentUid)) return { ok: false, reason: "other-user" };
   if (live.state === "Z") return { ok: false, reason: "zombie" };
   return { ok: true };
 };

@@ -2,7 +2,7 @@ import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import * as Effect from "effect/Effect";
 import { z } from "zod";
 import { shortId } from "../cli/format.ts";
-import { killJson } from "../cli/views.ts";
+import { killJson, survivorList } from "../cli/views.ts";
 import { parseDuration } from "../core/duration.ts";
 import { findJob } from "../core/jobs/find.ts";
 import { killJob } from "../core/jobs/kill.ts";
@@ -41,7 +41,7 @@ export const registerKill = (server: McpServer, context: ServerContext): void =>
         case "killed":
           return toolResult(`killed job ${id}: ${n} process${n === 1 ? "" : "es"} (${json.members.map((m) => m.pid).join(", ")}) ended in ${json.elapsedMs} ms`, json);
         case "survivors":
-          return toolError(`job ${id}: ${json.survivors.length} process(es) survived the kill: ${json.survivors.join(", ")}`, json);
+          return toolError(`job ${id}: ${json.survivors.length} process(es) survived the kill: ${survivorList(json.survivorReasons)}`, json);
       }
     });
   });

@@ -68,6 +68,7 @@ export const killShape = jobShape.extend({
   result: z.enum(["killed", "already-gone", "survivors"]),
   members: z.array(z.looseObject({ pid: z.number(), argv: z.string(), signals: z.array(z.string()) })),
   survivors: z.array(z.number()),
+  survivorReasons: z.array(z.object({ pid: z.number(), reason: z.string() })).describe("why each survivor is left"),
   elapsedMs: z.number(),
 });
 

@@ -1,8 +1,9 @@
 import * as Context from "effect/Context";
 import * as Effect from "effect/Effect";
 import * as Layer from "effect/Layer";
-import { type IdentityVerdict, type ProcessIdentity, type ProcessStatus, verifyIdentity } from "../core/process.ts";
+import { type IdentityVerdict, type ProcessStatus, type SignalTarget, verifyIdentity } from "../core/process.ts";
 import { ProcessTable } from "./ProcessTable.ts";
+import { kernel, KernelError } from "./proc/signal.ts";
 import { fn } from "../core/fn.ts";
 
 export type SignalOutcome =
@@ -10,24 +11,30 @@ export type SignalOutcome =
   | { readonly _tag: "Gone" }
   | { readonly _tag: "Refused"; readonly reason: string };
 
+const failed = (cause: unknown): SignalOutcome => {
+  const code = cause instanceof KernelError ? cause.code : String(cause);
+  if (code === "ESRCH") return { _tag: "Gone" };
+  return { _tag: "Refused", reason: code === "EPERM" ? "the signal is not permitted (EPERM)" : code };
+};
+
 /**
  * The only way this program signals a process. Each signal re-reads its process
  * immediately before it is sent and goes only if that is still exactly the recorded
- * one: a single PID, never a group, never PID 0 or 1.
+ * one: a single PID, never a group, never PID 0 or 1. On Linux the signal goes through
+ * a pidfd opened before that read, so a PID freed and reused between the read and the
+ * signal cannot receive it (see proc/signal.ts); elsewhere through kill(2).
  */
 export class Signals extends Context.Service<Signals, {
   /**
    * One signal to one or more processes, one after the other, each read just before its own
    * signal (a kill sends each signal to a whole tree): an outcome per target, in order.
    */
-  readonly sendAll: (targets: ReadonlyArray<ProcessIdentity>, signal: NodeJS.Signals) => Effect.Effect<ReadonlyArray<SignalOutcome>>;
+  readonly sendAll: (targets: ReadonlyArray<SignalTarget>, signal: NodeJS.Signals) => Effect.Effect<ReadonlyArray<SignalOutcome>>;
 }>()("codex-supervisor/Signals") {
   static readonly layer = Layer.effect(Signals, Effect.gen(function* () {
     const table = yield* ProcessTable;
-    const sendNow = (target: ProcessIdentity, signal: NodeJS.Signals, bootId: string): SignalOutcome => {
-      if (!Number.isInteger(target.pid) || target.pid <= 1) {
-        return { _tag: "Refused", reason: `pid ${target.pid} is never signalled` };
-      }
+    /** Is the process at the target's PID, read now, still the target? */
+    const check = (target: SignalTarget, bootId: string): SignalOutcome | undefined => {
       let live: ProcessStatus | undefined;
       try {
         live = table.statusNow(target.pid);
@@ -35,20 +42,34 @@ export class Signals extends Context.Service<Signals, {
         live = undefined; // an unreadable process is not proven to be ours
       }
       const verdict: IdentityVerdict = verifyIdentity(target, live, bootId, table.currentUid);
-      if (!verdict.ok) {
-        return verdict.reason === "gone" || verdict.reason === "zombie" ? { _tag: "Gone" } : { _tag: "Refused", reason: verdict.reason };
+      if (verdict.ok) return undefined;
+      return verdict.reason === "gone" || verdict.reason === "zombie" ? { _tag: "Gone" } : { _tag: "Refused", reason: verdict.reason };
+    };
+    const sendNow = (target: SignalTarget, signal: NodeJS.Signals, bootId: string): SignalOutcome => {
+      if (!Number.isInteger(target.pid) || target.pid <= 1) {
+        return { _tag: "Refused", reason: `pid ${target.pid} is never signalled` };
+      }
+      let fd: number | undefined;
+      try {
+        fd = kernel.pidfdOpen(target.pid);
+      } catch (cause) {
+        return failed(cause);
       }
       try {
-        process.kill(target.pid, signal);
+        const refused = check(target, bootId);
+        if (refused) return refused;
+        if (fd === undefined) kernel.kill(target.pid, signal);
+        else kernel.pidfdSend(fd, target.pid, signal);
         return { _tag: "Sent" };
       } catch (cause) {
-        const code = (cause as NodeJS.ErrnoException).code;
-        return code === "ESRCH" ? { _tag: "Gone" } : { _tag: "Refused", reason: code ?? String(cause) };
+        return failed(cause);
+      } finally {
+        if (fd !== undefined) kernel.close(fd);
       }
     };
     // One Effect for the whole batch: the read and the signal of each target stay back to back,
     // with none of the per-call machinery between targets.
-    const sendAll = fn("Signals.sendAll")(function* (targets: ReadonlyArray<ProcessIdentity>, signal: NodeJS.Signals) {
+    const sendAll = fn("Signals.sendAll")(function* (targets: ReadonlyArray<SignalTarget>, signal: NodeJS.Signals) {
       const bootId = yield* table.bootId();
       return targets.map((target) => sendNow(target, signal, bootId));
     });

@@ -185,6 +185,19 @@ describe("killTree's one grace (FakeWorld, TestClock)", () => {
     expect(report.elapsedMs).toBeLessThan(GRACE + 200);
   });
 
+  test("a member the kernel will not let us signal is a survivor, named with the reason, not counted as ended", async () => {
+    const world = codexTree([]);
+    // 103 (a tool's child running as root, say, while the kill runs unprivileged): every signal to it is refused
+    const { report } = await killOnTestClock(world, {
+      signals: (target) => (target.pid === 103 ? { _tag: "Refused", reason: "the signal is not permitted (EPERM)" } : undefined),
+    });
+    expect(world.processes.has(103)).toBe(true);
+    expect(report.survivors).toEqual([103]);
+    expect(report.survivorReasons).toEqual([{ pid: 103, reason: "refused: the signal is not permitted (EPERM)" }]);
+    // the rest of the tree, roots included, is ended all the same
+    expect([100, 101, 102].filter((pid) => world.processes.has(pid))).toEqual([]);
+  });
+
   test("roots that ignore SIGTERM get what is left of the grace the rest of the tree did not use", async () => {
     const world = codexTree([100, 101]);
     const { report } = await killOnTestClock(world);

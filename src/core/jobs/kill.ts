@@ -39,7 +39,7 @@ export const killJob = fn("killJob")(function* (job: Job, graceMs: number, optio
   const roots: ProcessIdentity[] = [];
   if (sighting.launcher) roots.push(fresh.launcher);
   if (sighting.native && fresh.native) roots.push(fresh.native);
-  const marks = { jobId: job.id, threadId: fresh.threadId, createdAt: job.createdAt, uid: obs.uid };
+  const marks = { jobId: job.id, createdAt: job.createdAt, uid: obs.uid };
   // Codex itself still runs: this kill is what ends the job, whatever Codex writes as it goes.
   const killRequestedAt = roots.length > 0 ? Date.now() : undefined;
   if (killRequestedAt) yield* store.update(job.id, { killRequestedAt });
@@ -60,12 +60,13 @@ export const killJob = fn("killJob")(function* (job: Job, graceMs: number, optio
   const result: KillOutcome["result"] =
     report.survivors.length > 0 ? "survivors" : report.members.length > 0 ? "killed" : "already-gone";
   const { job: ended } = yield* refreshJob(killRequestedAt ? { ...fresh, killRequestedAt } : fresh);
+  const left = report.survivorReasons.map((s) => `pid ${s.pid} ${s.reason}`).join("; ");
   yield* store.appendEvent({
     jobId: job.id,
     kind: "kill",
     action: "kill",
-    message: `${reason}: ${result}, ${report.members.length} process(es), ${report.survivors.length} survivor(s) in ${report.elapsedMs} ms`,
-    data: { members: report.members, survivors: report.survivors, refused: report.refused },
+    message: `${reason}: ${result}, ${report.members.length} process(es), ${report.survivors.length} survivor(s) in ${report.elapsedMs} ms${left ? `: ${left}` : ""}`,
+    data: { members: report.members, survivors: report.survivors, survivorReasons: report.survivorReasons, refused: report.refused },
   });
   return { job: ended, result, report } satisfies KillOutcome;
 });

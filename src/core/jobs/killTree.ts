@@ -1,7 +1,7 @@
 import * as Clock from "effect/Clock";
 import * as Effect from "effect/Effect";
-import { identityOf, type ProcessIdentity, type ProcessInfo, type ProcessStatus, sameProcess } from "../process.ts";
-import { collectJobTree, couldBeStray, isStrayOfJob, type JobMarks } from "../tree.ts";
+import { identityOf, type ProcessIdentity, type ProcessInfo, type ProcessStatus, sameProcess, type SignalTarget } from "../process.ts";
+import { collectJobTree, couldBeStray, isChildOfMember, isStrayOfJob, type JobMarks } from "../tree.ts";
 import { ProcessTable, type Watermark } from "../../services/ProcessTable.ts";
 import { Signals, type SignalOutcome } from "../../services/Signals.ts";
 import { fn } from "../fn.ts";
@@ -9,7 +9,10 @@ import { fn } from "../fn.ts";
 export interface KillTreeReport {
   /** Every process found to belong to the tree, with the signals each was sent. */
   readonly members: ReadonlyArray<{ readonly pid: number; readonly argv: string; readonly signals: ReadonlyArray<string> }>;
+  /** Members still running at the end: a kill with any is not a success. */
   readonly survivors: ReadonlyArray<number>;
+  /** Why each survivor is left, survivor for survivor. */
+  readonly survivorReasons: ReadonlyArray<{ readonly pid: number; readonly reason: string }>;
   readonly refused: ReadonlyArray<{ readonly pid: number; readonly reason: string }>;
   readonly elapsedMs: number;
 }
@@ -61,12 +64,18 @@ export const killTree = fn("killTree")(function* (
   const signals = yield* Signals;
   const bootId = yield* table.bootId();
   const started = yield* Clock.currentTimeMillis;
-  const known = new Map<string, { identity: ProcessIdentity; argv: string; signals: string[] }>();
+  const known = new Map<string, { identity: SignalTarget; argv: string; signals: string[] }>();
   const ended = new Set<string>();
   const refused = new Map<string, string>();
   const rootKeys = new Set(roots.map(keyOf));
 
-  const track = (p: ProcessInfo) => known.set(keyOf(p), { identity: identityOf(p, bootId), argv: p.argv.join(" ").slice(0, 200), signals: [] });
+  // A member found by the parent walk is the job's whatever its owner (a tool may switch user): its
+  // signals may go to another uid. A root is a record, a stray only claims the job: theirs must be ours.
+  const track = (p: ProcessInfo, byParent: boolean) => known.set(keyOf(p), {
+    identity: { ...identityOf(p, bootId), ...(byParent && p.uid !== marks.uid && !rootKeys.has(keyOf(p)) ? { anyOwner: true } : {}) },
+    argv: p.argv.join(" ").slice(0, 200),
+    signals: [],
+  });
 
   // After the first full read, a look asks the kernel which processes started since the last
   // one (see ProcessTable.startedSince) and judges only those: a child of a member (by
@@ -88,9 +97,9 @@ export const killTree = fn("killTree")(function* (
       for (const p of started.processes) {
         if (p.state === "Z" || p.pid <= 1 || known.has(keyOf(p))) continue;
         const parent = byPid.get(p.ppid);
-        const child = parent !== undefined && parent.pid > 1 && known.has(keyOf(parent));
+        const child = parent !== undefined && parent.pid > 1 && known.has(keyOf(parent)) && isChildOfMember(p, parent, marks.uid);
         if (!child && !(couldBeStray(p, parent, marks) && isStrayOfJob(p, yield* table.environ(p.pid), parent, marks))) continue;
-        track(p);
+        track(p, child);
         fresh.push(p);
         grew = true;
       }
@@ -129,10 +138,11 @@ export const killTree = fn("killTree")(function* (
       return p ? [p] : [];
     });
     const fresh: ProcessInfo[] = [];
-    for (const p of collectJobTree(snapshot, [...liveRoots, ...knownLive], strays)) {
+    const strayKeys = new Set(strays.map(keyOf));
+    for (const p of collectJobTree(snapshot, [...liveRoots, ...knownLive], strays, marks.uid)) {
       if (p.state === "Z") continue;
       if (!known.has(keyOf(p))) {
-        track(p);
+        track(p, !strayKeys.has(keyOf(p)));
         fresh.push(p);
       }
     }
@@ -153,18 +163,18 @@ export const killTree = fn("killTree")(function* (
     return sent;
   });
 
-  /** Members not yet seen gone (nor refused); `withRoots` false leaves the (frozen) roots out. */
-  const pending = (withRoots: boolean) =>
-    [...known.keys()].filter((key) => !ended.has(key) && !refused.has(key) && (withRoots || !rootKeys.has(key)));
+  /** Members not yet seen gone (nor refused, unless `withRefused`); `withRoots` false leaves the (frozen) roots out. */
+  const pending = (withRoots: boolean, withRefused = false) =>
+    [...known.keys()].filter((key) => !ended.has(key) && (withRefused || !refused.has(key)) && (withRoots || !rootKeys.has(key)));
 
   /**
    * Keys of members still alive, one cheap read each (in one pass: no Effect per member). With
    * `firstOnly`, it stops at the first one alive: all that waiting needs to know, and polling
    * 50 members every 2 ms would take CPU from the very processes it waits on to exit.
    */
-  const alive = (withRoots = true, firstOnly = false) => Effect.sync(() => {
+  const alive = (withRoots = true, firstOnly = false, withRefused = false) => Effect.sync(() => {
     const out: string[] = [];
-    for (const key of pending(withRoots)) {
+    for (const key of pending(withRoots, withRefused)) {
       if (firstOnly && out.length > 0) break;
       const { identity } = known.get(key)!;
       // a read that fails (a transient /proc error) proves nothing: the member counts as alive until
@@ -253,12 +263,19 @@ export const killTree = fn("killTree")(function* (
     if ((yield* Clock.currentTimeMillis) < deadline) yield* sendAll([...rootKeys].filter((key) => known.has(key)), "SIGCONT");
   }
   yield* settle(true);
-  onPhase?.("all gone, and a last look found nothing new");
+  // what was refused a signal and lives on is a survivor as much as what outlived its SIGKILL
+  const left = yield* alive(true, false, true);
+  onPhase?.(left.length === 0 ? "all gone, and a last look found nothing new" : `${left.length} survivor(s) left, and a last look found nothing new`);
+  const survivorReason = (key: string) => {
+    const why = refused.get(key);
+    if (why) return `refused: ${why}${known.get(key)!.identity.uid === marks.uid ? "" : `; it runs as uid ${known.get(key)!.identity.uid}`}`;
+    return known.get(key)!.signals.includes("SIGKILL") ? "still running after SIGKILL" : "still running";
+  };
   const pidOf = (key: string) => known.get(key)!.identity.pid;
-  const survivors = (yield* alive()).map(pidOf);
   return {
     members: [...known.values()].map((m) => ({ pid: m.identity.pid, argv: m.argv, signals: m.signals })),
-    survivors,
+    survivors: left.map(pidOf),
+    survivorReasons: left.map((key) => ({ pid: pidOf(key), reason: survivorReason(key) })),
     refused: [...refused].map(([key, reason]) => ({ pid: pidOf(key), reason })),
     elapsedMs: (yield* Clock.currentTimeMillis) - started,
   } satisfies KillTreeReport;

@@ -96,7 +96,7 @@ export const startJob = fn("startJob")(function* (request: StartRequest) {
   // A job that cannot be recorded (a full disk, a read-only or newer database) must not run:
   // nothing would list it, watch it or ever kill it.
   yield* store.insert(job).pipe(Effect.tapError(() => live
-    ? killTree([job.launcher], { jobId, threadId: undefined, createdAt: job.createdAt, uid: table.currentUid }, 0)
+    ? killTree([job.launcher], { jobId, createdAt: job.createdAt, uid: table.currentUid }, 0)
     : Effect.void));
 
   const deadline = Date.now() + (request.settleMs ?? 3000);

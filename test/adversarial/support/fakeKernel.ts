@@ -15,14 +15,17 @@
  * - `beforeOp` runs before every table operation, where a test swaps a process for an
  *   impostor between the scan and the signal.
  *
- * Every process carries a tag, `own` or `foreign`, that the code under test never
- * sees: a delivery to a `foreign` process, to PID ≤ 1 or to a group is a wrong signal.
+ * Every process carries a tag, `own`, `switched` or `foreign`, that the code under test
+ * never sees: a delivery to a `foreign` process, to PID ≤ 1 or to a group is a wrong
+ * signal. `switched` is the job's running as another user (a tool ran `sudo -u`): it may
+ * be signalled, and ends where the kernel lets the supervisor signal it, else survives.
  */
 import { Effect, Layer } from "effect";
 import { countersOf, type ProcessInfo, sameProcess } from "../../../src/core/process.ts";
 import { ProcessTable, ProcessTableError } from "../../../src/services/ProcessTable.ts";
+import { kernel as machine } from "../../../src/services/proc/signal.ts";
 
-export type Tag = "own" | "foreign";
+export type Tag = "own" | "switched" | "foreign";
 
 export interface Delivery {
   readonly pid: number;
@@ -241,7 +244,7 @@ export class FakeKernel {
 
   /** Deliveries that did not go to one of the job's own live processes. */
   wrongDeliveries(): Delivery[] {
-    return this.deliveries.filter((d) => d.pid <= 1 || (d.victim !== undefined && d.tag !== "own"));
+    return this.deliveries.filter((d) => d.pid <= 1 || (d.victim !== undefined && d.tag === "foreign"));
   }
 
   /** The real ProcessTable's interface, over this kernel. */
@@ -299,10 +302,14 @@ export class FakeKernel {
  */
 export const routeKillTo = async <A>(kernel: () => FakeKernel, body: () => Promise<A>): Promise<A> => {
   const original = process.kill;
+  const pidfdOpen = machine.pidfdOpen;
   process.kill = ((pid: number, signal?: string | number) => kernel().kill(pid, signal)) as typeof process.kill;
+  // no pidfds on the model: Signals takes its portable path, kill(2), routed here
+  machine.pidfdOpen = () => undefined;
   try {
     return await body();
   } finally {
     process.kill = original;
+    machine.pidfdOpen = pidfdOpen;
   }
 };

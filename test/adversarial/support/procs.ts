@@ -8,6 +8,7 @@ import { spawn } from "node:child_process";
 import { readdirSync, readFileSync } from "node:fs";
 import { linuxBootId, readLinuxProcess } from "../../../src/services/proc/linux.ts";
 import { identityOf, type ProcessIdentity } from "../../../src/core/process.ts";
+import { kernel } from "../../../src/services/proc/signal.ts";
 
 export const TAG_VAR = "CS_ADVERSARIAL_TAG";
 
@@ -85,21 +86,28 @@ export interface KillRecord {
 }
 
 /**
- * Records every process.kill this worker makes while `body` runs. With `dryRun` no
+ * Records every signal this worker sends (kill(2) or a pidfd) while `body` runs. With `dryRun` no
  * signal reaches the machine: for cases where a regression would otherwise signal init
  * or every process of a group.
  */
 export const recordingKills = async <A>(dryRun: boolean, body: (kills: KillRecord[]) => Promise<A>): Promise<A> => {
   const kills: KillRecord[] = [];
   const original = process.kill;
+  const pidfdSend = kernel.pidfdSend;
   process.kill = ((pid: number, signal?: string | number) => {
     kills.push({ pid, signal: String(signal ?? "SIGTERM") });
     return dryRun ? true : original.call(process, pid, signal);
   }) as typeof process.kill;
+  // on Linux Signals sends through a pidfd: recorded (and held back) the same way
+  kernel.pidfdSend = (fd, pid, signal) => {
+    kills.push({ pid, signal });
+    if (!dryRun) pidfdSend.call(kernel, fd, pid, signal);
+  };
   try {
     return await body(kills);
   } finally {
     process.kill = original;
+    kernel.pidfdSend = pidfdSend;
   }
 };
 

@@ -14,7 +14,7 @@ export const ATTACKS = [
   "launcher-reused", "native-reused", "all-dead-reused", "strays-only", "launcher-sigkilled",
   "decoys", "same-name", "zombie-launcher", "zombie-member", "unreadable", "read-fails", "reboot",
   "other-user-recorded", "other-user-member", "pid-1-or-group", "race-swap", "forker", "term-forker",
-  "ignores-term", "pid-recycling",
+  "ignores-term", "pid-recycling", "strays-any-thread",
 ] as const;
 export type Attack = (typeof ATTACKS)[number];
 
@@ -144,7 +144,14 @@ export const buildScenario = (r: Random): Scenario => {
         foreignMarked({ ppid: init.pid, marker: `${jobId}0` });
         foreignMarked({ ppid: init.pid, marker: jobId.toUpperCase() === jobId ? `x${jobId}` : jobId.toUpperCase() });
         foreignMarked({ ppid: init.pid, marker: "" });
-        if (job.threadId) foreignMarked({ ppid: init.pid, thread: uuid(r) }); // another thread
+        break;
+      }
+      case "strays-any-thread": {
+        // the job's all the same (issue 22): a login shell's daemon has no thread id, a sub-agent's its own thread;
+        // unless the machine rebooted since the job ran: then they are this boot's, carrying a dead job's marker
+        const tag = k.bootId === bootId ? "own" : "foreign";
+        tools.push(k.spawn({ ppid: init.pid, argv: ["sleep", "900"], tag, setsid: true, env: { CODEX_SUPERVISOR_JOB_ID: jobId } }));
+        tools.push(k.spawn({ ppid: init.pid, argv: ["sleep", "901"], tag, setsid: true, env: { ...toolEnv, CODEX_THREAD_ID: uuid(r) } }));
         const noEnv = k.spawn({ ppid: init.pid, argv: launcherArgv(jobId), tag: "foreign", uid });
         k.fork(noEnv, nativeArgv(jobId)); // claims the job on its command line only
         break;
@@ -202,8 +209,8 @@ export const buildScenario = (r: Random): Scenario => {
         break;
       case "other-user-member": {
         const host = tools.find(live);
-        // a tool that ran `sudo -u other …`: in the tree, but another user's, so never the supervisor's to signal
-        if (host) k.spawn({ ppid: host.pid, argv: ["sudo", "-u", "postgres", "psql"], uid: other, tag: "foreign", env: toolEnv });
+        // a tool that ran `sudo -u other …`: the job's all the same (issue 22), ended where the kernel permits
+        if (host) k.spawn({ ppid: host.pid, argv: ["sudo", "-u", "postgres", "psql"], uid: other, tag: "switched", env: toolEnv });
         break;
       }
       case "pid-1-or-group": {

@@ -6,6 +6,7 @@ import { type Command, print, printJsonLines } from "./command.ts";
 import { clock, shortId, table, truncate } from "./format.ts";
 import { UsageError } from "../core/errors.ts";
 import { runProgram } from "./runtime.ts";
+import { configSearchDir } from "./workingDir.ts";
 
 export const events: Command = {
   name: "events",
@@ -24,7 +25,7 @@ export const events: Command = {
       const jobId = values.job ? (yield* findJob(values.job as string)).id : undefined;
       return yield* store.listEvents({ jobId, limit });
     });
-    return runProgram({ cwd: process.cwd(), configFile: values.config as string | undefined }, program, (list) => {
+    return runProgram({ cwd: configSearchDir(), configFile: values.config as string | undefined }, program, (list) => {
       if (values.json) return printJsonLines(list.map((e) => JSON.stringify({ ...e, at: new Date(e.at).toISOString() })));
       if (list.length === 0) return print("no events");
       print(table(["TIME", "KIND", "JOB", "POLICY", "ACTION", "MESSAGE"], list.map((e) => [

@@ -11,6 +11,7 @@ import { EXIT } from "./messages.ts";
 import { runProgram } from "./runtime.ts";
 import { killJson } from "./views.ts";
 import { stderr } from "./output.ts";
+import { configSearchDir } from "./workingDir.ts";
 
 export const kill: Command = {
   name: "kill",
@@ -37,7 +38,7 @@ export const kill: Command = {
     const program = Effect.gen(function* () {
       return yield* killJob(yield* findJob(positionals[0]!), graceMs, { onPhase: trace });
     });
-    return runProgram({ cwd: process.cwd(), configFile: values.config as string | undefined }, program, (outcome) => {
+    return runProgram({ cwd: configSearchDir(), configFile: values.config as string | undefined }, program, (outcome) => {
       const { job, result, report } = outcome;
       if (values.json) {
         printJson(killJson(outcome));

@@ -14,6 +14,7 @@ import { type Command, printJsonLines } from "./command.ts";
 import { runProgram } from "./runtime.ts";
 import { stdout } from "./output.ts";
 import { fn } from "../core/fn.ts";
+import { configSearchDir } from "./workingDir.ts";
 
 /** What a person wants to read: not the instructions Codex injects, nor records this version skips. */
 export const readable = (e: HistoryEvent) => e.kind !== "context" && e.kind !== "unknown" && e.kind !== "turn_context" && e.kind !== "malformed";
@@ -78,6 +79,6 @@ export const logs: Command = {
         if (end.length > 0) stdout.write(`${end.join("\n")}\n`);
       }
     });
-    return runProgram({ cwd: process.cwd(), configFile: values.config as string | undefined }, program, () => {});
+    return runProgram({ cwd: configSearchDir(), configFile: values.config as string | undefined }, program, () => {});
   },
 };

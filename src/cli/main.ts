@@ -5,6 +5,7 @@ import type { Command } from "./command.ts";
 import { describe, EXIT } from "./messages.ts";
 import pkg from "../../package.json" with { type: "json" };
 import { stderr, stdout } from "./output.ts";
+import { checkPathOption, settleWorkingDir } from "./workingDir.ts";
 
 /** A command by name, its module imported only when it runs: one command's start-up never pays for the others'. */
 interface CommandEntry {
@@ -45,6 +46,7 @@ const commandHelp = (c: Command) =>
   [`usage: codex-supervisor ${c.usage}`, "", c.summary, ...(c.details ? ["", c.details] : []), "", "options:", optionHelp(c.options)].join("\n");
 
 export const main = async (argv: ReadonlyArray<string>): Promise<number> => {
+  settleWorkingDir();
   const [name, ...rest] = argv;
   if (name === undefined || name === "help" || name === "--help" || name === "-h") {
     const topic = name === "help" && rest[0] ? await find(rest[0])?.load() : undefined;
@@ -63,6 +65,7 @@ export const main = async (argv: ReadonlyArray<string>): Promise<number> => {
   const command = await entry.load();
   try {
     const args = parseCommandArgs(rest, command.options);
+    for (const option of ["config", "cwd"]) checkPathOption(option, args.values[option]);
     if (args.values.help) {
       stdout.write(`${commandHelp(command)}\n`);
       return EXIT.ok;

@@ -10,6 +10,7 @@ import { describePython } from "./start.ts";
 import { jobJson } from "./views.ts";
 import { stderr } from "./output.ts";
 import { oneLine } from "./terminal.ts";
+import { configSearchDir } from "./workingDir.ts";
 
 export const resume: Command = {
   name: "resume",
@@ -44,7 +45,7 @@ export const resume: Command = {
       });
       return job;
     });
-    return runProgram({ cwd: process.cwd(), configFile: values.config as string | undefined }, program, (job) => {
+    return runProgram({ cwd: configSearchDir(), configFile: values.config as string | undefined }, program, (job) => {
       const ok = job.status === "running" || job.status === "completed";
       if (!ok) {
         stderr.write(`codex-supervisor: codex exited at once${job.exitCode !== undefined ? ` with code ${job.exitCode}` : ""} (job ${shortId(job.id)} recorded as ${job.status}); run the same codex exec resume by hand to see why\n`);

@@ -9,6 +9,7 @@ import { runProgram } from "./runtime.ts";
 import { jobJson } from "./views.ts";
 import { stderr } from "./output.ts";
 import { oneLine } from "./terminal.ts";
+import { requireWorkingDir } from "./workingDir.ts";
 
 const readStdin = async (): Promise<string> => await new Response(Bun.stdin.stream()).text();
 
@@ -38,7 +39,7 @@ export const start: Command = {
     checkPythonOptions(values);
     if (positionals.length !== 1) throw new UsageError({ message: "start takes exactly one PROMPT (use - to read it from stdin; quote it)" });
     const prompt = positionals[0] === "-" ? await readStdin() : positionals[0]!;
-    const cwd = (values.cwd as string | undefined) ?? process.cwd();
+    const cwd = (values.cwd as string | undefined) ?? requireWorkingDir();
     return runProgram(
       { cwd, configFile: values.config as string | undefined },
       startJob({

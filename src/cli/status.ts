@@ -11,6 +11,7 @@ import { oneLine } from "./terminal.ts";
 import { runProgram } from "./runtime.ts";
 import { describePython } from "./start.ts";
 import { jobJson } from "./views.ts";
+import { configSearchDir } from "./workingDir.ts";
 
 export const detailJson = (d: JobDetail) => ({
   ...jobJson(d.job),
@@ -62,7 +63,7 @@ export const status: Command = {
     const program = Effect.gen(function* () {
       return yield* inspectJob(yield* findJob(positionals[0]!));
     });
-    return runProgram({ cwd: process.cwd(), configFile: values.config as string | undefined }, program, (d) => {
+    return runProgram({ cwd: configSearchDir(), configFile: values.config as string | undefined }, program, (d) => {
       if (values.json) printJson(detailJson(d));
       else print(render(d));
     });

@@ -11,21 +11,29 @@
  * stay exact.
  */
 
-/** C0 but newline and tab, DEL, C1, and the bidi controls (embeddings, overrides, isolates, marks). */
-const UNSAFE = /[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]/;
-const UNSAFE_ALL = new RegExp(UNSAFE.source, "g");
-/** The same, and newline and tab: what may not appear inside one line. */
+/** C0, DEL, C1, and the bidi controls (embeddings, overrides, isolates, marks) and line separators. */
+const CONTROL_RANGES: ReadonlyArray<readonly [number, number]> = [
+  [0x00, 0x1f], [0x7f, 0x9f], [0x061c, 0x061c], [0x200e, 0x200f], [0x2028, 0x202e], [0x2066, 0x2069],
+];
+/** What may not appear inside one line: all of them. */
 const BREAKING = /[\x00-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]/;
 const BREAKING_ALL = new RegExp(BREAKING.source, "g");
+/** What may not appear in text of several lines: all but newline and tab. */
+const UNSAFE = /[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u2028-\u202e\u2066-\u2069]/;
+const UNSAFE_ALL = new RegExp(UNSAFE.source, "g");
 
 const NAMED: Readonly<Record<string, string>> = { "\n": "\\n", "\r": "\\r", "\t": "\\t" };
 
-const escape = (ch: string): string => {
-  const named = NAMED[ch];
-  if (named) return named;
-  const code = ch.charCodeAt(0);
-  return code < 0x100 ? `\\x${code.toString(16).padStart(2, "0")}` : `\\u${code.toString(16).padStart(4, "0")}`;
-};
+// Each escape is made once: a history of binary output can hold a million control characters,
+// and a lookup costs a fraction of building the escape again.
+const ESCAPES = new Map<string, string>();
+for (const [from, to] of CONTROL_RANGES) {
+  for (let code = from; code <= to; code++) {
+    const ch = String.fromCharCode(code);
+    ESCAPES.set(ch, NAMED[ch] ?? (code < 0x100 ? `\\x${code.toString(16).padStart(2, "0")}` : `\\u${code.toString(16).padStart(4, "0")}`));
+  }
+}
+const escape = (ch: string): string => ESCAPES.get(ch) ?? ch;
 
 /** Text for a terminal: lines and tabs kept, every other control character shown escaped. */
 export const terminalSafe = (text: string): string => (UNSAFE.test(text) ? text.replace(UNSAFE_ALL, escape) : text);

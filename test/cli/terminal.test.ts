@@ -25,6 +25,21 @@ describe("terminalSafe", () => {
   });
 });
 
+describe("which characters", () => {
+  it("escapes exactly C0, DEL, C1, ALM, LRM/RLM, the line separators, embeddings, overrides and isolates", () => {
+    const escaped: number[] = [];
+    for (let code = 0; code < 0x10000; code++) {
+      const out = oneLine(String.fromCharCode(code));
+      if (out !== String.fromCharCode(code)) {
+        expect(out).toMatch(/^\\(x[0-9a-f]{2}|u[0-9a-f]{4}|[nrt])$/);
+        escaped.push(code);
+      }
+    }
+    const ranges = [[0x00, 0x1f], [0x7f, 0x9f], [0x061c, 0x061c], [0x200e, 0x200f], [0x2028, 0x202e], [0x2066, 0x2069]];
+    expect(escaped).toEqual(ranges.flatMap(([from, to]) => Array.from({ length: to! - from! + 1 }, (_, i) => from! + i)));
+  });
+});
+
 describe("oneLine", () => {
   it("shows a newline and a tab escaped as well", () => {
     expect(oneLine("/tmp/a\nb\tc\x1b")).toBe("/tmp/a\\nb\\tc\\x1b");

@@ -19,6 +19,11 @@ export const configErrorMap: z.core.$ZodErrorMap = (issue) => {
     case "too_small":
       if (issue.origin === "string" && issue.minimum === 1) return "expected a non-empty string";
       return undefined;
+    case "invalid_union": {
+      // `true` or a duration, given "5300w": the duration's own complaint, not "Invalid input"
+      const specific = issue.errors.filter((branch) => branch.length > 0 && branch.every((i) => i.code !== "invalid_type"));
+      return specific.length === 1 ? specific[0]!.map((i) => i.message).join("; ") : undefined;
+    }
     default:
       return undefined;
   }

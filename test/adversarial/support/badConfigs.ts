@@ -27,7 +27,7 @@ export const BAD_CONFIGS: ReadonlyArray<BadConfig> = [
   { name: "an unknown top-level key", file: rc, content: json({ polices: [] }), key: "polices", says: /did you mean "policies"/ },
   { name: "an unknown nested key", file: rc, content: json({ watchdog: { intervall: "5s" } }), key: "watchdog.intervall", says: /did you mean "interval"/ },
   { name: "a duration in words", file: rc, content: json({ watchdog: { interval: "5 minutes" } }), key: "watchdog.interval", says: /duration/ },
-  { name: "a zero interval", file: rc, content: json({ watchdog: { interval: "0s" } }), key: "watchdog.interval", says: /above zero/ },
+  { name: "a zero interval", file: rc, content: json({ watchdog: { interval: "0s" } }), key: "watchdog.interval", says: /from 100ms to 1h/ },
   { name: "a duration given as a number", file: rc, content: json({ watchdog: { pluginTimeout: 5 } }), key: "watchdog.pluginTimeout" },
   { name: "a policy without a name", file: rc, content: json({ policies: [{ when: { runtimeOver: "1m" }, do: ["kill"] }] }), key: "policies.0.name" },
   { name: "a policy with no condition", file: rc, content: policy({ when: {} }), key: "policies.0.when", says: /at least one condition/ },

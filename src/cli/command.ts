@@ -12,6 +12,8 @@ export interface Command {
   /** Extra lines for --help: what the command does, in a sentence or three. */
   readonly details?: string;
   readonly options: Record<string, OptionSpec>;
+  /** Takes `-- CODEX_EXEC_ARGS...`: a codex exec option given before `--` is told to go after it. */
+  readonly codexArgs?: boolean;
   readonly run: (args: ParsedArgs) => Promise<number>;
 }
 

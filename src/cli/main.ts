@@ -1,4 +1,5 @@
 #!/usr/bin/env bun
+import { didYouMean } from "../core/didYouMean.ts";
 import { UsageError } from "../core/errors.ts";
 import { optionHelp, parseCommandArgs } from "./args.ts";
 import type { Command } from "./command.ts";
@@ -39,6 +40,7 @@ const overview = async () => [
   ...(await Promise.all(COMMANDS.map((e) => e.load()))).map((c) => `  ${[c.name, ...(c.aliases ?? [])].join(", ").padEnd(14)} ${c.summary}`),
   "",
   "Every command takes --config FILE, --json and --help. JOB is a job id or any unique prefix of it.",
+  "--version (-V, version) prints the version.",
   "exit codes: 0 ok, 1 failed, 2 usage or config error, 3 unknown job, 4 refused (not provably the job's)",
 ].join("\n");
 
@@ -53,18 +55,19 @@ export const main = async (argv: ReadonlyArray<string>): Promise<number> => {
     stdout.write(`${topic ? commandHelp(topic) : await overview()}\n`);
     return EXIT.ok;
   }
-  if (name === "--version" || name === "-v") {
+  if (name === "--version" || name === "-V" || name === "-v" || name === "version") {
     stdout.write(`${pkg.version}\n`);
     return EXIT.ok;
   }
   const entry = find(name);
   if (!entry) {
-    stderr.write(`codex-supervisor: unknown command "${name}"\n\n${await overview()}\n`);
+    const guess = didYouMean(name, COMMANDS.flatMap((c) => [c.name, ...(c.aliases ?? [])]));
+    stderr.write(`codex-supervisor: unknown command "${name}"${guess ? ` (did you mean "${guess}"?)` : ""}; see codex-supervisor --help\n`);
     return EXIT.usage;
   }
   const command = await entry.load();
   try {
-    const args = parseCommandArgs(rest, command.options);
+    const args = parseCommandArgs(rest, command);
     for (const option of ["config", "cwd"]) checkPathOption(option, args.values[option]);
     if (args.values.help) {
       stdout.write(`${commandHelp(command)}\n`);

@@ -22,6 +22,7 @@ export const resume: Command = {
     "The new job runs with the first one's Python unless --venv/--python/--no-venv says otherwise.",
     "A job still running is refused: a Codex thread has one writer at a time.",
   ].join("\n"),
+  codexArgs: true,
   options: {
     name: { type: "string", value: "NAME", help: "a name to find the new job by" },
     ...PYTHON_OPTIONS,

@@ -29,6 +29,7 @@ export const start: Command = {
     "The job's tool commands run the project's Python: --venv/--python, else config, else the",
     "nearest .venv or venv upward from --cwd, else the caller's VIRTUAL_ENV.",
   ].join("\n"),
+  codexArgs: true,
   options: {
     cwd: { type: "string", value: "DIR", help: "directory the job runs in (default: here)" },
     name: { type: "string", value: "NAME", help: "a name to find the job by" },

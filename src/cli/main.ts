@@ -28,6 +28,7 @@ export const COMMANDS: ReadonlyArray<CommandEntry> = [
   { name: "service", load: async () => (await import("./service.ts")).service },
   { name: "mcp", load: async () => (await import("./mcp.ts")).mcp },
   { name: "doctor", load: async () => (await import("./doctor.ts")).doctor },
+  { name: "completion", load: async () => (await import("./completion.ts")).completion },
 ];
 
 const find = (name: string) => COMMANDS.find((c) => c.name === name || c.aliases?.includes(name));

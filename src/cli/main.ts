@@ -69,11 +69,11 @@ export const main = async (argv: ReadonlyArray<string>): Promise<number> => {
   const command = await entry.load();
   try {
     const args = parseCommandArgs(rest, command);
-    for (const option of ["config", "cwd"]) checkPathOption(option, args.values[option]);
     if (args.values.help) {
       stdout.write(`${commandHelp(command)}\n`);
       return EXIT.ok;
     }
+    for (const option of ["config", "cwd"]) checkPathOption(option, args.values[option]);
     return await command.run(args);
   } catch (e) {
     if (e instanceof UsageError) {

@@ -17,7 +17,7 @@ const removedPath = (): string => {
   try {
     return readlinkSync("/proc/self/cwd").replace(/ \(deleted\)$/, "");
   } catch {
-    return process.env.PWD ?? "the current directory";
+    return process.env.PWD ?? "(its name unknown)";
   }
 };
 

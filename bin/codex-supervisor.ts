@@ -49,11 +49,28 @@ const bundled = async (): Promise<string | undefined> => {
   }
 };
 
-if (argv[0] === "--build") {
-  const path = await buildBundle();
-  process.stdout.write(`${path}\n`);
-} else {
-  const path = await bundled();
-  const { main } = (path ? require(path) : await import(SOURCE_ENTRY)) as { main: Main };
-  process.exitCode = await main(argv);
+/**
+ * An error nothing expected: its message and stack, exit 1. Left to Bun, an uncaught error prints
+ * the lines of the bundle around it — whole minified modules of source on the user's terminal.
+ */
+const crash = (e: unknown): never => {
+  const text = e instanceof Error ? (e.stack ?? `${e.name}: ${e.message}`) : String(e);
+  const safe = text.replace(/[\x00-\x08\x0b-\x1f\x7f-\x9f]/g, (c) => `\\x${c.charCodeAt(0).toString(16).padStart(2, "0")}`);
+  process.stderr.write(`codex-supervisor: unexpected error (a bug here, in a config file or in a plugin):\n${safe}\n`);
+  process.exit(1);
+};
+process.on("uncaughtException", crash);
+process.on("unhandledRejection", crash);
+
+try {
+  if (argv[0] === "--build") {
+    const path = await buildBundle();
+    process.stdout.write(`${path}\n`);
+  } else {
+    const path = await bundled();
+    const { main } = (path ? require(path) : await import(SOURCE_ENTRY)) as { main: Main };
+    process.exitCode = await main(argv);
+  }
+} catch (e) {
+  crash(e);
 }

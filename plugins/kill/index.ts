@@ -1,11 +1,11 @@
 import { z } from "zod";
-import { duration } from "../../src/config/fields.ts";
-import { parseDuration } from "../../src/core/duration.ts";
+import { durationWithin } from "../../src/config/fields.ts";
+import { DURATION_RANGES, readDuration } from "../../src/core/duration.ts";
 import { type ActionResult, definePlugin, type KillSummary } from "../../src/index.ts";
 
 export const killOptions = z.strictObject({
   /** How long the tree gets between SIGTERM and SIGKILL, e.g. "5s". */
-  grace: duration.prefault("5s"),
+  grace: durationWithin(DURATION_RANGES.grace).prefault("5s"),
 });
 
 /** The kill counts as done only when the whole tree is gone. */
@@ -19,8 +19,9 @@ const actionGrace = (options: Record<string, unknown>): number | string | undefi
   if (unknown.length > 0) return `unknown option ${unknown.map((k) => `"${k}"`).join(", ")} (expected "grace")`;
   const grace = options.grace;
   if (grace === undefined) return undefined;
-  const ms = typeof grace === "string" ? parseDuration(grace) : undefined;
-  return ms ?? `grace must be a duration like "5s", got ${JSON.stringify(grace)}`;
+  const read = typeof grace === "string" ? readDuration(grace, DURATION_RANGES.grace) : undefined;
+  if (read && "ms" in read) return read.ms;
+  return read && read.reason !== "malformed" ? `grace: ${read.problem}` : `grace must be a duration like "5s", got ${JSON.stringify(grace)}`;
 };
 
 export default definePlugin({

@@ -1,5 +1,7 @@
 import { parseArgs } from "node:util";
+import { didYouMean } from "../core/didYouMean.ts";
 import { UsageError } from "../core/errors.ts";
+import { CODEX_EXEC_OPTIONS } from "./codexOptions.ts";
 
 export interface OptionSpec {
   readonly type: "string" | "boolean";
@@ -37,7 +39,44 @@ export interface ParsedArgs {
   readonly passthrough: ReadonlyArray<string>;
 }
 
-export const parseCommandArgs = (argv: ReadonlyArray<string>, options: Record<string, OptionSpec>): ParsedArgs => {
+/** What a command's arguments are checked against: its options, and whether it passes `-- ARGS` to codex exec. */
+export interface ArgsSpec {
+  readonly name: string;
+  readonly usage: string;
+  readonly options: Record<string, OptionSpec>;
+  readonly codexArgs?: boolean | undefined;
+}
+
+/** The first option in `own` that the command does not take, as the user wrote its name (`--jsno`, `-m`). */
+const firstUnknown = (own: ReadonlyArray<string>, options: Record<string, OptionSpec>): string | undefined => {
+  const shorts = new Set(Object.values(options).flatMap((o) => (o.short ? [o.short] : [])));
+  for (const token of own) {
+    if (token.startsWith("--")) {
+      const name = token.slice(2).split("=")[0]!;
+      if (!(name in options)) return `--${name}`;
+    } else if (token.startsWith("-") && token.length > 1 && !shorts.has(token[1]!)) {
+      return token.slice(0, 2);
+    }
+  }
+  return undefined;
+};
+
+const codexUsage = (spec: ArgsSpec): string => spec.usage.replace(/\[options\] /, "").replace(/ \[-- .*$/, "");
+
+/** Says what an unknown option is likely meant to be: one of the command's own, or one of codex exec's that goes after `--`. */
+export const unknownOptionMessage = (given: string, spec: ArgsSpec): string => {
+  if (CODEX_EXEC_OPTIONS.has(given)) {
+    return spec.codexArgs
+      ? `${given} is an option of codex exec, not of ${spec.name}: put it after --, as in codex-supervisor ${codexUsage(spec)} -- ${given} ...`
+      : `unknown option ${given} (only start and resume pass options to codex exec, after --)`;
+  }
+  const names = Object.keys(spec.options);
+  const guess = given.startsWith("--") ? didYouMean(given.slice(2), names) : undefined;
+  return `unknown option ${given} (${guess ? `did you mean --${guess}?` : `${spec.name} takes ${names.map((n) => `--${n}`).join(", ")}`})`;
+};
+
+export const parseCommandArgs = (argv: ReadonlyArray<string>, spec: ArgsSpec): ParsedArgs => {
+  const { options } = spec;
   const split = argv.indexOf("--");
   const own = split < 0 ? argv : argv.slice(0, split);
   try {
@@ -57,6 +96,8 @@ export const parseCommandArgs = (argv: ReadonlyArray<string>, options: Record<st
       passthrough: split < 0 ? [] : argv.slice(split + 1),
     };
   } catch (cause) {
+    const unknown = (cause as { code?: unknown }).code === "ERR_PARSE_ARGS_UNKNOWN_OPTION" ? firstUnknown(own, options) : undefined;
+    if (unknown) throw new UsageError({ message: unknownOptionMessage(unknown, spec) });
     throw new UsageError({ message: (cause as Error).message.replace(/\. To specify a positional.*$/s, "") });
   }
 };

@@ -1,6 +1,6 @@
 import type { OptionSpec, ParsedArgs } from "./args.ts";
 import { jsonPieces } from "./json.ts";
-import { stdout } from "./output.ts";
+import { jsonStdout, stdout } from "./output.ts";
 
 /** One CLI command: flags and help here, the work in the core. */
 export interface Command {
@@ -12,6 +12,8 @@ export interface Command {
   /** Extra lines for --help: what the command does, in a sentence or three. */
   readonly details?: string;
   readonly options: Record<string, OptionSpec>;
+  /** Takes `-- CODEX_EXEC_ARGS...`: a codex exec option given before `--` is told to go after it. */
+  readonly codexArgs?: boolean;
   readonly run: (args: ParsedArgs) => Promise<number>;
 }
 
@@ -21,13 +23,19 @@ export const printJson = (value: unknown): void => {
   for (const piece of jsonPieces(value)) {
     pending += piece;
     if (pending.length >= 1 << 16) {
-      stdout.write(pending);
+      jsonStdout.write(pending);
       pending = "";
     }
   }
-  stdout.write(`${pending}\n`);
+  jsonStdout.write(`${pending}\n`);
 };
 
+/** One JSON value per line (`events --json`, `logs --json`). */
+export const printJsonLines = (lines: ReadonlyArray<string>): void => {
+  if (lines.length > 0) jsonStdout.write(`${lines.join("\n")}\n`);
+};
+
+/** Text for a person: made terminal-safe on the way out (output.ts). */
 export const print = (text: string): void => {
   stdout.write(`${text}\n`);
 };

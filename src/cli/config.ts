@@ -5,6 +5,7 @@ import { COMMON_OPTIONS } from "./args.ts";
 import { type Command, print, printJson } from "./command.ts";
 import { describe } from "./messages.ts";
 import { stderr } from "./output.ts";
+import { requireWorkingDir } from "./workingDir.ts";
 
 /** Plugin objects (TS configs) print as their name: functions have no JSON form. */
 const printable = (value: unknown): unknown =>
@@ -21,7 +22,7 @@ export const config: Command = {
     ...COMMON_OPTIONS,
   },
   run: async ({ values }) => {
-    const cwd = resolve((values.cwd as string | undefined) ?? process.cwd());
+    const cwd = resolve((values.cwd as string | undefined) ?? requireWorkingDir());
     try {
       const loaded = await loadConfig({ cwd, explicitFile: values.config as string | undefined });
       if (values.json) return printJson({ cwd, files: loaded.files, config: printable(loaded.config) }), 0;

@@ -4,6 +4,7 @@ import { doctorReport, renderDoctor, runDoctor } from "../core/doctor/index.ts";
 import { COMMON_OPTIONS } from "./args.ts";
 import { type Command, print, printJson } from "./command.ts";
 import { EXIT } from "./messages.ts";
+import { requireWorkingDir } from "./workingDir.ts";
 
 export const doctor: Command = {
   name: "doctor",
@@ -20,7 +21,7 @@ export const doctor: Command = {
     ...COMMON_OPTIONS,
   },
   run: async ({ values }) => {
-    const cwd = resolve((values.cwd as string | undefined) ?? process.cwd());
+    const cwd = resolve((values.cwd as string | undefined) ?? requireWorkingDir());
     const checks = await Effect.runPromise(runDoctor({ cwd, configFile: values.config as string | undefined }));
     const report = doctorReport(checks);
     if (values.json) printJson(report);

@@ -2,10 +2,11 @@ import { findJob } from "../core/jobs/find.ts";
 import * as Effect from "effect/Effect";
 import { JobStore } from "../services/JobStore.ts";
 import { COMMON_OPTIONS } from "./args.ts";
-import { type Command, print } from "./command.ts";
+import { type Command, print, printJsonLines } from "./command.ts";
 import { clock, shortId, table, truncate } from "./format.ts";
 import { UsageError } from "../core/errors.ts";
 import { runProgram } from "./runtime.ts";
+import { configSearchDir } from "./workingDir.ts";
 
 export const events: Command = {
   name: "events",
@@ -24,11 +25,8 @@ export const events: Command = {
       const jobId = values.job ? (yield* findJob(values.job as string)).id : undefined;
       return yield* store.listEvents({ jobId, limit });
     });
-    return runProgram({ cwd: process.cwd(), configFile: values.config as string | undefined }, program, (list) => {
-      if (values.json) {
-        for (const e of list) print(JSON.stringify({ ...e, at: new Date(e.at).toISOString() }));
-        return;
-      }
+    return runProgram({ cwd: configSearchDir(), configFile: values.config as string | undefined }, program, (list) => {
+      if (values.json) return printJsonLines(list.map((e) => JSON.stringify({ ...e, at: new Date(e.at).toISOString() })));
       if (list.length === 0) return print("no events");
       print(table(["TIME", "KIND", "JOB", "POLICY", "ACTION", "MESSAGE"], list.map((e) => [
         clock(e.at), e.kind, e.jobId ? shortId(e.jobId) : e.pid ? `pid ${e.pid}` : "-", e.policy ?? "-", e.action ?? "-", truncate(e.message, 160),

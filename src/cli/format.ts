@@ -1,4 +1,5 @@
 import { formatElapsed } from "../core/duration.ts";
+import { oneLine } from "./terminal.ts";
 
 export const shortId = (id: string): string => id.slice(0, 8);
 
@@ -19,8 +20,9 @@ export const clock = (ms: number): string => {
 
 export const elapsed = (fromMs: number, toMs = Date.now()): string => formatElapsed(toMs - fromMs);
 
-/** Left-aligned columns sized to their widest cell; the last column is never padded. */
-export const table = (header: ReadonlyArray<string>, rows: ReadonlyArray<ReadonlyArray<string>>): string => {
+/** Left-aligned columns sized to their widest cell; the last column is never padded. Each cell is one line (terminal.ts). */
+export const table = (header: ReadonlyArray<string>, cells: ReadonlyArray<ReadonlyArray<string>>): string => {
+  const rows = cells.map((r) => r.map(oneLine));
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? "").length)));
   const line = (cells: ReadonlyArray<string>) =>
     cells.map((c, i) => (i === cells.length - 1 ? c : c.padEnd(widths[i]!))).join("  ").trimEnd();
@@ -29,3 +31,7 @@ export const table = (header: ReadonlyArray<string>, rows: ReadonlyArray<Readonl
 
 export const truncate = (text: string, max: number): string =>
   text.length <= max ? text : `${text.slice(0, max - 1)}…`;
+
+/** `key value` lines, the keys padded to `width`; each value is one line (terminal.ts). */
+export const fields = (rows: ReadonlyArray<readonly [string, string]>, width: number, indent = ""): string[] =>
+  rows.map(([k, v]) => `${indent}${k.padEnd(width)} ${oneLine(v)}`);

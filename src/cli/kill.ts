@@ -1,6 +1,6 @@
 import { findJob } from "../core/jobs/find.ts";
 import * as Effect from "effect/Effect";
-import { parseDuration } from "../core/duration.ts";
+import { DURATION_RANGES, readDuration } from "../core/duration.ts";
 import { UsageError } from "../core/errors.ts";
 import { killJob } from "../core/jobs/kill.ts";
 import { JobStore } from "../services/JobStore.ts";
@@ -11,6 +11,7 @@ import { EXIT } from "./messages.ts";
 import { runProgram } from "./runtime.ts";
 import { killJson, survivorList } from "./views.ts";
 import { stderr } from "./output.ts";
+import { configSearchDir } from "./workingDir.ts";
 
 export const kill: Command = {
   name: "kill",
@@ -22,22 +23,23 @@ export const kill: Command = {
     "those reparented to init that carry the job's marker: SIGTERM, the grace, SIGKILL, scan again.",
   ].join("\n"),
   options: {
-    grace: { type: "string", value: "DURATION", help: "time between SIGTERM and SIGKILL (default 5s)" },
+    grace: { type: "string", value: "DURATION", help: "time between SIGTERM and SIGKILL, 0s to 10m (default 5s)" },
     trace: { type: "boolean", help: "print each phase of the kill to stderr, with the ms since the command started" },
     ...COMMON_OPTIONS,
   },
   run: async ({ values, positionals }) => {
     if (positionals.length !== 1) throw new UsageError({ message: "kill takes one JOB (an id or a unique prefix)" });
     const graceText = (values.grace as string | undefined) ?? "5s";
-    const graceMs = parseDuration(graceText);
-    if (graceMs === undefined) throw new UsageError({ message: `--grace: "${graceText}" is not a duration (like 500ms, 5s, 1m)` });
+    const grace = readDuration(graceText, DURATION_RANGES.grace);
+    if ("problem" in grace) throw new UsageError({ message: `--grace: ${grace.problem}` });
+    const graceMs = grace.ms;
     // performance.now() counts from this process's start: the phases read as the user waited for them
     const trace = values.trace ? (phase: string) => stderr.write(`kill +${performance.now().toFixed(0)}ms ${phase}\n`) : undefined;
     trace?.("kill command running (start-up done)");
     const program = Effect.gen(function* () {
       return yield* killJob(yield* findJob(positionals[0]!), graceMs, { onPhase: trace });
     });
-    return runProgram({ cwd: process.cwd(), configFile: values.config as string | undefined }, program, (outcome) => {
+    return runProgram({ cwd: configSearchDir(), configFile: values.config as string | undefined }, program, (outcome) => {
       const { job, result, report } = outcome;
       if (values.json) {
         printJson(killJson(outcome));

@@ -5,6 +5,7 @@ import { bytes, clock, elapsed, shortId, table, truncate } from "./format.ts";
 import { JsonList } from "./json.ts";
 import { runProgram } from "./runtime.ts";
 import { jobEntryJson, untrackedJson } from "./views.ts";
+import { configSearchDir } from "./workingDir.ts";
 
 export const list: Command = {
   name: "list",
@@ -17,7 +18,7 @@ export const list: Command = {
     ...COMMON_OPTIONS,
   },
   run: async ({ values }) =>
-    runProgram({ cwd: process.cwd(), configFile: values.config as string | undefined }, listEverything({ all: values.all === true }), (result) => {
+    runProgram({ cwd: configSearchDir(), configFile: values.config as string | undefined }, listEverything({ all: values.all === true }), (result) => {
       if (values.json) return printJson({ jobs: new JsonList(result.jobs, jobEntryJson), untracked: result.untracked.map(untrackedJson) });
       const rows = result.jobs.map(({ job, pids, cpu, memory }) => [
         shortId(job.id), truncate(job.name ?? "-", 16), job.status, pids.slice(0, 2).join(",") || String(job.launcher.pid),

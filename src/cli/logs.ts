@@ -10,10 +10,11 @@ import { CodexHistory } from "../services/CodexHistory.ts";
 import { JobStore } from "../services/JobStore.ts";
 import type { ProcessTable } from "../services/ProcessTable.ts";
 import { COMMON_OPTIONS } from "./args.ts";
-import type { Command } from "./command.ts";
+import { type Command, printJsonLines } from "./command.ts";
 import { runProgram } from "./runtime.ts";
 import { stdout } from "./output.ts";
 import { fn } from "../core/fn.ts";
+import { configSearchDir } from "./workingDir.ts";
 
 /** What a person wants to read: not the instructions Codex injects, nor records this version skips. */
 export const readable = (e: HistoryEvent) => e.kind !== "context" && e.kind !== "unknown" && e.kind !== "turn_context" && e.kind !== "malformed";
@@ -50,7 +51,8 @@ export const logs: Command = {
     if (tail !== undefined && !(Number.isInteger(tail) && tail >= 0)) throw new UsageError({ message: `--tail: "${values.tail}" is not a whole number` });
     const renderer = textRenderer();
     const emit = (events: ReadonlyArray<HistoryEvent>) => Effect.sync(() => {
-      const out = values.json ? events.filter(readable).map(renderJsonLine) : events.filter(readable).flatMap(renderer.render);
+      if (values.json) return printJsonLines(events.filter(readable).map(renderJsonLine));
+      const out = events.filter(readable).flatMap(renderer.render);
       if (out.length > 0) stdout.write(`${out.join("\n")}\n`);
     });
     const program = Effect.gen(function* () {
@@ -77,6 +79,6 @@ export const logs: Command = {
         if (end.length > 0) stdout.write(`${end.join("\n")}\n`);
       }
     });
-    return runProgram({ cwd: process.cwd(), configFile: values.config as string | undefined }, program, () => {});
+    return runProgram({ cwd: configSearchDir(), configFile: values.config as string | undefined }, program, () => {});
   },
 };

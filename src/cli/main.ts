@@ -1,10 +1,12 @@
 #!/usr/bin/env bun
+import { didYouMean } from "../core/didYouMean.ts";
 import { UsageError } from "../core/errors.ts";
 import { optionHelp, parseCommandArgs } from "./args.ts";
 import type { Command } from "./command.ts";
 import { describe, EXIT } from "./messages.ts";
 import pkg from "../../package.json" with { type: "json" };
 import { stderr, stdout } from "./output.ts";
+import { checkPathOption, settleWorkingDir } from "./workingDir.ts";
 
 /** A command by name, its module imported only when it runs: one command's start-up never pays for the others'. */
 interface CommandEntry {
@@ -26,6 +28,7 @@ export const COMMANDS: ReadonlyArray<CommandEntry> = [
   { name: "service", load: async () => (await import("./service.ts")).service },
   { name: "mcp", load: async () => (await import("./mcp.ts")).mcp },
   { name: "doctor", load: async () => (await import("./doctor.ts")).doctor },
+  { name: "completion", load: async () => (await import("./completion.ts")).completion },
 ];
 
 const find = (name: string) => COMMANDS.find((c) => c.name === name || c.aliases?.includes(name));
@@ -38,6 +41,7 @@ const overview = async () => [
   ...(await Promise.all(COMMANDS.map((e) => e.load()))).map((c) => `  ${[c.name, ...(c.aliases ?? [])].join(", ").padEnd(14)} ${c.summary}`),
   "",
   "Every command takes --config FILE, --json and --help. JOB is a job id or any unique prefix of it.",
+  "--version (-V, version) prints the version.",
   "exit codes: 0 ok, 1 failed, 2 usage or config error, 3 unknown job, 4 refused (not provably the job's)",
 ].join("\n");
 
@@ -45,28 +49,31 @@ const commandHelp = (c: Command) =>
   [`usage: codex-supervisor ${c.usage}`, "", c.summary, ...(c.details ? ["", c.details] : []), "", "options:", optionHelp(c.options)].join("\n");
 
 export const main = async (argv: ReadonlyArray<string>): Promise<number> => {
+  settleWorkingDir();
   const [name, ...rest] = argv;
   if (name === undefined || name === "help" || name === "--help" || name === "-h") {
     const topic = name === "help" && rest[0] ? await find(rest[0])?.load() : undefined;
     stdout.write(`${topic ? commandHelp(topic) : await overview()}\n`);
     return EXIT.ok;
   }
-  if (name === "--version" || name === "-v") {
+  if (name === "--version" || name === "-V" || name === "-v" || name === "version") {
     stdout.write(`${pkg.version}\n`);
     return EXIT.ok;
   }
   const entry = find(name);
   if (!entry) {
-    stderr.write(`codex-supervisor: unknown command "${name}"\n\n${await overview()}\n`);
+    const guess = didYouMean(name, COMMANDS.flatMap((c) => [c.name, ...(c.aliases ?? [])]));
+    stderr.write(`codex-supervisor: unknown command "${name}"${guess ? ` (did you mean "${guess}"?)` : ""}; see codex-supervisor --help\n`);
     return EXIT.usage;
   }
   const command = await entry.load();
   try {
-    const args = parseCommandArgs(rest, command.options);
+    const args = parseCommandArgs(rest, command);
     if (args.values.help) {
       stdout.write(`${commandHelp(command)}\n`);
       return EXIT.ok;
     }
+    for (const option of ["config", "cwd"]) checkPathOption(option, args.values[option]);
     return await command.run(args);
   } catch (e) {
     if (e instanceof UsageError) {

@@ -2,6 +2,7 @@ import { UsageError } from "../core/errors.ts";
 import { COMMON_OPTIONS } from "./args.ts";
 import type { Command } from "./command.ts";
 import { EXIT } from "./messages.ts";
+import { configSearchDir } from "./workingDir.ts";
 
 export const mcp: Command = {
   name: "mcp",
@@ -19,7 +20,7 @@ export const mcp: Command = {
     console.log = console.info = console.debug = console.error;
     // loaded here so other commands do not pay for the MCP SDK
     const { serveStdio } = await import("../mcp/server.ts");
-    await serveStdio({ cwd: process.cwd(), configFile: values.config as string | undefined });
+    await serveStdio({ cwd: configSearchDir(), configFile: values.config as string | undefined });
     return EXIT.ok;
   },
 };

@@ -1,4 +1,5 @@
 import { writeSync as fsWriteSync } from "node:fs";
+import { terminalSafe } from "./terminal.ts";
 
 /**
  * What the CLI prints, written at once with write(2).
@@ -56,5 +57,13 @@ export const makeWriter = (fd: number, deps: WriterDeps): Writer => {
 const writeSync = (fd: number, data: string | Uint8Array, offset?: number) =>
   typeof data === "string" ? fsWriteSync(fd, data) : fsWriteSync(fd, data, offset);
 
-export const stdout: Writer = makeWriter(1, { writeSync, stream: () => process.stdout });
-export const stderr: Writer = makeWriter(2, { writeSync, stream: () => process.stderr });
+/** Text for a person: whatever came from outside in it cannot act on the terminal (see terminal.ts). */
+export const terminalWriter = (writer: Writer): Writer => ({ write: (text) => writer.write(terminalSafe(text)) });
+
+const rawStdout = makeWriter(1, { writeSync, stream: () => process.stdout });
+
+/** Every text view goes here; `--json` goes to `jsonStdout`. */
+export const stdout: Writer = terminalWriter(rawStdout);
+export const stderr: Writer = terminalWriter(makeWriter(2, { writeSync, stream: () => process.stderr }));
+/** JSON as JSON.stringify made it: its strings exact, every C0 character already escaped (`\u001b`). */
+export const jsonStdout: Writer = rawStdout;

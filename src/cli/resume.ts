@@ -4,11 +4,13 @@ import { findJob } from "../core/jobs/find.ts";
 import { DEFAULT_RESUME_PROMPT, resumeJob } from "../core/jobs/resume.ts";
 import { checkPythonOptions, COMMON_OPTIONS, PYTHON_OPTIONS } from "./args.ts";
 import { type Command, print, printJson } from "./command.ts";
-import { shortId } from "./format.ts";
+import { fields, shortId } from "./format.ts";
 import { runProgram } from "./runtime.ts";
 import { describePython } from "./start.ts";
 import { jobJson } from "./views.ts";
 import { stderr } from "./output.ts";
+import { oneLine } from "./terminal.ts";
+import { configSearchDir } from "./workingDir.ts";
 
 export const resume: Command = {
   name: "resume",
@@ -20,6 +22,7 @@ export const resume: Command = {
     "The new job runs with the first one's Python unless --venv/--python/--no-venv says otherwise.",
     "A job still running is refused: a Codex thread has one writer at a time.",
   ].join("\n"),
+  codexArgs: true,
   options: {
     name: { type: "string", value: "NAME", help: "a name to find the new job by" },
     ...PYTHON_OPTIONS,
@@ -43,17 +46,14 @@ export const resume: Command = {
       });
       return job;
     });
-    return runProgram({ cwd: process.cwd(), configFile: values.config as string | undefined }, program, (job) => {
+    return runProgram({ cwd: configSearchDir(), configFile: values.config as string | undefined }, program, (job) => {
       const ok = job.status === "running" || job.status === "completed";
       if (!ok) {
         stderr.write(`codex-supervisor: codex exited at once${job.exitCode !== undefined ? ` with code ${job.exitCode}` : ""} (job ${shortId(job.id)} recorded as ${job.status}); run the same codex exec resume by hand to see why\n`);
       }
       if (values.json) return printJson(jobJson(job)), ok ? 0 : 1;
-      print(`resumed job ${shortId(job.resumedFrom ?? "")} as job ${shortId(job.id)}${job.name ? ` (${job.name})` : ""}, pid ${job.launcher.pid}`);
-      print(`  id      ${job.id}`);
-      print(`  thread  ${job.threadId ?? "-"}`);
-      print(`  cwd     ${job.cwd}`);
-      print(`  python  ${describePython(job.python)}`);
+      print(`resumed job ${shortId(job.resumedFrom ?? "")} as job ${shortId(job.id)}${job.name ? ` (${oneLine(job.name)})` : ""}, pid ${job.launcher.pid}`);
+      print(fields([["id", job.id], ["thread", job.threadId ?? "-"], ["cwd", job.cwd], ["python", describePython(job.python)]], 7, "  ").join("\n"));
       return ok ? 0 : 1;
     });
   },

@@ -4,10 +4,12 @@ import type { PythonEnv } from "../core/job.ts";
 import { startJob } from "../core/jobs/start.ts";
 import { checkPythonOptions, COMMON_OPTIONS, PYTHON_OPTIONS } from "./args.ts";
 import { type Command, print, printJson } from "./command.ts";
-import { shortId } from "./format.ts";
+import { fields, shortId } from "./format.ts";
 import { runProgram } from "./runtime.ts";
 import { jobJson } from "./views.ts";
 import { stderr } from "./output.ts";
+import { oneLine } from "./terminal.ts";
+import { requireWorkingDir } from "./workingDir.ts";
 
 const readStdin = async (): Promise<string> => await new Response(Bun.stdin.stream()).text();
 
@@ -27,6 +29,7 @@ export const start: Command = {
     "The job's tool commands run the project's Python: --venv/--python, else config, else the",
     "nearest .venv or venv upward from --cwd, else the caller's VIRTUAL_ENV.",
   ].join("\n"),
+  codexArgs: true,
   options: {
     cwd: { type: "string", value: "DIR", help: "directory the job runs in (default: here)" },
     name: { type: "string", value: "NAME", help: "a name to find the job by" },
@@ -37,7 +40,7 @@ export const start: Command = {
     checkPythonOptions(values);
     if (positionals.length !== 1) throw new UsageError({ message: "start takes exactly one PROMPT (use - to read it from stdin; quote it)" });
     const prompt = positionals[0] === "-" ? await readStdin() : positionals[0]!;
-    const cwd = (values.cwd as string | undefined) ?? process.cwd();
+    const cwd = (values.cwd as string | undefined) ?? requireWorkingDir();
     return runProgram(
       { cwd, configFile: values.config as string | undefined },
       startJob({
@@ -55,12 +58,14 @@ export const start: Command = {
           stderr.write(`codex-supervisor: codex exited at once${job.exitCode !== undefined ? ` with code ${job.exitCode}` : ""} (job ${shortId(job.id)} recorded as ${job.status}); run the same codex exec by hand to see why\n`);
         }
         if (values.json) return printJson(jobJson(job)), ok ? 0 : 1;
-        print(`started job ${shortId(job.id)}${job.name ? ` (${job.name})` : ""}, pid ${job.launcher.pid}`);
-        print(`  id      ${job.id}`);
-        print(`  cwd     ${job.cwd}`);
-        print(`  python  ${describePython(job.python)}`);
-        if (job.threadId) print(`  thread  ${job.threadId}`);
-        if (job.status === "completed") print("  status  already completed");
+        print(`started job ${shortId(job.id)}${job.name ? ` (${oneLine(job.name)})` : ""}, pid ${job.launcher.pid}`);
+        print(fields([
+          ["id", job.id],
+          ["cwd", job.cwd],
+          ["python", describePython(job.python)],
+          ...(job.threadId ? [["thread", job.threadId] as const] : []),
+          ...(job.status === "completed" ? [["status", "already completed"] as const] : []),
+        ], 7, "  ").join("\n"));
         return ok ? 0 : 1;
       },
     );

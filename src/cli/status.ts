@@ -6,10 +6,12 @@ import { inspectJob, type JobDetail } from "../core/jobs/inspect.ts";
 import { JobStore } from "../services/JobStore.ts";
 import { COMMON_OPTIONS } from "./args.ts";
 import { type Command, print, printJson } from "./command.ts";
-import { bytes, clock, elapsed, truncate } from "./format.ts";
+import { bytes, clock, elapsed, fields, truncate } from "./format.ts";
+import { oneLine } from "./terminal.ts";
 import { runProgram } from "./runtime.ts";
 import { describePython } from "./start.ts";
 import { jobJson } from "./views.ts";
+import { configSearchDir } from "./workingDir.ts";
 
 export const detailJson = (d: JobDetail) => ({
   ...jobJson(d.job),
@@ -43,10 +45,10 @@ const render = (d: JobDetail): string => {
   if (history?.tokens) rows.push(["tokens", formatTokens(history.tokens).replace(/^tokens: /, "")]);
   if (history?.lastAgentMessage) rows.push(["message", truncate(history.lastAgentMessage.replace(/\s+/g, " "), 200)]);
   if (d.historyProblem) rows.push(["note", d.historyProblem]);
-  const lines = rows.map(([k, v]) => `${k.padEnd(9)} ${v}`);
+  const lines = fields(rows, 9);
   if (d.tree.length > 0) {
     lines.push("", "process tree:");
-    for (const p of d.tree) lines.push(`  ${String(p.pid).padStart(7)} ${String(p.ppid).padStart(7)} ${p.state} ${truncate(p.argv.join(" ") || p.name, 100)}`);
+    for (const p of d.tree) lines.push(`  ${String(p.pid).padStart(7)} ${String(p.ppid).padStart(7)} ${p.state} ${oneLine(truncate(p.argv.join(" ") || p.name, 100))}`);
   }
   return lines.join("\n");
 };
@@ -61,7 +63,7 @@ export const status: Command = {
     const program = Effect.gen(function* () {
       return yield* inspectJob(yield* findJob(positionals[0]!));
     });
-    return runProgram({ cwd: process.cwd(), configFile: values.config as string | undefined }, program, (d) => {
+    return runProgram({ cwd: configSearchDir(), configFile: values.config as string | undefined }, program, (d) => {
       if (values.json) printJson(detailJson(d));
       else print(render(d));
     });

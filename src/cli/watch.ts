@@ -5,6 +5,7 @@ import { COMMON_OPTIONS } from "./args.ts";
 import type { Command } from "./command.ts";
 import { runProgram } from "./runtime.ts";
 import { stderr } from "./output.ts";
+import { configSearchDir } from "./workingDir.ts";
 
 const trace = (t: TickTrace) => {
   stderr.write(`tick ${t.n} ${t.kind}${t.reason ? ` (${t.reason})` : ""} subjects=${t.subjects} cpu=${t.cpuMs.toFixed(2)}ms${t.releasedKb !== undefined ? ` released=${t.releasedKb}kB` : ""}\n`);
@@ -42,7 +43,7 @@ export const watch: Command = {
       stderr.write(`codex-supervisor: watchdog running (pid ${process.pid})\n`);
       yield* dog.done;
     }).pipe(Effect.provide(Watchdog.layer({ explicitFile: configFile, cwd, maxTicks: values.once ? 1 : undefined, onTick: values.trace ? trace : undefined, releaseMemory: releaseCleanFilePages }))));
-    const code = await runProgram({ cwd: cwd ?? process.cwd(), configFile }, program, () => {}, controller.signal);
+    const code = await runProgram({ cwd: cwd ?? configSearchDir(), configFile }, program, () => {}, controller.signal);
     stderr.write("codex-supervisor: watchdog stopped\n");
     return code;
   },

@@ -1,20 +1,25 @@
 import { z } from "zod";
-import { parseDuration } from "../core/duration.ts";
+import { DURATION_RANGES, type DurationRange, readDuration, UNIT_NEEDED } from "../core/duration.ts";
 import { parseSize } from "../core/size.ts";
 import { typeName } from "./format.ts";
 
 const DURATION_HINT = `a duration like "250ms", "5s", "45m", "1h" or "14d"`;
 const shown = (value: unknown): string => (typeof value === "string" ? JSON.stringify(value) : typeName(value));
+const notAString = (input: unknown): string =>
+  typeof input === "number" ? `${input} has no unit: ${UNIT_NEEDED}, as a string` : `expected ${DURATION_HINT}, got ${shown(input)}`;
 
-/** A duration written as "250ms", "5s", "45m", "1h" or "14d"; parsed to milliseconds. */
-export const duration = z
-  .string({ error: (issue) => `expected ${DURATION_HINT}, got ${shown(issue.input)}` })
+/** A duration written as "250ms", "5s", "45m", "1h" or "14d", within `range` (core/duration.ts); parsed to milliseconds. */
+export const durationWithin = (range: DurationRange) => z
+  .string({ error: (issue) => notAString(issue.input) })
   .transform((text, ctx) => {
-    const ms = parseDuration(text);
-    if (ms !== undefined) return ms;
-    ctx.addIssue({ code: "custom", message: `expected ${DURATION_HINT}, got ${shown(text)}` });
+    const read = readDuration(text, range);
+    if ("ms" in read) return read.ms;
+    ctx.addIssue({ code: "custom", message: read.reason === "malformed" ? `expected ${DURATION_HINT}, got ${shown(text)}` : read.problem });
     return z.NEVER;
   });
+
+/** A policy's duration (`runtimeOver`, `idleFor`, `repeat`). */
+export const duration = durationWithin(DURATION_RANGES.condition);
 
 const SIZE_HINT = `a size like "512MB", "2GB" or a number of bytes`;
 

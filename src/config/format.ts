@@ -1,6 +1,9 @@
 import { z } from "zod";
 import type { ConfigError, ConfigIssue } from "../core/errors.ts";
+import { didYouMean } from "../core/didYouMean.ts";
 import { typeName } from "./typeName.ts";
+
+export { didYouMean };
 
 export { typeName };
 
@@ -19,31 +22,14 @@ export const configErrorMap: z.core.$ZodErrorMap = (issue) => {
     case "too_small":
       if (issue.origin === "string" && issue.minimum === 1) return "expected a non-empty string";
       return undefined;
+    case "invalid_union": {
+      // `true` or a duration, given "5300w": the duration's own complaint, not "Invalid input"
+      const specific = issue.errors.filter((branch) => branch.length > 0 && branch.every((i) => i.code !== "invalid_type"));
+      return specific.length === 1 ? specific[0]!.map((i) => i.message).join("; ") : undefined;
+    }
     default:
       return undefined;
   }
-};
-
-const levenshtein = (a: string, b: string): number => {
-  let row = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const next = [i];
-    for (let j = 1; j <= b.length; j++) {
-      next[j] = Math.min(next[j - 1]! + 1, row[j]! + 1, row[j - 1]! + (a[i - 1] === b[j - 1] ? 0 : 1));
-    }
-    row = next;
-  }
-  return row[b.length]!;
-};
-
-/** The closest allowed key, when it is close enough to be the likely intent. */
-export const didYouMean = (key: string, allowed: ReadonlyArray<string>): string | undefined => {
-  let best: { key: string; distance: number } | undefined;
-  for (const candidate of allowed) {
-    const distance = levenshtein(key.toLowerCase(), candidate.toLowerCase());
-    if (!best || distance < best.distance) best = { key: candidate, distance };
-  }
-  return best && best.distance <= Math.max(2, Math.floor(best.key.length / 3)) ? best.key : undefined;
 };
 
 /** The keys an object schema allows at `path`, looking through wrappers, arrays, records and unions. */

@@ -1,5 +1,6 @@
 import { z } from "zod";
-import { duration, size } from "./fields.ts";
+import { DURATION_RANGES } from "../core/duration.ts";
+import { duration, durationWithin, size } from "./fields.ts";
 
 /** An action a policy runs: its name, or `[name, options]`. */
 export const actionRef = z.union([z.string().min(1), z.tuple([z.string().min(1), z.record(z.string(), z.unknown())])]);
@@ -57,7 +58,7 @@ export const scheduleSchema = z.discriminatedUnion("do", [
     cron: cronExpression,
     /** Drop ended jobs (and their events) older than `olderThan`. */
     do: z.literal("prune"),
-    olderThan: duration,
+    olderThan: durationWithin(DURATION_RANGES.retention),
   }),
   z.strictObject({
     cron: cronExpression,

@@ -1,5 +1,6 @@
 import { z } from "zod";
-import { duration } from "./fields.ts";
+import { DURATION_RANGES } from "../core/duration.ts";
+import { duration, durationWithin } from "./fields.ts";
 import { pluginRef, policySchema, scheduleSchema } from "./policies.ts";
 import type { ConfigDefaults } from "./defaults.ts";
 
@@ -48,9 +49,9 @@ export const configSchema = (defaults: ConfigDefaults) =>
     watchdog: z
       .strictObject({
         /** How often the watchdog looks at jobs, e.g. "5s" (milliseconds once resolved). */
-        interval: duration.refine((ms) => ms > 0, "expected a duration above zero").prefault("5s"),
+        interval: durationWithin(DURATION_RANGES.interval).prefault("5s"),
         /** How long one plugin hook may take before it is abandoned and recorded as an error. */
-        pluginTimeout: duration.refine((ms) => ms > 0, "expected a duration above zero").prefault("10s"),
+        pluginTimeout: durationWithin(DURATION_RANGES.pluginTimeout).prefault("10s"),
       })
       .prefault({}),
     /** Plugins, in order: built-in names ("notify"), module paths, or [either, options]. */

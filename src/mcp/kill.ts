@@ -3,7 +3,7 @@ import * as Effect from "effect/Effect";
 import { z } from "zod";
 import { shortId } from "../cli/format.ts";
 import { killJson, survivorList } from "../cli/views.ts";
-import { parseDuration } from "../core/duration.ts";
+import { DURATION_RANGES, readDuration } from "../core/duration.ts";
 import { findJob } from "../core/jobs/find.ts";
 import { killJob } from "../core/jobs/kill.ts";
 import { callScope, runTool, type ServerContext, toolError, toolResult } from "./run.ts";
@@ -20,14 +20,15 @@ export const registerKill = (server: McpServer, context: ServerContext): void =>
     ].join(" "),
     inputSchema: {
       job: jobArg,
-      grace: z.string().optional().describe("Time between SIGTERM and SIGKILL, like 500ms or 5s (default 5s)"),
+      grace: z.string().optional().describe("Time between SIGTERM and SIGKILL, like 500ms or 5s, from 0s to 10m (default 5s)"),
       cwd: cwdArg,
     },
     outputSchema: killShape,
     annotations: { destructiveHint: true, idempotentHint: true },
   }, async ({ job, grace, cwd }) => {
-    const graceMs = parseDuration(grace ?? "5s");
-    if (graceMs === undefined) return toolError(`grace: "${grace}" is not a duration (like 500ms, 5s, 1m)`);
+    const reading = readDuration(grace ?? "5s", DURATION_RANGES.grace);
+    if ("problem" in reading) return toolError(`grace: ${reading.problem}`);
+    const graceMs = reading.ms;
     const program = Effect.gen(function* () {
       return yield* killJob(yield* findJob(job), graceMs, { reason: "MCP codex_kill" });
     });

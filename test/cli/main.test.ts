@@ -9,3 +9,11 @@ describe("the command table", () => {
     }
   });
 });
+
+describe("the launcher", () => {
+  it("is committed executable, as package.json's bin needs (bun link would chmod it and leave the checkout dirty)", async () => {
+    const proc = Bun.spawn(["git", "ls-files", "-s", "bin/codex-supervisor.ts"], { cwd: `${import.meta.dirname}/../..`, stdout: "pipe" });
+    const [out] = await Promise.all([new Response(proc.stdout).text(), proc.exited]);
+    expect(out.split(" ")[0]).toBe("100755");
+  });
+});

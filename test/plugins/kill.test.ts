@@ -37,4 +37,11 @@ describe("kill action", () => {
     expect(outcome.result).toEqual({ done: false, message: `kill not attempted: grace must be a duration like "5s", got "soon"` });
     expect((await kill("killed", {}, { grase: "1s" })).result.message).toBe(`kill not attempted: unknown option "grase" (expected "grace")`);
   });
+
+  test("a policy grace without bounds or without a unit kills nothing and says what a grace may be", async () => {
+    const endless = await kill("killed", {}, { grace: "99999999999999999999d" });
+    expect(endless.graces).toEqual([]);
+    expect(endless.result).toEqual({ done: false, message: `kill not attempted: grace: expected a duration from 0s to 10m, got "99999999999999999999d"` });
+    expect((await kill("killed", {}, { grace: "5" })).result.message).toBe(`kill not attempted: grace: "5" has no unit: a duration needs one, e.g. "5s" (ms, s, m, h, d or w)`);
+  });
 });

@@ -192,6 +192,9 @@ describe("codex-supervisor mcp", () => {
     const badGrace = await call("codex_kill", { job: "ffffffff", grace: "soon" });
     expect(badGrace.isError).toBe(true);
     expect(text(badGrace)).toContain(`"soon" is not a duration`);
+    const endlessGrace = await call("codex_kill", { job: "ffffffff", grace: "99999999999999999999d" });
+    expect(endlessGrace.isError).toBe(true);
+    expect(text(endlessGrace)).toContain(`grace: expected a duration from 0s to 10m, got "99999999999999999999d"`);
     const badArgs = await call("codex_start", { prompt: "x", venv: "a", noVenv: true });
     expect(badArgs.isError).toBe(true);
     expect(text(badArgs)).toContain("venv and noVenv cannot be used together");

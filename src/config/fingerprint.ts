@@ -1,8 +1,10 @@
 import { statSync } from "node:fs";
 import { homedir } from "node:os";
 import { dirname, join, resolve } from "node:path";
-import { GLOBAL_PLACES, type LoadConfigOptions, PROJECT_PLACES } from "./load.ts";
+import type { LoadConfigOptions } from "./load.ts";
+import { GLOBAL_PLACES, PROJECT_PLACES } from "./locate.ts";
 import { userConfigDir } from "./paths.ts";
+import { trustFilePath } from "./trust.ts";
 
 /** Versions already read in one look at several directories (their parents and the global files are shared). */
 export type FingerprintMemo = Map<string, string | undefined>;
@@ -37,7 +39,7 @@ const presentFiles = (dir: string, memo?: FingerprintMemo): ReadonlyArray<string
 export interface ConfigPlaces {
   readonly cwd: string;
   readonly explicitFile: string | undefined;
-  /** The global files, then the explicit one if any. */
+  /** The global files, the trust record (a `trust` changes what applies), then the explicit file if any. */
   readonly files: ReadonlyArray<string>;
   /** Without an explicit file, each directory from `cwd` up to home (or the root), whose project places count. */
   readonly dirs: ReadonlyArray<string>;
@@ -47,8 +49,9 @@ export const configPlaces = (options: LoadConfigOptions): ConfigPlaces => {
   const env = options.env ?? process.env;
   const home = resolve(options.home ?? homedir());
   const cwd = resolve(options.cwd);
-  const globalDir = resolve(options.globalDir ?? userConfigDir({ env, platform: process.platform, home }));
-  const files = GLOBAL_PLACES.map((place) => join(globalDir, place));
+  const ctx = { env, platform: process.platform, home };
+  const globalDir = resolve(options.globalDir ?? userConfigDir(ctx));
+  const files = [...GLOBAL_PLACES.map((place) => join(globalDir, place)), trustFilePath(ctx)];
   const dirs: string[] = [];
   if (options.explicitFile !== undefined) {
     files.push(resolve(cwd, options.explicitFile));

@@ -13,7 +13,7 @@ import { type PathContext, userStateDir } from "./paths.ts";
 export interface TrustEntry {
   /** sha256 of the config file's bytes. */
   readonly sha256: string;
-  /** The plugin files the config named when trusted (absolute), each with its sha256. */
+  /** The plugin files the config named when trusted (absolute), each with its sha256 (or ABSENT: nothing to run, and nothing may appear). */
   readonly plugins: Readonly<Record<string, string>>;
   readonly trustedAt: string;
 }
@@ -25,6 +25,9 @@ export interface TrustRecord {
 }
 
 export const EMPTY_TRUST: TrustRecord = { version: 1, configs: {} };
+
+/** A plugin file that did not exist when trusted: it may stay absent (the plugin host says so), not appear. */
+export const ABSENT = "absent";
 
 /** `<stateDir>/trusted.json`. */
 export const trustFilePath = (ctx: PathContext): string => join(userStateDir(ctx), "trusted.json");
@@ -88,7 +91,8 @@ export const judgePluginFiles = (entry: TrustEntry, files: ReadonlyArray<string>
     const known = entry.plugins[file];
     if (known === undefined) return `it names the plugin file ${file}, which it did not when it was trusted`;
     let now: string;
-    try { now = sha256Of(file); } catch { return `its plugin file ${file} is gone`; }
+    try { now = sha256Of(file); } catch { now = ABSENT; }
+    if (now === ABSENT && known !== ABSENT) return `its plugin file ${file} is gone`;
     if (now !== known) return `its plugin file ${file} was edited since it was trusted`;
   }
   return undefined;

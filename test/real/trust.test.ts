@@ -52,7 +52,14 @@ beforeAll(() => {
     policies: [{ name: "tell", when: { runtimeOver: "1s" }, do: ["notify"] }],
   }));
 });
-afterAll(async () => { await sb.cleanup(); });
+afterAll(async () => {
+  // a figure, not a test: what other processes on this machine (not this sandbox's) did with these files
+  for (const file of Object.values(markers)) {
+    const foreign = existsSync(file) ? readFileSync(file, "utf8").trim().split("\n").filter((line) => !line.includes(` ${sb.codexHome}`)) : [];
+    if (foreign.length > 0) console.info(`trust: ${file} was run by processes outside this sandbox:\n${foreign.join("\n")}`);
+  }
+  await sb.cleanup();
+});
 
 const start = async (cwd: string) => {
   const r = await sb.cli(["start", "--json", "--cwd", cwd, "-"], { stdin: "STALL: 300", cwd });

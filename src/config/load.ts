@@ -11,7 +11,7 @@ import { ownershipProblem } from "./ownership.ts";
 import { userConfigDir, type PathContext } from "./paths.ts";
 import { localPluginFile, pluginFilesOf } from "./pluginFiles.ts";
 import type { Config, ConfigSchema } from "./schema.ts";
-import { judgeConfigFile, judgePluginFiles, readTrust, sha256Of, trustCommand, trustFilePath } from "./trust.ts";
+import { judgeConfigFile, judgePluginFiles, readTrust, sha256Of, trustCommand, type TrustEntry, trustFilePath } from "./trust.ts";
 import { typeName } from "./typeName.ts";
 
 export { GLOBAL_PLACES, PROJECT_PLACES };
@@ -246,7 +246,7 @@ const readLayer = async (file: string): Promise<Layer | undefined> => {
   return toLayer(await attempt(file, async () => (await explorer(PROJECT_PLACES)).load(file)));
 };
 
-type Gate = { readonly trusted: import("./trust.ts").TrustEntry } | { readonly skipped: SkippedConfig };
+type Gate = { readonly trusted: TrustEntry } | { readonly skipped: SkippedConfig };
 
 /** Whether a project file may be loaded at all: safely owned, and trusted as it is now. Reads it; runs nothing. */
 const gateProject = (file: string, trustFile: string): Gate => {
@@ -305,7 +305,7 @@ export const loadConfig = async (options: LoadConfigOptions): Promise<LoadedConf
   const global = globalFile ? await readLayer(globalFile) : undefined;
   let project: Layer | undefined;
   let skipped: SkippedConfig | undefined;
-  let trusted: import("./trust.ts").TrustEntry | undefined;
+  let trusted: TrustEntry | undefined;
   if (explicit) {
     project = await readLayer(explicit);
     // Only a package.json without our key loads as null.

@@ -239,6 +239,18 @@ describe("untrusted project configs", () => {
   });
 });
 
+test("`start --trust` trusts the folder's config and starts on it in one step", { timeout: 120_000 }, async () => {
+  const dir = sb.project("start-trust");
+  const file = join(dir, ".codex-supervisorrc.json");
+  writeFileSync(file, JSON.stringify({ codex: { args: EXEC_ARGS }, policies: [{ name: "long", when: { runtimeOver: "1h" }, do: ["kill"] }] }));
+  const r = await sb.cli(["start", "--trust", "--json", "--cwd", dir, "-"], { stdin: "REPLY: done", cwd: dir });
+  expect(r.code, r.stderr).toBe(0);
+  expect(r.stderr).toBe(`codex-supervisor: trusted ${file}\n`); // and no "not applied" notice
+  const listed = (await sb.cli(["trust", "--list", "--json"])).json<{ files: Array<{ file: string; state: string }> }>();
+  expect(listed.files).toContainEqual(expect.objectContaining({ file, state: "trusted" }));
+  expect((await sb.cli(["config", "--cwd", dir, "--json"])).json<{ files: string[] }>().files).toContain(file);
+});
+
 describe.runIf(process.getuid?.() === 0)("a file others own or can write is refused even when trusted", () => {
   test("owned by another user: not loaded, and the event says why", { timeout: 120_000 }, async () => {
     expect((await sb.cli(["trust", notify])).code).toBe(0);

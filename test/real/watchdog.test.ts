@@ -172,23 +172,27 @@ describe("watch", () => {
     await sb.cli(["kill", b.jobId, "--grace", "200ms"]);
   });
 
-  test("a config edited while watch runs stops applying until trusted again, then takes effect; a broken global edit keeps the last good config", async () => {
+  test("a config edited while watch runs stops applying until trusted again, then takes effect; a broken global edit keeps the last good config", { timeout: 180_000 }, async () => {
     const dir = sb.project("editing");
     const rc = join(dir, ".codex-supervisorrc.json");
     writeFileSync(rc, JSON.stringify({ policies: [{ name: "never", when: { runtimeOver: "1h" }, do: ["kill"] }] }));
     await trust(dir);
     global([]);
     const globalFile = join(sb.env.XDG_CONFIG_HOME!, "codex-supervisor", "config.json");
-    const job = await start("RUN: sleep 60", dir);
+    // a stalled model keeps Codex running however long the steps below take (a long RUN can be handed back and end)
+    const job = await start("STALL: 120", dir);
     const watch = sb.spawnWatch(["--cwd", sb.root, "--trace"]);
     let log = "";
     void (async () => { for await (const chunk of watch.stderr as ReadableStream<Uint8Array>) log += new TextDecoder().decode(chunk); })();
     try {
       await waitFor("a tick on the good configs", () => /^tick 1 /m.test(log) || undefined);
       writeFileSync(globalFile, "{ \"policies\": [ { \"name\": oops");
+      // read past the broken global file, as it would stop `events` itself
+      const noGlobal = { XDG_CONFIG_HOME: sb.project("no-global-config") };
       await waitFor("the config error event", async () =>
-        (await events()).find((e) => e.kind === "config-error" && e.message.includes(globalFile)));
-      expect((await status(job.jobId)).status).toBe("running");
+        (await sb.cli(["events", "--json", "--limit", "1000"], { env: noGlobal })).stdout.split("\n").filter(Boolean)
+          .map((l) => JSON.parse(l) as EventJson).find((e) => e.kind === "config-error" && e.message.includes(globalFile)));
+      expect((await sb.cli(["status", job.jobId, "--json"], { env: noGlobal })).json<JobJson>().status).toBe("running");
       global([]);
       writeFileSync(rc, JSON.stringify({ policies: [{ name: "soon", when: { runtimeOver: "1s" }, do: ["kill"] }] }));
       await waitFor("the edit reported as untrusted", async () =>

@@ -77,4 +77,16 @@ describe("configFingerprint", () => {
     writeFileSync(record, '{"version":1,"configs":{}}');
     expect(configFingerprint({ ...options() })).not.toBe(before);
   });
+
+  it("changes when a plugin file a trusted config names is edited", () => {
+    const plugin = join(root, "home", "project", "plugin.ts");
+    writeFileSync(plugin, "export default { name: 'p' };");
+    const record = trustFilePath({ env: {}, platform: process.platform, home: join(root, "home") });
+    mkdirSync(dirname(record), { recursive: true });
+    writeFileSync(record, JSON.stringify({ version: 1, configs: { [join(root, "home", "project", ".codex-supervisorrc.json")]: { sha256: "x", plugins: { [plugin]: "y" }, trustedAt: "now" } } }));
+    const before = configFingerprint(options());
+    expect(configFingerprint(options())).toBe(before);
+    writeFileSync(plugin, "export default { name: 'p', onTick() {} };");
+    expect(configFingerprint(options())).not.toBe(before);
+  });
 });

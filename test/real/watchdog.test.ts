@@ -161,8 +161,9 @@ describe("watch", () => {
     const relaxed = sb.project("relaxed");
     writeFileSync(join(strict, ".codex-supervisorrc.json"), JSON.stringify({ policies: [{ name: "strict-runtime", when: { runtimeOver: "1s" }, do: ["kill"] }] }));
     await trust(strict);
-    const a = await start("RUN: sleep 60", strict);
-    const b = await start("RUN: sleep 60", relaxed);
+    // stalled models: a long RUN can be handed back to the model and end before the watchdog looks
+    const a = await start("STALL: 120", strict);
+    const b = await start("STALL: 120", relaxed);
     await withWatch(async () => {
       await waitFor("the strict job killed", async () => (await status(a.jobId)).status === "killed" || undefined);
       await Bun.sleep(1000);

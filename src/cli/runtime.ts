@@ -2,8 +2,9 @@ import * as Cause from "effect/Cause";
 import * as Effect from "effect/Effect";
 import * as Exit from "effect/Exit";
 import * as Layer from "effect/Layer";
-import { loadConfigEffect } from "../config/load.ts";
+import { loadConfigEffect, type SkippedConfig } from "../config/load.ts";
 import { resolveSettings } from "../config/settings.ts";
+import { skippedText } from "../config/trust.ts";
 import { CodexHistory } from "../services/CodexHistory.ts";
 import { JobStore } from "../services/JobStore.ts";
 import { Launcher } from "../services/Launcher.ts";
@@ -20,7 +21,14 @@ export interface RunOptions {
   readonly configFile?: string | undefined;
   /** Long-lived callers (the MCP server) hand jobs to init at once rather than parenting them. */
   readonly reparentJobs?: boolean | undefined;
+  /** Told when the directory's project config was found and not applied (the command goes on with the global one). */
+  readonly onSkippedConfig?: ((skipped: SkippedConfig) => void) | undefined;
 }
+
+/** What a CLI command says, once, when the project's config is not applied. */
+export const noticeSkippedConfig = (skipped: SkippedConfig): void => {
+  stderr.write(`codex-supervisor: ${skippedText(skipped)}; going on with the global config\n`);
+};
 
 /** Everything a command may use, built on the settings for its directory. */
 export const appLayer = (settings: SettingsShape, options: { readonly reparentJobs?: boolean | undefined } = {}) => {
@@ -61,6 +69,7 @@ export const runApp = <A>(
   Effect.runPromiseExit(
     Effect.gen(function* () {
       const settings = yield* loadSettings(options);
+      if (settings.skippedConfig) options.onSkippedConfig?.(settings.skippedConfig);
       return yield* program.pipe(Effect.provide(appLayer(settings, options)));
     }).pipe(Effect.withTracerEnabled(false)),
     { signal },
@@ -74,7 +83,7 @@ export const runProgram = async <A>(
   /** Aborting interrupts the program (its finalizers run); that counts as a clean stop. */
   signal?: AbortSignal,
 ): Promise<number> => {
-  const exit = await runApp(options, program, signal);
+  const exit = await runApp({ onSkippedConfig: noticeSkippedConfig, ...options }, program, signal);
   if (Exit.isSuccess(exit)) return onSuccess(exit.value) ?? EXIT.ok;
   if (signal?.aborted && Cause.hasInterruptsOnly(exit.cause)) return EXIT.ok;
   const failure = Cause.findErrorOption(exit.cause);

@@ -1,5 +1,7 @@
 import * as Effect from "effect/Effect";
-import { UsageError } from "../core/errors.ts";
+import { projectFileFor } from "../config/load.ts";
+import { trustFile } from "../config/trustProject.ts";
+import { ConfigError, UsageError } from "../core/errors.ts";
 import type { PythonEnv } from "../core/job.ts";
 import { startJob } from "../core/jobs/start.ts";
 import { checkPythonOptions, COMMON_OPTIONS, PYTHON_OPTIONS } from "./args.ts";
@@ -7,6 +9,7 @@ import { type Command, print, printJson } from "./command.ts";
 import { fields, shortId } from "./format.ts";
 import { runProgram } from "./runtime.ts";
 import { jobJson } from "./views.ts";
+import { describe as describeError } from "./messages.ts";
 import { stderr } from "./output.ts";
 import { oneLine } from "./terminal.ts";
 import { requireWorkingDir } from "./workingDir.ts";
@@ -33,6 +36,7 @@ export const start: Command = {
   options: {
     cwd: { type: "string", value: "DIR", help: "directory the job runs in (default: here)" },
     name: { type: "string", value: "NAME", help: "a name to find the job by" },
+    trust: { type: "boolean", help: "trust the project's config file first (see `trust`), then start" },
     ...PYTHON_OPTIONS,
     ...COMMON_OPTIONS,
   },
@@ -41,6 +45,19 @@ export const start: Command = {
     if (positionals.length !== 1) throw new UsageError({ message: "start takes exactly one PROMPT (use - to read it from stdin; quote it)" });
     const prompt = positionals[0] === "-" ? await readStdin() : positionals[0]!;
     const cwd = (values.cwd as string | undefined) ?? requireWorkingDir();
+    const toTrust = values.trust ? projectFileFor({ cwd }) : undefined; // no project file: nothing to trust
+    if (values.trust && values.config !== undefined) throw new UsageError({ message: "--trust and --config cannot be used together (a --config file applies without trust)" });
+    if (toTrust) {
+      try {
+        const trusted = await trustFile(toTrust);
+        stderr.write(`codex-supervisor: trusted ${trusted.file}\n`);
+      } catch (e) {
+        if (!(e instanceof ConfigError)) throw e;
+        const { message, exitCode } = describeError(e);
+        stderr.write(`codex-supervisor: ${message}\n`);
+        return exitCode;
+      }
+    }
     return runProgram(
       { cwd, configFile: values.config as string | undefined },
       startJob({

@@ -1,8 +1,10 @@
 import { statSync } from "node:fs";
 import { homedir } from "node:os";
 import { dirname, join, resolve } from "node:path";
-import { GLOBAL_PLACES, type LoadConfigOptions, PROJECT_PLACES } from "./load.ts";
+import type { LoadConfigOptions } from "./load.ts";
+import { GLOBAL_PLACES, PROJECT_PLACES } from "./locate.ts";
 import { userConfigDir } from "./paths.ts";
+import { readTrust, trustFilePath } from "./trust.ts";
 
 /** Versions already read in one look at several directories (their parents and the global files are shared). */
 export type FingerprintMemo = Map<string, string | undefined>;
@@ -33,22 +35,40 @@ const presentFiles = (dir: string, memo?: FingerprintMemo): ReadonlyArray<string
   return present;
 };
 
+// The plugin files trusted configs name, read again only when the trust record changes: an edit
+// to one must make a running watchdog load that config again (and so refuse it), as an edit to
+// the config file does. One stat per trusted plugin file per look.
+const trustedPlugins = new Map<string, { readonly key: string | undefined; readonly files: ReadonlyArray<string> }>();
+const trustedPluginFiles = (trustFile: string, memo?: FingerprintMemo): ReadonlyArray<string> => {
+  const key = version(trustFile, memo);
+  const known = trustedPlugins.get(trustFile);
+  if (known && known.key === key) return known.files;
+  const record = key === undefined ? undefined : readTrust(trustFile);
+  const files = !record || "problem" in record ? [] : [...new Set(Object.values(record.configs).flatMap((entry) => Object.keys(entry.plugins)))];
+  trustedPlugins.set(trustFile, { key, files });
+  return files;
+};
+
 /** Where a config load with these options looks: worked out from the options and the environment alone. */
 export interface ConfigPlaces {
   readonly cwd: string;
   readonly explicitFile: string | undefined;
-  /** The global files, then the explicit one if any. */
+  /** The global files, the trust record (a `trust` changes what applies), then the explicit file if any. */
   readonly files: ReadonlyArray<string>;
   /** Without an explicit file, each directory from `cwd` up to home (or the root), whose project places count. */
   readonly dirs: ReadonlyArray<string>;
+  /** The trust record, whose trusted plugin files count too. */
+  readonly trustFile: string;
 }
 
 export const configPlaces = (options: LoadConfigOptions): ConfigPlaces => {
   const env = options.env ?? process.env;
   const home = resolve(options.home ?? homedir());
   const cwd = resolve(options.cwd);
-  const globalDir = resolve(options.globalDir ?? userConfigDir({ env, platform: process.platform, home }));
-  const files = GLOBAL_PLACES.map((place) => join(globalDir, place));
+  const ctx = { env, platform: process.platform, home };
+  const globalDir = resolve(options.globalDir ?? userConfigDir(ctx));
+  const trustFile = trustFilePath(ctx);
+  const files = [...GLOBAL_PLACES.map((place) => join(globalDir, place)), trustFile];
   const dirs: string[] = [];
   if (options.explicitFile !== undefined) {
     files.push(resolve(cwd, options.explicitFile));
@@ -58,7 +78,7 @@ export const configPlaces = (options: LoadConfigOptions): ConfigPlaces => {
       if (dir === home || dirname(dir) === dir) break;
     }
   }
-  return { cwd, explicitFile: options.explicitFile, files, dirs };
+  return { cwd, explicitFile: options.explicitFile, files, dirs, trustFile };
 };
 
 /**
@@ -70,6 +90,7 @@ export const configPlaces = (options: LoadConfigOptions): ConfigPlaces => {
 export const fingerprintOf = (where: ConfigPlaces, memo?: FingerprintMemo): string => {
   const files = where.files.map((file) => version(file, memo));
   for (const dir of where.dirs) for (const file of presentFiles(dir, memo)) files.push(version(file, memo));
+  if (where.dirs.length > 0) for (const file of trustedPluginFiles(where.trustFile, memo)) files.push(version(file, memo));
   return [where.cwd, where.explicitFile ?? "", ...files.filter((f) => f !== undefined)].join("\n");
 };
 

@@ -1,14 +1,20 @@
 import type { Loader, PublicExplorer } from "cosmiconfig";
 import * as Effect from "effect/Effect";
-import { readdirSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { stat } from "node:fs/promises";
 import { homedir } from "node:os";
-import { dirname, join, resolve } from "node:path";
+import { basename, dirname, join, resolve } from "node:path";
 import { ConfigError } from "../core/errors.ts";
 import { configDefaults, defaultConfig } from "./defaults.ts";
+import { configIn, findProjectFile, GLOBAL_PLACES, PROJECT_PLACES } from "./locate.ts";
+import { ownershipProblem } from "./ownership.ts";
 import { userConfigDir, type PathContext } from "./paths.ts";
+import { localPluginFile, pluginFilesOf } from "./pluginFiles.ts";
 import type { Config, ConfigSchema } from "./schema.ts";
+import { judgeConfigFile, judgePluginFiles, readTrust, sha256Of, trustCommand, type TrustEntry, trustFilePath } from "./trust.ts";
 import { typeName } from "./typeName.ts";
+
+export { GLOBAL_PLACES, PROJECT_PLACES };
 
 // cosmiconfig and zod are loaded only once there is a file to load and check, and most commands
 // find no config file at all. Loading both anyway cost such a command ~15 ms of CPU: a `kill` of
@@ -28,21 +34,28 @@ export interface LoadConfigOptions {
   readonly home?: string | undefined;
 }
 
+/** A project config found but not applied, and what would apply it. */
+export interface SkippedConfig {
+  readonly file: string;
+  /** Why, in words: "it was never trusted", "it was edited since it was trusted", an ownership refusal. */
+  readonly reason: string;
+  /** The command that applies it, when trusting it is the fix (not for a file someone else can write). */
+  readonly fix: string | undefined;
+  /** sha256 of its content when it could be read: a new one is a new change to report. */
+  readonly sha256: string | undefined;
+}
+
 export interface LoadedConfig {
   readonly config: Config;
   /** The files that applied, global first. */
   readonly files: ReadonlyArray<string>;
+  /** The project's file, when one was found and not applied (untrusted, or not safely owned): the global config applies instead. */
+  readonly skipped?: SkippedConfig | undefined;
 }
 
 type Raw = Record<string, unknown>;
 
 const MODULE = "codex-supervisor";
-/** Where a project config may be, in each directory from the job's upward (also what configFingerprint stats). */
-export const PROJECT_PLACES = [
-  "package.json", `.${MODULE}rc`, `.${MODULE}rc.json`, `.${MODULE}rc.yaml`, `.${MODULE}rc.yml`,
-  `${MODULE}.config.ts`, `${MODULE}.config.js`, `${MODULE}.config.mjs`, `.${MODULE}rc.ts`,
-];
-export const GLOBAL_PLACES = ["config.ts", "config.json"];
 
 const field = (value: unknown, key: string): unknown =>
   typeof value === "object" && value !== null ? Reflect.get(value, key) : undefined;
@@ -87,7 +100,7 @@ const importModule: Loader = async (file) => {
   const config = field(mod, "default");
   if (config === undefined) throw new LoadFailure(["has no default export (expected `export default defineConfig({ ... })`)"]);
   if (!isPlainObject(config)) throw new LoadFailure([`the default export must be a config object, got ${typeName(config)}`]);
-  return config;
+  return noImports(config);
 };
 
 const parseJson: Loader = (_file, content) => {
@@ -108,10 +121,19 @@ const parseYaml: Loader = async (file, content) => {
   }
 };
 
+// cosmiconfig would load (import, for a .ts) the files a config's `$import` names: files no trust
+// record and no ownership check covers. The config schema has no such key, so it is refused here.
+const noImports = (config: Raw): Raw => {
+  if (Object.hasOwn(config, "$import")) throw new LoadFailure(["`$import` is not supported: put the settings in this file (or the global config)"]);
+  return config;
+};
+
 // A file holding `null` would otherwise read as "no config here" and be skipped silently.
 const objectOnly = (loader: Loader): Loader => async (file, content) => {
   const value: unknown = await loader(file, content);
   if (!isPlainObject(value)) throw new LoadFailure([`expected a config object, got ${typeName(value)}`]);
+  const own = basename(file) === "package.json" ? value[MODULE] : value;
+  if (isPlainObject(own)) noImports(own);
   return value;
 };
 
@@ -122,8 +144,8 @@ const LOADERS = {
 
 // searchStrategy "none" and our own walk upward: cosmiconfig's "global" strategy would also
 // read its own user-config dir, which is neither ours on macOS nor overridable in tests.
-const explorer = async (searchPlaces: string[]): Promise<PublicExplorer> =>
-  (await import("cosmiconfig")).cosmiconfig(MODULE, { searchPlaces, loaders: LOADERS, searchStrategy: "none", cache: false });
+const explorer = async (searchPlaces: ReadonlyArray<string>): Promise<PublicExplorer> =>
+  (await import("cosmiconfig")).cosmiconfig(MODULE, { searchPlaces: [...searchPlaces], loaders: LOADERS, searchStrategy: "none", cache: false });
 
 const failure = (file: string, messages: ReadonlyArray<string>, cause?: unknown) =>
   new ConfigError({ file, issues: messages.map((message) => ({ path: "", message })), cause });
@@ -148,29 +170,6 @@ const toLayer = (found: { filepath: string; config: unknown } | null): Layer | u
   if (found.config === undefined) return { file: found.filepath, raw: {} };
   if (!isPlainObject(found.config)) throw failure(found.filepath, [`expected a config object, got ${typeName(found.config)}`]);
   return { file: found.filepath, raw: found.config };
-};
-
-/**
- * Whether a directory holds any of the places (one readdir): cosmiconfig is asked only about
- * those that do. Its search tries every place with its own async read, ~10 per directory on
- * the way up from the cwd, which cost every command ~15 ms.
- */
-const mayHold = (dir: string, places: ReadonlyArray<string>): boolean => {
-  try {
-    return readdirSync(dir).some((name) => places.includes(name));
-  } catch {
-    return true; // unreadable: let cosmiconfig say what is wrong
-  }
-};
-
-/** `places` is made only for a directory that may hold one (a cosmiconfig explorer costs ~2 ms to make). */
-const searchUpward = async (places: () => Promise<PublicExplorer>, from: string, stopDir: string) => {
-  let explorer: PublicExplorer | undefined;
-  for (let dir = from; ; dir = dirname(dir)) {
-    const found = mayHold(dir, PROJECT_PLACES) ? await (explorer ??= await places()).search(dir) : null;
-    if (found) return found;
-    if (dir === stopDir || dirname(dir) === dir) return null;
-  }
 };
 
 const attempt = async <A>(file: string, load: () => Promise<A>): Promise<A> => {
@@ -199,13 +198,12 @@ const anchorPaths = (layer: Layer, home: string): Layer => {
     if (key === "bin" && !value.includes("/")) continue;
     raw = { ...raw, [section]: { ...block, [key]: anchor(value) } };
   }
+  // A plugin path (as the plugin host reads one) becomes absolute: what the trust record names.
   const plugins = raw["plugins"];
   if (Array.isArray(plugins)) {
-    const local = (p: unknown) => typeof p === "string" && (p.startsWith(".") || p.startsWith("/") || p.startsWith("~"));
+    const local = (p: unknown) => (typeof p === "string" ? localPluginFile(p, dirname(layer.file), home) : undefined);
     raw = { ...raw, plugins: plugins.map((entry: unknown) =>
-      local(entry) ? anchor(entry as string)
-        : Array.isArray(entry) && local(entry[0]) ? [anchor(entry[0] as string), ...entry.slice(1)]
-        : entry) };
+      local(entry) ?? (Array.isArray(entry) && local(entry[0]) ? [local(entry[0]), ...entry.slice(1)] : entry)) };
   }
   return { ...layer, raw };
 };
@@ -241,30 +239,103 @@ const applyEnvOverrides = (config: Config, env: PathContext["env"]): Config => (
   database: { ...config.database, path: env["CODEX_SUPERVISOR_DB"] || config.database.path },
 });
 
-/** The global file, then the project's (or the explicit one) over it; rejects with ConfigError. */
-export const loadConfig = async (options: LoadConfigOptions): Promise<LoadedConfig> => {
+/** Loads one file as a layer, once no other user can have written it; rejects with ConfigError. */
+const readLayer = async (file: string): Promise<Layer | undefined> => {
+  const refused = existsSync(file) ? ownershipProblem(file) : undefined; // a missing one: cosmiconfig says "file not found"
+  if (refused) throw failure(file, [refused]);
+  return toLayer(await attempt(file, async () => (await explorer(PROJECT_PLACES)).load(file)));
+};
+
+type Gate = { readonly trusted: TrustEntry } | { readonly skipped: SkippedConfig };
+
+/** Whether a project file may be loaded at all: safely owned, and trusted as it is now. Reads it; runs nothing. */
+const gateProject = (file: string, trustFile: string): Gate => {
+  const refused = ownershipProblem(file);
+  let sha256: string | undefined;
+  try { sha256 = sha256Of(file); } catch { sha256 = undefined; }
+  if (refused) return { skipped: { file, reason: refused, fix: undefined, sha256 } };
+  if (sha256 === undefined) return { skipped: { file, reason: "it could not be read", fix: undefined, sha256 } };
+  const record = readTrust(trustFile);
+  if ("problem" in record) return { skipped: { file, reason: record.problem, fix: undefined, sha256 } };
+  const verdict = judgeConfigFile(record, file, sha256);
+  return verdict.trusted ? { trusted: verdict.entry } : { skipped: { file, reason: verdict.reason, fix: trustCommand(dirname(file)), sha256 } };
+};
+
+/** Where a load with these options looks, and where its trust record is. */
+const whereFrom = (options: LoadConfigOptions) => {
   const env = options.env ?? process.env;
   const home = resolve(options.home ?? homedir());
   const ctx: PathContext = { env, platform: process.platform, home };
   const cwd = resolve(options.cwd);
-  const globalDir = resolve(options.globalDir ?? userConfigDir(ctx));
+  return {
+    env, home, ctx, cwd,
+    globalDir: resolve(options.globalDir ?? userConfigDir(ctx)),
+    explicit: options.explicitFile === undefined ? undefined : resolve(cwd, options.explicitFile),
+    trustFile: trustFilePath(ctx),
+  };
+};
+
+/**
+ * A project file as `trust` records it: loaded (a TS one is run: trusting it is the user's
+ * decision), with the plugin files it names. Refuses a file someone else can write.
+ */
+export const readProjectFile = async (file: string, options: Pick<LoadConfigOptions, "home"> = {}): Promise<{ readonly pluginFiles: ReadonlyArray<string> }> => {
+  const home = resolve(options.home ?? homedir());
+  const layer = await readLayer(file);
+  return { pluginFiles: layer ? pluginFilesOf(anchorPaths(layer, home).raw["plugins"], dirname(file), home) : [] };
+};
+
+/** The project config file a load from `cwd` would apply (without `--config`), found without loading it. */
+export const projectFileFor = (options: LoadConfigOptions): string | undefined => {
+  const where = whereFrom(options);
+  return findProjectFile(where.cwd, where.home);
+};
+
+/**
+ * The global file, then the project's (or the explicit one) over it; rejects with ConfigError.
+ * The global file and an explicit one are the user's own choice; a project file found by the
+ * search applies only when trusted (see trust.ts), else the result says it was skipped. None
+ * is read when another user can write it.
+ */
+export const loadConfig = async (options: LoadConfigOptions): Promise<LoadedConfig> => {
+  const { env, home, ctx, cwd, globalDir, explicit, trustFile } = whereFrom(options);
   const defaults = configDefaults(ctx);
-  const explicit = options.explicitFile === undefined ? undefined : resolve(cwd, options.explicitFile);
 
-  const global = mayHold(globalDir, GLOBAL_PLACES) ? await attempt(globalDir, async () => (await explorer(GLOBAL_PLACES)).search(globalDir)) : null;
-  const project = explicit
-    ? await attempt(explicit, async () => (await explorer(PROJECT_PLACES)).load(explicit))
-    : await attempt(cwd, () => searchUpward(() => explorer(PROJECT_PLACES), cwd, home));
-  // Only a package.json without our key loads as null.
-  if (explicit && !project) throw failure(explicit, [`has no "${MODULE}" key`]);
+  const globalFile = configIn(globalDir, GLOBAL_PLACES);
+  const global = globalFile ? await readLayer(globalFile) : undefined;
+  let project: Layer | undefined;
+  let skipped: SkippedConfig | undefined;
+  let trusted: TrustEntry | undefined;
+  if (explicit) {
+    project = await readLayer(explicit);
+    // Only a package.json without our key loads as null.
+    if (!project) throw failure(explicit, [`has no "${MODULE}" key`]);
+  } else {
+    const file = findProjectFile(cwd, home);
+    const gate = file ? gateProject(file, trustFile) : undefined;
+    if (gate && "skipped" in gate) skipped = gate.skipped;
+    if (file && gate && "trusted" in gate) {
+      trusted = gate.trusted;
+      project = await readLayer(file);
+    }
+  }
 
-  const layers = [toLayer(global), toLayer(project)].filter((layer): layer is Layer => layer !== undefined);
-  if (layers.length === 0) return { config: applyEnvOverrides(defaultConfig(defaults), env), files: [] };
+  const layers = [global, project].filter((layer): layer is Layer => layer !== undefined);
+  const result = (loaded: Omit<LoadedConfig, "skipped">): LoadedConfig => (skipped ? { ...loaded, skipped } : loaded);
+  if (layers.length === 0) return result({ config: applyEnvOverrides(defaultConfig(defaults), env), files: [] });
   const [{ configSchema }, format] = await Promise.all([import("./schema.ts"), import("./format.ts")]);
   const schema = configSchema(defaults);
   for (const layer of layers) checkLayer(schema, format, layer);
-  const merged = layers.map((layer) => anchorPaths(layer, home)).reduce<Raw>((acc, layer) => mergeLayers(acc, layer.raw), {});
-  return { config: applyEnvOverrides(schema.parse(merged), env), files: layers.map((layer) => layer.file) };
+  let anchored = layers.map((layer) => anchorPaths(layer, home));
+  // The plugin files a trusted project file names are checked before any of them is imported.
+  const projectLayer = project && trusted ? anchored.at(-1) : undefined;
+  const pluginChange = projectLayer && trusted ? judgePluginFiles(trusted, pluginFilesOf(projectLayer.raw["plugins"], dirname(projectLayer.file), home)) : undefined;
+  if (projectLayer && pluginChange) {
+    skipped = { file: projectLayer.file, reason: pluginChange, fix: trustCommand(dirname(projectLayer.file)), sha256: sha256Of(projectLayer.file) };
+    anchored = anchored.slice(0, -1);
+  }
+  const merged = anchored.reduce<Raw>((acc, layer) => mergeLayers(acc, layer.raw), {});
+  return result({ config: applyEnvOverrides(schema.parse(merged), env), files: anchored.map((layer) => layer.file) });
 };
 
 /** loadConfig as an Effect, for the CLI and the watchdog's reload. */

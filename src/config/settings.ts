@@ -17,5 +17,6 @@ export const resolveSettings = (loaded: LoadedConfig, env: Readonly<Record<strin
     python: config.python,
     configFiles: loaded.files,
     config,
+    ...(loaded.skipped ? { skippedConfig: loaded.skipped } : {}),
   };
 };

@@ -1,7 +1,7 @@
 import { realpathSync, statSync } from "node:fs";
-import { homedir } from "node:os";
-import { dirname, join, resolve } from "node:path";
 import { didYouMean, typeName } from "../config/format.ts";
+import { ownershipProblem } from "../config/ownership.ts";
+import { localPluginFile } from "../config/pluginFiles.ts";
 import type { PluginRef } from "../config/policies.ts";
 import { BUILTIN_NAMES, importBuiltin, isBuiltinName } from "./builtins.ts";
 
@@ -19,31 +19,6 @@ export interface Candidate {
 export type Resolved = { readonly candidate: Candidate } | { readonly problem: string };
 
 const errorText = (cause: unknown): string => (cause instanceof Error ? cause.message : String(cause));
-
-const looksLikePath = (spec: string): boolean =>
-  spec.startsWith("/") || spec.startsWith("./") || spec.startsWith("../") || spec.startsWith("~/") || /\.(ts|js|mjs)$/.test(spec);
-
-/**
- * Anyone who can rewrite a plugin's file (or swap it in its directory) would run code as
- * this user the next time the watchdog loads it, so such a file is refused.
- */
-export const untrustedReason = (file: string): string | undefined => {
-  let real: string;
-  try { real = realpathSync(file); } catch { return `${file} does not exist`; }
-  const uid = process.getuid?.();
-  const places = new Set([real, dirname(real), dirname(file)]);
-  for (const place of places) {
-    const stats = statSync(place);
-    const what = place === real ? "file" : "directory";
-    if ((stats.mode & 0o022) !== 0) {
-      return `refusing to load ${file}: its ${what} ${place} is writable by others (mode ${(stats.mode & 0o777).toString(8)}; chmod go-w it)`;
-    }
-    if (uid !== undefined && stats.uid !== uid && stats.uid !== 0) {
-      return `refusing to load ${file}: its ${what} ${place} belongs to uid ${stats.uid}, not to you or root`;
-    }
-  }
-  return undefined;
-};
 
 // An mtime query makes an edited plugin a new module, so a reloading watchdog sees the edit.
 const importDefault = async (file: string): Promise<Resolved> => {
@@ -63,13 +38,13 @@ const fromName = async (spec: string, configDir: string): Promise<Resolved> => {
     const value = await importBuiltin(spec);
     return { candidate: { at: undefined, value, options: undefined, source: spec, builtin: true } };
   }
-  if (!looksLikePath(spec)) {
+  const file = localPluginFile(spec, configDir);
+  if (file === undefined) {
     const guess = didYouMean(spec, BUILTIN_NAMES);
     const hint = guess ? `did you mean "${guess}"?` : `expected a built-in (${BUILTIN_NAMES.join(", ")}) or a path to a module`;
     return { problem: `unknown plugin "${spec}" (${hint})` };
   }
-  const file = spec.startsWith("~/") ? join(homedir(), spec.slice(2)) : resolve(configDir, spec);
-  const refused = untrustedReason(file);
+  const refused = ownershipProblem(file);
   return refused ? { problem: refused } : importDefault(file);
 };
 

@@ -5,14 +5,20 @@ import { z } from "zod";
 import { shortId } from "../cli/format.ts";
 import { describePython } from "../cli/start.ts";
 import { jobJson } from "../cli/views.ts";
+import type { SkippedConfig } from "../config/load.ts";
+import { skippedText } from "../config/trust.ts";
 import type { Job } from "../core/job.ts";
 import { startJob } from "../core/jobs/start.ts";
+import { Settings } from "../services/Settings.ts";
 import { callScope, runTool, type ServerContext, toolError, toolResult } from "./run.ts";
 import { jobShape, launchArgs, pythonConflict } from "./schemas.ts";
 
-/** A job launched (or resumed), told the way `start` tells it; a Codex that died at once is an error. */
-export const launched = (job: Job, verb: string): CallToolResult => {
-  const json = jobJson(job);
+/**
+ * A job launched (or resumed), told the way `start` tells it; a Codex that died at once is an error.
+ * A project config that was not applied is said (the job got the global config): the server never trusts one itself.
+ */
+export const launched = (job: Job, verb: string, skipped?: SkippedConfig): CallToolResult => {
+  const json = { ...jobJson(job), ...(skipped ? { configNotApplied: { file: skipped.file, reason: skipped.reason, fix: skipped.fix ?? null } } : {}) };
   if (job.status !== "running" && job.status !== "completed") {
     return toolError(
       `codex exited at once${job.exitCode !== undefined ? ` with code ${job.exitCode}` : ""} (job ${shortId(job.id)} recorded as ${job.status}); run the same codex exec by hand to see why`,
@@ -26,6 +32,7 @@ export const launched = (job: Job, verb: string): CallToolResult => {
     `  thread  ${job.threadId ?? "- (not started yet)"}`,
     `  cwd     ${job.cwd}`,
     `  python  ${describePython(job.python)}`,
+    ...(skipped ? [`  config  ${skippedText(skipped)}; the job runs with the global config`] : []),
   ].join("\n"), json);
 };
 
@@ -53,7 +60,7 @@ export const registerStart = (server: McpServer, context: ServerContext): void =
       name: input.name,
       python: { venv: input.venv, python: input.python, noVenv: input.noVenv === true },
       extraArgs: input.args ?? [],
-    }).pipe(Effect.map((r) => r.job));
-    return runTool(scope, program, (job) => launched(job, "started"));
+    }).pipe(Effect.flatMap((r) => Effect.map(Settings, (settings) => ({ job: r.job, skipped: settings.skippedConfig }))));
+    return runTool(scope, program, ({ job, skipped }) => launched(job, "started", skipped));
   });
 };

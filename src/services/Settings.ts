@@ -1,5 +1,6 @@
 import * as Context from "effect/Context";
 import * as Layer from "effect/Layer";
+import type { SkippedConfig } from "../config/load.ts";
 import type { Config } from "../config/schema.ts";
 import type { PythonSettings } from "../core/python.ts";
 
@@ -13,6 +14,8 @@ export interface SettingsShape {
   readonly configFiles: ReadonlyArray<string>;
   /** The merged config itself, for what the fields above do not carry (plugins, their timeout). */
   readonly config: Config;
+  /** The project's config file, found but not applied (untrusted, or not safely owned). */
+  readonly skippedConfig?: SkippedConfig | undefined;
 }
 
 export class Settings extends Context.Service<Settings, SettingsShape>()("codex-supervisor/Settings") {

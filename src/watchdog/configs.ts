@@ -1,8 +1,32 @@
 import * as Effect from "effect/Effect";
 import { type ConfigPlaces, configPlaces, type FingerprintMemo, fingerprintOf } from "../config/fingerprint.ts";
-import { type LoadedConfig, loadConfigEffect } from "../config/load.ts";
+import { type LoadedConfig, loadConfigEffect, type SkippedConfig } from "../config/load.ts";
 import type { ConfigError } from "../core/errors.ts";
 import { fn } from "../core/fn.ts";
+import { JobStore } from "../services/JobStore.ts";
+
+/** What the watchdog records (and logs) of a project file it did not apply. */
+export const skippedMessage = (s: SkippedConfig): string =>
+  s.fix
+    ? `untrusted project config ${s.file} (${s.reason}): run \`${s.fix}\` to apply it; processes there get the global config`
+    : `project config ${s.file} not loaded: ${s.reason}; processes there get the global config`;
+
+/**
+ * Says once per file and change (its content, or why it is skipped) that a project file is not
+ * applied: an event, and a line on the watchdog's log.
+ */
+const skippedReporter = () => {
+  const told = new Set<string>();
+  return fn("configBook.reportSkipped")(function* (skipped: SkippedConfig) {
+    const key = `${skipped.file}\0${skipped.sha256 ?? ""}\0${skipped.reason}`;
+    if (told.has(key)) return;
+    told.add(key);
+    const message = skippedMessage(skipped);
+    process.stderr.write(`codex-supervisor: ${message}\n`);
+    const store = yield* JobStore;
+    yield* store.appendEvent({ kind: "config-untrusted", message, data: { file: skipped.file, reason: skipped.reason, fix: skipped.fix ?? null } }).pipe(Effect.ignore);
+  });
+};
 
 export interface ConfigProblem {
   readonly cwd: string;
@@ -14,7 +38,9 @@ export interface ConfigProblem {
  * project file) takes effect on the next tick: the files it would read are stat'ed,
  * and it is loaded again only when one of them changed (or appeared, or went). A
  * config that stops loading keeps its last good version in force; the problem is
- * reported once per distinct error.
+ * reported once per distinct error. A project file that is not trusted (or not safely owned)
+ * is never loaded: that directory gets the global config (never the last good project one),
+ * and it is said once per file and change.
  */
 export const configBook = (options: {
   readonly explicitFile?: string | undefined;
@@ -23,6 +49,7 @@ export const configBook = (options: {
   readonly accept?: (config: LoadedConfig) => Effect.Effect<ConfigError | undefined>;
 }) => {
   const lastGood = new Map<string, LoadedConfig>();
+  const reportSkipped = skippedReporter();
   const reported = new Map<string, string>();
   const fingerprints = new Map<string, string>();
   // Where each directory's config may be is worked out once: home and the environment do not
@@ -47,6 +74,7 @@ export const configBook = (options: {
       Effect.result,
     );
     if (result._tag === "Success") {
+      if (result.success.skipped) yield* reportSkipped(result.success.skipped);
       lastGood.set(cwd, result.success);
       reported.delete(cwd);
       return { config: result.success, problem: undefined };

@@ -13,7 +13,7 @@
 import { Database } from "bun:sqlite";
 import { execFileSync } from "node:child_process";
 import { chmodSync, closeSync, mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, utimesSync, writeFileSync, writeSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { homedir, tmpdir } from "node:os";
 import { join } from "node:path";
 import { Cause, Effect, Exit, Layer } from "effect";
 import { TestClock } from "effect/testing";
@@ -35,6 +35,7 @@ import { figures } from "./support/figures.ts";
 import { otherUser } from "./support/otherUser.ts";
 import { processKeeper, until } from "./support/procs.ts";
 import { seeded } from "./support/random.ts";
+import { trustAsIs } from "../support/trust.ts";
 import { recordedJob } from "./support/realRun.ts";
 import { worldEnv as supervisorEnv } from "./support/world.ts";
 
@@ -69,7 +70,7 @@ const projectWith = (bad: BadConfig, where: string): string => {
 /** What a command loading this config (and its plugins, as `start` and `watch` do) tells the user. */
 const configMessage = async (project: string, home: string): Promise<string> => {
   const exit = await Effect.runPromiseExit(Effect.gen(function* () {
-    const loaded = yield* loadConfigEffect({ cwd: project, home, globalDir: join(home, "no-global-config") });
+    const loaded = yield* loadConfigEffect({ cwd: project, home, globalDir: join(home, "no-global-config"), env: worldEnv(home) });
     yield* loadPlugins(loaded.config.plugins, { configFile: loaded.files.at(-1), timeoutMs: loaded.config.watchdog.pluginTimeout });
   }));
   if (Exit.isSuccess(exit)) return "accepted";
@@ -83,6 +84,8 @@ describe("malformed configs", () => {
     for (const [i, bad] of BAD_CONFIGS.entries()) {
       const root = join(dir, `config-${i}`);
       const project = projectWith(bad, join(root, "project"));
+      // trusted as written (a trusted file can still fail to load: a helper it imports, a plugin module changed)
+      trustAsIs([join(project, bad.file)], { home: root, env: worldEnv(root) });
       const message = await configMessage(project, root);
       const file = join(project, bad.file);
       const namesFile = message.includes(file);
@@ -127,12 +130,15 @@ describe("malformed configs", () => {
       const project = join(base, `p${i}`);
       mkdirSync(project, { mode: 0o700 });
       writeFileSync(join(project, ".codex-supervisorrc.json"), good);
+      trustAsIs([join(project, ".codex-supervisorrc.json")], { home: homedir(), env: { XDG_STATE_HOME: join(base, "state") } });
       const pid = 5000 + i;
       world.processes.set(pid, proc(pid, ["node", "/x/bin/codex.js", "exec", "-"], { uid: 1000, startTime: String(pid) }));
       return { ...recordedJob(`b0000000-0000-4000-8000-${String(i).padStart(12, "0")}`, { pid, startTime: String(pid), bootId: "fake-boot", uid: 1000 }), cwd: project };
     });
     const previousXdg = process.env.XDG_CONFIG_HOME;
+    const previousState = process.env.XDG_STATE_HOME;
     process.env.XDG_CONFIG_HOME = join(base, "no-global-config");
+    process.env.XDG_STATE_HOME = join(base, "state");
     const problems: string[] = [];
     try {
       await Effect.runPromise(Effect.gen(function* () {
@@ -162,6 +168,8 @@ describe("malformed configs", () => {
               rmSync(join(project, ".codex-supervisorrc.json"));
               projectWith(bad, project);
               utimesSync(join(project, bad.file), new Date(), new Date(Date.now() + i * 1000));
+              // a trusted file that went bad (an untrusted edit is not loaded at all: see test/config/trust.test.ts)
+              trustAsIs([join(project, bad.file)], { home: homedir(), env: { XDG_STATE_HOME: join(base, "state") } });
             }
             const seen = (yield* store.listEvents({})).length;
             const before = calls.length;
@@ -186,6 +194,8 @@ describe("malformed configs", () => {
     } finally {
       if (previousXdg === undefined) delete process.env.XDG_CONFIG_HOME;
       else process.env.XDG_CONFIG_HOME = previousXdg;
+      if (previousState === undefined) delete process.env.XDG_STATE_HOME;
+      else process.env.XDG_STATE_HOME = previousState;
     }
     expect(problems).toEqual([]);
     expect(world.signals).toEqual([]);

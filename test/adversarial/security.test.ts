@@ -20,6 +20,7 @@ import { figures } from "./support/figures.ts";
 import { otherUser } from "./support/otherUser.ts";
 import { processKeeper, until } from "./support/procs.ts";
 import { worldEnv as supervisorEnv } from "./support/world.ts";
+import { trustAsIs } from "../support/trust.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "cs-security-"));
 const keeper = processKeeper(`security-${crypto.randomUUID()}`);
@@ -258,6 +259,8 @@ describe("plugins others could rewrite", () => {
     for (const c of cases) {
       const project = join(root, "project");
       writeFileSync(join(project, ".codex-supervisorrc.json"), JSON.stringify({ plugins: [c.path] }));
+      // trusted, plugin file and all: ownership refuses it whatever the trust record says
+      trustAsIs([join(project, ".codex-supervisorrc.json")], { home: root, env: worldEnv(root) });
       const r = await runCli(["start", "--cwd", project, "SLEEP 20"], worldEnv(root), { cwd: project });
       const refused = r.code === 2 && c.says.test(r.stderr) && r.stderr.includes("plugins.0");
       if (refused) fig.add("unsafePluginsRefused");
@@ -271,6 +274,7 @@ describe("plugins others could rewrite", () => {
     // and the same plugin, once nobody else can write it, loads (the refusals above were about trust, not the file)
     chmodSync(worldWritableFile, 0o644);
     writeFileSync(join(root, "project", ".codex-supervisorrc.json"), JSON.stringify({ plugins: [worldWritableFile] }));
+    trustAsIs([join(root, "project", ".codex-supervisorrc.json")], { home: root, env: worldEnv(root) });
     const ok = await runCli(["start", "--cwd", join(root, "project"), "SLEEP 1"], worldEnv(root), { cwd: root });
     expect(ok.code, ok.stderr).toBe(0);
     expect(readFileSync(imported, "utf8").trim().split("\n")).toEqual([worldWritableFile]);

@@ -1,8 +1,9 @@
 import { mkdirSync, mkdtempSync, rmSync, unlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { configFingerprint } from "../../src/config/fingerprint.ts";
+import { trustFilePath } from "../../src/config/trust.ts";
 
 let root: string;
 beforeEach(() => { root = mkdtempSync(join(tmpdir(), "cs-fingerprint-")); });
@@ -66,5 +67,26 @@ describe("configFingerprint", () => {
     expect(configFingerprint(explicit)).toBe(before);
     writeFileSync(join(root, "mine.json"), '{"watchdog":{}}');
     expect(configFingerprint(explicit)).not.toBe(before);
+  });
+
+  it("changes when the trust record does: a `trust` or `untrust` changes what applies without touching the file", () => {
+    writeFileSync(join(root, "home", "project", ".codex-supervisorrc.json"), "{}");
+    const before = configFingerprint(options());
+    const record = trustFilePath({ env: {}, platform: process.platform, home: join(root, "home") });
+    mkdirSync(dirname(record), { recursive: true });
+    writeFileSync(record, '{"version":1,"configs":{}}');
+    expect(configFingerprint({ ...options() })).not.toBe(before);
+  });
+
+  it("changes when a plugin file a trusted config names is edited", () => {
+    const plugin = join(root, "home", "project", "plugin.ts");
+    writeFileSync(plugin, "export default { name: 'p' };");
+    const record = trustFilePath({ env: {}, platform: process.platform, home: join(root, "home") });
+    mkdirSync(dirname(record), { recursive: true });
+    writeFileSync(record, JSON.stringify({ version: 1, configs: { [join(root, "home", "project", ".codex-supervisorrc.json")]: { sha256: "x", plugins: { [plugin]: "y" }, trustedAt: "now" } } }));
+    const before = configFingerprint(options());
+    expect(configFingerprint(options())).toBe(before);
+    writeFileSync(plugin, "export default { name: 'p', onTick() {} };");
+    expect(configFingerprint(options())).not.toBe(before);
   });
 });

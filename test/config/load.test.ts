@@ -1,19 +1,24 @@
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { basename, dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { spawnSync } from "node:child_process";
 import { Effect, Exit } from "effect";
 import { afterEach, expect, test } from "vitest";
 import { ConfigError } from "../../src/core/errors.ts";
-import { loadConfig, loadConfigEffect, type LoadConfigOptions } from "../../src/config/load.ts";
+import { loadConfig, loadConfigEffect, type LoadConfigOptions, PROJECT_PLACES } from "../../src/config/load.ts";
+import { trustAsIs } from "../support/trust.ts";
 
 const defineConfigModule = fileURLToPath(new URL("../../src/config/defineConfig.ts", import.meta.url));
 const loadModule = fileURLToPath(new URL("../../src/config/load.ts", import.meta.url));
+const trustSupport = fileURLToPath(new URL("../support/trust.ts", import.meta.url));
 const roots: string[] = [];
 afterEach(() => roots.splice(0).forEach((root) => rmSync(root, { recursive: true, force: true })));
 
-/** A temp tree; the root doubles as home so neither the search nor the global file leaves it. */
+/**
+ * A temp tree; the root doubles as home so neither the search nor the global file leaves it.
+ * Its project files are trusted as written (these tests are about what a loaded file gives).
+ */
 const tree = (files: Record<string, string>) => {
   const root = mkdtempSync(join(tmpdir(), "cs-config-"));
   roots.push(root);
@@ -21,6 +26,8 @@ const tree = (files: Record<string, string>) => {
     mkdirSync(dirname(join(root, path)), { recursive: true });
     writeFileSync(join(root, path), text);
   }
+  const projectFiles = Object.keys(files).filter((path) => !path.startsWith("global/") && PROJECT_PLACES.includes(basename(path)));
+  trustAsIs(projectFiles.map((path) => join(root, path)), { home: root });
   const options = (cwd = "", extra: Partial<LoadConfigOptions> = {}): LoadConfigOptions =>
     ({ cwd: join(root, cwd), home: root, globalDir: join(root, "global"), env: {}, ...extra });
   return { root, options };
@@ -163,10 +170,12 @@ test("under Bun, an edited TS config is re-imported rather than served from the 
   const script = `
     import { writeFileSync, utimesSync } from "node:fs";
     import { loadConfig } from ${JSON.stringify(loadModule)};
+    import { trustAsIs } from ${JSON.stringify(trustSupport)};
     const options = { cwd: ${JSON.stringify(join(root, "proj"))}, home: ${JSON.stringify(root)}, globalDir: ${JSON.stringify(join(root, "global"))}, env: {} };
     const first = (await loadConfig(options)).config.codex.bin;
     writeFileSync(${JSON.stringify(file)}, ${JSON.stringify(tsConfig(`{ codex: { bin: "two" } }`))});
     utimesSync(${JSON.stringify(file)}, new Date(), new Date(Date.now() + 5000));
+    trustAsIs([${JSON.stringify(file)}], { home: ${JSON.stringify(root)} });
     const second = (await loadConfig(options)).config.codex.bin;
     console.log(JSON.stringify([first, second]));`;
   const run = spawnSync(process.execPath, ["-e", script], { encoding: "utf8" });

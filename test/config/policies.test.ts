@@ -1,8 +1,9 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { basename, dirname, join } from "node:path";
 import { afterEach, expect, test } from "vitest";
-import { loadConfig } from "../../src/config/load.ts";
+import { loadConfig, PROJECT_PLACES } from "../../src/config/load.ts";
+import { trustAsIs } from "../support/trust.ts";
 import { ConfigError } from "../../src/core/errors.ts";
 
 const roots: string[] = [];
@@ -15,6 +16,8 @@ const tree = (files: Record<string, unknown>) => {
     mkdirSync(dirname(join(root, path)), { recursive: true });
     writeFileSync(join(root, path), typeof value === "string" ? value : JSON.stringify(value));
   }
+  // trusted as written: these tests are about what a loaded project file gives
+  trustAsIs(Object.keys(files).filter((path) => PROJECT_PLACES.includes(basename(path))).map((path) => join(root, path)), { home: root });
   return (cwd: string) => loadConfig({ cwd: join(root, cwd), home: root, globalDir: join(root, "global"), env: {} });
 };
 

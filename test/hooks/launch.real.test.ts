@@ -2,6 +2,7 @@ import { chmodSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { createSandbox, type Sandbox } from "../real/support/harness.ts";
+import { trustAsIs } from "../support/trust.ts";
 
 // `start` through the real CLI: plugins load from the job's config and beforeLaunch decides the launch.
 let sb: Sandbox;
@@ -13,6 +14,8 @@ const project = (name: string, plugin: string, mode = 0o644) => {
   writeFileSync(join(dir, "plugin.ts"), plugin);
   chmodSync(join(dir, "plugin.ts"), mode);
   writeFileSync(join(dir, ".codex-supervisorrc.json"), JSON.stringify({ plugins: ["./plugin.ts"] }));
+  // trusted as written (`trust` would refuse the writable plugin itself): the plugin host's own check is what is shown
+  trustAsIs([join(dir, ".codex-supervisorrc.json")], { home: sb.root, env: sb.env });
   return dir;
 };
 

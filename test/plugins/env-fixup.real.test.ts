@@ -47,6 +47,7 @@ describe("env-fixup with real Codex", () => {
   test("with hideFromTools emptied the key reaches the tool again (the filter above is what hid it)", async () => {
     const dir = sb.project("open");
     writeFileSync(join(dir, ".codex-supervisorrc.json"), JSON.stringify({ plugins: [["env-fixup", { hideFromTools: [] }]] }));
+    expect((await sb.cli(["trust", dir])).code).toBe(0);
     const { toolOutput } = await runEnvJob(dir);
     expect(toolOutput).toContain("LISTED-42");
     expect(toolOutput).toContain(`OPENAI_API_KEY=${CANARY}`);

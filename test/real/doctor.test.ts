@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import type { DoctorReport } from "../../src/core/doctor/index.ts";
 import { createSandbox, type Sandbox } from "./support/harness.ts";
+import { trustAsIs } from "../support/trust.ts";
 
 // Drives the real CLI: real bash login shells, a real venv, the pinned codex binary.
 let sb: Sandbox;
@@ -84,6 +85,7 @@ test("a broken config file in the project fails doctor, naming the file and the 
   const dir = sb.project("broken-config");
   const file = join(dir, ".codex-supervisorrc.json");
   writeFileSync(file, JSON.stringify({ codex: { bim: "codex" } }));
+  trustAsIs([file], { home: sb.root, env: sb.env }); // trusted, then broken (`trust` itself refuses a broken file)
   const r = await sb.cli(["doctor", "--cwd", dir, "--json"]);
   expect(r.code).toBe(1);
   const report = r.json<DoctorReport>();

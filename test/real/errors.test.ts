@@ -2,6 +2,7 @@ import { chmodSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { createSandbox, type Sandbox } from "./support/harness.ts";
+import { trustAsIs } from "../support/trust.ts";
 
 let sb: Sandbox;
 beforeAll(() => { sb = createSandbox(); });
@@ -18,6 +19,13 @@ test("an unknown job id is a clear error with exit 3", async () => {
 test("an unknown config key names the file, the key and a suggestion, exit 2, nothing started", async () => {
   const dir = sb.project("badkey");
   writeFileSync(join(dir, ".codex-supervisorrc.json"), JSON.stringify({ codex: { bim: "codex" } }));
+  // `trust` loads the file first, so it says the same and trusts nothing
+  const trusting = await sb.cli(["trust", dir]);
+  expect(trusting.code).toBe(2);
+  expect(trusting.stderr).toContain("codex.bim");
+  expect(trusting.stderr).toContain(`"bin"`);
+  // a trusted file that no longer validates (say, after an upgrade) stops `start` the same way
+  trustAsIs([join(dir, ".codex-supervisorrc.json")], { home: sb.root, env: sb.env });
   const r = await sb.cli(["start", "--cwd", dir, "hello"]);
   expect(r.code).toBe(2);
   expect(r.stderr).toContain(join(dir, ".codex-supervisorrc.json"));

@@ -36,6 +36,11 @@ const global = (policies: unknown[], extra: Record<string, unknown> = {}) => sb.
   policies,
   ...extra,
 });
+/** What a user does before a project's config applies (see test/real/trust.test.ts). */
+const trust = async (dir: string) => {
+  const r = await sb.cli(["trust", dir]);
+  expect(r.code, r.stderr).toBe(0);
+};
 const withWatch = async <T>(body: (watch: Bun.Subprocess) => Promise<T>): Promise<T> => {
   const watch = sb.spawnWatch(["--cwd", sb.root]);
   try { return await body(watch); } finally { watch.kill("SIGKILL"); await watch.exited; }
@@ -119,6 +124,7 @@ describe("watch", () => {
       `  policies: [{ name: "boom-then-notify", when: { runtimeOver: "1s" }, do: ["explode", "notify"] }],`,
       `};`,
     ].join("\n"));
+    await trust(dir);
     global([]);
     hooks = [];
     const job = await start("RUN: sleep 60", dir);
@@ -154,8 +160,10 @@ describe("watch", () => {
     const strict = sb.project("strict");
     const relaxed = sb.project("relaxed");
     writeFileSync(join(strict, ".codex-supervisorrc.json"), JSON.stringify({ policies: [{ name: "strict-runtime", when: { runtimeOver: "1s" }, do: ["kill"] }] }));
-    const a = await start("RUN: sleep 60", strict);
-    const b = await start("RUN: sleep 60", relaxed);
+    await trust(strict);
+    // stalled models: a long RUN can be handed back to the model and end before the watchdog looks
+    const a = await start("STALL: 120", strict);
+    const b = await start("STALL: 120", relaxed);
     await withWatch(async () => {
       await waitFor("the strict job killed", async () => (await status(a.jobId)).status === "killed" || undefined);
       await Bun.sleep(1000);
@@ -165,21 +173,38 @@ describe("watch", () => {
     await sb.cli(["kill", b.jobId, "--grace", "200ms"]);
   });
 
-  test("a config edited while watch runs takes effect; a broken edit keeps the last good config", async () => {
+  test("a config edited while watch runs stops applying until trusted again, then takes effect; a broken global edit keeps the last good config", { timeout: 180_000 }, async () => {
     const dir = sb.project("editing");
     const rc = join(dir, ".codex-supervisorrc.json");
     writeFileSync(rc, JSON.stringify({ policies: [{ name: "never", when: { runtimeOver: "1h" }, do: ["kill"] }] }));
+    await trust(dir);
     global([]);
-    const job = await start("RUN: sleep 60", dir);
-    await withWatch(async () => {
-      await Bun.sleep(800);
-      writeFileSync(rc, "{ \"policies\": [ { \"name\": oops");
+    const globalFile = join(sb.env.XDG_CONFIG_HOME!, "codex-supervisor", "config.json");
+    // a stalled model keeps Codex running however long the steps below take (a long RUN can be handed back and end)
+    const job = await start("STALL: 120", dir);
+    const watch = sb.spawnWatch(["--cwd", sb.root, "--trace"]);
+    let log = "";
+    void (async () => { for await (const chunk of watch.stderr as ReadableStream<Uint8Array>) log += new TextDecoder().decode(chunk); })();
+    try {
+      await waitFor("a tick on the good configs", () => /^tick 1 /m.test(log) || undefined);
+      writeFileSync(globalFile, "{ \"policies\": [ { \"name\": oops");
+      // read past the broken global file, as it would stop `events` itself
+      const noGlobal = { XDG_CONFIG_HOME: sb.project("no-global-config") };
       await waitFor("the config error event", async () =>
-        (await events()).find((e) => e.kind === "config-error" && e.message.includes(rc)));
-      expect((await status(job.jobId)).status).toBe("running");
+        (await sb.cli(["events", "--json", "--limit", "1000"], { env: noGlobal })).stdout.split("\n").filter(Boolean)
+          .map((l) => JSON.parse(l) as EventJson).find((e) => e.kind === "config-error" && e.message.includes(globalFile)));
+      expect((await sb.cli(["status", job.jobId, "--json"], { env: noGlobal })).json<JobJson>().status).toBe("running");
+      global([]);
       writeFileSync(rc, JSON.stringify({ policies: [{ name: "soon", when: { runtimeOver: "1s" }, do: ["kill"] }] }));
+      await waitFor("the edit reported as untrusted", async () =>
+        (await events()).find((e) => e.kind === "config-untrusted" && e.message.includes(rc) && e.message.includes("edited since it was trusted")));
+      expect((await status(job.jobId)).status).toBe("running");
+      await trust(dir);
       await waitFor("the edited policy applied", async () => (await status(job.jobId)).status === "killed" || undefined);
-    });
+    } finally {
+      watch.kill("SIGKILL");
+      await watch.exited;
+    }
     const decision = (await events(job.jobId)).find((e) => e.kind === "decision");
     expect(decision?.policy).toBe("soon");
   });

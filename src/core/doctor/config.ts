@@ -1,5 +1,7 @@
+import type { SkippedConfig } from "../../config/load.ts";
+import { skippedText } from "../../config/trust.ts";
 import type { ConfigError } from "../errors.ts";
-import { type DoctorCheck, fail, ok } from "./check.ts";
+import { type DoctorCheck, fail, ok, warn } from "./check.ts";
 
 export interface ConfigFacts {
   readonly cwd: string;
@@ -9,6 +11,8 @@ export interface ConfigFacts {
   readonly error: ConfigError | undefined;
   /** They loaded, but their plugin list did not. */
   readonly plugins: ConfigError | undefined;
+  /** The project's file, found and not applied (untrusted, or not safely owned). */
+  readonly skipped?: SkippedConfig | undefined;
 }
 
 const CONFIG = { id: "config", title: "config" };
@@ -23,6 +27,11 @@ export const judgeConfig = (f: ConfigFacts): DoctorCheck => {
       ...CONFIG,
       detail: [`${broken.file} is not valid${f.error ? "" : " (its plugins)"}; every command in ${f.cwd} would stop with exit 2 (the checks below use the defaults):`, ...issueLines(broken)].join("\n"),
     }, `edit ${broken.file}: fix each key listed above as it says; \`codex-supervisor config --cwd ${f.cwd}\` shows the result once it loads`);
+  }
+  if (f.skipped) {
+    const applied = f.files.length === 0 ? "the defaults apply" : `what applies (later wins):\n${f.files.join("\n")}`;
+    return warn({ ...CONFIG, detail: `untrusted: ${skippedText(f.skipped)}; ${applied}` },
+      f.skipped.fix ? `if you trust what ${f.skipped.file} runs, run \`${f.skipped.fix}\`` : `make ${f.skipped.file} and its folder yours and writable only by you (chown, chmod go-w)`);
   }
   return ok({
     ...CONFIG,

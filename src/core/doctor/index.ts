@@ -79,6 +79,7 @@ export const runDoctor = (options: DoctorOptions): Effect.Effect<ReadonlyArray<D
       cwd, files: config.files,
       error: loaded._tag === "Failure" ? loaded.failure : undefined,
       plugins: plugins?._tag === "Failure" ? plugins.failure : undefined,
+      skipped: loaded._tag === "Success" ? loaded.success.skipped : undefined,
     });
 
     const codexBin = settings.codexBin;

@@ -13,6 +13,7 @@ import { Settings, type SettingsShape } from "../services/Settings.ts";
 import { Signals } from "../services/Signals.ts";
 import { Usage } from "../services/Usage.ts";
 import { describe, EXIT, type KnownError } from "./messages.ts";
+import { oneLine } from "./terminal.ts";
 import { stderr } from "./output.ts";
 
 export interface RunOptions {
@@ -27,7 +28,7 @@ export interface RunOptions {
 
 /** What a CLI command says, once, when the project's config is not applied. */
 export const noticeSkippedConfig = (skipped: SkippedConfig): void => {
-  stderr.write(`codex-supervisor: ${skippedText(skipped)}; going on with the global config\n`);
+  stderr.write(`codex-supervisor: ${oneLine(skippedText(skipped))}; going on with the global config\n`);
 };
 
 /** Everything a command may use, built on the settings for its directory. */

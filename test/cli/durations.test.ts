@@ -8,17 +8,21 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, test } from "vitest";
 import { runCli } from "../adversarial/support/cli.ts";
+import { trustAsIs } from "../support/trust.ts";
 
 const root = mkdtempSync(join(tmpdir(), "cs-durations-"));
 // a codex that cannot run: should a start get past its config, nothing is launched
-const env = { ...(process.env as Record<string, string>), XDG_CONFIG_HOME: join(root, "xdg"), CODEX_SUPERVISOR_DB: join(root, "db.sqlite"), CODEX_SUPERVISOR_CODEX: "/nonexistent/codex" };
+const env = { ...(process.env as Record<string, string>), XDG_CONFIG_HOME: join(root, "xdg"), XDG_STATE_HOME: join(root, "state"), CODEX_SUPERVISOR_DB: join(root, "db.sqlite"), CODEX_SUPERVISOR_CODEX: "/nonexistent/codex" };
 afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 let projects = 0;
 const project = (config: unknown): string => {
   const dir = join(root, `p${++projects}`);
   mkdirSync(dir);
-  writeFileSync(join(dir, ".codex-supervisorrc.json"), JSON.stringify(config));
+  const file = join(dir, ".codex-supervisorrc.json");
+  writeFileSync(file, JSON.stringify(config));
+  // a project file applies only once trusted: these are, as they are, so their errors show
+  trustAsIs([file], { home: root, env });
   return dir;
 };
 

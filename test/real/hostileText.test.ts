@@ -144,8 +144,9 @@ describe("what the supervisor prints to stderr", () => {
   test("a config file in a directory named with escapes is named escaped", async () => {
     const dir = hostileDir("badconfig");
     writeFileSync(join(dir, ".codex-supervisorrc.json"), "{ not json");
+    // untrusted, so not applied: `list` goes on and says which file it left out, and how to trust it
     const r = await sb.cli(["list"], { cwd: dir });
-    expect(r.code).toBe(2);
+    expect(r.code, r.stderr).toBe(0);
     expectTerminalSafe(r.stderr);
     expect(r.stderr).toContain("badconfig-\\x1b[2J-line1\\nline2");
   });

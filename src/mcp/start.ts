@@ -4,21 +4,17 @@ import * as Effect from "effect/Effect";
 import { z } from "zod";
 import { shortId } from "../cli/format.ts";
 import { describePython } from "../cli/start.ts";
-import { jobJson } from "../cli/views.ts";
+import { failedLaunchText, isFailedLaunch, jobJson, jobOutputJson } from "../cli/views.ts";
 import type { Job } from "../core/job.ts";
+import { type JobOutput, withOutput } from "../core/jobs/output.ts";
 import { startJob } from "../core/jobs/start.ts";
 import { callScope, runTool, type ServerContext, toolError, toolResult } from "./run.ts";
 import { jobShape, launchArgs, pythonConflict } from "./schemas.ts";
 
-/** A job launched (or resumed), told the way `start` tells it; a Codex that died at once is an error. */
-export const launched = (job: Job, verb: string): CallToolResult => {
-  const json = jobJson(job);
-  if (job.status !== "running" && job.status !== "completed") {
-    return toolError(
-      `codex exited at once${job.exitCode !== undefined ? ` with code ${job.exitCode}` : ""} (job ${shortId(job.id)} recorded as ${job.status}); run the same codex exec by hand to see why`,
-      json,
-    );
-  }
+/** A job launched (or resumed), told the way `start` tells it; a Codex that died at once is an error, in its own words. */
+export const launched = ({ job, output }: { job: Job; output: JobOutput }, verb: string): CallToolResult => {
+  const json = { ...jobJson(job), ...jobOutputJson(output) };
+  if (isFailedLaunch(job)) return toolError(failedLaunchText(job, output), json);
   return toolResult([
     `${verb} job ${shortId(job.id)}${job.name ? ` (${job.name})` : ""}, pid ${job.launcher.pid}, ${job.status}`,
     `  id      ${job.id}`,
@@ -53,7 +49,7 @@ export const registerStart = (server: McpServer, context: ServerContext): void =
       name: input.name,
       python: { venv: input.venv, python: input.python, noVenv: input.noVenv === true },
       extraArgs: input.args ?? [],
-    }).pipe(Effect.map((r) => r.job));
+    }).pipe(Effect.flatMap((r) => withOutput(r.job)));
     return runTool(scope, program, (job) => launched(job, "started"));
   });
 };

@@ -43,8 +43,8 @@ export const isExecShell = (argv: ReadonlyArray<string>): boolean => argv[1] ===
  * with SIGINT and SIGQUIT ignored), with the prompt on its stdin and its stdout/stderr appended to
  * the job's files, and learns Codex's PID from a tiny shell that prints its own `$$` and execs
  * Codex in place (same PID, same start time: the identity recorded is Codex's). It waits, then
- * writes the exit status to `exit` (`128+N` for a signal), whose mtime is the end, and cuts
- * an output file over the cap to its tail.
+ * writes the exit status (`128+N` for a signal) to a file whose mtime is the end, cuts an output
+ * file over the cap to its tail, and only then names the status file `exit`.
  *
  * The waiter itself is not one of the job's processes: it carries no job marker (the marker is
  * set on Codex's command only) and is the parent of the job's roots, never below them, so no kill
@@ -59,10 +59,12 @@ export const waiterScript = (options: WaiterOptions = {}): string => {
     "exec 3<&- 4>&-",
     // Codex is gone: what the waiter writes from here on is the user's alone
     "umask 077",
-    `echo "$s" >"$d/${JOB_FILES.exit}"`,
+    // the status is written at once (its mtime is the end) and shown once the output is cut (a rename keeps the mtime)
+    `echo "$s" >"$d/${JOB_FILES.exit}.new"`,
     `for f in "$d/${JOB_FILES.stdout}" "$d/${JOB_FILES.stderr}"; do`,
     `  if [ "$(wc -c <"$f")" -gt ${q(OUTPUT_CAP_BYTES)} ]; then tail -c ${q(OUTPUT_KEEP_BYTES)} "$f" >"$f.tail" && mv -f "$f.tail" "$f"; fi`,
     "done",
+    `mv -f "$d/${JOB_FILES.exit}.new" "$d/${JOB_FILES.exit}"`,
   ];
   return [
     'd=$1 j=$2',

@@ -36,7 +36,8 @@ try {
   for (const launcher of Object.values(builds)) await start(launcher);
   const ms: Record<"a" | "b", number[]> = { a: [], b: [] };
   for (let i = 0; i < runs; i++) {
-    for (const key of (i % 2 === 0 ? ["a", "b"] : ["b", "a"]) as const) ms[key].push(await start(builds[key]));
+    const order: ReadonlyArray<"a" | "b"> = i % 2 === 0 ? ["a", "b"] : ["b", "a"];
+    for (const key of order) ms[key].push(await start(builds[key]));
   }
   for (const key of ["a", "b"] as const) {
     const s = summarize(ms[key]);

@@ -8,6 +8,7 @@ import { identityOf } from "../process.ts";
 import { choosePython, type PythonRequest, pythonProblem } from "../python.ts";
 import { JobStore } from "../../services/JobStore.ts";
 import { Launcher } from "../../services/Launcher.ts";
+import { removeJobFiles } from "../../services/jobFiles.ts";
 import { ProcessTable } from "../../services/ProcessTable.ts";
 import { Settings } from "../../services/Settings.ts";
 import { loadPlugins, pluginErrorText, runBeforeLaunch } from "../../hooks/host.ts";
@@ -102,9 +103,11 @@ export const startJob = fn("startJob")(function* (request: StartRequest) {
   };
   // A job that cannot be recorded (a full disk, a read-only or newer database) must not run:
   // nothing would list it, watch it or ever kill it.
-  yield* store.insert(job).pipe(Effect.tapError(() => live
-    ? killTree([job.launcher], { jobId, threadId: undefined, createdAt: job.createdAt, uid: table.currentUid }, 0)
-    : Effect.void));
+  yield* store.insert(job).pipe(Effect.tapError(() => Effect.gen(function* () {
+    if (live) yield* killTree([job.launcher], { jobId, threadId: undefined, createdAt: job.createdAt, uid: table.currentUid }, 0);
+    // nothing records the job: nothing would ever prune its files
+    yield* Effect.sync(() => removeJobFiles(store.filesDir(jobId)));
+  })));
 
   const settleMs = request.settleMs ?? 3000;
   const deadline = Date.now() + settleMs;

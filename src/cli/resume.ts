@@ -7,7 +7,8 @@ import { type Command, print, printJson } from "./command.ts";
 import { fields, shortId } from "./format.ts";
 import { runProgram } from "./runtime.ts";
 import { describePython } from "./start.ts";
-import { jobJson } from "./views.ts";
+import { failedLaunchText, isFailedLaunch, jobJson, jobOutputJson } from "./views.ts";
+import { withOutput } from "../core/jobs/output.ts";
 import { stderr } from "./output.ts";
 import { oneLine } from "./terminal.ts";
 import { configSearchDir } from "./workingDir.ts";
@@ -44,14 +45,13 @@ export const resume: Command = {
         python: { venv: values.venv as string | undefined, python: values.python as string | undefined, noVenv: values["no-venv"] === true },
         extraArgs: passthrough,
       });
-      return job;
+      return yield* withOutput(job);
     });
-    return runProgram({ cwd: configSearchDir(), configFile: values.config as string | undefined }, program, (job) => {
-      const ok = job.status === "running" || job.status === "completed";
-      if (!ok) {
-        stderr.write(`codex-supervisor: codex exited at once${job.exitCode !== undefined ? ` with code ${job.exitCode}` : ""} (job ${shortId(job.id)} recorded as ${job.status}); run the same codex exec resume by hand to see why\n`);
-      }
-      if (values.json) return printJson(jobJson(job)), ok ? 0 : 1;
+    return runProgram({ cwd: configSearchDir(), configFile: values.config as string | undefined }, program, ({ job, output }) => {
+      const ok = !isFailedLaunch(job);
+      if (!ok) stderr.write(`codex-supervisor: ${failedLaunchText(job, output)}\n`);
+      if (values.json) return printJson({ ...jobJson(job), ...jobOutputJson(output) }), ok ? 0 : 1;
+      if (!ok) return 1;
       print(`resumed job ${shortId(job.resumedFrom ?? "")} as job ${shortId(job.id)}${job.name ? ` (${oneLine(job.name)})` : ""}, pid ${job.launcher.pid}`);
       print(fields([["id", job.id], ["thread", job.threadId ?? "-"], ["cwd", job.cwd], ["python", describePython(job.python)]], 7, "  ").join("\n"));
       return ok ? 0 : 1;

@@ -8,7 +8,8 @@ import { checkPythonOptions, COMMON_OPTIONS, PYTHON_OPTIONS } from "./args.ts";
 import { type Command, print, printJson } from "./command.ts";
 import { fields, shortId } from "./format.ts";
 import { runProgram } from "./runtime.ts";
-import { jobJson } from "./views.ts";
+import { failedLaunchText, isFailedLaunch, jobJson, jobOutputJson } from "./views.ts";
+import { withOutput } from "../core/jobs/output.ts";
 import { describe as describeError } from "./messages.ts";
 import { stderr } from "./output.ts";
 import { oneLine } from "./terminal.ts";
@@ -66,15 +67,13 @@ export const start: Command = {
         name: values.name as string | undefined,
         python: { venv: values.venv as string | undefined, python: values.python as string | undefined, noVenv: values["no-venv"] === true },
         extraArgs: passthrough,
-      }).pipe(Effect.map((r) => r.job)),
-      (job) => {
+      }).pipe(Effect.flatMap((r) => withOutput(r.job))),
+      ({ job, output }) => {
         // a job may well finish inside the settle window: only one that died without finishing failed
-        const ok = job.status === "running" || job.status === "completed";
-        if (!ok) {
-          // Codex exited while we waited for it to settle: a bad flag, a missing login, a non-git directory
-          stderr.write(`codex-supervisor: codex exited at once${job.exitCode !== undefined ? ` with code ${job.exitCode}` : ""} (job ${shortId(job.id)} recorded as ${job.status}); run the same codex exec by hand to see why\n`);
-        }
-        if (values.json) return printJson(jobJson(job)), ok ? 0 : 1;
+        const failed = isFailedLaunch(job);
+        if (failed) stderr.write(`codex-supervisor: ${failedLaunchText(job, output)}\n`);
+        if (values.json) return printJson({ ...jobJson(job), ...jobOutputJson(output) }), failed ? 1 : 0;
+        if (failed) return 1;
         print(`started job ${shortId(job.id)}${job.name ? ` (${oneLine(job.name)})` : ""}, pid ${job.launcher.pid}`);
         print(fields([
           ["id", job.id],
@@ -83,7 +82,7 @@ export const start: Command = {
           ...(job.threadId ? [["thread", job.threadId] as const] : []),
           ...(job.status === "completed" ? [["status", "already completed"] as const] : []),
         ], 7, "  ").join("\n"));
-        return ok ? 0 : 1;
+        return 0;
       },
     );
   },

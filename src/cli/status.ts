@@ -6,11 +6,11 @@ import { inspectJob, type JobDetail } from "../core/jobs/inspect.ts";
 import { JobStore } from "../services/JobStore.ts";
 import { COMMON_OPTIONS } from "./args.ts";
 import { type Command, print, printJson } from "./command.ts";
-import { bytes, clock, elapsed, fields, truncate } from "./format.ts";
+import { bytes, clock, elapsed, fields, shortId, truncate } from "./format.ts";
 import { oneLine } from "./terminal.ts";
 import { runProgram } from "./runtime.ts";
 import { describePython } from "./start.ts";
-import { jobJson } from "./views.ts";
+import { describeStatus, jobJson, jobOutputJson } from "./views.ts";
 import { configSearchDir } from "./workingDir.ts";
 
 export const detailJson = (d: JobDetail) => ({
@@ -26,14 +26,16 @@ export const detailJson = (d: JobDetail) => ({
   lastAgentMessage: d.history?.lastAgentMessage ?? null,
   historyProblem: d.historyProblem ?? null,
   tree: d.tree.map((p) => ({ pid: p.pid, ppid: p.ppid, sid: p.sid, state: p.state, memory: p.rssBytes, command: p.argv.join(" ") || p.name })),
+  ...jobOutputJson(d.output),
 });
 
 const render = (d: JobDetail): string => {
   const { job, history } = d;
   const rows: Array<[string, string]> = [
     ["job", `${job.id}${job.name ? ` (${job.name})` : ""}`],
-    ["status", job.status + (job.exitCode !== undefined ? ` (exit ${job.exitCode})` : "")],
+    ["status", describeStatus(job)],
     ["started", `${clock(job.createdAt)} (${elapsed(job.createdAt, job.endedAt)}${job.endedAt ? "" : " ago"})`],
+    ...(job.endedAt ? [["ended", clock(job.endedAt)] as [string, string]] : []),
     ["cwd", job.cwd],
     ["python", describePython(job.python)],
     ["pids", d.tree.length > 0 ? `${d.tree.map((p) => p.pid).join(" ")}  cpu ${d.cpu}%  mem ${bytes(d.memory)}` : "none running"],
@@ -46,6 +48,11 @@ const render = (d: JobDetail): string => {
   if (history?.lastAgentMessage) rows.push(["message", truncate(history.lastAgentMessage.replace(/\s+/g, " "), 200)]);
   if (d.historyProblem) rows.push(["note", d.historyProblem]);
   const lines = fields(rows, 9);
+  if (d.output.stderrTail.length > 0) {
+    // what Codex says goes wrong (a model it cannot reach, a refused start) is nowhere in its history
+    lines.push("", `codex stderr (last lines; all of it: logs ${shortId(job.id)} --stderr):`);
+    for (const line of d.output.stderrTail) lines.push(`  ${oneLine(line)}`);
+  }
   if (d.tree.length > 0) {
     lines.push("", "process tree:");
     for (const p of d.tree) lines.push(`  ${String(p.pid).padStart(7)} ${String(p.ppid).padStart(7)} ${p.state} ${oneLine(truncate(p.argv.join(" ") || p.name, 100))}`);

@@ -1,4 +1,7 @@
+import { constants } from "node:os";
 import type { Job } from "../core/job.ts";
+import type { JobOutput } from "../core/jobs/output.ts";
+import { failureMessage } from "../core/output.ts";
 import type { KillOutcome } from "../core/jobs/kill.ts";
 import type { JobEntry, UntrackedEntry } from "../core/jobs/list.ts";
 
@@ -53,3 +56,34 @@ export const killJson = ({ job, result, report }: KillOutcome) => ({
 /** `123 (refused: …), 456 (still running after SIGKILL)`: what a kill left, and why. */
 export const survivorList = (survivors: ReadonlyArray<{ readonly pid: number; readonly reason: string }>) =>
   survivors.map((s) => `${s.pid} (${s.reason})`).join(", ");
+
+const SIGNALS = new Map(Object.entries(constants.signals).map(([name, n]) => [n as number, name]));
+
+/**
+ * A job's state with how it ended: `failed (exit 2)`, `killed (SIGTERM, exit 143)`. A shell reports
+ * death by signal N as 128+N, which only a kill makes the likely reading.
+ */
+export const describeStatus = (job: Job): string => {
+  if (job.exitCode === undefined) return job.status;
+  const signal = job.status === "killed" && job.exitCode > 128 ? SIGNALS.get(job.exitCode - 128) : undefined;
+  return `${job.status} (${signal ? `${signal}, ` : ""}exit ${job.exitCode})`;
+};
+
+/** A job and where its Codex output is, with the last lines of its stderr: `status --json`, the MCP tools. */
+export const jobOutputJson = (output: JobOutput) => ({
+  stderrTail: output.stderrTail,
+  stdoutFile: output.stdoutFile,
+  stderrFile: output.stderrFile,
+});
+
+/** Launches that did not stay up: Codex's own words, never "started". */
+export const isFailedLaunch = (job: Job): boolean => job.status !== "running" && job.status !== "completed";
+
+export const failedLaunchText = (job: Job, output: JobOutput): string => {
+  const said = failureMessage(output.stderrTail);
+  return [
+    `codex exited at once${job.exitCode !== undefined ? ` with code ${job.exitCode}` : ""} (job ${job.id.slice(0, 8)} recorded as ${job.status})${said.length > 0 ? "; Codex said:" : ""}`,
+    ...said.map((line) => `  ${line}`),
+    ...(said.length === 0 ? [`  Codex printed nothing on its stderr; its stdout is in ${output.stdoutFile}`] : []),
+  ].join("\n");
+};

@@ -1,7 +1,8 @@
 import type { ProcessIdentity } from "./process.ts";
 
-export type JobStatus = "starting" | "running" | "completed" | "aborted" | "killed" | "exited";
-export const FINAL_STATUSES: ReadonlyArray<JobStatus> = ["completed", "aborted", "killed", "exited"];
+/** `failed`: Codex exited with a non-zero status (not killed, no turn completed); `exited`: it exited 0 without finishing one. */
+export type JobStatus = "starting" | "running" | "completed" | "aborted" | "killed" | "failed" | "exited";
+export const FINAL_STATUSES: ReadonlyArray<JobStatus> = ["completed", "aborted", "killed", "failed", "exited"];
 export const isFinal = (s: JobStatus): boolean => FINAL_STATUSES.includes(s);
 
 /** The Python a job's tool commands run with, and why that one. */

@@ -3,7 +3,8 @@ import * as Effect from "effect/Effect";
 import * as Stream from "effect/Stream";
 import { z } from "zod";
 import { awaitRollout, readable } from "../cli/logs.ts";
-import { jobJson } from "../cli/views.ts";
+import { jobJson, jobOutputJson } from "../cli/views.ts";
+import { jobOutput } from "../core/jobs/output.ts";
 import type { HistoryEvent } from "../core/history/records.ts";
 import { renderJsonLine, renderText } from "../core/history/render.ts";
 import { isFinal } from "../core/job.ts";
@@ -29,7 +30,20 @@ const readSince = fn("readSince")(function* (path: string, offset: number, write
 
 const logsProgram = (query: string, tail: number, sinceOffset: number | undefined) => Effect.gen(function* () {
   const history = yield* CodexHistory;
-  const { job, path } = yield* awaitRollout(yield* findJob(query), false);
+  const found = yield* findJob(query);
+  // no history (a start Codex refused, a model never reached): Codex's stderr is all there is to say
+  const rollout = yield* awaitRollout(found, false).pipe(Effect.catchTag("HistoryError", (error) =>
+    Effect.gen(function* () {
+      const output = yield* jobOutput(found);
+      if (output.stderrTail.length === 0) return yield* error;
+      return undefined;
+    })));
+  const job = rollout?.job ?? found;
+  const output = yield* jobOutput(job);
+  if (!rollout) {
+    return { job: jobJson(job), historyFile: null, events: [], omitted: 0, nextOffset: 0, text: "", ...jobOutputJson(output) };
+  }
+  const { path } = rollout;
   const read = sinceOffset === undefined
     ? yield* history.tail(path, tail, { keep: readable })
     : yield* readSince(path, sinceOffset, isFinal(job.status));
@@ -37,11 +51,12 @@ const logsProgram = (query: string, tail: number, sinceOffset: number | undefine
   const events: ReadonlyArray<HistoryEvent> = all.slice(Math.max(0, all.length - tail));
   return {
     job: jobJson(job),
-    historyFile: path,
+    historyFile: path as string | null,
     events: events.map((e) => JSON.parse(renderJsonLine(e)) as Record<string, unknown>),
     omitted: all.length - events.length,
     nextOffset: read.endOffset,
     text: renderText(events),
+    ...jobOutputJson(output),
   };
 });
 
@@ -50,7 +65,8 @@ export const registerLogs = (server: McpServer, context: ServerContext): void =>
     title: "A Codex job's history",
     description: [
       "A job's history, read from Codex's own rollout file: the prompt, agent messages, commands with output",
-      "and exit codes, token counts. Rendered text plus normalized events (`logs --json`). By default the last",
+      "and exit codes, token counts, plus the last lines of Codex's own stderr (stderrTail: why it failed or cannot reach",
+      "its model; a job with no history has only that). Rendered text plus normalized events (`logs --json`). By default the last",
       `${DEFAULT_TAIL} events; with sinceOffset (a previous call's nextOffset) only what was written since.`,
     ].join(" "),
     inputSchema: {
@@ -63,9 +79,10 @@ export const registerLogs = (server: McpServer, context: ServerContext): void =>
     annotations: { readOnlyHint: true },
   }, async ({ job, tail, sinceOffset, cwd }) =>
     runTool(callScope(context, cwd), logsProgram(job, tail ?? DEFAULT_TAIL, sinceOffset), ({ text, ...structured }) => {
-      const head = `job ${structured.job.jobId.slice(0, 8)} (${structured.job.status}), ${structured.historyFile}`;
+      const head = `job ${structured.job.jobId.slice(0, 8)} (${structured.job.status}), ${structured.historyFile ?? "no Codex history"}`;
       const more = structured.omitted > 0 ? `(${structured.omitted} earlier events omitted)` : undefined;
-      const body = text === "" ? (sinceOffset === undefined ? "(no events yet)" : "(nothing new)") : text;
-      return toolResult([head, ...(more ? [more] : []), body].join("\n"), structured);
+      const body = text === "" ? (structured.historyFile === null ? "" : sinceOffset === undefined ? "(no events yet)" : "(nothing new)") : text;
+      const said = structured.stderrTail.length > 0 ? ["codex stderr (last lines):", ...structured.stderrTail.map((l) => `  ${l}`)] : [];
+      return toolResult([head, ...(more ? [more] : []), ...(body ? [body] : []), ...said].join("\n"), structured);
     }));
 };

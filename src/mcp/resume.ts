@@ -6,6 +6,7 @@ import { DEFAULT_RESUME_PROMPT, resumeJob } from "../core/jobs/resume.ts";
 import { callScope, runTool, type ServerContext, toolError } from "./run.ts";
 import { cwdArg, jobArg, jobShape, launchArgs, pythonConflict } from "./schemas.ts";
 import { launched } from "./start.ts";
+import { withOutput } from "../core/jobs/output.ts";
 
 export const registerResume = (server: McpServer, context: ServerContext): void => {
   server.registerTool("codex_resume", {
@@ -33,7 +34,7 @@ export const registerResume = (server: McpServer, context: ServerContext): void 
         python: { venv: input.venv, python: input.python, noVenv: input.noVenv === true },
         extraArgs: input.args ?? [],
       });
-      return job;
+      return yield* withOutput(job);
     });
     return runTool(callScope(context, input.cwd), program, (job) => launched(job, "resumed as"));
   });

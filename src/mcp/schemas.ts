@@ -16,7 +16,7 @@ const nullable = <T extends z.ZodType>(schema: T) => schema.nullable();
 export const jobShape = z.looseObject({
   jobId: z.string(),
   name: nullable(z.string()),
-  status: z.string().describe("running, completed, aborted, killed or exited"),
+  status: z.string().describe("running, completed, aborted, killed, failed (Codex exited non-zero) or exited"),
   pid: z.number().describe("the npm launcher's pid"),
   nativePid: nullable(z.number()),
   threadId: nullable(z.string()),
@@ -28,6 +28,13 @@ export const jobShape = z.looseObject({
   resumedFrom: nullable(z.string()).describe("the job this one continues"),
   rolloutPath: nullable(z.string()),
 });
+
+/** Codex's own output: nowhere in its history. */
+const output = {
+  stderrTail: z.array(z.string()).describe("the last lines Codex wrote on its stderr (why it failed, or cannot reach its model)"),
+  stdoutFile: z.string(),
+  stderrFile: z.string(),
+};
 
 const load = {
   pids: z.array(z.number()),
@@ -43,6 +50,7 @@ export const statusShape = z.looseObject({
     lastActivityAt: nullable(z.string()),
     lastAgentMessage: nullable(z.string()),
     turnState: nullable(z.string()),
+    ...output,
   })),
   untracked: z.array(z.looseObject({
     pid: z.number(),
@@ -58,7 +66,8 @@ export const statusShape = z.looseObject({
 
 export const logsShape = z.looseObject({
   job: jobShape,
-  historyFile: z.string(),
+  historyFile: nullable(z.string()).describe("null when Codex wrote no history: its stderr then says why"),
+  ...output,
   events: z.array(z.looseObject({ at: nullable(z.string()), kind: z.string() })),
   omitted: z.number().describe("events left out by `tail`"),
   nextOffset: z.number().describe("pass as sinceOffset to get only what is written after this call"),

@@ -4,27 +4,26 @@ import * as Effect from "effect/Effect";
 import { z } from "zod";
 import { shortId } from "../cli/format.ts";
 import { describePython } from "../cli/start.ts";
-import { jobJson } from "../cli/views.ts";
+import { failedLaunchText, isFailedLaunch, jobJson, jobOutputJson } from "../cli/views.ts";
 import type { SkippedConfig } from "../config/load.ts";
 import { skippedText } from "../config/trust.ts";
 import type { Job } from "../core/job.ts";
+import { type JobOutput, withOutput } from "../core/jobs/output.ts";
 import { startJob } from "../core/jobs/start.ts";
 import { Settings } from "../services/Settings.ts";
 import { callScope, runTool, type ServerContext, toolError, toolResult } from "./run.ts";
 import { jobShape, launchArgs, pythonConflict } from "./schemas.ts";
 
 /**
- * A job launched (or resumed), told the way `start` tells it; a Codex that died at once is an error.
+ * A job launched (or resumed), told the way `start` tells it; a Codex that died at once is an error, in its own words.
  * A project config that was not applied is said (the job got the global config): the server never trusts one itself.
  */
-export const launched = (job: Job, verb: string, skipped?: SkippedConfig): CallToolResult => {
-  const json = { ...jobJson(job), ...(skipped ? { configNotApplied: { file: skipped.file, reason: skipped.reason, fix: skipped.fix ?? null } } : {}) };
-  if (job.status !== "running" && job.status !== "completed") {
-    return toolError(
-      `codex exited at once${job.exitCode !== undefined ? ` with code ${job.exitCode}` : ""} (job ${shortId(job.id)} recorded as ${job.status}); run the same codex exec by hand to see why`,
-      json,
-    );
-  }
+export const launched = ({ job, output }: { job: Job; output: JobOutput }, verb: string, skipped?: SkippedConfig): CallToolResult => {
+  const json = {
+    ...jobJson(job), ...jobOutputJson(output),
+    ...(skipped ? { configNotApplied: { file: skipped.file, reason: skipped.reason, fix: skipped.fix ?? null } } : {}),
+  };
+  if (isFailedLaunch(job)) return toolError(failedLaunchText(job, output), json);
   return toolResult([
     `${verb} job ${shortId(job.id)}${job.name ? ` (${job.name})` : ""}, pid ${job.launcher.pid}, ${job.status}`,
     `  id      ${job.id}`,
@@ -60,7 +59,10 @@ export const registerStart = (server: McpServer, context: ServerContext): void =
       name: input.name,
       python: { venv: input.venv, python: input.python, noVenv: input.noVenv === true },
       extraArgs: input.args ?? [],
-    }).pipe(Effect.flatMap((r) => Effect.map(Settings, (settings) => ({ job: r.job, skipped: settings.skippedConfig }))));
-    return runTool(scope, program, ({ job, skipped }) => launched(job, "started", skipped));
+    }).pipe(
+      Effect.flatMap((r) => withOutput(r.job)),
+      Effect.flatMap((launch) => Effect.map(Settings, (settings) => ({ launch, skipped: settings.skippedConfig }))),
+    );
+    return runTool(scope, program, ({ launch, skipped }) => launched(launch, "started", skipped));
   });
 };

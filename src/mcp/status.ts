@@ -2,7 +2,8 @@ import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import * as Effect from "effect/Effect";
 import { z } from "zod";
 import { bytes, clock, elapsed, shortId, truncate } from "../cli/format.ts";
-import { jobEntryJson, untrackedJson } from "../cli/views.ts";
+import { jobEntryJson, jobOutputJson, untrackedJson } from "../cli/views.ts";
+import { jobOutput } from "../core/jobs/output.ts";
 import { type JobEntry, listEverything } from "../core/jobs/list.ts";
 import { CodexHistory, type RolloutSummary } from "../services/CodexHistory.ts";
 import { callScope, runTool, type ServerContext, toolResult } from "./run.ts";
@@ -15,12 +16,17 @@ const statusProgram = (all: boolean) => Effect.gen(function* () {
   const summaryOf = (entry: JobEntry) => entry.job.rolloutPath
     ? history.summarize(entry.job.rolloutPath).pipe(Effect.orElseSucceed((): RolloutSummary | undefined => undefined))
     : Effect.succeed(undefined);
-  const jobs = yield* Effect.forEach(listing.jobs, (entry) => summaryOf(entry).pipe(Effect.map((summary) => ({
-    ...jobEntryJson(entry),
-    lastActivityAt: summary?.lastActivityAt ?? null,
-    lastAgentMessage: summary?.lastAgentMessage ?? null,
-    turnState: summary?.state ?? null,
-  }))), { concurrency: 4 });
+  const jobs = yield* Effect.forEach(listing.jobs, (entry) => Effect.gen(function* () {
+    const summary = yield* summaryOf(entry);
+    const output = yield* jobOutput(entry.job);
+    return {
+      ...jobEntryJson(entry),
+      lastActivityAt: summary?.lastActivityAt ?? null,
+      lastAgentMessage: summary?.lastAgentMessage ?? null,
+      turnState: summary?.state ?? null,
+      ...jobOutputJson(output),
+    };
+  }), { concurrency: 4 });
   const untracked = listing.untracked.map(untrackedJson);
   return { totals: { all: jobs.length + untracked.length, tracked: jobs.length, untracked: untracked.length }, jobs, untracked };
 });
@@ -34,10 +40,12 @@ const render = ({ totals, jobs, untracked }: Status, all: boolean): string => {
   if (jobs.length > 0) lines.push("", "tracked jobs:");
   for (const j of jobs) {
     const started = Date.parse(j.startedAt);
-    lines.push(`- job ${shortId(j.jobId)}${j.name ? ` (${j.name})` : ""} ${j.status}, pids ${j.pids.join(",") || "none"}, cpu ${j.cpu}%, mem ${bytes(j.memory)}, started ${clock(started)} (${elapsed(started, j.endedAt ? Date.parse(j.endedAt) : undefined)})`);
+    lines.push(`- job ${shortId(j.jobId)}${j.name ? ` (${j.name})` : ""} ${j.status}${j.exitCode !== null ? ` (exit ${j.exitCode})` : ""}, pids ${j.pids.join(",") || "none"}, cpu ${j.cpu}%, mem ${bytes(j.memory)}, started ${clock(started)} (${elapsed(started, j.endedAt ? Date.parse(j.endedAt) : undefined)})`);
     lines.push(`  id ${j.jobId}, thread ${j.threadId ?? "-"}, cwd ${j.cwd}`);
     if (j.lastActivityAt) lines.push(`  last activity ${clock(Date.parse(j.lastActivityAt))} (${elapsed(Date.parse(j.lastActivityAt))} ago)${j.turnState ? `, turn ${j.turnState}` : ""}`);
     if (j.lastAgentMessage) lines.push(`  last message: ${truncate(j.lastAgentMessage.replace(/\s+/g, " "), 200)}`);
+    // Codex's own words on what goes wrong: nowhere in its history
+    if (j.stderrTail.length > 0) lines.push(`  codex stderr: ${j.stderrTail.slice(-3).join(" | ")}`);
   }
   if (untracked.length > 0) lines.push("", "not started by the supervisor:");
   for (const u of untracked) {

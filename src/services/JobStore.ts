@@ -14,6 +14,7 @@ import {
   type EventRow, type JobEvent, type JobPatch, type JobRow, type NewEvent,
 } from "./db/rows.ts";
 import { fn } from "../core/fn.ts";
+import { jobFilesRoot, removeJobFiles } from "./jobFiles.ts";
 
 export type { EventKind, JobEvent, JobPatch, NewEvent } from "./db/rows.ts";
 export { SchemaTooNew } from "./db/migrations.ts";
@@ -57,7 +58,7 @@ export interface JobStoreService {
   readonly appendEvent: (event: NewEvent) => Effect.Effect<number, DatabaseError>;
   /** Oldest first. */
   readonly listEvents: (options?: ListEventsOptions) => Effect.Effect<ReadonlyArray<JobEvent>, DatabaseError>;
-  /** Deletes ended jobs (and their events) that ended before the given time; how many jobs. */
+  /** Deletes ended jobs (their events and their files too) that ended before the given time; how many jobs. */
   readonly prune: (options: { readonly endedBefore: number }) => Effect.Effect<number, DatabaseError>;
   /**
    * SQLite's data_version: it changes when another connection (a CLI, the MCP server) commits,
@@ -65,6 +66,8 @@ export interface JobStoreService {
    */
   readonly dataVersion: () => Effect.Effect<number, DatabaseError>;
   readonly close: () => Effect.Effect<void>;
+  /** The folder of a job's own files (Codex's output, its exit status), beside the database. */
+  readonly filesDir: (jobId: string) => string;
 }
 
 const quoted = (values: ReadonlyArray<string>): string => values.map((v) => `'${v}'`).join(", ");
@@ -172,20 +175,28 @@ const make = fn("JobStore.open")(function* (path: string) {
     );
   });
 
+  // an id is a UUID we made; anything else (a row written by hand) never names a folder outside jobs/
+  const filesDir = (jobId: string) => join(jobFilesRoot(path), /^[0-9a-f-]+$/i.test(jobId) ? jobId.toLowerCase() : "invalid-id");
+
   const prune = fn("JobStore.prune")(function* (options: { readonly endedBefore: number }) {
-    return yield* write("prune", () =>
+    const pruned = yield* write("prune", () =>
       db.transaction((before: number) => {
+        const ids = db.query<{ id: string }, { before: number }>(`SELECT id FROM jobs WHERE ${PRUNABLE}`).all({ before }).map((r) => r.id);
         db.query(`DELETE FROM events WHERE job_id IN (SELECT id FROM jobs WHERE ${PRUNABLE})`).run({ before });
-        return db.query(`DELETE FROM jobs WHERE ${PRUNABLE}`).run({ before }).changes;
+        db.query(`DELETE FROM jobs WHERE ${PRUNABLE}`).run({ before });
+        return ids;
       }).immediate(options.endedBefore),
     );
+    // after the commit: a job's files outlive its record only if this is cut short, never the reverse
+    yield* Effect.sync(() => { for (const id of pruned) removeJobFiles(filesDir(id)); });
+    return pruned.length;
   });
 
   const dataVersion = () => read("dataVersion", () => db.query<{ data_version: number }, []>("PRAGMA data_version").get()?.data_version ?? 0);
 
   const close = () => Effect.sync(() => db.close());
 
-  return JobStore.of({ insert, get, resolve, list, startedIn, update, markEnded, appendEvent, listEvents, prune, dataVersion, close });
+  return JobStore.of({ insert, get, resolve, list, startedIn, update, markEnded, appendEvent, listEvents, prune, dataVersion, close, filesDir });
 });
 
 /** The job database (bun:sqlite, WAL), shared safely by every CLI, the MCP server and the watchdog. */

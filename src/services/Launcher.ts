@@ -3,78 +3,86 @@ import * as Context from "effect/Context";
 import * as Effect from "effect/Effect";
 import * as Layer from "effect/Layer";
 import { CodexNotFound, LaunchError } from "../core/errors.ts";
+import { JOB_MARKER } from "../core/job.ts";
 import type { LaunchSpec } from "../core/launch.ts";
+import { waiterArgs, type WaiterOptions, waiterScript } from "../core/waiter.ts";
 import { fn } from "../core/fn.ts";
+import { prepareJobFiles } from "./jobFiles.ts";
 
 export interface Launched {
+  /** Codex's PID (the npm launcher's, or the native binary's when that is what `bin` names). */
   readonly pid: number;
-  /** The exit code if the launcher has already exited, checked without waiting. */
-  readonly exitCode: () => number | null | undefined;
 }
 
 /**
- * Starts `codex exec` in its own session (setsid), so it outlives this process and
- * is never hit by our terminal's signals. The prompt is written to its stdin, which
- * is then closed: Codex reads to EOF, and nothing is left open to hang on.
+ * Starts Codex under its waiting parent (src/core/waiter.ts) in a session of its own (setsid), so
+ * it outlives this process and is never hit by our terminal's signals. The prompt is written to
+ * its stdin, which is then closed: Codex reads to EOF, and nothing is left open to hang on. Codex's
+ * stdout and stderr go to the job's files in `filesDir`; the waiter writes its exit status there.
+ * Returns once Codex's PID is known and the prompt is handed over.
  */
-/**
- * Starts `codex exec` in its own session (setsid), so it outlives this process and
- * is never hit by our terminal's signals. The prompt is written to its stdin, which
- * is then closed: Codex reads to EOF, and nothing is left open to hang on.
- */
-const direct = fn("Launcher.launch")(function* (spec: LaunchSpec, bin: string) {
-  return yield* Effect.callback<Launched, LaunchError>((resume) => {
-    const child = spawn(bin, [...spec.args], { cwd: spec.cwd, env: spec.env, detached: true, stdio: ["pipe", "ignore", "ignore"] });
-    let exitCode: number | null | undefined;
-    child.once("exit", (code, signal) => { exitCode = code ?? (signal ? 128 : null); });
-    child.once("error", (cause) => resume(Effect.fail(new LaunchError({ reason: `could not start ${bin}: ${cause.message}`, cause }))));
-    child.once("spawn", () => {
-      child.stdin!.on("error", () => {}); // Codex may exit before reading: that shows in its status, not here
-      child.stdin!.end(spec.prompt, () => {
-        child.unref();
-        resume(Effect.succeed({ pid: child.pid!, exitCode: () => exitCode }));
-      });
-    });
+const launchWaiter = (options: WaiterOptions) => fn("Launcher.launch")(function* (spec: LaunchSpec, bin: string, filesDir: string) {
+  yield* Effect.try({
+    try: () => prepareJobFiles(filesDir),
+    catch: (cause) => new LaunchError({ reason: `could not make the job's folder ${filesDir}: ${String(cause)}`, cause }),
   });
-});
-
-/**
- * The same, but through a shell that starts Codex in the background and exits at
- * once, so Codex is reparented to init right away. For long-lived callers (the MCP
- * server): otherwise a job stays our child, and inside the tree of whatever Codex
- * runs that server — a kill of that outer job would take the inner jobs with it.
- */
-const reparented = fn("Launcher.launchReparented")(function* (spec: LaunchSpec, bin: string) {
+  // the marker goes on Codex's command alone: the waiter must never pass for one of the job's processes
+  const { [JOB_MARKER]: _marker, ...env } = spec.env;
   return yield* Effect.callback<Launched, LaunchError>((resume) => {
-    // a background command of a non-interactive shell gets /dev/null as stdin unless told otherwise
-    const child = spawn("/bin/sh", ["-c", `exec 3<&0; "$@" <&3 3<&- >/dev/null 2>&1 & echo $!`, "sh", bin, ...spec.args], {
-      cwd: spec.cwd, env: spec.env, detached: true, stdio: ["pipe", "pipe", "ignore"],
+    const child = spawn("/bin/sh", ["-c", waiterScript(options), ...waiterArgs(filesDir, spec.jobId, bin, spec.args)], {
+      cwd: spec.cwd, env, detached: true, stdio: ["pipe", "pipe", "ignore"],
     });
     let out = "";
-    child.stdout!.on("data", (chunk: Buffer) => { out += chunk.toString(); });
-    child.once("error", (cause) => resume(Effect.fail(new LaunchError({ reason: `could not start ${bin}: ${cause.message}`, cause }))));
-    child.stdin!.on("error", () => {});
-    child.stdin!.end(spec.prompt);
-    child.once("close", () => {
-      const pid = Number(out.trim());
-      resume(Number.isInteger(pid) && pid > 1
-        ? Effect.succeed({ pid, exitCode: () => undefined })
-        : Effect.fail(new LaunchError({ reason: `could not start ${bin} in the background` })));
+    let pid: number | undefined;
+    let handedOver = false;
+    let done = false;
+    const finish = (result: Effect.Effect<Launched, LaunchError>) => {
+      if (done) return;
+      done = true;
+      child.stdout!.destroy();
+      child.unref();
+      resume(result);
+    };
+    const settle = () => { if (pid !== undefined && handedOver) finish(Effect.succeed({ pid })); };
+    child.once("error", (cause) => finish(Effect.fail(new LaunchError({ reason: `could not start ${bin}: ${cause.message}`, cause }))));
+    child.stdout!.on("data", (chunk: Buffer) => {
+      out += chunk.toString();
+      const line = out.indexOf("\n");
+      if (line < 0 || pid !== undefined) return;
+      const n = Number(out.slice(0, line));
+      if (!Number.isInteger(n) || n <= 1) return finish(Effect.fail(new LaunchError({ reason: `could not start ${bin}: the waiter said "${out.slice(0, line)}"` })));
+      pid = n;
+      settle();
     });
+    // no PID and the pipe closed: the shell could not start Codex at all
+    child.stdout!.once("end", () => { if (pid === undefined) finish(Effect.fail(new LaunchError({ reason: `could not start ${bin} under /bin/sh` }))); });
+    // Codex may exit before reading it all: that shows in its exit status and stderr, not here
+    child.stdin!.on("error", () => { handedOver = true; settle(); });
+    child.stdin!.end(spec.prompt, () => { handedOver = true; settle(); });
   });
 });
 
-const make = (start: typeof direct) => Launcher.of({
-  launch: fn("Launcher.launch")(function* (spec: LaunchSpec) {
-    const bin = Bun.which(spec.bin, { PATH: spec.env.PATH ?? "", cwd: spec.cwd });
-    if (!bin) return yield* new CodexNotFound({ bin: spec.bin });
-    return yield* start(spec, bin);
-  }),
-});
+const make = (options: WaiterOptions) => {
+  const start = launchWaiter(options);
+  return Launcher.of({
+    launch: fn("Launcher.launch")(function* (spec: LaunchSpec, filesDir: string) {
+      const bin = Bun.which(spec.bin, { PATH: spec.env.PATH ?? "", cwd: spec.cwd });
+      if (!bin) return yield* new CodexNotFound({ bin: spec.bin });
+      return yield* start(spec, bin, filesDir);
+    }),
+  });
+};
 
 export class Launcher extends Context.Service<Launcher, {
-  readonly launch: (spec: LaunchSpec) => Effect.Effect<Launched, CodexNotFound | LaunchError>;
+  /** Launches the job; its stdout, stderr and exit status go to `filesDir`. */
+  readonly launch: (spec: LaunchSpec, filesDir: string) => Effect.Effect<Launched, CodexNotFound | LaunchError>;
 }>()("codex-supervisor/Launcher") {
-  static readonly layer = Layer.sync(Launcher, () => make(direct));
-  static readonly layerReparented = Layer.sync(Launcher, () => make(reparented));
+  static readonly layer = Layer.sync(Launcher, () => make({}));
+  /**
+   * The same, but the launching shell exits at once, so the waiter and Codex are handed to init
+   * right away. For long-lived callers (the MCP server): otherwise a job stays our child, and
+   * inside the tree of whatever Codex runs that server — a kill of that outer job would take the
+   * inner jobs with it.
+   */
+  static readonly layerReparented = Layer.sync(Launcher, () => make({ background: true }));
 }

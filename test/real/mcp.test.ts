@@ -81,6 +81,10 @@ describe("codex-supervisor mcp", () => {
     const stat = readFileSync(`/proc/${started.json.pid}/stat`, "utf8");
     const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
     expect(readFileSync(`/proc/${ppid}/cmdline`, "utf8")).not.toContain("mcp");
+    // its parent is its waiting parent, which is itself nobody's child but init's (or a subreaper's)
+    const waiterStat = readFileSync(`/proc/${ppid}/stat`, "utf8");
+    const grandparent = Number(waiterStat.slice(waiterStat.lastIndexOf(")") + 2).split(" ")[1]);
+    expect(grandparent).not.toBe(transport.pid);
     const outside = sb.spawnCodex("STALL: 60", sb.project("status-outside")); // waiting on the model: a RUN'd Codex ends after ~11 s
     try {
       const seen = await waitFor("both Codex programs with their native binaries", async () => {
@@ -172,6 +176,24 @@ describe("codex-supervisor mcp", () => {
     expect(pidsOfJob(job.jobId)).toEqual([]);
     const again = await ok<KillJson>("codex_kill", { job: job.jobId });
     expect(again.json.result).toBe("already-gone");
+  });
+
+  test("codex_start of a job Codex rejects is a tool error in Codex's own words; codex_status and codex_logs carry its stderr", async () => {
+    const BOGUS = "error: unexpected argument '--bogus-flag' found";
+    const r = await call("codex_start", { prompt: "hi", cwd: sb.project("mcp-bogus"), args: ["--bogus-flag"] });
+    expect(r.isError).toBe(true);
+    expect(text(r)).toContain(BOGUS);
+    expect(text(r)).not.toMatch(/^started/);
+    const failed = r.structuredContent as { jobId: string; status: string; exitCode: number; stderrTail: string[] };
+    expect(failed).toMatchObject({ status: "failed", exitCode: 2 });
+    expect(failed.stderrTail).toContain(BOGUS);
+    const { json: status } = await ok<{ jobs: Array<{ jobId: string; status: string; stderrTail: string[] }> }>("codex_status", { all: true });
+    expect(status.jobs.find((j) => j.jobId === failed.jobId)).toMatchObject({ status: "failed", stderrTail: expect.arrayContaining([BOGUS]) });
+    // no history at all: the logs are what Codex said
+    const logs = await ok<{ historyFile: string | null; stderrTail: string[] }>("codex_logs", { job: failed.jobId });
+    expect(logs.json.historyFile).toBeNull();
+    expect(logs.json.stderrTail).toContain(BOGUS);
+    expect(logs.text).toContain(BOGUS);
   });
 
   test("codex_doctor checks a directory and returns every check with its status", async () => {

@@ -16,8 +16,10 @@
  * whatever its session. That is exactly why the unit must say KillMode=process; the
  * unit test asserts the key, and systemd-analyze checks the unit is accepted.
  */
-import { afterEach, expect, test } from "vitest";
-import { resolve } from "node:path";
+import { afterAll, afterEach, expect, test } from "vitest";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
 import { launchdAgent } from "../../src/core/service/launchd.ts";
 import { systemdUnit } from "../../src/core/service/systemd.ts";
 
@@ -28,11 +30,12 @@ const REPO = resolve(import.meta.dirname, "../..");
 const WATCHDOG = `
   import { Effect } from "effect";
   import { Launcher } from "./src/services/Launcher.ts";
+  const files = process.env.JOB_FILES + "/" + crypto.randomUUID();
   const launch = Effect.gen(function* () {
     return yield* (yield* Launcher).launch({
       jobId: "keeps-jobs", bin: "sleep", args: ["300"], cwd: "/", env: { PATH: process.env.PATH ?? "" },
       prompt: "", python: { kind: "none", source: "none" },
-    });
+    }, files);
   });
   const job = await Effect.runPromise(launch.pipe(Effect.provide(Launcher.layer)));
   const helper = Bun.spawn(["sleep", "300"], { stdio: ["ignore", "ignore", "ignore"] });
@@ -53,6 +56,10 @@ const waitGone = async (pid: number) => {
   return inspect(pid) === undefined;
 };
 
+// the jobs' own files (Codex's output, its exit status)
+const JOB_FILES = mkdtempSync(join(tmpdir(), "cs-keeps-jobs-"));
+afterAll(() => rmSync(JOB_FILES, { recursive: true, force: true }));
+
 const started: number[] = [];
 afterEach(() => {
   for (const pid of started.splice(0)) if (inspect(pid)) process.kill(pid, "SIGKILL");
@@ -61,7 +68,7 @@ afterEach(() => {
 const startWatchdog = async () => {
   // detached: the manager makes its service a process-group leader, and a group kill
   // below must never reach this test runner's own group.
-  const watchdog = Bun.spawn([process.execPath, "-e", WATCHDOG], { cwd: REPO, detached: true, stdin: "ignore", stdout: "pipe", stderr: "inherit" });
+  const watchdog = Bun.spawn([process.execPath, "-e", WATCHDOG], { cwd: REPO, env: { ...process.env, JOB_FILES }, detached: true, stdin: "ignore", stdout: "pipe", stderr: "inherit" });
   started.push(watchdog.pid);
   const reader = watchdog.stdout.getReader();
   const { value } = await reader.read();

@@ -1,5 +1,5 @@
 import { Database } from "bun:sqlite";
-import { chmodSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Effect } from "effect";
@@ -18,6 +18,25 @@ beforeEach(() => {
 afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
 describe("JobStore", () => {
+  test("prune removes an ended job's files with its record, and leaves a running job's alone", async () => {
+    const ended = "e0000000-0000-4000-8000-000000000001";
+    const running = "e0000000-0000-4000-8000-000000000002";
+    const [dirs, pruned, left] = await withStore(dbPath, (s) =>
+      Effect.gen(function* () {
+        yield* s.insert(job(ended, { status: "failed", createdAt: 1, endedAt: 2 }));
+        yield* s.insert(job(running, { status: "running", createdAt: 1 }));
+        const dirs = [s.filesDir(ended), s.filesDir(running)];
+        for (const d of dirs) { mkdirSync(d, { recursive: true }); writeFileSync(join(d, "stderr"), "x"); }
+        const pruned = yield* s.prune({ endedBefore: 10 });
+        return [dirs, pruned, yield* s.list({ all: true })] as const;
+      }));
+    expect(pruned).toBe(1);
+    expect(left.map((j) => j.id)).toEqual([running]);
+    expect(dirs[0]!.startsWith(join(dir, "state", "jobs"))).toBe(true);
+    expect(existsSync(dirs[0]!)).toBe(false);
+    expect(existsSync(join(dirs[1]!, "stderr"))).toBe(true);
+  });
+
   test("a job reads back exactly as it was inserted", async () => {
     const original = job("0b7e6c1a-0000-4000-8000-000000000001", { threadId: "t-1", exitCode: 0 });
     const bare = job("0b7e6c1a-0000-4000-8000-000000000002", { name: undefined, native: undefined, python: { kind: "none", source: "none" } });

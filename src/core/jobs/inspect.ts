@@ -6,6 +6,7 @@ import { CodexHistory, type RolloutSummary } from "../../services/CodexHistory.t
 import { Usage } from "../../services/Usage.ts";
 import { liveRoots } from "./observe.ts";
 import { observe, refreshJob } from "./refresh.ts";
+import { type JobOutput, jobOutput } from "./output.ts";
 import { fn } from "../fn.ts";
 
 export interface JobDetail {
@@ -17,6 +18,8 @@ export interface JobDetail {
   readonly history: RolloutSummary | undefined;
   /** Why the history could not be read, when it could not. */
   readonly historyProblem: string | undefined;
+  /** Codex's own stdout/stderr files and the last lines of its stderr. */
+  readonly output: JobOutput;
 }
 
 /** One job in full: refreshed state, live tree with its load, and what its history says. */
@@ -40,5 +43,6 @@ export const inspectJob = fn("inspectJob")(function* (job: Job) {
   } else {
     historyProblem = current.status === "running" ? "Codex has not started its thread yet" : "no Codex history was found for this job";
   }
-  return { job: current, tree, cpu: Math.round(cpu * 10) / 10, memory, history: summary, historyProblem } satisfies JobDetail;
+  const output = yield* jobOutput(current);
+  return { job: current, tree, cpu: Math.round(cpu * 10) / 10, memory, history: summary, historyProblem, output } satisfies JobDetail;
 });

@@ -5,6 +5,8 @@ import type { ProcessInfo } from "../process.ts";
 import { CodexHistory } from "../../services/CodexHistory.ts";
 import { type FinalStatus, JobStore, type JobPatch } from "../../services/JobStore.ts";
 import { ProcessTable, type Watermark } from "../../services/ProcessTable.ts";
+import { trimJobOutput } from "../../services/jobFiles.ts";
+import { type JobEnd, jobEnd } from "./end.ts";
 import { type JobSighting, childrenIndex, rolloutFromOpenFiles, sightJob } from "./observe.ts";
 import { fn } from "../fn.ts";
 import { matchThread, promptDigest, THREAD_CLOCK_SLACK_MS } from "../threadMatch.ts";
@@ -85,8 +87,11 @@ export const refreshJob = fn("refreshJob")(function* (job: Job, given?: Observat
 
   let status: JobStatus = job.status;
   let killRequestedAt = job.killRequestedAt;
-  if (sighting.launcher || sighting.native) status = "running";
-  else {
+  let end: JobEnd | undefined;
+  if (sighting.launcher || sighting.native) {
+    status = "running";
+    yield* Effect.sync(() => trimJobOutput(store.filesDir(job.id)));
+  } else {
     // A kill by another process (the watchdog, another CLI) may have begun after this copy was read:
     // it is recorded before its first signal, so the record read now, after the end was seen, knows.
     killRequestedAt ??= (yield* store.get(job.id))?.killRequestedAt;
@@ -94,18 +99,21 @@ export const refreshJob = fn("refreshJob")(function* (job: Job, given?: Observat
     const summary = rolloutPath
       ? yield* history.summarize(rolloutPath).pipe(Effect.orElseSucceed(() => undefined))
       : undefined;
+    end = yield* jobEnd(job, store.filesDir(job.id), obs, summary);
+    if (end.exitCode !== undefined) patch.exitCode = end.exitCode;
     status = killRequestedAt !== undefined ? "killed"
       : summary?.state === "completed" ? "completed"
       : summary?.state === "aborted" ? "aborted"
+      : end.exitCode !== undefined && end.exitCode !== 0 ? "failed"
       : "exited";
   }
   if (Object.keys(patch).length > 0) yield* store.update(job.id, patch);
-  if (isFinal(status) && !(yield* store.markEnded(job.id, status as FinalStatus, obs.at))) {
+  if (end && !(yield* store.markEnded(job.id, status as FinalStatus, end.at))) {
     // someone else (a kill, the watchdog) recorded the end first: theirs stands
     const recorded = yield* store.get(job.id);
     if (recorded) return { job: recorded, sighting } satisfies RefreshedJob;
   }
-  const updated: Job = { ...job, ...patch, status, killRequestedAt, endedAt: isFinal(status) ? obs.at : job.endedAt };
+  const updated: Job = { ...job, ...patch, status, killRequestedAt, endedAt: end ? end.at : job.endedAt };
   return { job: updated, sighting } satisfies RefreshedJob;
 });
 

@@ -8,13 +8,19 @@ import { identityOf } from "../process.ts";
 import { choosePython, type PythonRequest, pythonProblem } from "../python.ts";
 import { JobStore } from "../../services/JobStore.ts";
 import { Launcher } from "../../services/Launcher.ts";
+import { removeJobFiles } from "../../services/jobFiles.ts";
 import { ProcessTable } from "../../services/ProcessTable.ts";
 import { Settings } from "../../services/Settings.ts";
 import { loadPlugins, pluginErrorText, runBeforeLaunch } from "../../hooks/host.ts";
 import { killTree } from "./killTree.ts";
 import { refreshJob } from "./refresh.ts";
+import type { JobSighting } from "./observe.ts";
+import { isCodexLauncher, isNativeCodex } from "../codex.ts";
+import { isExecShell } from "../waiter.ts";
 import { fn } from "../fn.ts";
 import { promptDigest } from "../threadMatch.ts";
+import { failureMessage } from "../output.ts";
+import { jobOutput } from "./output.ts";
 
 export interface StartRequest {
   readonly prompt: string;
@@ -27,6 +33,9 @@ export interface StartRequest {
   /** How long to wait for the native Codex and its thread to show before returning. */
   readonly settleMs?: number;
 }
+
+/** How long `start` waits for a running native Codex to open its thread before saying it started. */
+const THREAD_SETTLE_MS = 20_000;
 
 const probe = { isFile: (path: string) => { try { return statSync(path).isFile(); } catch { return false; } } };
 
@@ -70,16 +79,17 @@ export const startJob = fn("startJob")(function* (request: StartRequest) {
   const failed = prepared.errors[0];
   if (failed) return yield* new LaunchError({ reason: pluginErrorText(failed), cause: failed });
   const spec = prepared.spec;
-  const launched = yield* launcher.launch(spec);
+  const launched = yield* launcher.launch(spec, store.filesDir(jobId));
   const bootId = yield* table.bootId();
   const live = yield* table.read(launched.pid);
   const job: Job = {
     id: jobId,
     name: request.name,
     cwd,
-    status: live ? "running" : "exited",
+    // one that is gone already is judged by the first refresh, from its exit status
+    status: "running",
     createdAt: Date.now(),
-    endedAt: live ? undefined : Date.now(),
+    endedAt: undefined,
     codexBin: spec.bin,
     codexHome: settings.codexHome,
     args: spec.args,
@@ -89,27 +99,47 @@ export const startJob = fn("startJob")(function* (request: StartRequest) {
     threadId: request.resume?.threadId,
     rolloutPath: undefined,
     resumedFrom: request.resume?.jobId,
-    exitCode: live ? undefined : launched.exitCode() ?? undefined,
+    exitCode: undefined,
     killRequestedAt: undefined,
     promptDigest: promptDigest(request.prompt),
   };
   // A job that cannot be recorded (a full disk, a read-only or newer database) must not run:
   // nothing would list it, watch it or ever kill it.
-  yield* store.insert(job).pipe(Effect.tapError(() => live
-    ? killTree([job.launcher], { jobId, createdAt: job.createdAt, uid: table.currentUid }, 0)
-    : Effect.void));
+  yield* store.insert(job).pipe(Effect.tapError(() => Effect.gen(function* () {
+    if (live) yield* killTree([job.launcher], { jobId, createdAt: job.createdAt, uid: table.currentUid }, 0);
+    // nothing records the job: nothing would ever prune its files
+    yield* Effect.sync(() => removeJobFiles(store.filesDir(jobId)));
+  })));
 
-  const deadline = Date.now() + (request.settleMs ?? 3000);
+  const settleMs = request.settleMs ?? 3000;
+  const deadline = Date.now() + settleMs;
+  // Codex refuses some jobs only once it has read them (a prompt over its input cap), before it opens
+  // a thread, and a loaded machine can take seconds to start it: while Codex runs without a thread,
+  // the wait goes on, so that a refusal is told as one. (A `codex.bin` that is not Codex is not waited for.)
+  const threadDeadline = Date.now() + Math.max(settleMs, THREAD_SETTLE_MS);
   let current = job;
-  while (current.status === "running" && Date.now() < deadline) {
-    current = (yield* refreshJob(current)).job;
+  while (current.status === "running") {
+    const refreshed = yield* refreshJob(current);
+    current = refreshed.job;
     if (current.native && current.rolloutPath) break;
-    const code = launched.exitCode();
-    if (code !== undefined && code !== null && !current.native) {
-      yield* store.update(jobId, { exitCode: code });
-      current = { ...current, exitCode: code };
-    }
+    if (Date.now() >= (mayStillOpenThread(refreshed.sighting) ? threadDeadline : deadline)) break;
     yield* Effect.sleep(25);
   }
+  if (current.status === "failed") yield* recordFailedStart(current);
   return { job: current, spec };
+});
+
+/** Codex's own processes (or the shell about to become Codex), which open a thread unless they refuse the job. */
+const mayStillOpenThread = (sighting: JobSighting): boolean => {
+  if (sighting.native) return true;
+  const launcher = sighting.launcher;
+  return launcher !== undefined && (isCodexLauncher(launcher) || isNativeCodex(launcher) || isExecShell(launcher.argv));
+};
+
+/** Codex gave up at once: its own words go on record with the job, for `events` and the watchdog's readers. */
+const recordFailedStart = fn("recordFailedStart")(function* (job: Job) {
+  const store = yield* JobStore;
+  const output = yield* jobOutput(job);
+  const reason = failureMessage(output.stderrTail)[0] ?? "no message on its stderr";
+  yield* store.appendEvent({ jobId: job.id, kind: "state", message: `codex failed at start (exit ${job.exitCode ?? "unknown"}): ${reason}` });
 });

@@ -1,0 +1,55 @@
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, utimesSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, describe, expect, test } from "vitest";
+import { OUTPUT_CAP_BYTES, OUTPUT_KEEP_BYTES } from "../../src/core/waiter.ts";
+import { prepareJobFiles, readExit, readTail, trimOutput } from "../../src/services/jobFiles.ts";
+
+const scratch = mkdtempSync(join(tmpdir(), "cs-jobfiles-"));
+afterAll(() => rmSync(scratch, { recursive: true, force: true }));
+
+describe("a job's files", () => {
+  test("are made private: the folders 0700 (an existing one too), the output files 0600", () => {
+    mkdirSync(join(scratch, "jobs"), { mode: 0o755 });
+    chmodSync(join(scratch, "jobs"), 0o755);
+    const paths = prepareJobFiles(join(scratch, "jobs", "a"));
+    expect(statSync(join(scratch, "jobs")).mode & 0o777).toBe(0o700);
+    expect(statSync(paths.dir).mode & 0o777).toBe(0o700);
+    expect(statSync(paths.stdout).mode & 0o777).toBe(0o600);
+    expect(statSync(paths.stderr).mode & 0o777).toBe(0o600);
+  });
+
+  test("the exit status reads as the code and the file's mtime; pending while missing or half written; none without a folder", () => {
+    const paths = prepareJobFiles(join(scratch, "jobs", "b"));
+    expect(readExit(paths.dir)).toEqual({ _tag: "Pending" });
+    writeFileSync(paths.exit, "");
+    expect(readExit(paths.dir)).toEqual({ _tag: "Pending" });
+    writeFileSync(paths.exit, "137\n");
+    utimesSync(paths.exit, new Date(1_700_000_000_123), new Date(1_700_000_000_123));
+    expect(readExit(paths.dir)).toEqual({ _tag: "Exited", code: 137, at: 1_700_000_000_123 });
+    expect(readExit(join(scratch, "jobs", "never-launched"))).toEqual({ _tag: "NoWaiter" });
+  });
+
+  test("a file over the cap is cut to its tail from a line start; one under it is left alone", () => {
+    const path = join(scratch, "out");
+    const line = (i: number) => `line ${String(i).padStart(10, "0")} ${"x".repeat(40)}\n`;
+    const count = Math.ceil((OUTPUT_CAP_BYTES * 1.5) / line(0).length);
+    writeFileSync(path, Array.from({ length: count }, (_, i) => line(i + 1)).join(""));
+    expect(trimOutput(path)).toBe(true);
+    const kept = readFileSync(path, "utf8");
+    expect(kept.length).toBeLessThanOrEqual(OUTPUT_KEEP_BYTES);
+    expect(kept.length).toBeGreaterThan(OUTPUT_KEEP_BYTES - line(0).length);
+    expect(kept.startsWith("line ")).toBe(true);
+    expect(kept.endsWith(line(count))).toBe(true);
+    expect(trimOutput(path)).toBe(false);
+    expect(readFileSync(path, "utf8")).toBe(kept);
+  });
+
+  test("the tail of a long file starts at a whole line", () => {
+    const path = join(scratch, "tail");
+    writeFileSync(path, "first line\nsecond line\nthird\n");
+    expect(readTail(path, 1000)).toBe("first line\nsecond line\nthird\n");
+    expect(readTail(path, 15)).toBe("third\n");
+    expect(readTail(join(scratch, "missing"), 10)).toBeUndefined();
+  });
+});

@@ -4,6 +4,7 @@ import * as Exit from "effect/Exit";
 import * as Layer from "effect/Layer";
 import { loadConfigEffect } from "../config/load.ts";
 import { resolveSettings } from "../config/settings.ts";
+import { Cgroups } from "../services/Cgroups.ts";
 import { CodexHistory } from "../services/CodexHistory.ts";
 import { JobStore } from "../services/JobStore.ts";
 import { Launcher } from "../services/Launcher.ts";
@@ -33,6 +34,7 @@ export const appLayer = (settings: SettingsShape, options: { readonly reparentJo
     options.reparentJobs ? Launcher.layerReparented : Launcher.layer,
     Usage.layer,
     CodexHistory.layer,
+    Cgroups.layer,
   );
 };
 

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { duration } from "./fields.ts";
+import { limitsSchema } from "./limits.ts";
 import { pluginRef, policySchema, scheduleSchema } from "./policies.ts";
 import type { ConfigDefaults } from "./defaults.ts";
 
@@ -53,6 +54,8 @@ export const configSchema = (defaults: ConfigDefaults) =>
         pluginTimeout: duration.refine((ms) => ms > 0, "expected a duration above zero").prefault("10s"),
       })
       .prefault({}),
+    /** Hard limits on each job, applied at launch in the job's cgroup (Linux): as systemd's MemoryMax, CPUQuota, TasksMax. */
+    limits: limitsSchema.prefault({}),
     /** Plugins, in order: built-in names ("notify"), module paths, or [either, options]. */
     plugins: z.array(pluginRef).default(() => []),
     /** Rules the watchdog applies each tick; a project policy replaces a global one of the same name. */

@@ -1,3 +1,4 @@
+import type { JobCgroup } from "./cgroup.ts";
 import type { ProcessIdentity } from "./process.ts";
 
 export type JobStatus = "starting" | "running" | "completed" | "aborted" | "killed" | "exited";
@@ -35,6 +36,8 @@ export interface Job {
   readonly exitCode: number | undefined;
   /** Set when the supervisor started killing the job: its end is then `killed`. */
   readonly killRequestedAt: number | undefined;
+  /** The cgroups the job runs in (Linux, where one could be made): kill ends every process in them. */
+  readonly cgroup?: JobCgroup | undefined;
 }
 
 /** The environment variable (and -c override) that marks every process of a job. */

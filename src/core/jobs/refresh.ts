@@ -7,6 +7,7 @@ import { type FinalStatus, JobStore, type JobPatch } from "../../services/JobSto
 import { ProcessTable, type Watermark } from "../../services/ProcessTable.ts";
 import { type JobSighting, childrenIndex, rolloutFromOpenFiles, sightJob } from "./observe.ts";
 import { fn } from "../fn.ts";
+import { releaseJobCgroup } from "./cgroup.ts";
 
 /** One reading of the process table, shared by everything judged in the same instant. */
 export interface Observation {
@@ -104,6 +105,8 @@ export const refreshJob = fn("refreshJob")(function* (job: Job, given?: Observat
     const recorded = yield* store.get(job.id);
     if (recorded) return { job: recorded, sighting } satisfies RefreshedJob;
   }
+  // an ended job's group goes with it, unless a stray still runs there (then `kill` ends both)
+  if (isFinal(status)) yield* releaseJobCgroup(job.cgroup);
   const updated: Job = { ...job, ...patch, status, killRequestedAt, endedAt: isFinal(status) ? obs.at : job.endedAt };
   return { job: updated, sighting } satisfies RefreshedJob;
 });

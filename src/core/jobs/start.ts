@@ -11,6 +11,7 @@ import { Launcher } from "../../services/Launcher.ts";
 import { ProcessTable } from "../../services/ProcessTable.ts";
 import { Settings } from "../../services/Settings.ts";
 import { loadPlugins, pluginErrorText, runBeforeLaunch } from "../../hooks/host.ts";
+import { endJobCgroup, prepareJobCgroup, releaseJobCgroup, sweepJobCgroups } from "./cgroup.ts";
 import { killTree } from "./killTree.ts";
 import { refreshJob } from "./refresh.ts";
 import { fn } from "../fn.ts";
@@ -69,7 +70,13 @@ export const startJob = fn("startJob")(function* (request: StartRequest) {
   const failed = prepared.errors[0];
   if (failed) return yield* new LaunchError({ reason: pluginErrorText(failed), cause: failed });
   const spec = prepared.spec;
-  const launched = yield* launcher.launch(spec);
+  // the job's own cgroup, joined by the launching shell before Codex forks anything: kill can then end
+  // every process of it, marker or not; and its limits hold from the first instruction
+  yield* sweepJobCgroups();
+  const cgroup = yield* prepareJobCgroup(jobId, settings.config.limits);
+  const launched = yield* launcher.launch(spec, { prelude: cgroup?.prelude }).pipe(
+    Effect.tapError(() => releaseJobCgroup(cgroup?.group)),
+  );
   const bootId = yield* table.bootId();
   const live = yield* table.read(launched.pid);
   const job: Job = {
@@ -90,12 +97,13 @@ export const startJob = fn("startJob")(function* (request: StartRequest) {
     resumedFrom: request.resume?.jobId,
     exitCode: live ? undefined : launched.exitCode() ?? undefined,
     killRequestedAt: undefined,
+    ...(cgroup ? { cgroup: cgroup.group } : {}),
   };
   // A job that cannot be recorded (a full disk, a read-only or newer database) must not run:
   // nothing would list it, watch it or ever kill it.
-  yield* store.insert(job).pipe(Effect.tapError(() => live
+  yield* store.insert(job).pipe(Effect.tapError(() => (live
     ? killTree([job.launcher], { jobId, threadId: undefined, createdAt: job.createdAt, uid: table.currentUid }, 0)
-    : Effect.void));
+    : Effect.void).pipe(Effect.andThen(endJobCgroup(job)))));
 
   const deadline = Date.now() + (request.settleMs ?? 3000);
   let current = job;

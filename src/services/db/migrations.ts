@@ -58,6 +58,8 @@ export const MIGRATIONS: ReadonlyArray<ReadonlyArray<string>> = [
     )`,
     `CREATE INDEX events_job ON events(job_id, id)`,
   ],
+  // the job's cgroups (JSON: { dirs }), so any later kill — the watchdog's, another user's CLI — finds them
+  [`ALTER TABLE jobs ADD COLUMN cgroup_json TEXT`],
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -1,0 +1,85 @@
+/**
+ * The job's cgroup in the job's life: made before launch (the launch joins it before Codex
+ * forks anything), ended after the tree kill (whatever the walk could not prove the job's),
+ * released once nothing is left in it. Each step is optional: without the Cgroups service, or
+ * on a machine that gives no cgroup, they do nothing and the marker walk stands alone.
+ */
+import * as Effect from "effect/Effect";
+import * as Option from "effect/Option";
+import { type JobCgroup, joinLine, type Limits } from "../cgroup.ts";
+import { isFinal, type Job } from "../job.ts";
+import { Cgroups, type CgroupEnd } from "../../services/Cgroups.ts";
+import { JobStore } from "../../services/JobStore.ts";
+import { fn } from "../fn.ts";
+import type { KillTreeReport } from "./killTree.ts";
+
+const cgroups = Effect.serviceOption(Cgroups).pipe(Effect.map(Option.getOrUndefined));
+
+/** The job's groups and the shell line that joins them (the launcher's prelude); undefined without cgroups. */
+export const prepareJobCgroup = fn("prepareJobCgroup")(function* (jobId: string, limits: Limits) {
+  const service = yield* cgroups;
+  if (!service) {
+    if (Object.values(limits).some((v) => v !== undefined)) {
+      return yield* Effect.die(new Error("limits were asked for with no Cgroups service provided"));
+    }
+    return undefined;
+  }
+  const group = yield* service.create(jobId, limits);
+  return group ? { group, prelude: joinLine(group.dirs) } : undefined;
+});
+
+/** How long the group's members get to go once cgroup.kill (a SIGKILL) was sent. */
+const END_TIMEOUT_MS = 5_000;
+
+/** Ends what is left in the job's group after the tree kill, and removes the group. */
+export const endJobCgroup = fn("endJobCgroup")(function* (job: Job) {
+  const service = yield* cgroups;
+  if (!service || !job.cgroup) return undefined;
+  return yield* service.end(job.cgroup, END_TIMEOUT_MS);
+});
+
+/** Removes a job's groups if nothing is left in them; a group holding a stray stays for `kill` to find. */
+export const releaseJobCgroup = fn("releaseJobCgroup")(function* (group: JobCgroup | undefined) {
+  const service = yield* cgroups;
+  if (!service || !group) return false;
+  return yield* service.release(group);
+});
+
+/** The processes in a job's group right now (its strays among them, with or without a marker). */
+export const jobCgroupMembers = fn("jobCgroupMembers")(function* (job: Job) {
+  const service = yield* cgroups;
+  if (!service || !job.cgroup) return [];
+  return yield* service.members(job.cgroup);
+});
+
+/**
+ * Removes the groups of this database's ended jobs whose last stray has since ended by itself.
+ * Only jobs known to have ended: a group with no row yet is a job being started right now.
+ */
+export const sweepJobCgroups = fn("sweepJobCgroups")(function* () {
+  const service = yield* cgroups;
+  if (!service) return;
+  const store = yield* JobStore;
+  for (const id of yield* service.leftovers()) {
+    const job = yield* store.get(id).pipe(Effect.orElseSucceed(() => undefined));
+    if (job && isFinal(job.status) && job.cgroup) yield* service.release(job.cgroup);
+  }
+});
+
+/**
+ * The tree kill's report with what the cgroup step ended: its members count among the job's
+ * processes (signal "cgroup.kill"), and what stayed in the group is a survivor.
+ */
+export const withCgroupEnd = (report: KillTreeReport, group: CgroupEnd | undefined): KillTreeReport => {
+  if (!group) return report;
+  const known = new Set(report.members.map((m) => m.pid));
+  const signal = group.how === "cgroup.kill" ? "cgroup.kill" : "SIGKILL";
+  return {
+    ...report,
+    members: [...report.members, ...group.ended.filter((m) => !known.has(m.pid)).map((m) => ({ ...m, signals: [signal] }))],
+    survivors: [...new Set([...report.survivors, ...group.survivors])],
+    elapsedMs: report.elapsedMs + group.elapsedMs,
+  };
+};
+
+export type { CgroupEnd };

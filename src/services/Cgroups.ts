@@ -135,5 +135,5 @@ export class Cgroups extends Context.Service<Cgroups, {
     return make(() => (plan ??= planCgroups()));
   });
   /** No cgroups: the marker walk alone. */
-  static readonly layerNone = Layer.succeed(Cgroups, make(() => ({ membership: { none: "no cgroups in this run" }, limits: {} })));
+  static readonly layerNone = Layer.sync(Cgroups, () => make(() => ({ membership: { none: "no cgroups in this run" }, limits: {} })));
 }

@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
 import * as Context from "effect/Context";
 import * as Effect from "effect/Effect";
@@ -102,18 +102,29 @@ const make = (plan: () => CgroupPlan) => {
     return group.dirs.map(removeGroup).every(Boolean);
   });
 
-  /** Names (job ids) of the groups under this machine's bases: what a sweep may release. */
-  const leftovers = fn("Cgroups.leftovers")(function* () {
+  /**
+   * Removes the empty job groups under this machine's bases made more than `minAgeMs` ago: those of
+   * jobs that ended unobserved, or of a `start` cut short. Only empty ones (the kernel refuses the
+   * rest), and only old ones: a group younger than that may be a launch about to join it.
+   */
+  const sweep = fn("Cgroups.sweep")(function* (minAgeMs: number) {
     const p = plan();
     const bases = new Set([...("none" in p.membership ? [] : [p.membership.base]), ...Object.values(p.limits).map((l) => l.base)]);
-    const names = new Set<string>();
+    const before = Date.now() - minAgeMs;
+    let removed = 0;
     for (const base of bases) {
-      try { for (const e of readdirSync(base, { withFileTypes: true })) if (e.isDirectory()) names.add(e.name); } catch { /* no base yet */ }
+      let names: string[];
+      try { names = readdirSync(base, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => e.name); } catch { continue; }
+      for (const name of names) {
+        const dir = join(base, name);
+        const made = statSync(dir, { throwIfNoEntry: false })?.mtimeMs ?? Date.now();
+        if (made <= before && membersOf(dir).length === 0 && removeGroup(dir)) removed++;
+      }
     }
-    return [...names];
+    return removed;
   });
 
-  return Cgroups.of({ plan: () => Effect.sync(plan), create, end, release, leftovers, members: (group) => Effect.sync(() => membersOf(group.dirs[0]!)) });
+  return Cgroups.of({ plan: () => Effect.sync(plan), create, end, release, sweep, members: (group) => Effect.sync(() => membersOf(group.dirs[0]!)) });
 };
 
 /**
@@ -126,7 +137,7 @@ export class Cgroups extends Context.Service<Cgroups, {
   readonly create: (jobId: string, limits: Limits) => Effect.Effect<JobCgroup | undefined, LaunchError>;
   readonly end: (group: JobCgroup, timeoutMs: number) => Effect.Effect<CgroupEnd>;
   readonly release: (group: JobCgroup) => Effect.Effect<boolean>;
-  readonly leftovers: () => Effect.Effect<ReadonlyArray<string>>;
+  readonly sweep: (minAgeMs: number) => Effect.Effect<number>;
   readonly members: (group: JobCgroup) => Effect.Effect<ReadonlyArray<number>>;
 }>()("codex-supervisor/Cgroups") {
   /** Linux: the plan read from the kernel on first use (honours CODEX_SUPERVISOR_CGROUP=off). */

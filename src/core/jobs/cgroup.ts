@@ -7,9 +7,8 @@
 import * as Effect from "effect/Effect";
 import * as Option from "effect/Option";
 import { type JobCgroup, joinLine, type Limits } from "../cgroup.ts";
-import { isFinal, type Job } from "../job.ts";
+import type { Job } from "../job.ts";
 import { Cgroups, type CgroupEnd } from "../../services/Cgroups.ts";
-import { JobStore } from "../../services/JobStore.ts";
 import { fn } from "../fn.ts";
 import type { KillTreeReport } from "./killTree.ts";
 
@@ -52,18 +51,13 @@ export const jobCgroupMembers = fn("jobCgroupMembers")(function* (job: Job) {
   return yield* service.members(job.cgroup);
 });
 
-/**
- * Removes the groups of this database's ended jobs whose last stray has since ended by itself.
- * Only jobs known to have ended: a group with no row yet is a job being started right now.
- */
+// long enough that no launch is still between making its group and joining it
+const SWEEP_MIN_AGE_MS = 60_000;
+
+/** Removes empty groups left by jobs that ended unobserved or by a `start` cut short (any database's). */
 export const sweepJobCgroups = fn("sweepJobCgroups")(function* () {
   const service = yield* cgroups;
-  if (!service) return;
-  const store = yield* JobStore;
-  for (const id of yield* service.leftovers()) {
-    const job = yield* store.get(id).pipe(Effect.orElseSucceed(() => undefined));
-    if (job && isFinal(job.status) && job.cgroup) yield* service.release(job.cgroup);
-  }
+  if (service) yield* service.sweep(SWEEP_MIN_AGE_MS);
 });
 
 /**

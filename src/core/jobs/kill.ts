@@ -49,7 +49,8 @@ export const killJob = fn("killJob")(function* (job: Job, graceMs: number, optio
   const tree = yield* killTree(roots, marks, graceMs, obs, onPhase);
   // then whatever is still in the job's cgroup: a process that dropped the marker and left the tree
   const group = yield* endJobCgroup(fresh);
-  if (group) onPhase?.(`cgroup: ${group.ended.length} more process(es) ended by ${group.how}, ${group.survivors.length} left, group ${group.removed ? "removed" : "kept"}`);
+  // told only when the group held more than the tree: a kill whose walk found everything reads as before
+  if (group && (group.ended.length > 0 || !group.removed)) onPhase?.(`cgroup: ${group.ended.length} more process(es) ended by ${group.how}, ${group.survivors.length} left, group ${group.removed ? "removed" : "kept"}`);
   const report = withCgroupEnd(tree, group);
   // a job recorded as ended whose PID was since reused is simply gone; one we believed running is a surprise worth
   // refusing over — once nothing of it could be proven alive, so its strays were not left running.

@@ -3,6 +3,7 @@
  * What a cgroup per job costs at launch and does at kill, through the app's own Cgroups service:
  *
  *   launch, plain:   spawn `/bin/true` detached, until it has exited
+ *   launch, via sh:  the same through `/bin/sh -c 'exec "$@"'`: the prelude's shell without the join
  *   launch, cgroup:  make the job's groups (with a pids limit, so the v1 or v2 limit path runs too),
  *                    spawn it through the join prelude, until it has exited, then remove the groups
  *   kill:            a group holding an escaped, env-scrubbed `sleep`: Cgroups.end (freeze,
@@ -35,15 +36,28 @@ const plain = async () => {
   return performance.now() - t;
 };
 
-const grouped = async (i: number) => {
+const viaShell = async () => {
   const t = performance.now();
+  await exited("/bin/sh", ["-c", `exec "$@"`, "sh", "/bin/true"]);
+  return performance.now() - t;
+};
+
+const parts = { create: [] as number[], launch: [] as number[], remove: [] as number[] };
+const grouped = async (i: number) => {
+  const t0 = performance.now();
   const group = await run((c) => c.create(`bench-launch-${process.pid}-${i}`, { pids: 1000 }));
   if (!group) throw new Error("no cgroup on this machine: see `codex-supervisor doctor`");
+  const t1 = performance.now();
   const code = await exited("/bin/sh", ["-c", `${joinLine(group.dirs)} || exit 125; exec "$@"`, "sh", "/bin/true"]);
   if (code !== 0) throw new Error(`the prelude failed (exit ${code})`);
+  const t2 = performance.now();
   const removed = await run((c) => c.release(group));
   if (!removed) throw new Error(`could not remove ${group.dirs.join(", ")}`);
-  return performance.now() - t;
+  const t3 = performance.now();
+  parts.create.push(t1 - t0);
+  parts.launch.push(t2 - t1);
+  parts.remove.push(t3 - t2);
+  return t3 - t0;
 };
 
 const killed = async (i: number) => {
@@ -61,16 +75,20 @@ const stats = (xs: number[]) => {
   return `median ${s[Math.floor(s.length / 2)]!.toFixed(2)} ms, max ${s.at(-1)!.toFixed(2)} ms`;
 };
 
+const sh: number[] = [];
 const a: number[] = [];
 const b: number[] = [];
 const k: number[] = [];
 for (let i = 0; i < reps; i++) {
   a.push(await plain());
+  sh.push(await viaShell());
   b.push(await grouped(i));
   k.push(await killed(i));
 }
 const plan = await run((c) => c.plan());
 console.log(`plan: ${JSON.stringify(plan)}`);
 console.log(`launch, plain:  ${stats(a)}`);
+console.log(`launch, via sh: ${stats(sh)} (the prelude's shell alone, joining nothing)`);
 console.log(`launch, cgroup: ${stats(b)} (make groups + pids limit, join, exec, remove)`);
+console.log(`  of which: make ${stats(parts.create)}; join + exec ${stats(parts.launch)}; remove ${stats(parts.remove)}`);
 console.log(`kill, cgroup:   ${stats(k)} (freeze, cgroup.kill, wait empty, remove: one escaped sleep)`);

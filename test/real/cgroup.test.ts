@@ -106,6 +106,34 @@ describe("a job in a cgroup of its own", () => {
     }
   });
 
+  test("limits.memory contains a memory hog: the kernel ends the hog, and Codex goes on", async () => {
+    const dir = sb.project("memory-hog");
+    const file = join(dir, "hog.exit");
+    sb.writeGlobalConfig({ codex: { args: EXEC_ARGS }, limits: { memory: "512MB" } });
+    try {
+      // the kernel may take ~15 s to give up reclaiming before its OOM killer acts, past the 10 s after which Codex
+      // hands the model a still-running command's output: the model's stall keeps the job alive that long
+      const job = await start(`STALL: 25\nRUN: python3 -c "b = bytearray(2 * 1024 ** 3); print('allocated')" > ${dir}/hog.out; echo $? > ${file}; sleep 300`, dir);
+      const group = groupOf(job.pid, "memory")!;
+      expect(group).toMatch(new RegExp(`/codex-supervisor/${job.jobId}$`));
+      groups.push(group);
+      const limitFile = ["memory.max", "memory.limit_in_bytes"].find((f) => existsSync(join(group, f)))!;
+      expect(readFileSync(join(group, limitFile), "utf8").trim()).toBe("512000000"); // MB is decimal, as in every size of the config
+      const code = await waitFor("the hog's exit", () => {
+        try { return readFileSync(file, "utf8").trim() || undefined; } catch { return undefined; }
+      }, 120_000);
+      expect(code).toBe("137"); // SIGKILLed by the OOM killer
+      expect(readFileSync(join(dir, "hog.out"), "utf8")).toBe("");
+      expect(isAlive(job.pid)).toBe(true);
+      expect((await sb.cli(["status", job.jobId, "--json"])).json<JobJson>().status).toBe("running");
+      const r = await sb.cli(["kill", job.jobId, "--grace", "1s"]);
+      expect(r.code, r.stderr).toBe(0);
+      expect(existsSync(group)).toBe(false);
+    } finally {
+      sb.writeGlobalConfig({ codex: { args: EXEC_ARGS } });
+    }
+  }, 180_000);
+
   test("doctor says kill ends every process of a job's cgroup, and which limits hold", async () => {
     const r = await sb.cli(["doctor", "--json"]);
     const check = r.json<DoctorReport>().checks.find((c) => c.id === "kill.cgroup")!;

@@ -44,6 +44,16 @@ export const releaseJobCgroup = fn("releaseJobCgroup")(function* (group: JobCgro
   return yield* service.release(group);
 });
 
+// how long after its end a job's group is looked at again by each refresh, for what the job left running a
+// moment (a login shell's pyenv rehash outlives Codex by a second or two); later, the next start's sweep
+const LINGER_MS = 10 * 60_000;
+
+/** For a job that ended a short while ago: its group goes once its last stray has gone. */
+export const releaseEndedJobCgroup = fn("releaseEndedJobCgroup")(function* (job: Job, now: number) {
+  if (!job.cgroup || job.endedAt === undefined || now - job.endedAt > LINGER_MS) return false;
+  return yield* releaseJobCgroup(job.cgroup);
+});
+
 /** The processes in a job's group right now (its strays among them, with or without a marker). */
 export const jobCgroupMembers = fn("jobCgroupMembers")(function* (job: Job) {
   const service = yield* cgroups;

@@ -7,7 +7,7 @@ import { type FinalStatus, JobStore, type JobPatch } from "../../services/JobSto
 import { ProcessTable, type Watermark } from "../../services/ProcessTable.ts";
 import { type JobSighting, childrenIndex, rolloutFromOpenFiles, sightJob } from "./observe.ts";
 import { fn } from "../fn.ts";
-import { releaseJobCgroup } from "./cgroup.ts";
+import { releaseEndedJobCgroup, releaseJobCgroup } from "./cgroup.ts";
 
 /** One reading of the process table, shared by everything judged in the same instant. */
 export interface Observation {
@@ -58,7 +58,10 @@ export interface RefreshedJob {
 export const refreshJob = fn("refreshJob")(function* (job: Job, given?: Observation) {
   const obs = given ?? (yield* observe());
   const sighting = sightJob(job, obs.byPid, obs.children, obs.bootId, obs.uid);
-  if (isFinal(job.status)) return { job, sighting } satisfies RefreshedJob;
+  if (isFinal(job.status)) {
+    yield* releaseEndedJobCgroup(job, obs.at);
+    return { job, sighting } satisfies RefreshedJob;
+  }
   // Recorded after this look began: its launcher (spawned just before the record) may have
   // started after the look read that PID. Not seeing it proves nothing; the next look judges.
   if (!sighting.launcher && !sighting.native && job.createdAt >= obs.begunAt) return { job, sighting } satisfies RefreshedJob;

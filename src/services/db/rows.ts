@@ -114,7 +114,7 @@ export const rowToJob = (row: JobRow): Job => {
     resumedFrom: optional(row.resumed_from),
     exitCode: optional(row.exit_code),
     killRequestedAt: optional(row.kill_requested_at),
-    ...(row.cgroup_json === null ? {} : { cgroup: JSON.parse(row.cgroup_json) as JobCgroup }),
+    cgroup: row.cgroup_json === null ? undefined : (JSON.parse(row.cgroup_json) as JobCgroup),
   };
 };
 

@@ -92,7 +92,12 @@ const make = (plan: () => CgroupPlan) => {
       if (!viaKill) killEach(left); // without a freezer a member may have forked since
     }
     if (left.length > 0 && frozen) tryWrite(join(dir, "cgroup.freeze"), "0"); // never leave a survivor frozen for good
-    const removed = left.length === 0 && group.dirs.map(removeGroup).every(Boolean);
+    // a v1 group may still count a process that has just left the v2 one: each is retried until the deadline
+    let removed = left.length === 0 && group.dirs.map(removeGroup).every(Boolean);
+    while (left.length === 0 && !removed && Date.now() < deadline) {
+      yield* Effect.sleep(POLL_MS);
+      removed = group.dirs.map(removeGroup).every(Boolean);
+    }
     return { dir, ended, survivors: left, removed, how, elapsedMs: Date.now() - started } satisfies CgroupEnd;
   });
 

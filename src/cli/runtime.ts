@@ -5,6 +5,7 @@ import * as Layer from "effect/Layer";
 import { loadConfigEffect, type SkippedConfig } from "../config/load.ts";
 import { resolveSettings } from "../config/settings.ts";
 import { skippedText } from "../config/trust.ts";
+import { Cgroups } from "../services/Cgroups.ts";
 import { CodexHistory } from "../services/CodexHistory.ts";
 import { JobStore } from "../services/JobStore.ts";
 import { Launcher } from "../services/Launcher.ts";
@@ -42,6 +43,7 @@ export const appLayer = (settings: SettingsShape, options: { readonly reparentJo
     options.reparentJobs ? Launcher.layerReparented : Launcher.layer,
     Usage.layer,
     CodexHistory.layer,
+    Cgroups.layer,
   );
 };
 

@@ -24,6 +24,7 @@ export const defaultConfig = (defaults: ConfigDefaults): Config => ({
   database: { path: defaults.databasePath },
   python: { discover: true, names: [".venv", "venv"] },
   watchdog: { interval: 5_000, pluginTimeout: 10_000 },
+  limits: {},
   plugins: [],
   policies: [],
   schedules: [],

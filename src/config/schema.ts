@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { DURATION_RANGES } from "../core/duration.ts";
 import { duration, durationWithin } from "./fields.ts";
+import { limitsSchema } from "./limits.ts";
 import { pluginRef, policySchema, scheduleSchema } from "./policies.ts";
 import type { ConfigDefaults } from "./defaults.ts";
 
@@ -54,6 +55,8 @@ export const configSchema = (defaults: ConfigDefaults) =>
         pluginTimeout: durationWithin(DURATION_RANGES.pluginTimeout).prefault("10s"),
       })
       .prefault({}),
+    /** Hard limits on each job, applied at launch in the job's cgroup (Linux): as systemd's MemoryMax, CPUQuota, TasksMax. */
+    limits: limitsSchema.prefault({}),
     /** Plugins, in order: built-in names ("notify"), module paths, or [either, options]. */
     plugins: z.array(pluginRef).default(() => []),
     /** Rules the watchdog applies each tick; a project policy replaces a global one of the same name. */

@@ -1,3 +1,4 @@
+import type { JobCgroup } from "./cgroup.ts";
 import type { ProcessIdentity } from "./process.ts";
 
 /** `failed`: Codex exited with a non-zero status (not killed, no turn completed); `exited`: it exited 0 without finishing one. */
@@ -38,6 +39,8 @@ export interface Job {
   readonly killRequestedAt: number | undefined;
   /** sha256 of the trimmed prompt: tells this job's thread from a neighbour's, never the prompt itself. */
   readonly promptDigest?: string | undefined;
+  /** The cgroups the job runs in (Linux, where one could be made): kill ends every process in them. */
+  readonly cgroup?: JobCgroup | undefined;
 }
 
 /** The environment variable (and -c override) that marks every process of a job. */

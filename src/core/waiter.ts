@@ -1,3 +1,4 @@
+import { JOIN_FAILED_EXIT } from "./cgroup.ts";
 import { JOB_MARKER } from "./job.ts";
 
 /**
@@ -30,8 +31,15 @@ export interface WaiterOptions {
 
 const q = (n: number) => String(n);
 
-/** The tiny shell that prints its PID and becomes Codex: `/bin/sh -c EXEC_SHELL sh CODEX ARGS…`. */
-export const EXEC_SHELL = 'echo $$ >&4 && exec "$@" 4>&-';
+/**
+ * The tiny shell that prints its PID and becomes Codex: `/bin/sh -c EXEC_SHELL sh CODEX ARGS…`.
+ * First it runs the job's join line (CODEX_SUPERVISOR_JOIN: joining the job's cgroup), so Codex
+ * and all it starts are in the group from their first instruction while the waiter stays out
+ * of it (a kill of the group never takes the waiter before it records the end).
+ */
+const JOIN_VAR = "CODEX_SUPERVISOR_JOIN";
+export const EXEC_SHELL =
+  `if [ -n "$${JOIN_VAR}" ]; then eval "$${JOIN_VAR}" || exit ${JOIN_FAILED_EXIT}; fi; unset ${JOIN_VAR}; echo $$ >&4 && exec "$@" 4>&-`;
 
 /** Codex's process before it has become Codex (it still runs the exec shell): a moment after the launch. */
 export const isExecShell = (argv: ReadonlyArray<string>): boolean => argv[1] === "-c" && argv[2] === EXEC_SHELL;
@@ -54,7 +62,7 @@ export const isExecShell = (argv: ReadonlyArray<string>): boolean => argv[1] ===
 export const waiterScript = (options: WaiterOptions = {}): string => {
   const waiter = [
     // the exec'd shell prints its PID on fd 4 (to the supervisor), then becomes Codex without fd 4
-    `${JOB_MARKER}=$j /bin/sh -c '${EXEC_SHELL}' sh "$@" <&3 3<&- >>"$d/${JOB_FILES.stdout}" 2>>"$d/${JOB_FILES.stderr}"`,
+    `${JOIN_VAR}=$join ${JOB_MARKER}=$j /bin/sh -c '${EXEC_SHELL}' sh "$@" <&3 3<&- >>"$d/${JOB_FILES.stdout}" 2>>"$d/${JOB_FILES.stderr}"`,
     "s=$?",
     "exec 3<&- 4>&-",
     // Codex is gone: what the waiter writes from here on is the user's alone
@@ -67,8 +75,8 @@ export const waiterScript = (options: WaiterOptions = {}): string => {
     `mv -f "$d/${JOB_FILES.exit}.new" "$d/${JOB_FILES.exit}"`,
   ];
   return [
-    'd=$1 j=$2',
-    "shift 2",
+    'd=$1 j=$2 join=$3',
+    "shift 3",
     // fd 3: the prompt (a background subshell's stdin would be /dev/null); fd 4: where Codex's PID goes
     "exec 3<&0 4>&1 </dev/null >/dev/null",
     ...(options.prelude ?? []),
@@ -76,6 +84,9 @@ export const waiterScript = (options: WaiterOptions = {}): string => {
   ].join("\n");
 };
 
-/** The waiter's argv after the script: `sh DIR JOB_ID CODEX ARGS…` (see WAITER_DIR_ARG). */
-export const waiterArgs = (dir: string, jobId: string, bin: string, args: ReadonlyArray<string>): string[] =>
-  ["sh", dir, jobId, bin, ...args];
+/**
+ * The waiter's argv after the script: `sh DIR JOB_ID JOIN CODEX ARGS…` (see WAITER_DIR_ARG), JOIN the
+ * shell line that puts Codex in the job's cgroup (empty: none).
+ */
+export const waiterArgs = (dir: string, jobId: string, bin: string, args: ReadonlyArray<string>, join = ""): string[] =>
+  ["sh", dir, jobId, join, bin, ...args];

@@ -9,6 +9,15 @@ import { waiterArgs, type WaiterOptions, waiterScript } from "../core/waiter.ts"
 import { fn } from "../core/fn.ts";
 import { prepareJobFiles } from "./jobFiles.ts";
 
+export interface LaunchOptions {
+  /**
+   * A shell line run first, in the very process that then execs Codex (its PID is `$$`): what must
+   * hold before Codex forks anything, e.g. joining the job's cgroup (`joinLine`). If it fails, Codex
+   * never starts (the launch fails, its status JOIN_FAILED_EXIT).
+   */
+  readonly join?: string | undefined;
+}
+
 export interface Launched {
   /** Codex's PID (the npm launcher's, or the native binary's when that is what `bin` names). */
   readonly pid: number;
@@ -21,7 +30,7 @@ export interface Launched {
  * stdout and stderr go to the job's files in `filesDir`; the waiter writes its exit status there.
  * Returns once Codex's PID is known and the prompt is handed over.
  */
-const launchWaiter = (options: WaiterOptions) => fn("Launcher.launch")(function* (spec: LaunchSpec, bin: string, filesDir: string) {
+const launchWaiter = (options: WaiterOptions) => fn("Launcher.launch")(function* (spec: LaunchSpec, bin: string, filesDir: string, launch: LaunchOptions) {
   yield* Effect.try({
     try: () => prepareJobFiles(filesDir),
     catch: (cause) => new LaunchError({ reason: `could not make the job's folder ${filesDir}: ${String(cause)}`, cause }),
@@ -29,7 +38,7 @@ const launchWaiter = (options: WaiterOptions) => fn("Launcher.launch")(function*
   // the marker goes on Codex's command alone: the waiter must never pass for one of the job's processes
   const { [JOB_MARKER]: _marker, ...env } = spec.env;
   return yield* Effect.callback<Launched, LaunchError>((resume) => {
-    const child = spawn("/bin/sh", ["-c", waiterScript(options), ...waiterArgs(filesDir, spec.jobId, bin, spec.args)], {
+    const child = spawn("/bin/sh", ["-c", waiterScript(options), ...waiterArgs(filesDir, spec.jobId, bin, spec.args, launch.join)], {
       cwd: spec.cwd, env, detached: true, stdio: ["pipe", "pipe", "ignore"],
     });
     let out = "";
@@ -55,7 +64,9 @@ const launchWaiter = (options: WaiterOptions) => fn("Launcher.launch")(function*
       settle();
     });
     // no PID and the pipe closed: the shell could not start Codex at all
-    child.stdout!.once("end", () => { if (pid === undefined) finish(Effect.fail(new LaunchError({ reason: `could not start ${bin} under /bin/sh` }))); });
+    child.stdout!.once("end", () => { if (pid === undefined) finish(Effect.fail(new LaunchError({
+      reason: launch.join ? `could not start ${bin}: the shell before it could not join the job's cgroup, or could not run` : `could not start ${bin} under /bin/sh`,
+    }))); });
     // Codex may exit before reading it all: that shows in its exit status and stderr, not here
     child.stdin!.on("error", () => { handedOver = true; settle(); });
     child.stdin!.end(spec.prompt, () => { handedOver = true; settle(); });
@@ -65,17 +76,17 @@ const launchWaiter = (options: WaiterOptions) => fn("Launcher.launch")(function*
 const make = (options: WaiterOptions) => {
   const start = launchWaiter(options);
   return Launcher.of({
-    launch: fn("Launcher.launch")(function* (spec: LaunchSpec, filesDir: string) {
+    launch: fn("Launcher.launch")(function* (spec: LaunchSpec, filesDir: string, launch: LaunchOptions = {}) {
       const bin = Bun.which(spec.bin, { PATH: spec.env.PATH ?? "", cwd: spec.cwd });
       if (!bin) return yield* new CodexNotFound({ bin: spec.bin });
-      return yield* start(spec, bin, filesDir);
+      return yield* start(spec, bin, filesDir, launch);
     }),
   });
 };
 
 export class Launcher extends Context.Service<Launcher, {
   /** Launches the job; its stdout, stderr and exit status go to `filesDir`. */
-  readonly launch: (spec: LaunchSpec, filesDir: string) => Effect.Effect<Launched, CodexNotFound | LaunchError>;
+  readonly launch: (spec: LaunchSpec, filesDir: string, options?: LaunchOptions) => Effect.Effect<Launched, CodexNotFound | LaunchError>;
 }>()("codex-supervisor/Launcher") {
   static readonly layer = Layer.sync(Launcher, () => make({}));
   /**

@@ -1,6 +1,7 @@
 import * as Clock from "effect/Clock";
 import * as Effect from "effect/Effect";
 import type { LoadedConfig } from "../config/load.ts";
+import { sweepJobCgroups } from "../core/jobs/cgroup.ts";
 import { listEverything } from "../core/jobs/list.ts";
 import { observe } from "../core/jobs/refresh.ts";
 import { dueToFire, evaluateWhen, holdsWhen, matches, observeTick, type PolicyMemory } from "../core/policy.ts";
@@ -38,6 +39,8 @@ export const tick = fn("watchdog.tick")(function* (state: WatchState) {
   const obs = yield* observe();
   const watermark = obs.watermark;
   const listed = yield* listEverything({ all: false }, obs);
+  // the empty groups of jobs that ended a minute ago or more, stragglers and all
+  yield* sweepJobCgroups();
   const subjects: Subject[] = [];
   // per subject, in the same order: what a quiet tick reads again
   const follow: Array<Omit<SettledSubject, "subject" | "config">> = [];

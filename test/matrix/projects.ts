@@ -21,16 +21,17 @@ export const PER_RELEASE_TESTS: ReadonlyArray<string> = ["test/real/lifecycle.te
 export const E2E_PROJECT_PREFIX = "codex-";
 const INSTALL_SETUP = "./test/matrix/globalSetup.ts";
 const BUILD_SETUP = "./test/support/buildCli.ts";
+const CGROUP_SWEEP = "./test/support/cgroupSweep.ts";
 
 export const testProjects = (env: Readonly<Record<string, string | undefined>> = process.env): TestProjectInlineConfiguration[] => {
   const unit: TestProjectInlineConfiguration = {
     extends: true,
-    test: { name: "unit", include: ["test/**/*.test.ts"], exclude: [...configDefaults.exclude, ...E2E_TESTS], globalSetup: [BUILD_SETUP] },
+    test: { name: "unit", include: ["test/**/*.test.ts"], exclude: [...configDefaults.exclude, ...E2E_TESTS], globalSetup: [BUILD_SETUP, CGROUP_SWEEP] },
   };
   const e2e = (name: string, bin: string, include: ReadonlyArray<string> = E2E_TESTS): TestProjectInlineConfiguration => ({
     extends: true,
     // each release's project installs its release first (a no-op once it is in the cache)
-    test: { name, include: [...include], env: { [CODEX_ENV]: bin }, globalSetup: [BUILD_SETUP, INSTALL_SETUP] },
+    test: { name, include: [...include], env: { [CODEX_ENV]: bin }, globalSetup: [BUILD_SETUP, INSTALL_SETUP, CGROUP_SWEEP] },
   });
   const given = env[CODEX_ENV];
   // one binary given by hand: the suite runs against it alone

@@ -120,7 +120,9 @@ describe("kill", () => {
     });
     // a member slow to exit after its SIGKILL is sent another (killTree's REKILL_AFTER_MS): a phase may
     // repeat on a busy machine, so the order is compared with repeats in a row folded into one
-    const names = phases.map((p) => p.text.replace(/[:(].*$/, "").trim());
+    // the job's cgroup step comes after the tree's phases, and shows only when the group held what the walk
+    // missed (here, the login shell's marked but thread-less daemons): the tree's own phases are compared
+    const names = phases.map((p) => p.text.replace(/[:(].*$/, "").trim()).filter((name) => name !== "cgroup");
     expect(names.filter((name, i) => name !== names[i - 1])).toEqual([
       "kill command running", "job's processes read", "frozen", "SIGTERM sent", "continued all but the roots",
       // the grandchild outlived the grace, so the roots, frozen until it was gone, are past it too

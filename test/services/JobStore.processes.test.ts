@@ -47,7 +47,7 @@ describe("JobStore across processes and at scale", () => {
       INSERT INTO jobs (${JOB_COLUMNS.join(", ")}) SELECT printf('%08x-1111-4000-8000-000000000000', i), name, cwd,
         CASE WHEN i % 1000 = 0 THEN 'running' ELSE 'completed' END, i, ended_at, codex_bin, codex_home, args_json,
         python_json, launcher_pid, launcher_start, native_pid, native_start, boot_id, uid, thread_id, rollout_path,
-        NULL, exit_code, NULL, NULL FROM n, jobs`);
+        NULL, exit_code, NULL, NULL, NULL FROM n, jobs`);
     raw.close();
     const page = await withStore(dbPath, (s) => s.list({ all: true, limit: 20 }));
     const live = await withStore(dbPath, (s) => s.list());

@@ -18,6 +18,8 @@ import { ServiceManager } from "../../services/ServiceManager.ts";
 import { ConfigError } from "../errors.ts";
 import { type DoctorCheck, errorText, fail } from "./check.ts";
 import { judgeCodexBinary, judgeCodexHome, judgeRollout, judgeStateDb, parseCodexVersion } from "./codex.ts";
+import { planCgroups } from "../../services/cgroups/plan.ts";
+import { judgeCgroups } from "./cgroup.ts";
 import { judgeConfig } from "./config.ts";
 import { databaseFacts, judgeDatabase } from "./database.ts";
 import { codexHomeFacts, rolloutFacts, stateDbFacts } from "./history.ts";
@@ -107,6 +109,7 @@ export const runDoctor = (options: DoctorOptions): Effect.Effect<ReadonlyArray<D
       guarded("python.supervisor", "python for supervised jobs", pythonFacts({
         cwd, settings, env, timeoutMs, plugins: plugins?._tag === "Success" ? plugins.success : undefined,
       }).pipe(Effect.map(judgePython))),
+      guarded("kill.cgroup", "kill guarantee", Effect.sync(() => judgeCgroups(planCgroups(env), settings.config.limits))),
       guarded("watchdog.service", "watchdog service", Effect.gen(function* () {
         const manager = yield* ServiceManager;
         return judgeService(yield* manager.status(process.platform === "darwin" ? "launchd" : "systemd", { codexBin, configFile: options.configFile }));

@@ -4,6 +4,7 @@ import { isFinal, type Job } from "../job.ts";
 import type { ProcessIdentity } from "../process.ts";
 import { JobStore } from "../../services/JobStore.ts";
 import { observe, refreshJob } from "./refresh.ts";
+import { endJobCgroup, withCgroupEnd } from "./cgroup.ts";
 import { type KillTreeReport, killTree } from "./killTree.ts";
 import { fn } from "../fn.ts";
 
@@ -45,7 +46,12 @@ export const killJob = fn("killJob")(function* (job: Job, graceMs: number, optio
   if (killRequestedAt) yield* store.update(job.id, { killRequestedAt });
   // With no root alive, only strays that prove themselves the job's (marker, thread, owner, adopted) are members.
   onPhase?.(`job's processes read: ${roots.length} root(s) alive`);
-  const report = yield* killTree(roots, marks, graceMs, obs, onPhase);
+  const tree = yield* killTree(roots, marks, graceMs, obs, onPhase);
+  // then whatever is still in the job's cgroup: a process that dropped the marker and left the tree
+  const group = yield* endJobCgroup(fresh);
+  // told only when the group held more than the tree: a kill whose walk found everything reads as before
+  if (group && (group.ended.length > 0 || !group.removed)) onPhase?.(`cgroup: ${group.ended.length} more process(es) ended by ${group.how}, ${group.survivors.length} left, group ${group.removed ? "removed" : "kept"}`);
+  const report = withCgroupEnd(tree, group);
   // a job recorded as ended whose PID was since reused is simply gone; one we believed running is a surprise worth
   // refusing over — once nothing of it could be proven alive, so its strays were not left running.
   if (roots.length === 0 && report.members.length === 0 && sighting.reused.length > 0 && !isFinal(job.status)) {
@@ -66,7 +72,7 @@ export const killJob = fn("killJob")(function* (job: Job, graceMs: number, optio
     kind: "kill",
     action: "kill",
     message: `${reason}: ${result}, ${report.members.length} process(es), ${report.survivors.length} survivor(s) in ${report.elapsedMs} ms${left ? `: ${left}` : ""}`,
-    data: { members: report.members, survivors: report.survivors, survivorReasons: report.survivorReasons, refused: report.refused },
+    data: { members: report.members, survivors: report.survivors, survivorReasons: report.survivorReasons, refused: report.refused, ...(group ? { cgroup: group } : {}) },
   });
   return { job: ended, result, report } satisfies KillOutcome;
 });

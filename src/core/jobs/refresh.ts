@@ -10,6 +10,7 @@ import { type JobEnd, jobEnd } from "./end.ts";
 import { type JobSighting, childrenIndex, rolloutFromOpenFiles, sightJob } from "./observe.ts";
 import { fn } from "../fn.ts";
 import { matchThread, promptDigest, THREAD_CLOCK_SLACK_MS } from "../threadMatch.ts";
+import { releaseEndedJobCgroup, releaseJobCgroup } from "./cgroup.ts";
 
 /** One reading of the process table, shared by everything judged in the same instant. */
 export interface Observation {
@@ -60,7 +61,10 @@ export interface RefreshedJob {
 export const refreshJob = fn("refreshJob")(function* (job: Job, given?: Observation) {
   const obs = given ?? (yield* observe());
   const sighting = sightJob(job, obs.byPid, obs.children, obs.bootId, obs.uid);
-  if (isFinal(job.status)) return { job, sighting } satisfies RefreshedJob;
+  if (isFinal(job.status)) {
+    yield* releaseEndedJobCgroup(job, obs.at);
+    return { job, sighting } satisfies RefreshedJob;
+  }
   // Recorded after this look began: its launcher (spawned just before the record) may have
   // started after the look read that PID. Not seeing it proves nothing; the next look judges.
   if (!sighting.launcher && !sighting.native && job.createdAt >= obs.begunAt) return { job, sighting } satisfies RefreshedJob;
@@ -113,6 +117,8 @@ export const refreshJob = fn("refreshJob")(function* (job: Job, given?: Observat
     const recorded = yield* store.get(job.id);
     if (recorded) return { job: recorded, sighting } satisfies RefreshedJob;
   }
+  // an ended job's group goes with it, unless a stray still runs there (then `kill` ends both)
+  if (isFinal(status)) yield* releaseJobCgroup(job.cgroup);
   const updated: Job = { ...job, ...patch, status, killRequestedAt, endedAt: end ? end.at : job.endedAt };
   return { job: updated, sighting } satisfies RefreshedJob;
 });

@@ -12,6 +12,7 @@ import { removeJobFiles } from "../../services/jobFiles.ts";
 import { ProcessTable } from "../../services/ProcessTable.ts";
 import { Settings } from "../../services/Settings.ts";
 import { loadPlugins, pluginErrorText, runBeforeLaunch } from "../../hooks/host.ts";
+import { endJobCgroup, prepareJobCgroup, releaseJobCgroup, sweepJobCgroups } from "./cgroup.ts";
 import { killTree } from "./killTree.ts";
 import { refreshJob } from "./refresh.ts";
 import type { JobSighting } from "./observe.ts";
@@ -79,7 +80,13 @@ export const startJob = fn("startJob")(function* (request: StartRequest) {
   const failed = prepared.errors[0];
   if (failed) return yield* new LaunchError({ reason: pluginErrorText(failed), cause: failed });
   const spec = prepared.spec;
-  const launched = yield* launcher.launch(spec, store.filesDir(jobId));
+  // the job's own cgroup, joined by the shell that becomes Codex before Codex forks anything: kill can
+  // then end every process of it, marker or not; and its limits hold from the first instruction
+  yield* sweepJobCgroups();
+  const cgroup = yield* prepareJobCgroup(jobId, settings.config.limits);
+  const launched = yield* launcher.launch(spec, store.filesDir(jobId), { join: cgroup?.prelude }).pipe(
+    Effect.tapError(() => releaseJobCgroup(cgroup?.group)),
+  );
   const bootId = yield* table.bootId();
   const live = yield* table.read(launched.pid);
   const job: Job = {
@@ -102,11 +109,13 @@ export const startJob = fn("startJob")(function* (request: StartRequest) {
     exitCode: undefined,
     killRequestedAt: undefined,
     promptDigest: promptDigest(request.prompt),
+    ...(cgroup ? { cgroup: cgroup.group } : {}),
   };
   // A job that cannot be recorded (a full disk, a read-only or newer database) must not run:
   // nothing would list it, watch it or ever kill it.
   yield* store.insert(job).pipe(Effect.tapError(() => Effect.gen(function* () {
     if (live) yield* killTree([job.launcher], { jobId, createdAt: job.createdAt, uid: table.currentUid }, 0);
+    yield* endJobCgroup(job);
     // nothing records the job: nothing would ever prune its files
     yield* Effect.sync(() => removeJobFiles(store.filesDir(jobId)));
   })));

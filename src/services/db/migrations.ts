@@ -60,6 +60,8 @@ export const MIGRATIONS: ReadonlyArray<ReadonlyArray<string>> = [
   ],
   // Which thread is a job's when it ended unseen: the prompt's digest tells neighbours apart.
   [`ALTER TABLE jobs ADD COLUMN prompt_digest TEXT`],
+  // the job's cgroups (JSON: { dirs }), so any later kill — the watchdog's, another user's CLI — finds them
+  [`ALTER TABLE jobs ADD COLUMN cgroup_json TEXT`],
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -1,3 +1,4 @@
+import type { JobCgroup } from "../../core/cgroup.ts";
 import type { Job, JobStatus, PythonEnv } from "../../core/job.ts";
 import type { ProcessIdentity } from "../../core/process.ts";
 
@@ -25,6 +26,7 @@ export type JobRow = {
   exit_code: number | null;
   kill_requested_at: number | null;
   prompt_digest: string | null;
+  cgroup_json: string | null;
 };
 
 /** The fields of a job that change after it is recorded; an explicit `undefined` clears one. */
@@ -42,7 +44,7 @@ export const JOB_COLUMNS = [
   "id", "name", "cwd", "status", "created_at", "ended_at", "codex_bin", "codex_home", "args_json",
   "python_json", "launcher_pid", "launcher_start", "native_pid", "native_start", "boot_id", "uid",
   "thread_id", "rollout_path", "resumed_from", "exit_code", "kill_requested_at",
-  "prompt_digest",
+  "prompt_digest", "cgroup_json",
 ] as const satisfies ReadonlyArray<keyof JobRow>;
 
 const nullable = <A>(value: A | undefined): A | null => (value === undefined ? null : value);
@@ -72,6 +74,7 @@ export const jobToRow = (job: Job): JobRow => ({
   exit_code: nullable(job.exitCode),
   kill_requested_at: nullable(job.killRequestedAt),
   prompt_digest: nullable(job.promptDigest),
+  cgroup_json: job.cgroup ? JSON.stringify(job.cgroup) : null,
 });
 
 // `list --all` turns 100,000 rows into jobs at a time: the Python env, which most jobs share,
@@ -115,6 +118,7 @@ export const rowToJob = (row: JobRow): Job => {
     exitCode: optional(row.exit_code),
     killRequestedAt: optional(row.kill_requested_at),
     promptDigest: optional(row.prompt_digest),
+    cgroup: row.cgroup_json === null ? undefined : (JSON.parse(row.cgroup_json) as JobCgroup),
   };
 };
 

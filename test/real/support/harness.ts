@@ -4,9 +4,10 @@
  * database and config dir, and a clean-up that ends every process started
  * under that CODEX_HOME — and nothing else.
  */
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { Database } from "bun:sqlite";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { delimiter, join, resolve } from "node:path";
+import { delimiter, dirname, join, resolve } from "node:path";
 import { codexConfigFor, type ModelServer, startModelServer } from "./modelServer.ts";
 
 export const REPO = resolve(import.meta.dirname, "../../..");
@@ -114,9 +115,32 @@ export const createSandbox = (): Sandbox => {
         await Bun.sleep(50);
       }
       await model.stop();
+      await removeJobCgroups(dbPath);
       rmSync(root, { recursive: true, force: true });
     },
   };
+};
+
+/**
+ * Removes the cgroups of the sandbox's jobs that a test's end left behind: what is still in one is
+ * the job's (a process that dropped CODEX_HOME with `env -i`), ended with cgroup.kill first.
+ */
+const removeJobCgroups = async (dbPath: string) => {
+  if (!existsSync(dbPath)) return;
+  const db = new Database(dbPath, { readonly: true });
+  let rows: Array<{ cgroup_json: string | null }> = [];
+  try { rows = db.query<{ cgroup_json: string | null }, []>("SELECT cgroup_json FROM jobs WHERE cgroup_json IS NOT NULL").all(); } catch { /* no such column */ }
+  db.close();
+  for (const row of rows) {
+    const { dirs } = JSON.parse(row.cgroup_json!) as { dirs: string[] };
+    try { writeFileSync(join(dirs[0]!, "cgroup.kill"), "1"); } catch { /* gone already, or no cgroup.kill */ }
+    for (const dir of dirs) {
+      for (let attempt = 0; attempt < 50 && existsSync(dir); attempt++) {
+        try { rmdirSync(dir); } catch { await Bun.sleep(20); } // a group goes once its last process is gone
+      }
+      try { rmdirSync(dirname(dir)); } catch { /* another job's group is there */ }
+    }
+  }
 };
 
 /** Polls `check` until it returns a value, or fails after `timeoutMs` with what it last saw. */

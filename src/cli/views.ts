@@ -40,10 +40,12 @@ export const untrackedJson = (entry: UntrackedEntry) => ({
   claimedJobId: entry.claimedJobId ?? null,
 });
 
-export const killJson = ({ job, result, report }: KillOutcome) => ({
+export const killJson = ({ job, result, report, unrecorded }: KillOutcome) => ({
   ...jobJson(job),
   result,
   members: report?.members ?? [],
   survivors: report?.survivors ?? [],
   elapsedMs: report?.elapsedMs ?? 0,
+  /** Whether the kill is in the database (false: the signals went out, the record could not be written). */
+  recorded: unrecorded === undefined,
 });

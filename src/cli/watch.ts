@@ -4,6 +4,7 @@ import { type TickTrace, Watchdog } from "../watchdog/loop.ts";
 import { COMMON_OPTIONS } from "./args.ts";
 import type { Command } from "./command.ts";
 import { runProgram } from "./runtime.ts";
+import { EXIT } from "./messages.ts";
 import { stderr } from "./output.ts";
 
 const trace = (t: TickTrace) => {
@@ -22,6 +23,9 @@ export const watch: Command = {
     "A tick is quiet when nothing changed but time and counters: no process that matters started or ended,",
     "no database write by anyone else, no config edit. It then reads only each tree's own processes and",
     "judges the same policies; anything else, and any policy about to fire, makes it a full tick.",
+    "Only one watchdog acts on a database (an flock on a lock file beside it): a second one stands by, naming",
+    "the first one's pid, and takes over when it stops; `--once` then exits 1 having done nothing. While the",
+    "database cannot be written it says so once, keeps enforcing policies, and writes what it did later.",
   ].join("\n"),
   options: {
     once: { type: "boolean", help: "run one tick and exit" },
@@ -41,8 +45,13 @@ export const watch: Command = {
       process.on("SIGHUP", dog.wake);
       stderr.write(`codex-supervisor: watchdog running (pid ${process.pid})\n`);
       yield* dog.done;
-    }).pipe(Effect.provide(Watchdog.layer({ explicitFile: configFile, cwd, maxTicks: values.once ? 1 : undefined, onTick: values.trace ? trace : undefined, releaseMemory: releaseCleanFilePages }))));
-    const code = await runProgram({ cwd: cwd ?? process.cwd(), configFile }, program, () => {}, controller.signal);
+      return dog.refusedBy();
+    }).pipe(Effect.provide(Watchdog.layer({
+      explicitFile: configFile, cwd, maxTicks: values.once ? 1 : undefined, onTick: values.trace ? trace : undefined,
+      releaseMemory: releaseCleanFilePages, say: (line) => stderr.write(`codex-supervisor: ${line}\n`),
+    }))));
+    // --once while another watchdog acts: it did nothing, and says so (standing by is for a running watchdog)
+    const code = await runProgram({ cwd: cwd ?? process.cwd(), configFile }, program, (refused) => (refused ? EXIT.failed : EXIT.ok), controller.signal);
     stderr.write("codex-supervisor: watchdog stopped\n");
     return code;
   },

@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Effect } from "effect";
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
+import { SCHEMA_VERSION } from "../../src/services/db/migrations.ts";
 import { job, runChildren, withStore } from "./support/jobStore.ts";
 
 let dir: string;
@@ -19,8 +20,8 @@ describe("JobStore across processes and at scale", () => {
     const results = await runChildren(dir, dbPath, 4, "yield* store.list();");
     expect(results).toEqual(Array(4).fill({ code: 0, stderr: "" }));
     const raw = new Database(dbPath, { readonly: true });
-    expect(raw.query("PRAGMA user_version").get()).toEqual({ user_version: 1 });
-    expect(raw.query("SELECT version FROM schema_migrations").all()).toEqual([{ version: 1 }]);
+    expect(raw.query("PRAGMA user_version").get()).toEqual({ user_version: SCHEMA_VERSION });
+    expect(raw.query("SELECT version FROM schema_migrations").all()).toEqual(Array.from({ length: SCHEMA_VERSION }, (_, i) => ({ version: i + 1 })));
     expect(raw.query("PRAGMA journal_mode").get()).toEqual({ journal_mode: "wal" });
     raw.close();
   });

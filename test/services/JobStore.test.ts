@@ -4,6 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Effect } from "effect";
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
+import { SCHEMA_VERSION } from "../../src/services/db/migrations.ts";
 import { JobStore } from "../../src/services/JobStore.ts";
 import { job, openError, withStore } from "./support/jobStore.ts";
 
@@ -135,7 +136,7 @@ describe("JobStore", () => {
       }));
     expect(result.read?.id).toBe(id);
     expect(result.insert).toMatchObject({ _tag: "DatabaseError", path: dbPath, operation: "insert" });
-    expect(String(result.insert.cause)).toContain("written by a newer codex-supervisor (schema 7, this version knows 1)");
+    expect(String(result.insert.cause)).toContain(`written by a newer codex-supervisor (schema 7, this version knows ${SCHEMA_VERSION})`);
     expect(result.event.operation).toBe("appendEvent");
   });
 

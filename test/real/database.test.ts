@@ -39,7 +39,7 @@ const holdWriteLock = (path: string) => {
   return { release: () => { db.run("ROLLBACK"); db.close(); } };
 };
 
-describe("database", () => {
+describe("database", { timeout: 120_000 }, () => {
   test("kill ends the tree while another connection holds the write lock, then says the record failed", async () => {
     sb.writeGlobalConfig({ codex: { args: EXEC_ARGS } });
     const job = await startJob("RUN: sleep 300", sb.project("locked"));

@@ -5,10 +5,10 @@
  * starting it again.
  */
 import { Database } from "bun:sqlite";
-import { rmSync } from "node:fs";
+import { readFileSync, rmSync } from "node:fs";
 import { dirname } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { createSandbox, isAlive, type Sandbox, waitFor } from "./support/harness.ts";
+import { commandOf, createSandbox, isAlive, type Sandbox, waitFor } from "./support/harness.ts";
 
 interface JobJson { jobId: string; pid: number; nativePid: number | null; status: string; pids: number[] }
 interface EventJson { kind: string; jobId: string | null; policy: string | null; action: string | null; message: string; at: string }
@@ -49,8 +49,13 @@ const watchdog = (args: ReadonlyArray<string> = []) => {
   };
 };
 const count = (text: string, part: string) => text.split(part).length - 1;
+/** Every live process carrying the job's marker, wherever it was reparented. */
+const pidsOfJob = (jobId: string) => sb.livePids().filter((pid) => {
+  try { return readFileSync(`/proc/${pid}/environ`, "utf8").includes(`CODEX_SUPERVISOR_JOB_ID=${jobId}`); } catch { return false; }
+});
 
-describe("watch and its database", () => {
+// each case starts real Codex and waits on a watchdog's ticks and kills: on a loaded machine that is more than a minute
+describe("watch and its database", { timeout: 150_000 }, () => {
   test("a watch whose database is locked says so once, keeps killing, and writes what it did once it can", async () => {
     config([{ name: "max-runtime", when: { runtimeOver: "3s" }, do: [["kill", { grace: "300ms" }]] }]);
     const job = await startJob("RUN: sleep 300", sb.project("locked-watch"));
@@ -130,8 +135,8 @@ describe("watch and its database", () => {
   test("a kill longer than the plugin timeout is waited for: never recorded as timed out, never run twice", async () => {
     // the tool ignores SIGTERM, so the kill takes its whole 3 s grace: three times the plugin timeout
     config([{ name: "max-runtime", when: { runtimeOver: "2s" }, do: [["kill", { grace: "3s" }]] }], { pluginTimeout: "1s" });
-    const job = await startJob("RUN: trap '' TERM; sleep 300", sb.project("slow-kill"));
-    await runningTree(job.jobId);
+    const job = await startJob(`RUN: setsid bash -c 'trap "" TERM; sleep 300' & sleep 300`, sb.project("slow-kill"));
+    await waitFor("both sleeps, one ignoring SIGTERM", () => pidsOfJob(job.jobId).filter((pid) => commandOf(pid) === "sleep 300 ").length >= 2 || undefined);
     const watch = watchdog();
     try {
       await waitFor("the job killed", async () => (await status(job.jobId)).status === "killed" || undefined, 45_000);
@@ -142,8 +147,11 @@ describe("watch and its database", () => {
       const actions = seen.filter((e) => e.kind === "action" && e.action === "kill");
       expect(actions.map((e) => e.message)).toEqual([expect.stringMatching(/^kill: killed/)]);
       expect(seen.filter((e) => /timed out/.test(e.message))).toEqual([]);
-      expect(seen.filter((e) => e.kind === "kill")).toHaveLength(1);
-      expect(sb.livePids().filter((pid) => job.pid === pid)).toEqual([]);
+      const kills = seen.filter((e) => e.kind === "kill");
+      expect(kills).toHaveLength(1);
+      // it did take longer than the plugin timeout: the grace
+      expect(Number(/in (\d+) ms/.exec(kills[0]!.message)?.[1])).toBeGreaterThanOrEqual(3000);
+      expect(pidsOfJob(job.jobId)).toEqual([]);
     } finally {
       await watch.stop();
     }

@@ -4,7 +4,6 @@ import { type TickTrace, Watchdog } from "../watchdog/loop.ts";
 import { COMMON_OPTIONS } from "./args.ts";
 import type { Command } from "./command.ts";
 import { runProgram } from "./runtime.ts";
-import { EXIT } from "./messages.ts";
 import { stderr } from "./output.ts";
 
 const trace = (t: TickTrace) => {
@@ -24,7 +23,7 @@ export const watch: Command = {
     "no database write by anyone else, no config edit. It then reads only each tree's own processes and",
     "judges the same policies; anything else, and any policy about to fire, makes it a full tick.",
     "Only one watchdog acts on a database (an flock on a lock file beside it): a second one stands by, naming",
-    "the first one's pid, and takes over when it stops; `--once` then exits 1 having done nothing. While the",
+    "the first one's pid, and takes over when it stops; `--once` then says so and does nothing. While the",
     "database cannot be written it says so once, keeps enforcing policies, and writes what it did later.",
   ].join("\n"),
   options: {
@@ -50,8 +49,11 @@ export const watch: Command = {
       explicitFile: configFile, cwd, maxTicks: values.once ? 1 : undefined, onTick: values.trace ? trace : undefined,
       releaseMemory: releaseCleanFilePages, say: (line) => stderr.write(`codex-supervisor: ${line}\n`),
     }))));
-    // --once while another watchdog acts: it did nothing, and says so (standing by is for a running watchdog)
-    const code = await runProgram({ cwd: cwd ?? process.cwd(), configFile }, program, (refused) => (refused ? EXIT.failed : EXIT.ok), controller.signal);
+    // --once while another watchdog acts: it looks at nothing and says so (standing by is for a running watchdog).
+    // Exit 0: the database is being watched, which is what a `watch --once` from cron is for.
+    const code = await runProgram({ cwd: cwd ?? process.cwd(), configFile }, program, (refused) => {
+      if (refused) stderr.write(`codex-supervisor: --once did nothing: watchdog pid ${refused.pid ?? "unknown"} acts on this database\n`);
+    }, controller.signal);
     stderr.write("codex-supervisor: watchdog stopped\n");
     return code;
   },

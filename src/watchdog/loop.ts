@@ -110,7 +110,7 @@ export class Watchdog extends Context.Service<Watchdog, {
     let fallback: LoadedConfig | undefined;
     let releasedAt: number | undefined;
     const done = Deferred.makeUnsafe<void>();
-    const turn = makeTurn(store, say, adopt);
+    const turn = makeTurn(store, say, adopt, options.maxTicks === undefined);
     let refusedBy: { readonly pid: number | undefined } | undefined;
     /** A quiet tick when one will do; else why not. */
     const quiet = Effect.gen(function* () {

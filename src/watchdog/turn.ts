@@ -9,7 +9,7 @@ import { type Lease, tryLease } from "./lease.ts";
  * rather than refusing lets `service restart` start the new one while the old one ends.
  * Each tick it also notices a database file removed or replaced under it, and reopens it.
  */
-export const makeTurn = (store: JobStoreService, say: (line: string) => void, adopt: Effect.Effect<void>) => {
+export const makeTurn = (store: JobStoreService, say: (line: string) => void, adopt: Effect.Effect<void>, standsBy: boolean) => {
   let lease: Lease | undefined;
   let waitingOn: { readonly pid: number | undefined } | undefined;
   let reopenFailure: string | undefined;
@@ -31,7 +31,7 @@ export const makeTurn = (store: JobStoreService, say: (line: string) => void, ad
     }
     const holder = attempt.success.holder;
     if (!waitingOn || waitingOn.pid !== holder) {
-      say(`another watchdog (pid ${holder ?? "unknown"}) acts on ${store.path}: standing by, to take over when it stops`);
+      say(`another watchdog (pid ${holder ?? "unknown"}) acts on ${store.path}${standsBy ? ": standing by, to take over when it stops" : ""}`);
     }
     waitingOn = { pid: holder };
     return waitingOn;

@@ -69,6 +69,7 @@ export const killShape = jobShape.extend({
   members: z.array(z.looseObject({ pid: z.number(), argv: z.string(), signals: z.array(z.string()) })),
   survivors: z.array(z.number()),
   elapsedMs: z.number(),
+  recorded: z.boolean().describe("false: the processes were ended but the database could not record the kill"),
 });
 
 /** The Python and Codex arguments a launch may be given. */

@@ -18,6 +18,9 @@ beforeAll(() => { sb = createSandbox(); });
 afterAll(async () => { await sb.cleanup(); });
 
 const EXEC_ARGS = ["--skip-git-repo-check", "--dangerously-bypass-approvals-and-sandbox"];
+// Codex hands a long command back to the model after exec_command's yield time; a stalled model then keeps
+// the job (and its sleep) running, where a final answer would end it on a loaded machine before the case is done
+const LONG_JOB = "RUN: sleep 300\nSTALL: 300";
 
 const startJob = async (prompt: string, cwd: string, env: Record<string, string> = {}) => {
   const r = await sb.cli(["start", "--json", "--cwd", cwd, "-"], { stdin: prompt, env });
@@ -42,7 +45,7 @@ const holdWriteLock = (path: string) => {
 describe("database", { timeout: 120_000 }, () => {
   test("kill ends the tree while another connection holds the write lock, then says the record failed", async () => {
     sb.writeGlobalConfig({ codex: { args: EXEC_ARGS } });
-    const job = await startJob("RUN: sleep 300", sb.project("locked"));
+    const job = await startJob(LONG_JOB, sb.project("locked"));
     const tree = await runningTree(job.jobId);
     const lock = holdWriteLock(sb.dbPath);
     try {
@@ -69,7 +72,7 @@ describe("database", { timeout: 120_000 }, () => {
     expect(mounted.status, String(mounted.stderr)).toBe(0);
     try {
       const env = { CODEX_SUPERVISOR_DB: join(mount, "state", "jobs.db") };
-      const job = await startJob("RUN: sleep 300", sb.project("full"), env);
+      const job = await startJob(LONG_JOB, sb.project("full"), env);
       const tree = await runningTree(job.jobId, env);
       // fill the filesystem to the last byte
       const fd = openSync(join(mount, "filler"), "w");

@@ -14,6 +14,9 @@ interface JobJson { jobId: string; pid: number; nativePid: number | null; status
 interface EventJson { kind: string; jobId: string | null; policy: string | null; action: string | null; message: string; at: string }
 
 const EXEC_ARGS = ["--skip-git-repo-check", "--dangerously-bypass-approvals-and-sandbox"];
+// Codex hands a long command back to the model after exec_command's yield time; a stalled model then keeps
+// the job (and its sleep) running, where a final answer would end it on a loaded machine before the case is done
+const LONG_JOB = "RUN: sleep 300\nSTALL: 300";
 let sb: Sandbox;
 beforeAll(() => { sb = createSandbox(); });
 afterAll(async () => { await sb.cleanup(); });
@@ -58,7 +61,7 @@ const pidsOfJob = (jobId: string) => sb.livePids().filter((pid) => {
 describe("watch and its database", { timeout: 150_000 }, () => {
   test("a watch whose database is locked says so once, keeps killing, and writes what it did once it can", async () => {
     config([{ name: "max-runtime", when: { runtimeOver: "3s" }, do: [["kill", { grace: "300ms" }]] }]);
-    const job = await startJob("RUN: sleep 300", sb.project("locked-watch"));
+    const job = await startJob(LONG_JOB, sb.project("locked-watch"));
     const tree = await runningTree(job.jobId);
     const lock = new Database(sb.dbPath);
     lock.run("BEGIN IMMEDIATE");
@@ -93,7 +96,7 @@ describe("watch and its database", { timeout: 150_000 }, () => {
       await watch.until("watchdog running");
       expect((await sb.cli(["list"])).code).toBe(0); // the database the watch has open exists and is used
       rmSync(dirname(sb.dbPath), { recursive: true, force: true });
-      const job = await startJob("RUN: sleep 300", sb.project("replaced"));
+      const job = await startJob(LONG_JOB, sb.project("replaced"));
       await waitFor("the job in the new database killed", async () => (await status(job.jobId)).status === "killed" || undefined, 45_000);
       expect(watch.said()).toContain("was removed or replaced: reopened it");
       expect(isAlive(job.pid)).toBe(false);
@@ -112,13 +115,13 @@ describe("watch and its database", { timeout: 150_000 }, () => {
       const once = await sb.cli(["watch", "--once", "--cwd", sb.root]);
       expect(once.code).toBe(0); // the database is watched: what a `watch --once` from cron is for
       expect(once.stderr).toContain(`--once did nothing: watchdog pid ${first.proc.pid} acts on this database`);
-      const a = await startJob("RUN: sleep 300", sb.project("two-a"));
+      const a = await startJob(LONG_JOB, sb.project("two-a"));
       await waitFor("job a killed", async () => (await status(a.jobId)).status === "killed" || undefined, 45_000);
       await waitFor("job a's firing recorded", async () => (await events(a.jobId)).some((e) => e.kind === "fired") || undefined);
       expect(second.ticks()).toBe(0); // standing by: it has not looked at all
       await first.stop();
       await second.until(`watchdog pid ${first.proc.pid} has stopped: this one (pid ${second.proc.pid}) now acts`);
-      const b = await startJob("RUN: sleep 300", sb.project("two-b"));
+      const b = await startJob(LONG_JOB, sb.project("two-b"));
       await waitFor("job b killed by the second", async () => (await status(b.jobId)).status === "killed" || undefined, 45_000);
       await waitFor("job b's firing recorded", async () => (await events(b.jobId)).some((e) => e.kind === "fired") || undefined);
       for (const id of [a.jobId, b.jobId]) {

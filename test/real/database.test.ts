@@ -18,9 +18,9 @@ beforeAll(() => { sb = createSandbox(); });
 afterAll(async () => { await sb.cleanup(); });
 
 const EXEC_ARGS = ["--skip-git-repo-check", "--dangerously-bypass-approvals-and-sandbox"];
-// Codex hands a long command back to the model after exec_command's yield time; a stalled model then keeps
-// the job (and its sleep) running, where a final answer would end it on a loaded machine before the case is done
-const LONG_JOB = "RUN: sleep 300\nSTALL: 300";
+// A real Codex waiting on a stalled model runs until it is killed, however loaded the machine: a `RUN: sleep`
+// is handed back to the model when exec_command yields, and the job then ends on its own.
+const LONG_JOB = "STALL: 300";
 
 const startJob = async (prompt: string, cwd: string, env: Record<string, string> = {}) => {
   const r = await sb.cli(["start", "--json", "--cwd", cwd, "-"], { stdin: prompt, env });
@@ -28,9 +28,9 @@ const startJob = async (prompt: string, cwd: string, env: Record<string, string>
   return r.json<JobJson>();
 };
 
-/** The job's whole tree as `status` sees it once the native Codex and the command it runs are up. */
+/** The job's whole tree as `status` sees it once the native Codex and its children are up. */
 const runningTree = (id: string, env: Record<string, string> = {}) =>
-  waitFor("the job's command running", async () => {
+  waitFor("the job's tree up", async () => {
     const s = (await sb.cli(["status", id, "--json"], { env })).json<JobJson>();
     return s.nativePid !== null && s.pids.length >= 4 ? s : undefined;
   });

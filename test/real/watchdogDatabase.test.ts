@@ -5,18 +5,19 @@
  * starting it again.
  */
 import { Database } from "bun:sqlite";
-import { readFileSync, rmSync } from "node:fs";
+import { readFileSync, rmSync, writeFileSync } from "node:fs";
 import { dirname } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { commandOf, createSandbox, isAlive, type Sandbox, waitFor } from "./support/harness.ts";
+import { writeFakeCodex } from "../adversarial/support/fakeCodex.ts";
+import { createSandbox, isAlive, type Sandbox, waitFor } from "./support/harness.ts";
 
 interface JobJson { jobId: string; pid: number; nativePid: number | null; status: string; pids: number[] }
 interface EventJson { kind: string; jobId: string | null; policy: string | null; action: string | null; message: string; at: string }
 
 const EXEC_ARGS = ["--skip-git-repo-check", "--dangerously-bypass-approvals-and-sandbox"];
-// Codex hands a long command back to the model after exec_command's yield time; a stalled model then keeps
-// the job (and its sleep) running, where a final answer would end it on a loaded machine before the case is done
-const LONG_JOB = "RUN: sleep 300\nSTALL: 300";
+// A real Codex waiting on a stalled model runs until it is killed, however loaded the machine: a `RUN: sleep`
+// is handed back to the model when exec_command yields, and the job then ends on its own.
+const LONG_JOB = "STALL: 300";
 let sb: Sandbox;
 beforeAll(() => { sb = createSandbox(); });
 afterAll(async () => { await sb.cleanup(); });
@@ -28,7 +29,7 @@ const startJob = async (prompt: string, cwd: string) => {
 };
 const status = async (id: string) => (await sb.cli(["status", id, "--json"])).json<JobJson>();
 const runningTree = (id: string) =>
-  waitFor("the job's command running", async () => {
+  waitFor("the job's tree up", async () => {
     const s = await status(id);
     return s.nativePid !== null && s.pids.length >= 4 ? s : undefined;
   });
@@ -136,13 +137,20 @@ describe("watch and its database", { timeout: 150_000 }, () => {
   });
 
   test("a kill longer than the plugin timeout is waited for: never recorded as timed out, never run twice", async () => {
-    // the tool ignores SIGTERM, so the kill takes its whole 3 s grace: three times the plugin timeout
+    // A stand-in Codex whose native process (and its sleep) ignores SIGTERM: the kill takes its whole 3 s grace,
+    // three times the plugin timeout. (A real Codex ends its turn, and the job, when exec_command yields.)
+    const fake = writeFakeCodex(sb.project("stubborn-codex"));
+    writeFileSync(fake, readFileSync(fake, "utf8").replace(`-c 'exec 3>>`, `-c 'trap "" TERM; exec 3>>`));
     config([{ name: "max-runtime", when: { runtimeOver: "2s" }, do: [["kill", { grace: "3s" }]] }], { pluginTimeout: "1s" });
-    const job = await startJob(`RUN: setsid bash -c 'trap "" TERM; sleep 300' & sleep 300`, sb.project("slow-kill"));
-    await waitFor("both sleeps, one ignoring SIGTERM", () => pidsOfJob(job.jobId).filter((pid) => commandOf(pid) === "sleep 300 ").length >= 2 || undefined);
+    const started = await sb.cli(["start", "--json", "--cwd", sb.project("slow-kill"), "-"], { stdin: "SLEEP 300", env: { CODEX_SUPERVISOR_CODEX: fake } });
+    expect(started.code, started.stderr).toBe(0);
+    const job = started.json<JobJson>();
+    expect(job.nativePid).not.toBeNull();
     const watch = watchdog();
     try {
-      await waitFor("the job killed", async () => (await status(job.jobId)).status === "killed" || undefined, 45_000);
+      await waitFor("the job killed", async () => (await status(job.jobId)).status === "killed" || undefined, 45_000).catch(async (e: Error) => {
+        throw new Error(`${e.message}\nstatus: ${JSON.stringify(await status(job.jobId))}\nevents: ${(await events(job.jobId)).map((x) => `${x.kind}: ${x.message}`).join("\n")}\nwatch: ${watch.said()}`);
+      });
       const seen = await waitFor("the firing recorded", async () => {
         const all = await events(job.jobId);
         return all.some((e) => e.kind === "fired") ? all : undefined;

@@ -101,7 +101,7 @@ export const killJob = fn("killJob")(function* (job: Job, graceMs: number, optio
       data: { members: report.members, survivors: report.survivors, refused: report.refused },
     });
   }), recordWithinMs);
-  onPhase?.(unrecorded ? `kill not recorded: ${String(unrecorded.cause)}` : "kill recorded");
+  if (unrecorded) onPhase?.(`kill not recorded: ${String(unrecorded.cause)}`);
   const after = refreshJob(killRequestedAt ? { ...fresh, killRequestedAt } : fresh);
   const { job: ended } = yield* (unrecorded ? store.withoutWaiting(after) : after);
   return { job: ended, result, report, unrecorded } satisfies KillOutcome;

@@ -133,6 +133,7 @@ export class Watchdog extends Context.Service<Watchdog, {
           schedules.stop();
           if (options.maxTicks !== undefined) { refusedBy = standby; break; }
           n--;
+          fallback ??= (yield* state.book.forDirs([])).fallback;
           yield* alarm.sleep(fallback?.config.watchdog.interval ?? 5000);
           continue;
         }

@@ -16,6 +16,7 @@ import { Usage } from "../../src/services/Usage.ts";
 import { configBook } from "../../src/watchdog/configs.ts";
 import { quietTick } from "../../src/watchdog/quiet.ts";
 import { summaryCache } from "../../src/watchdog/subjects.ts";
+import { makeJournal } from "../../src/watchdog/journal.ts";
 import { tick, type WatchState } from "../../src/watchdog/tick.ts";
 import { inFleet, numberArg, stageTimer } from "../lib/inProcess.ts";
 
@@ -31,7 +32,7 @@ await inFleet({ jobs: numberArg("jobs", 100), others: numberArg("others", 1000) 
   const usage = yield* Usage;
   const book = configBook({ fallbackCwd: ctx.root });
   const summaries = summaryCache();
-  const state: WatchState = { book, memory: emptyMemory(), summaries, pluginsFor: () => Effect.succeed(undefined), settled: undefined };
+  const state: WatchState = { book, memory: emptyMemory(), summaries, pluginsFor: () => Effect.succeed(undefined), crew: { journal: makeJournal(() => {}), inflight: new Map() }, settled: undefined };
   yield* tick(state);
   const settled = state.settled;
   if (!settled) throw new Error("the full tick did not settle");

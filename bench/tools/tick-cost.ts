@@ -14,6 +14,7 @@ import { ProcessTable } from "../../src/services/ProcessTable.ts";
 import { configBook } from "../../src/watchdog/configs.ts";
 import { quietTick } from "../../src/watchdog/quiet.ts";
 import { jobSubject, summaryCache } from "../../src/watchdog/subjects.ts";
+import { makeJournal } from "../../src/watchdog/journal.ts";
 import { tick, type WatchState } from "../../src/watchdog/tick.ts";
 import { inFleet, numberArg, stageTimer } from "../lib/inProcess.ts";
 
@@ -22,7 +23,7 @@ await inFleet({ jobs: numberArg("jobs", 20), others: numberArg("others", 1000) }
   const table = yield* ProcessTable;
   const book = configBook({ fallbackCwd: ctx.root });
   const summaries = summaryCache();
-  const state: WatchState = { book, memory: emptyMemory(), summaries, pluginsFor: () => Effect.succeed(undefined), settled: undefined };
+  const state: WatchState = { book, memory: emptyMemory(), summaries, pluginsFor: () => Effect.succeed(undefined), crew: { journal: makeJournal(() => {}), inflight: new Map() }, settled: undefined };
   for (let i = 0; i < numberArg("reps", 15); i++) {
     yield* time("snapshot", table.snapshot());
     const obs = yield* time("observe", observe());

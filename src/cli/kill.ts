@@ -7,7 +7,7 @@ import { JobStore } from "../services/JobStore.ts";
 import { COMMON_OPTIONS } from "./args.ts";
 import { type Command, print, printJson } from "./command.ts";
 import { shortId } from "./format.ts";
-import { EXIT } from "./messages.ts";
+import { describe, EXIT } from "./messages.ts";
 import { runProgram } from "./runtime.ts";
 import { killJson, survivorList } from "./views.ts";
 import { stderr } from "./output.ts";
@@ -50,6 +50,10 @@ export const kill: Command = {
         print(result === "killed"
           ? `killed job ${shortId(job.id)}: ${n} process${n === 1 ? "" : "es"} ended in ${report?.elapsedMs} ms`
           : `job ${shortId(job.id)}: ${report?.survivors.length} process(es) survived: ${survivorList(report?.survivorReasons ?? [])}`);
+      }
+      if (outcome.unrecorded) {
+        stderr.write(`codex-supervisor: could not record the kill in the database (${describe(outcome.unrecorded).message}); what is printed above was done\n`);
+        return EXIT.failed;
       }
       return result === "survivors" ? EXIT.failed : EXIT.ok;
     });

@@ -43,7 +43,7 @@ export const untrackedJson = (entry: UntrackedEntry) => ({
   claimedJobId: entry.claimedJobId ?? null,
 });
 
-export const killJson = ({ job, result, report }: KillOutcome) => ({
+export const killJson = ({ job, result, report, unrecorded }: KillOutcome) => ({
   ...jobJson(job),
   result,
   members: report?.members ?? [],
@@ -51,6 +51,8 @@ export const killJson = ({ job, result, report }: KillOutcome) => ({
   /** Why each survivor is left. */
   survivorReasons: report?.survivorReasons ?? [],
   elapsedMs: report?.elapsedMs ?? 0,
+  /** Whether the kill is in the database (false: the signals went out, the record could not be written). */
+  recorded: unrecorded === undefined,
 });
 
 /** `123 (refused: …), 456 (still running after SIGKILL)`: what a kill left, and why. */

@@ -23,6 +23,9 @@ export const watch: Command = {
     "A tick is quiet when nothing changed but time and counters: no process that matters started or ended,",
     "no database write by anyone else, no config edit. It then reads only each tree's own processes and",
     "judges the same policies; anything else, and any policy about to fire, makes it a full tick.",
+    "Only one watchdog acts on a database (an flock on a lock file beside it): a second one stands by, naming",
+    "the first one's pid, and takes over when it stops; `--once` then says so and does nothing. While the",
+    "database cannot be written it says so once, keeps enforcing policies, and writes what it did later.",
   ].join("\n"),
   options: {
     once: { type: "boolean", help: "run one tick and exit" },
@@ -42,8 +45,16 @@ export const watch: Command = {
       process.on("SIGHUP", dog.wake);
       stderr.write(`codex-supervisor: watchdog running (pid ${process.pid})\n`);
       yield* dog.done;
-    }).pipe(Effect.provide(Watchdog.layer({ explicitFile: configFile, cwd, maxTicks: values.once ? 1 : undefined, onTick: values.trace ? trace : undefined, releaseMemory: releaseCleanFilePages }))));
-    const code = await runProgram({ cwd: cwd ?? configSearchDir(), configFile }, program, () => {}, controller.signal);
+      return dog.refusedBy();
+    }).pipe(Effect.provide(Watchdog.layer({
+      explicitFile: configFile, cwd, maxTicks: values.once ? 1 : undefined, onTick: values.trace ? trace : undefined,
+      releaseMemory: releaseCleanFilePages, say: (line) => stderr.write(`codex-supervisor: ${line}\n`),
+    }))));
+    // --once while another watchdog acts: it looks at nothing and says so (standing by is for a running watchdog).
+    // Exit 0: the database is being watched, which is what a `watch --once` from cron is for.
+    const code = await runProgram({ cwd: cwd ?? configSearchDir(), configFile }, program, (refused) => {
+      if (refused) stderr.write(`codex-supervisor: --once did nothing: watchdog pid ${refused.pid ?? "unknown"} acts on this database\n`);
+    }, controller.signal);
     stderr.write("codex-supervisor: watchdog stopped\n");
     return code;
   },

@@ -1,3 +1,4 @@
+import * as Clock from "effect/Clock";
 import * as Effect from "effect/Effect";
 import type * as Result from "effect/Result";
 import { JobStore } from "../services/JobStore.ts";
@@ -42,16 +43,22 @@ export const callHook = <A>(
   hook: string,
   timeoutMs: number,
   scope: LogScope,
-  call: (base: HookContext) => A | PromiseLike<A>,
+  /** `extend(ms)` moves the deadline to at least `ms` from now: for work whose length the host knows (a kill's grace). */
+  call: (base: HookContext, extend: (ms: number) => void) => A | PromiseLike<A>,
 ): Effect.Effect<Result.Result<A, PluginError>> =>
-  Effect.gen(function* () {
+  Effect.clockWith((clock) => Effect.gen(function* () {
     const lines: LogLine[] = [];
     const base: HookContext = { options: entry.options, log: (message, data) => { lines.push({ message: String(message), data }); } };
     const failure = (cause: unknown) => new PluginError({ plugin: entry.plugin.name, hook, cause });
-    const outcome = yield* Effect.tryPromise({ try: async () => call(base), catch: failure }).pipe(
-      Effect.timeoutOrElse({ duration: timeoutMs, orElse: () => Effect.fail(failure(new HookTimeout(timeoutMs))) }),
-      Effect.result,
-    );
+    const begun = clock.currentTimeMillisUnsafe();
+    let deadline = begun + timeoutMs;
+    const extend = (ms: number) => { deadline = Math.max(deadline, clock.currentTimeMillisUnsafe() + ms); };
+    // sleeps until the deadline, however often it moved meanwhile
+    const expiry = Effect.gen(function* () {
+      for (let left = timeoutMs; left > 0; left = deadline - (yield* Clock.currentTimeMillis)) yield* Effect.sleep(left);
+      return yield* Effect.fail(failure(new HookTimeout(deadline - begun)));
+    });
+    const outcome = yield* Effect.raceFirst(Effect.tryPromise({ try: async () => call(base, extend), catch: failure }), expiry).pipe(Effect.result);
     yield* record(entry.plugin.name, hook, scope, lines);
     return outcome;
-  });
+  }));

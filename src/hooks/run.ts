@@ -69,7 +69,16 @@ const actionResult = (value: unknown): ActionResult | undefined => {
 };
 
 /** Runs the named action of the one plugin that defines it (names are unique once loaded). */
-export const runAction = fn("hooks.action")(function* (plugins: LoadedPlugins, action: string, request: ActionRequest) {
+export interface ActionBudget {
+  /**
+   * How long a kill the action asks for may take, from when it asks (its grace and what verifying the
+   * tree's end needs): the action's deadline moves to at least that, so a kill longer than the plugin
+   * timeout is waited for, not abandoned while it still runs.
+   */
+  readonly killMs?: ((graceMs: number | undefined) => number) | undefined;
+}
+
+export const runAction = fn("hooks.action")(function* (plugins: LoadedPlugins, action: string, request: ActionRequest, budget: ActionBudget = {}) {
   const entry = plugins.plugins.find((p) => p.plugin.actions !== undefined && Object.hasOwn(p.plugin.actions, action));
   const handler = entry?.plugin.actions?.[action];
   if (!entry || !handler) {
@@ -79,7 +88,14 @@ export const runAction = fn("hooks.action")(function* (plugins: LoadedPlugins, a
   const scope: LogScope = { jobId: request.subject.job?.id, pid: request.subject.pid, policy: request.policy.name };
   const hook = `actions.${action}`;
   const failed = (e: PluginError): ActionOutcome => ({ result: { done: false, message: pluginErrorText(e) }, errors: [e] });
-  const outcome = yield* callHook<unknown>(entry, hook, plugins.timeoutMs, scope, (base) => handler({ ...request, ...base }));
+  const outcome = yield* callHook<unknown>(entry, hook, plugins.timeoutMs, scope, (base, extend) => handler({
+    ...request,
+    ...base,
+    kill: (options) => {
+      if (budget.killMs) extend(budget.killMs(options?.graceMs));
+      return request.kill(options);
+    },
+  }));
   if (outcome._tag === "Failure") return failed(outcome.failure);
   const result = actionResult(outcome.success);
   if (!result) return failed(new PluginError({ plugin: entry.plugin.name, hook, cause: new Error("returned something other than { done: boolean, message?: string }") }));

@@ -36,6 +36,9 @@ export const registerKill = (server: McpServer, context: ServerContext): void =>
       const json = killJson(outcome);
       const id = shortId(outcome.job.id);
       const n = json.members.length;
+      if (outcome.unrecorded && outcome.result !== "survivors") {
+        return toolError(`job ${id}: ${outcome.result}, ${n} process(es) ended, but the kill could not be recorded: ${String(outcome.unrecorded.cause)}`, json);
+      }
       switch (outcome.result) {
         case "already-gone":
           return toolResult(`job ${id} was not running (${outcome.job.status}); nothing to kill`, json);

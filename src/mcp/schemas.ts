@@ -79,6 +79,7 @@ export const killShape = jobShape.extend({
   survivors: z.array(z.number()),
   survivorReasons: z.array(z.object({ pid: z.number(), reason: z.string() })).describe("why each survivor is left"),
   elapsedMs: z.number(),
+  recorded: z.boolean().describe("false: the processes were ended but the database could not record the kill"),
 });
 
 /** The Python and Codex arguments a launch may be given. */

@@ -8,7 +8,8 @@ import * as Layer from "effect/Layer";
 import { DatabaseError, JobAmbiguous, JobNotFound } from "../core/errors.ts";
 import { FINAL_STATUSES, type Job, type JobStatus } from "../core/job.ts";
 import { SCHEMA_VERSION, SchemaTooNew } from "./db/migrations.ts";
-import { openDatabase } from "./db/open.ts";
+import { openConnection } from "./db/connection.ts";
+import { type ClaimResult, claimFiring, type FiringKey, finishFiring } from "./db/firings.ts";
 import {
   eventToRow, JOB_COLUMNS, jobToRow, patchToColumns, rowToEvent, rowToJob,
   type EventRow, type JobEvent, type JobPatch, type JobRow, type NewEvent,
@@ -17,6 +18,7 @@ import { fn } from "../core/fn.ts";
 import { jobFilesRoot, removeJobFiles } from "./jobFiles.ts";
 
 export type { EventKind, JobEvent, JobPatch, NewEvent } from "./db/rows.ts";
+export type { ClaimResult, FiringKey } from "./db/firings.ts";
 export { SchemaTooNew } from "./db/migrations.ts";
 
 export type FinalStatus = Exclude<JobStatus, "starting" | "running">;
@@ -65,6 +67,24 @@ export interface JobStoreService {
    * never for this one's own writes. Equal values mean nobody else changed anything.
    */
   readonly dataVersion: () => Effect.Effect<number, DatabaseError>;
+  /**
+   * Records that a kill of the job was asked for at `at`, unless one already was. An end recorded
+   * as `exited` since then (someone saw the tree go before this record landed) was the kill.
+   */
+  readonly markKillRequested: (id: string, at: number) => Effect.Effect<void, DatabaseError>;
+  /** Claims one firing of a policy for `owner` (see claimFiring); only a `claimed` or `retry` may act. */
+  readonly claimFiring: (key: FiringKey, owner: string, ownerAlive: (owner: string) => boolean) => Effect.Effect<ClaimResult, DatabaseError>;
+  readonly finishFiring: (key: FiringKey, owner: string) => Effect.Effect<void, DatabaseError>;
+  /**
+   * Runs `effect` with no waiting on another process's write lock: a write then fails at once
+   * instead of after the busy timeout. For work that must not be held up by the database (a kill).
+   */
+  readonly withoutWaiting: <A, E, R>(effect: Effect.Effect<A, E, R>) => Effect.Effect<A, E, R>;
+  /** Whether the database path now names another file (or none) than the open one: one stat. */
+  readonly replaced: () => boolean;
+  /** Opens the database path afresh (after `replaced`). */
+  readonly reopen: () => Effect.Effect<void, DatabaseError>;
+  readonly path: string;
   readonly close: () => Effect.Effect<void>;
   /** The folder of a job's own files (Codex's output, its exit status), beside the database. */
   readonly filesDir: (jobId: string) => string;
@@ -79,24 +99,31 @@ const PRUNABLE = `status IN (${FINAL}) AND coalesce(ended_at, created_at) < $bef
 
 const make = fn("JobStore.open")(function* (path: string) {
   const now = yield* Clock.currentTimeMillis;
-  const { db, schema } = yield* Effect.acquireRelease(
-    Effect.try({ try: () => openDatabase(path, now), catch: (cause) => new DatabaseError({ path, operation: "open", cause }) }),
-    ({ db }) => Effect.sync(() => db.close()),
+  const connection = yield* Effect.acquireRelease(
+    Effect.try({ try: () => openConnection(path, now), catch: (cause) => new DatabaseError({ path, operation: "open", cause }) }),
+    (c) => Effect.sync(() => c.close()),
   );
-  const tooNew = schema > SCHEMA_VERSION ? new SchemaTooNew(path, schema, SCHEMA_VERSION) : undefined;
+  const db = connection.db;
+  const cannotWrite = () => {
+    const { schema, readOnly } = connection.opened();
+    if (schema > SCHEMA_VERSION) return new SchemaTooNew(path, schema, SCHEMA_VERSION);
+    return readOnly ? new Error("the disk is full: the database was opened for reading only") : undefined;
+  };
 
   // db.query compiles each distinct SQL text once and caches it on this connection.
   const read = <A>(operation: string, run: () => A) =>
     Effect.try({ try: run, catch: (cause) => new DatabaseError({ path, operation, cause }) });
-  const write = <A>(operation: string, run: () => A) =>
-    tooNew ? Effect.fail(new DatabaseError({ path, operation, cause: tooNew })) : read(operation, run);
-  const selectJob = (id: string) => db.query<JobRow, [string]>(`${SELECT_JOBS} WHERE id = ?`).get(id);
+  const write = <A>(operation: string, run: () => A) => Effect.suspend(() => {
+    const cause = cannotWrite();
+    return cause ? Effect.fail(new DatabaseError({ path, operation, cause })) : read(operation, run);
+  });
+  const selectJob = (id: string) => db().query<JobRow, [string]>(`${SELECT_JOBS} WHERE id = ?`).get(id);
 
   const insert = fn("JobStore.insert")(function* (job: Job) {
     const row = jobToRow(job);
     const columns = Object.keys(row);
     yield* write("insert", () =>
-      db.query(`INSERT INTO jobs (${columns.join(", ")}) VALUES (${columns.map((c) => `$${c}`).join(", ")})`).run(row),
+      db().query(`INSERT INTO jobs (${columns.join(", ")}) VALUES (${columns.map((c) => `$${c}`).join(", ")})`).run(row),
     );
   });
 
@@ -114,7 +141,7 @@ const make = fn("JobStore.open")(function* (path: string) {
     const exact = yield* get(prefix);
     if (exact) return exact;
     const rows = yield* read("resolve", () =>
-      db.query<JobRow, [string]>(`${SELECT_JOBS} WHERE id LIKE ? ${NEWEST_FIRST} LIMIT 6`).all(`${prefix}%`),
+      db().query<JobRow, [string]>(`${SELECT_JOBS} WHERE id LIKE ? ${NEWEST_FIRST} LIMIT 6`).all(`${prefix}%`),
     );
     const [only, ...others] = rows;
     if (!only) return yield* new JobNotFound({ query });
@@ -125,13 +152,13 @@ const make = fn("JobStore.open")(function* (path: string) {
   const list = fn("JobStore.list")(function* (options: ListJobsOptions = {}) {
     const where = options.all ? "" : `WHERE status IN (${ACTIVE})`;
     return yield* read("list", () =>
-      db.query<JobRow, [number]>(`${SELECT_JOBS} ${where} ${NEWEST_FIRST} LIMIT ?`).all(options.limit ?? -1).map(rowToJob),
+      db().query<JobRow, [number]>(`${SELECT_JOBS} ${where} ${NEWEST_FIRST} LIMIT ?`).all(options.limit ?? -1).map(rowToJob),
     );
   });
 
   const startedIn = fn("JobStore.startedIn")(function* (place: StartedIn) {
     return yield* read("startedIn", () =>
-      db.query<JobRow, [number, number, string, string]>(
+      db().query<JobRow, [number, number, string, string]>(
         `${SELECT_JOBS} WHERE created_at BETWEEN ? AND ? AND cwd = ? AND codex_home = ? ORDER BY created_at, rowid`,
       ).all(place.from, place.to, place.cwd, place.codexHome).map(rowToJob),
     );
@@ -142,23 +169,23 @@ const make = fn("JobStore.open")(function* (path: string) {
     const names = Object.keys(columns);
     if (names.length === 0) return yield* read("update", () => selectJob(id) !== null);
     const sets = names.map((n) => `${n} = $${n}`).join(", ");
-    return yield* write("update", () => db.query(`UPDATE jobs SET ${sets} WHERE id = $id`).run({ ...columns, id }).changes > 0);
+    return yield* write("update", () => db().query(`UPDATE jobs SET ${sets} WHERE id = $id`).run({ ...columns, id }).changes > 0);
   });
 
   const markEnded = fn("JobStore.markEnded")(function* (id: string, status: FinalStatus, endedAt: number) {
     return yield* write("markEnded", () =>
-      db.query(`UPDATE jobs SET status = ?, ended_at = ? WHERE id = ? AND status NOT IN (${FINAL})`)
+      db().query(`UPDATE jobs SET status = ?, ended_at = ? WHERE id = ? AND status NOT IN (${FINAL})`)
         .run(status, endedAt, id).changes > 0,
     );
   });
 
   const appendEvent = fn("JobStore.appendEvent")(function* (event: NewEvent) {
-    const at = yield* Clock.currentTimeMillis;
+    const at = event.at ?? (yield* Clock.currentTimeMillis);
     return yield* write("appendEvent", () => {
       const row = eventToRow(event, at);
       const columns = Object.keys(row);
       const sql = `INSERT INTO events (${columns.join(", ")}) VALUES (${columns.map((c) => `$${c}`).join(", ")})`;
-      return Number(db.query(sql).run(row).lastInsertRowid);
+      return Number(db().query(sql).run(row).lastInsertRowid);
     });
   });
 
@@ -169,7 +196,7 @@ const make = fn("JobStore.open")(function* (path: string) {
       : `SELECT * FROM events WHERE ${where} ORDER BY id LIMIT $limit`;
     const params = { since: options.sinceId ?? 0, limit: options.limit ?? -1 };
     return yield* read("listEvents", () =>
-      db.query<EventRow, Record<string, string | number>>(sql)
+      db().query<EventRow, Record<string, string | number>>(sql)
         .all(options.jobId === undefined ? params : { ...params, jobId: options.jobId })
         .map(rowToEvent),
     );
@@ -180,10 +207,12 @@ const make = fn("JobStore.open")(function* (path: string) {
 
   const prune = fn("JobStore.prune")(function* (options: { readonly endedBefore: number }) {
     const pruned = yield* write("prune", () =>
-      db.transaction((before: number) => {
-        const ids = db.query<{ id: string }, { before: number }>(`SELECT id FROM jobs WHERE ${PRUNABLE}`).all({ before }).map((r) => r.id);
-        db.query(`DELETE FROM events WHERE job_id IN (SELECT id FROM jobs WHERE ${PRUNABLE})`).run({ before });
-        db.query(`DELETE FROM jobs WHERE ${PRUNABLE}`).run({ before });
+      db().transaction((before: number) => {
+        const ids = db().query<{ id: string }, { before: number }>(`SELECT id FROM jobs WHERE ${PRUNABLE}`).all({ before }).map((r) => r.id);
+        db().query(`DELETE FROM events WHERE job_id IN (SELECT id FROM jobs WHERE ${PRUNABLE})`).run({ before });
+        // an untracked program's firings go with their age: its key names a process, not a job
+        db().query(`DELETE FROM firings WHERE subject IN (SELECT id FROM jobs WHERE ${PRUNABLE}) OR (subject LIKE 'pid:%' AND claimed_at < $before)`).run({ before });
+        db().query(`DELETE FROM jobs WHERE ${PRUNABLE}`).run({ before });
         return ids;
       }).immediate(options.endedBefore),
     );
@@ -192,11 +221,42 @@ const make = fn("JobStore.open")(function* (path: string) {
     return pruned.length;
   });
 
-  const dataVersion = () => read("dataVersion", () => db.query<{ data_version: number }, []>("PRAGMA data_version").get()?.data_version ?? 0);
+  const dataVersion = () => read("dataVersion", () => db().query<{ data_version: number }, []>("PRAGMA data_version").get()?.data_version ?? 0);
 
-  const close = () => Effect.sync(() => db.close());
+  const markKillRequested = fn("JobStore.markKillRequested")(function* (id: string, at: number) {
+    yield* write("markKillRequested", () =>
+      db().query(
+        `UPDATE jobs SET kill_requested_at = coalesce(kill_requested_at, $at),
+           status = CASE WHEN status = 'exited' AND ended_at >= $at THEN 'killed' ELSE status END
+         WHERE id = $id`,
+      ).run({ id, at }),
+    );
+  });
 
-  return JobStore.of({ insert, get, resolve, list, startedIn, update, markEnded, appendEvent, listEvents, prune, dataVersion, close, filesDir });
+  const claim = fn("JobStore.claimFiring")(function* (key: FiringKey, owner: string, ownerAlive: (owner: string) => boolean) {
+    const at = yield* Clock.currentTimeMillis;
+    return yield* write("claimFiring", () => claimFiring(db(), key, owner, at, ownerAlive));
+  });
+
+  const finish = fn("JobStore.finishFiring")(function* (key: FiringKey, owner: string) {
+    const at = yield* Clock.currentTimeMillis;
+    yield* write("finishFiring", () => finishFiring(db(), key, owner, at));
+  });
+
+  const withoutWaiting = <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
+    Effect.acquireUseRelease(Effect.sync(connection.enterNoWait), () => effect, () => Effect.sync(connection.leaveNoWait));
+
+  const reopen = fn("JobStore.reopen")(function* () {
+    const at = yield* Clock.currentTimeMillis;
+    yield* Effect.try({ try: () => connection.reopen(at), catch: (cause) => new DatabaseError({ path, operation: "reopen", cause }) });
+  });
+
+  const close = () => Effect.sync(() => connection.close());
+
+  return JobStore.of({
+    insert, get, resolve, list, startedIn, update, markEnded, appendEvent, listEvents, prune, dataVersion,
+    markKillRequested, claimFiring: claim, finishFiring: finish, withoutWaiting, replaced: connection.replaced, reopen, path, close, filesDir,
+  });
 });
 
 /** The job database (bun:sqlite, WAL), shared safely by every CLI, the MCP server and the watchdog. */

@@ -8,9 +8,11 @@ import { firingKey, type PolicyMemory, retryDelayMs } from "../core/policy.ts";
 import type { Subject } from "../core/subject.ts";
 import { runAction } from "../hooks/host.ts";
 import type { LoadedPlugins } from "../hooks/host.ts";
+import type { KillSummary } from "../hooks/types.ts";
 import { JobStore } from "../services/JobStore.ts";
 import { parseDuration } from "../core/duration.ts";
-import { killSubject } from "./kill.ts";
+import { killBudgetMs, killSubject } from "./kill.ts";
+import type { Journal } from "./journal.ts";
 import { fn } from "../core/fn.ts";
 
 const label = (s: Subject) =>
@@ -27,24 +29,76 @@ export interface Firing {
   readonly plugins: LoadedPlugins;
 }
 
+/** What firings share across ticks: where events go, and the kills still running per firing. */
+export interface FiringCrew {
+  readonly journal: Journal;
+  /** Kills under way, by firing key: a try of a firing never starts while its previous try still runs. */
+  readonly inflight: Map<string, Promise<unknown>>;
+}
+
+/** Which firing of a policy this is: one ever, one per tick (`repeat: true`), or one per `repeat` window. */
+export const firingOf = (policy: PolicyConfig, now: number): string =>
+  policy.repeat === true ? `tick:${now}` : typeof policy.repeat === "number" ? `every:${Math.floor(now / policy.repeat)}` : "once";
+
+/** This watchdog as a claim's owner: its pid and start time, so a reused pid is not taken for it. */
+const ownerOf = (pid: number, obs: Observation) => `${pid}@${obs.byPid.get(pid)?.startTime ?? "?"}`;
+const ownerAlive = (obs: Observation) => (owner: string) => {
+  const at = owner.indexOf("@");
+  const pid = Number(owner.slice(0, at));
+  return obs.byPid.get(pid)?.startTime === owner.slice(at + 1);
+};
+
+const DEFAULT_KILL_GRACE_MS = parseDuration("5s")!;
+
+/**
+ * Claims the firing in the database before any action runs: a firing another live watchdog
+ * claimed, or one already done, is left alone (and remembered as fired). A database that
+ * cannot be written does not stop a firing: only one watchdog acts on a database (the lease),
+ * so the claim is the second guard, not the first.
+ */
+const claim = fn("watchdog.claim")(function* (firing: Firing, obs: Observation, crew: FiringCrew, now: number) {
+  const store = yield* JobStore;
+  const key = { policy: firing.policy.name, subject: firing.subject.key, firing: firingOf(firing.policy, now) };
+  const owner = ownerOf(process.pid, obs);
+  const claimed = yield* store.claimFiring(key, owner, ownerAlive(obs)).pipe(Effect.result);
+  if (claimed._tag === "Success") return { key, owner, act: claimed.success !== "taken" };
+  yield* crew.journal.failed(claimed.failure);
+  return { key, owner, act: true };
+});
+
 /**
  * Runs a policy's actions for one subject, in order, recording the decision and
  * each action. The policy counts as fired only when every action is done (a kill
  * is done when the tree is gone); otherwise it is tried again, on the next tick the
  * first time and then less and less often (see retryDelayMs).
  */
-export const fire = fn("watchdog.fire")(function* (firing: Firing, obs: Observation, memory: PolicyMemory, now: number) {
+export const fire = fn("watchdog.fire")(function* (firing: Firing, obs: Observation, memory: PolicyMemory, now: number, crew: FiringCrew) {
   const store = yield* JobStore;
   const { subject, policy, plugins } = firing;
+  const { journal } = crew;
   const context = yield* Effect.context<JobStore>();
   const run = Effect.runPromiseWith(context as Context.Context<never>);
   const message = `${policy.name}: ${label(subject)} ${firing.reasons.join(", ")}`;
   const base = { jobId: subject.job?.id, pid: subject.pid, policy: policy.name };
   const key = firingKey(subject, policy);
+  const claimed = yield* claim(firing, obs, crew, now);
+  if (!claimed.act) {
+    // another watchdog claimed it, or did it: not this one's to do
+    memory.fired.set(key, now);
+    return;
+  }
   const attempts = (memory.failed.get(key)?.attempts ?? 0) + 1;
   const retry = retryDelayMs(attempts);
   const retryNote = `attempt ${attempts}; next try ${retry === 0 ? "on the next tick" : `in ${formatElapsed(retry)}`}`;
-  yield* store.appendEvent({ ...base, kind: "decision", message, data: { subject: subject.key, reasons: firing.reasons } });
+  yield* journal.append({ ...base, kind: "decision", message, data: { subject: subject.key, reasons: firing.reasons } });
+  // the kill's own record may fail like any write: the journal has said so; the kill still counts
+  const killOnce = (graceMs: number) => {
+    const running: Promise<KillSummary> = run(killSubject(subject, obs, graceMs, policy.name) as never);
+    crew.inflight.set(key, running);
+    const forget = () => { if (crew.inflight.get(key) === running) crew.inflight.delete(key); };
+    running.then(forget, forget);
+    return running;
+  };
   let allDone = true;
   for (const ref of policy.do) {
     const [action, actionOptions] = actionParts(ref);
@@ -53,20 +107,22 @@ export const fire = fn("watchdog.fire")(function* (firing: Firing, obs: Observat
       policy: { name: policy.name },
       actionOptions,
       message,
-      kill: (o) => run(killSubject(subject, obs, o?.graceMs ?? parseDuration("5s")!, policy.name) as never),
-    });
+      kill: (o) => killOnce(o?.graceMs ?? DEFAULT_KILL_GRACE_MS),
+    }, { killMs: (graceMs) => killBudgetMs(graceMs ?? DEFAULT_KILL_GRACE_MS) });
     for (const e of outcome.errors) {
-      yield* store.appendEvent({ ...base, kind: "error", action, message: `plugin ${e.plugin} ${e.hook} failed: ${String(e.cause instanceof Error ? e.cause.message : e.cause)}` });
+      yield* journal.append({ ...base, kind: "error", action, message: `plugin ${e.plugin} ${e.hook} failed: ${String(e.cause instanceof Error ? e.cause.message : e.cause)}` });
     }
     const done = outcome.result?.done ?? false;
     allDone &&= done;
     const said = outcome.result?.message ?? (done ? "done" : "not done");
-    yield* store.appendEvent({ ...base, kind: "action", action, message: `${action}: ${said}${done ? "" : ` (${retryNote})`}`, data: { done, subject: subject.key, ...(done ? {} : { attempt: attempts, retryInMs: retry }) } });
+    yield* journal.append({ ...base, kind: "action", action, message: `${action}: ${said}${done ? "" : ` (${retryNote})`}`, data: { done, subject: subject.key, ...(done ? {} : { attempt: attempts, retryInMs: retry }) } });
   }
   if (!allDone) memory.failed.set(key, { attempts, at: now });
   else {
     memory.failed.delete(key);
     memory.fired.set(key, now);
-    yield* store.appendEvent({ ...base, kind: "fired", message: `${policy.name} done for ${label(subject)}`, data: { subject: subject.key } });
+    const finished = yield* store.finishFiring(claimed.key, claimed.owner).pipe(Effect.result);
+    if (finished._tag === "Failure") yield* journal.failed(finished.failure);
+    yield* journal.append({ ...base, kind: "fired", message: `${policy.name} done for ${label(subject)}`, data: { subject: subject.key } });
   }
 });

@@ -9,13 +9,23 @@ import { JobStore } from "../services/JobStore.ts";
 import { fn } from "../core/fn.ts";
 
 /**
+ * What verifying a kill may take beyond its grace: freezing the tree, SIGKILL and waiting for each
+ * member to go (a process in D state is waited for), on a loaded machine.
+ */
+const KILL_VERIFY_MS = 15_000;
+
+/** How long a policy's kill with this grace may run: what the action's deadline moves to, not the plugin timeout. */
+export const killBudgetMs = (graceMs: number): number => graceMs + KILL_VERIFY_MS;
+
+/**
  * The kill a policy's action gets: the same verified whole-tree kill as the CLI.
  * An untracked program has no job record: its roots are the PIDs seen in this
  * tick's snapshot, and Signals re-verifies each before every signal.
  */
 export const killSubject = fn("killSubject")(function* (subject: Subject, obs: Observation, graceMs: number, policy: string) {
   if (subject.job) {
-    const outcome = yield* killJob(subject.job, graceMs, { reason: `policy ${policy}` }).pipe(Effect.result);
+    // one try at recording: the watchdog's journal keeps its own events while the database fails
+    const outcome = yield* killJob(subject.job, graceMs, { reason: `policy ${policy}`, recordWithinMs: 0 }).pipe(Effect.result);
     if (outcome._tag === "Failure") {
       const e = outcome.failure;
       const message = e._tag === "KillRefused" ? `refused: pid ${e.pid} ${e.reason}` : `kill failed: ${e._tag}`;
@@ -37,10 +47,11 @@ export const killSubject = fn("killSubject")(function* (subject: Subject, obs: O
   const marks = { jobId: "untracked", threadId: subject.threadId, createdAt: subject.startedAt, uid: obs.uid };
   const report = yield* killTree(roots, marks, graceMs, obs);
   const result = report.survivors.length > 0 ? "survivors" : report.members.length > 0 ? "killed" : "already-gone";
+  // recorded after the signals, and a record that cannot be written does not undo the kill
   yield* store.appendEvent({
     pid: subject.pid, kind: "kill", policy, action: "kill",
     message: `policy ${policy}: ${result}, untracked ${subject.kind} pid ${subject.pid}, ${report.members.length} process(es)`,
     data: { members: report.members, survivors: report.survivors, subject: subject.key },
-  });
+  }).pipe(Effect.ignore);
   return { result, processes: report.members.length, survivors: report.survivors, message: `${result}: ${report.members.length} process(es)` } satisfies KillSummary;
 });

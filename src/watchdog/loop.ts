@@ -10,6 +10,9 @@ import { emptyMemory } from "../core/policy.ts";
 import { type LoadedPlugins, loadPlugins } from "../hooks/host.ts";
 import { JobStore } from "../services/JobStore.ts";
 import { makeAlarm } from "./alarm.ts";
+import type { FiringCrew } from "./fire.ts";
+import { makeJournal } from "./journal.ts";
+import { makeTurn } from "./turn.ts";
 import { configBook } from "./configs.ts";
 import { FULL_TICK_AT_LEAST_EVERY_MS, quietTick } from "./quiet.ts";
 import { scheduleBook } from "./schedules.ts";
@@ -29,6 +32,11 @@ export interface WatchdogOptions {
    * Called after the first full tick and then with a full tick at most every 10 minutes.
    */
   readonly releaseMemory?: (() => number) | undefined;
+  /**
+   * Told what whoever runs the watchdog must know (stderr): its database failing or replaced,
+   * another watchdog acting on the same database. Once per change, never once per tick.
+   */
+  readonly say?: ((line: string) => void) | undefined;
 }
 
 export interface TickTrace {
@@ -51,17 +59,23 @@ export class Watchdog extends Context.Service<Watchdog, {
   readonly ticks: () => number;
   /** Of those, the full ones (the rest were quiet: nothing had changed but counters and time). */
   readonly fullTicks: () => number;
+  /** With maxTicks: set when it did nothing because another watchdog acts on the database (its pid, if known). */
+  readonly refusedBy: () => { readonly pid: number | undefined } | undefined;
 }>()("codex-supervisor/Watchdog") {
   /** Forks the loop into the layer's scope: closing the scope stops it; it never touches the jobs. */
   static readonly layer = (options: WatchdogOptions) => Layer.effect(Watchdog, Effect.gen(function* () {
     const store = yield* JobStore;
     const fallbackCwd = options.cwd ?? homedir();
     const memory = emptyMemory();
-    // adopt what an earlier watchdog already did: a policy fired once stays fired across restarts
-    for (const e of yield* store.listEvents({ limit: 20_000 })) {
-      const subject = (e.data as { subject?: unknown } | null)?.subject;
-      if (e.kind === "fired" && e.policy && typeof subject === "string") memory.fired.set(`${subject}|${e.policy}`, e.at);
-    }
+    const say = options.say ?? (() => {});
+    const crew: FiringCrew = { journal: makeJournal(say), inflight: new Map() };
+    // adopt what an earlier watchdog already did: a policy fired once stays fired across restarts (and takeovers)
+    const adopt = Effect.gen(function* () {
+      for (const e of yield* store.listEvents({ limit: 20_000 })) {
+        const subject = (e.data as { subject?: unknown } | null)?.subject;
+        if (e.kind === "fired" && e.policy && typeof subject === "string") memory.fired.set(`${subject}|${e.policy}`, e.at);
+      }
+    }).pipe(Effect.ignore);
     const plugins = new WeakMap<LoadedConfig, LoadedPlugins | undefined>();
     const reportedPluginErrors = new Set<string>();
     const pluginsFor = (config: LoadedConfig) => Effect.gen(function* () {
@@ -86,7 +100,7 @@ export class Watchdog extends Context.Service<Watchdog, {
         Effect.catchTag("ConfigError", (e) => Effect.succeed(e)),
       );
     const book = configBook({ explicitFile: options.explicitFile, fallbackCwd, accept });
-    const state: WatchState = { book, memory, summaries: summaryCache(), pluginsFor, settled: undefined };
+    const state: WatchState = { book, memory, summaries: summaryCache(), pluginsFor, crew, settled: undefined };
     const schedules = scheduleBook(yield* Effect.context<JobStore>(), pluginsFor);
 
     const alarm = makeAlarm();
@@ -96,6 +110,8 @@ export class Watchdog extends Context.Service<Watchdog, {
     let fallback: LoadedConfig | undefined;
     let releasedAt: number | undefined;
     const done = Deferred.makeUnsafe<void>();
+    const turn = makeTurn(store, say, adopt, options.maxTicks === undefined);
+    let refusedBy: { readonly pid: number | undefined } | undefined;
     /** A quiet tick when one will do; else why not. */
     const quiet = Effect.gen(function* () {
       if (woken) return "woken";
@@ -111,14 +127,26 @@ export class Watchdog extends Context.Service<Watchdog, {
       for (let n = 0; options.maxTicks === undefined || n < options.maxTicks; n++) {
         const started = yield* Clock.currentTimeMillis;
         const cpu0 = options.onTick ? cpuMs() : 0;
+        if (yield* turn.reopenIfReplaced) state.settled = undefined;
+        const standby = yield* turn.ours;
+        if (standby !== undefined) {
+          schedules.stop();
+          if (options.maxTicks !== undefined) { refusedBy = standby; break; }
+          n--;
+          fallback ??= (yield* state.book.forDirs([])).fallback;
+          yield* alarm.sleep(fallback?.config.watchdog.interval ?? 5000);
+          continue;
+        }
+        yield* crew.journal.recover;
         const look = yield* quiet;
         let subjects = typeof look === "string" ? 0 : look.subjects.length;
         if (typeof look === "string") {
           woken = false;
-          const result = yield* tick(state).pipe(Effect.exit);
+          // while the database fails, nothing in the tick waits on its lock
+          const result = yield* (crew.journal.failing() ? store.withoutWaiting(tick(state)) : tick(state)).pipe(Effect.exit);
           if (result._tag === "Failure") {
             state.settled = undefined;
-            yield* store.appendEvent({ kind: "tick-error", message: `tick failed (the loop goes on): ${Cause.pretty(result.cause).slice(0, 2000)}` }).pipe(Effect.ignore);
+            yield* crew.journal.append({ kind: "tick-error", message: `tick failed (the loop goes on): ${Cause.pretty(result.cause).slice(0, 2000)}` });
           }
           fullTicks++;
           if (result._tag === "Success") subjects = result.value.subjects;
@@ -141,7 +169,7 @@ export class Watchdog extends Context.Service<Watchdog, {
       }
       Deferred.doneUnsafe(done, Effect.void);
     });
-    yield* Effect.addFinalizer(() => Effect.sync(() => schedules.stop()));
+    yield* Effect.addFinalizer(() => Effect.sync(() => { schedules.stop(); turn.release(); }));
     yield* Effect.forkScoped(loop);
     return Watchdog.of({
       // woken (SIGHUP): look afresh, not quietly
@@ -149,6 +177,7 @@ export class Watchdog extends Context.Service<Watchdog, {
       done: Deferred.await(done),
       ticks: () => ticks,
       fullTicks: () => fullTicks,
+      refusedBy: () => refusedBy,
     });
   }));
 }

@@ -40,7 +40,8 @@ export const scheduleBook = (
   let current = "[]";
   let tasks: ScheduledTask[] = [];
   const run = Effect.runPromiseWith(context);
-  const stop = () => { for (const t of tasks) void t.stop(); tasks = []; };
+  // stopped, the next sync starts them again (a watchdog that stood by and now acts)
+  const stop = () => { for (const t of tasks) void t.stop(); tasks = []; current = "[]"; };
   const sync = (config: LoadedConfig) => {
     const wanted = JSON.stringify(config.config.schedules);
     if (wanted === current) return;

@@ -4,13 +4,13 @@ import type { LoadedConfig } from "../config/load.ts";
 import { sweepJobCgroups } from "../core/jobs/cgroup.ts";
 import { listEverything } from "../core/jobs/list.ts";
 import { observe } from "../core/jobs/refresh.ts";
-import { dueToFire, evaluateWhen, holdsWhen, matches, observeTick, type PolicyMemory } from "../core/policy.ts";
+import { dueToFire, evaluateWhen, firingKey, holdsWhen, matches, observeTick, type PolicyMemory } from "../core/policy.ts";
 import type { Subject } from "../core/subject.ts";
 import type { LoadedPlugins } from "../hooks/host.ts";
 import { runOnJobEnd, runOnTick } from "../hooks/host.ts";
 import { JobStore } from "../services/JobStore.ts";
 import type { configBook } from "./configs.ts";
-import { fire } from "./fire.ts";
+import { fire, type FiringCrew } from "./fire.ts";
 import { canSettle, settle, type Settled, type SettledSubject } from "./quiet.ts";
 import { jobSubject, type SummaryReader, untrackedSubject } from "./subjects.ts";
 import { fn } from "../core/fn.ts";
@@ -21,6 +21,8 @@ export interface WatchState {
   readonly summaries: SummaryReader;
   /** The plugins a config asks for, loaded once per distinct config. */
   readonly pluginsFor: (config: LoadedConfig) => Effect.Effect<LoadedPlugins | undefined>;
+  /** Where events go (kept while the database cannot be written), and the kills still running. */
+  readonly crew: FiringCrew;
   /** What the last full tick saw, when quiet ticks may follow it. */
   settled: Settled | undefined;
 }
@@ -55,7 +57,7 @@ export const tick = fn("watchdog.tick")(function* (state: WatchState) {
   ];
   const { configs, problems, fallback } = yield* state.book.forDirs(dirs);
   for (const p of problems) {
-    yield* store.appendEvent({ kind: "config-error", message: `config error in ${p.error.file} (keeping the last good config): ${p.error.issues.map((i) => `${i.path ? `${i.path}: ` : ""}${i.message}`).join("; ")}` });
+    yield* state.crew.journal.append({ kind: "config-error", message: `config error in ${p.error.file} (keeping the last good config): ${p.error.issues.map((i) => `${i.path ? `${i.path}: ` : ""}${i.message}`).join("; ")}` });
   }
   const venvNames = fallback?.config.python.names ?? [".venv", "venv"];
   for (const entry of listed.untracked) {
@@ -71,23 +73,25 @@ export const tick = fn("watchdog.tick")(function* (state: WatchState) {
     if (!config) continue;
     for (const policy of config.config.policies) {
       if (!matches(policy, subject) || !holdsWhen(policy, subject, state.memory, now) || !dueToFire(policy, subject, state.memory, now)) continue;
+      // the previous try of this firing is still killing: a second kill of the same tree would race it
+      if (state.crew.inflight.has(firingKey(subject, policy))) continue;
       const { reasons } = evaluateWhen(policy, subject, state.memory, now);
       const plugins = yield* state.pluginsFor(config);
       if (!plugins) continue;
-      yield* fire({ subject, policy, reasons, config, plugins }, obs, state.memory, now);
+      yield* fire({ subject, policy, reasons, config, plugins }, obs, state.memory, now, state.crew);
     }
   }
 
   const plugins = fallback ? yield* state.pluginsFor(fallback) : undefined;
   if (plugins) {
     for (const job of listed.ended) {
-      yield* store.appendEvent({ jobId: job.id, kind: "state", message: `job ${job.id.slice(0, 8)} ${job.status}` });
+      yield* state.crew.journal.append({ jobId: job.id, kind: "state", message: `job ${job.id.slice(0, 8)} ${job.status}` });
       for (const e of yield* runOnJobEnd(plugins, { job })) {
-        yield* store.appendEvent({ jobId: job.id, kind: "error", message: `plugin ${e.plugin} onJobEnd failed: ${String(e.cause)}` });
+        yield* state.crew.journal.append({ jobId: job.id, kind: "error", message: `plugin ${e.plugin} onJobEnd failed: ${String(e.cause)}` });
       }
     }
     for (const e of yield* runOnTick(plugins, { at: now, subjects })) {
-      yield* store.appendEvent({ kind: "error", message: `plugin ${e.plugin} onTick failed: ${String(e.cause)}` });
+      yield* state.crew.journal.append({ kind: "error", message: `plugin ${e.plugin} onTick failed: ${String(e.cause)}` });
     }
   }
   const settled = subjects.map((subject, i) => ({ subject, config: configFor(subject), ...follow[i]! }));

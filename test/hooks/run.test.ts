@@ -6,7 +6,7 @@ import { definePlugin } from "../../src/index.ts";
 import { HookTimeout, type LoadedPlugins, runAction, runBeforeLaunch, runOnJobEnd, runOnTick, sendReport } from "../../src/hooks/host.ts";
 import { JobStore } from "../../src/services/JobStore.ts";
 import { job } from "../services/support/jobStore.ts";
-import { actionRequest, config, JOB_ID, launchSpec, load } from "./fixtures.ts";
+import { actionRequest, config, gone, JOB_ID, launchSpec, load } from "./fixtures.ts";
 
 const never = () => new Promise<never>(() => {});
 
@@ -119,6 +119,28 @@ describe("onTick, onJobEnd and onReport", () => {
     const errors = await underTestClock(runOnTick(plugins, { at: 0, subjects: [] }), 10_000);
     expect(errors.map((e) => `${e.plugin}: ${(e.cause as Error).message}`)).toEqual(["stuck-1: timed out after 10000 ms", "stuck-2: timed out after 10000 ms"]);
     expect(ran).toEqual(["quick"]);
+  });
+
+  test("an action's kill moves its deadline to the kill's budget: a 25 s grace is waited for past a 10 s plugin timeout", async () => {
+    let finish: (() => void) | undefined;
+    const kill = () => new Promise<typeof gone>((resolve) => { finish = () => resolve(gone); });
+    const plugins = await load([definePlugin({
+      name: "killer",
+      actions: { slowKill: async (ctx) => ({ done: (await ctx.kill({ graceMs: 25_000 })).processes === 0 }) },
+    })], { timeoutMs: 10_000 });
+    const budget = { killMs: (grace: number | undefined) => (grace ?? 0) + 15_000 };
+    const seen = await Effect.runPromise(Effect.gen(function* () {
+      const fiber = yield* Effect.forkChild(runAction(plugins, "slowKill", actionRequest({ kill }), budget));
+      yield* TestClock.adjust(39_999);
+      const stillWaited = fiber.pollUnsafe() === undefined;
+      finish!();
+      return { stillWaited, outcome: yield* Fiber.join(fiber) };
+    }).pipe(Effect.provide(TestClock.layer())));
+    expect(seen.stillWaited).toBe(true);
+    expect(seen.outcome).toMatchObject({ result: { done: true }, errors: [] });
+    // past the budget it is cut like any hook, and says after how long
+    const cut = await underTestClock(runAction(plugins, "slowKill", actionRequest({ kill: () => new Promise(() => {}) }), budget), 40_000);
+    expect(cut.errors.map((e) => (e.cause as Error).message)).toEqual(["timed out after 40000 ms"]);
   });
 
   test("a hook still running just before the timeout is not cut", async () => {

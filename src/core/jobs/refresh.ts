@@ -111,8 +111,11 @@ export const refreshJob = fn("refreshJob")(function* (job: Job, given?: Observat
       : end.exitCode !== undefined && end.exitCode !== 0 ? "failed"
       : "exited";
   }
-  if (Object.keys(patch).length > 0) yield* store.update(job.id, patch);
-  if (end && !(yield* store.markEnded(job.id, status as FinalStatus, end.at))) {
+  // What this look saw stands even when it cannot be written (a locked database, a full disk):
+  // the next look writes it. A read-only command must not fail over a record it only refreshes.
+  if (Object.keys(patch).length > 0) yield* store.update(job.id, patch).pipe(Effect.ignore);
+  const endRecorded = end ? yield* store.markEnded(job.id, status as FinalStatus, end.at).pipe(Effect.orElseSucceed(() => undefined)) : undefined;
+  if (endRecorded === false) {
     // someone else (a kill, the watchdog) recorded the end first: theirs stands
     const recorded = yield* store.get(job.id);
     if (recorded) return { job: recorded, sighting } satisfies RefreshedJob;

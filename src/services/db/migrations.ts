@@ -62,6 +62,19 @@ export const MIGRATIONS: ReadonlyArray<ReadonlyArray<string>> = [
   [`ALTER TABLE jobs ADD COLUMN prompt_digest TEXT`],
   // the job's cgroups (JSON: { dirs }), so any later kill — the watchdog's, another user's CLI — finds them
   [`ALTER TABLE jobs ADD COLUMN cgroup_json TEXT`],
+  [
+    // One row per firing of a policy for a subject: claimed by one watchdog before any action runs,
+    // so two watchdogs (or a race at a takeover) never act twice on one firing.
+    `CREATE TABLE firings (
+      policy TEXT NOT NULL,
+      subject TEXT NOT NULL,
+      firing TEXT NOT NULL,
+      owner TEXT NOT NULL,
+      claimed_at INTEGER NOT NULL,
+      done_at INTEGER,
+      PRIMARY KEY (policy, subject, firing)
+    )`,
+  ],
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -164,6 +164,8 @@ export interface NewEvent {
   readonly message: string;
   /** Anything JSON can hold; stored as JSON. */
   readonly data?: unknown;
+  /** When it happened, epoch ms, if not now (an event kept while the database could not be written). */
+  readonly at?: number | undefined;
 }
 
 /** A recorded event; `id` increases in the order events were appended. */

@@ -6,12 +6,15 @@ import { CodexHistory, type RolloutSummary } from "../../services/CodexHistory.t
 import { Usage } from "../../services/Usage.ts";
 import { liveRoots } from "./observe.ts";
 import { observe, refreshJob } from "./refresh.ts";
+import { findStrays } from "./strays.ts";
 import { fn } from "../fn.ts";
 
 export interface JobDetail {
   readonly job: Job;
-  /** The live tree: launcher, native Codex, every descendant. */
+  /** The live tree: launcher, native Codex, every descendant, then its strays. */
   readonly tree: ReadonlyArray<ProcessInfo>;
+  /** PIDs found only by the job's marker, cut off from its tree (a daemon its tool left): also in `tree`. */
+  readonly strays: ReadonlyArray<number>;
   readonly cpu: number;
   readonly memory: number;
   readonly history: RolloutSummary | undefined;
@@ -25,7 +28,9 @@ export const inspectJob = fn("inspectJob")(function* (job: Job) {
   const usage = yield* Usage;
   const obs = yield* observe();
   const { job: current, sighting } = yield* refreshJob(job, obs);
-  const tree = treeOf(obs.table, liveRoots(sighting));
+  const own = treeOf(obs.table, liveRoots(sighting));
+  const lost = (yield* findStrays(obs, new Set(own.map((p) => p.pid)), (id) => Effect.succeed(id === current.id ? current : undefined))).get(current.id)?.tree ?? [];
+  const tree = [...own, ...lost];
   const samples = yield* usage.sample(tree, obs.at);
   let cpu = 0, memory = 0;
   for (const s of samples.values()) { cpu += s.cpu; memory += s.memory; }
@@ -40,5 +45,5 @@ export const inspectJob = fn("inspectJob")(function* (job: Job) {
   } else {
     historyProblem = current.status === "running" ? "Codex has not started its thread yet" : "no Codex history was found for this job";
   }
-  return { job: current, tree, cpu: Math.round(cpu * 10) / 10, memory, history: summary, historyProblem } satisfies JobDetail;
+  return { job: current, tree, strays: lost.map((p) => p.pid), cpu: Math.round(cpu * 10) / 10, memory, history: summary, historyProblem } satisfies JobDetail;
 });

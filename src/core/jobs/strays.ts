@@ -1,0 +1,53 @@
+import * as Effect from "effect/Effect";
+import { JOB_MARKER, type Job } from "../job.ts";
+import type { ProcessInfo } from "../process.ts";
+import { collectJobTree, couldBeStray, isStrayOfJob, type JobMarks } from "../tree.ts";
+import type { DatabaseError } from "../errors.ts";
+import { ProcessTable } from "../../services/ProcessTable.ts";
+import type { Observation } from "./refresh.ts";
+import { fn } from "../fn.ts";
+
+/** A job's strays: processes cut off from its tree that prove, by the kill path's rule, to be its own; and their descendants. */
+export interface JobStrays {
+  readonly job: Job;
+  readonly tree: ReadonlyArray<ProcessInfo>;
+}
+
+/** The job-independent half of `couldBeStray`: ours by owner, adopted, and so a stray of some job or none. */
+const anyJobOf = (uid: number): JobMarks => ({ jobId: "", threadId: undefined, createdAt: 0, uid });
+
+/**
+ * Every job's strays in one snapshot, with one environment read per candidate whatever the number
+ * of jobs: a candidate is a process outside the trees already known (`known`) that `couldBeStray`
+ * of some job; the marker in its environment names the job, which `jobOf` looks up (a job of an
+ * earlier boot has no stray in this one); then the kill path's `isStrayOfJob` judges it.
+ */
+export const findStrays = fn("findStrays")(function* (
+  obs: Observation,
+  known: ReadonlySet<number>,
+  jobOf: (id: string) => Effect.Effect<Job | undefined, DatabaseError>,
+) {
+  const table = yield* ProcessTable;
+  const any = anyJobOf(obs.uid);
+  const claimed = new Map<string, Array<{ p: ProcessInfo; env: ReadonlyMap<string, string> }>>();
+  for (const p of obs.table) {
+    if (known.has(p.pid) || p.state === "Z" || !couldBeStray(p, obs.byPid.get(p.ppid), any)) continue;
+    const env = yield* table.environ(p.pid);
+    const id = env?.get(JOB_MARKER);
+    if (!env || !id) continue;
+    const list = claimed.get(id);
+    if (list) list.push({ p, env });
+    else claimed.set(id, [{ p, env }]);
+  }
+  const out = new Map<string, JobStrays>();
+  for (const [id, candidates] of claimed) {
+    const job = yield* jobOf(id);
+    if (!job || job.launcher.bootId !== obs.bootId) continue;
+    const marks: JobMarks = { jobId: job.id, threadId: job.threadId, createdAt: job.createdAt, uid: obs.uid };
+    const strays = candidates.filter(({ p, env }) => isStrayOfJob(p, env, obs.byPid.get(p.ppid), marks)).map(({ p }) => p);
+    if (strays.length === 0) continue;
+    const tree = collectJobTree(obs.table, [], strays).filter((p) => p.state !== "Z" && !known.has(p.pid));
+    out.set(job.id, { job, tree });
+  }
+  return out;
+});

@@ -144,13 +144,16 @@ export const listEverything = fn("listEverything")(function* (options: { readonl
   const obs = given ?? (yield* observe());
   const jobs = yield* store.list({ all: options.all });
   const refreshed: Array<{ job: Job; tree: ReadonlyArray<ProcessInfo>; sighting: JobSighting }> = [];
+  const jobRoots = new Set<number>();
   for (const job of jobs) {
     // An ended job's record is final: its sighting is all refreshJob would add, and
     // skipping an Effect per job is what keeps `list --all` flat at 100,000 jobs.
     const { job: current, sighting } = isFinal(job.status)
       ? { job, sighting: sightJob(job, obs.byPid, obs.children, obs.bootId, obs.uid) }
       : yield* refreshJob(job, obs);
-    refreshed.push({ job: current, tree: treeOf(obs.table, liveRoots(sighting), obs.children), sighting });
+    const roots = liveRoots(sighting);
+    for (const p of roots) jobRoots.add(p.pid);
+    refreshed.push({ job: current, tree: treeOf(obs.table, roots, obs.children), sighting });
   }
   // the jobs this look saw end (before strays bring ended jobs in): what onJobEnd is told of
   const ended = refreshed.filter((r) => r.job.status !== "running").map((r) => r.job);
@@ -171,8 +174,9 @@ export const listEverything = fn("listEverything")(function* (options: { readonl
   const visible = options.all ? refreshed : refreshed.filter((r) => r.job.status === "running" || strays.has(r.job.id));
   // A Codex inside a job's tree (a sub-agent) is the job's: shown in it, its memory counted there only
   const groups = findCodexProcesses(obs.table);
-  const inside = groups.filter((g) => tracked.has(g.root.pid) || (g.native !== undefined && tracked.has(g.native.pid)));
-  const outside = groups.filter((g) => !inside.includes(g));
+  const ofJobs = (g: CodexProcessGroup) => tracked.has(g.root.pid) || (g.native !== undefined && tracked.has(g.native.pid));
+  const outside = groups.filter((g) => !ofJobs(g));
+  const inside = groups.filter((g) => ofJobs(g) && !jobRoots.has(g.root.pid) && !(g.native && jobRoots.has(g.native.pid)));
   const untrackedTrees = outside.map((g) => treeOf(obs.table, [g.launcher, g.native].flatMap((p) => (p ? [p] : [])), obs.children));
   const members: ProcessInfo[] = [];
   const fullTrees = visible.map(({ job, tree }) => {

@@ -23,7 +23,7 @@ export const jobJson = (job: Job) => ({
 export const jobEntryJson = (entry: JobEntry) => Object.assign(jobJson(entry.job), {
   pids: entry.pids,
   strays: entry.strays,
-  nestedCodex: entry.nested,
+  nestedCodex: entry.nested.map((n) => ({ pid: n.pid, pids: n.pids, kind: n.kind, threadId: n.threadId ?? null })),
   cpu: entry.cpu,
   memory: entry.memory,
   elapsedMs: (entry.job.endedAt ?? Date.now()) - entry.job.createdAt,

@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { readdirSync, readFileSync, readlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { CODEX_BIN, commandOf, createSandbox, isAlive, type Sandbox, waitFor } from "./support/harness.ts";
@@ -39,9 +39,10 @@ const watchOnce = async () => {
   expect(r.code, r.stderr).toBe(0);
 };
 const environOf = (pid: number) => { try { return readFileSync(`/proc/${pid}/environ`, "utf8"); } catch { return ""; } };
-/** Live processes carrying this job's marker whose command line is `command` (read from /proc, not from the supervisor). */
-const markedAs = (jobId: string, command: string) => readdirSync("/proc").filter((d) => /^\d+$/.test(d)).map(Number)
-  .filter((pid) => commandOf(pid) === command && environOf(pid).includes(`CODEX_SUPERVISOR_JOB_ID=${jobId}\0`));
+/** Live processes carrying this job's marker (read from /proc, not from the supervisor). */
+const markedBy = (jobId: string) => readdirSync("/proc").filter((d) => /^\d+$/.test(d)).map(Number)
+  .filter((pid) => isAlive(pid) && environOf(pid).includes(`CODEX_SUPERVISOR_JOB_ID=${jobId}\0`));
+const markedAs = (jobId: string, command: string) => markedBy(jobId).filter((pid) => commandOf(pid) === command);
 
 describe("a codex exec inside a job (point 2)", () => {
   test("is listed inside its job with its thread, not as untracked, its memory counted once; a tracked:false policy never sees it", async () => {
@@ -52,17 +53,25 @@ describe("a codex exec inside a job (point 2)", () => {
     // a Codex nobody tracks, for the tracked:false policy to fire on: what shows it judges untracked Codex at all
     const stranger = sb.spawnCodex("STALL: 60", sb.project("stranger"));
     try {
-      const seen = await waitFor("the nested codex with its thread, in the job", async () => {
+      // found from /proc, not from the supervisor: the nested launcher and native, with the job's marker
+      const innerPids = await waitFor("the nested codex's launcher and native", () => {
+        const pids = markedBy(job.jobId).filter((pid) => commandOf(pid).endsWith(" STALL: 60 ") && !commandOf(pid).startsWith("/bin/bash"));
+        return pids.length === 2 ? pids.sort((a, b) => a - b) : undefined;
+      }, 45_000);
+      const seen = await waitFor("the nested codex's thread known to list", async () => {
         const listed = await list();
         const entry = listed.jobs.find((j) => j.jobId === job.jobId);
-        return entry?.nestedCodex.some((n) => n.threadId !== null && n.pids.length === 2) ? { listed, entry } : undefined;
+        const known = [...(entry?.nestedCodex ?? []), ...listed.untracked].some((c) => typeof c.threadId === "string" && c.pids.includes(innerPids[1]!));
+        return entry && known ? { listed, entry } : undefined;
       }, 45_000);
-      const inner = seen.entry.nestedCodex[0]!;
-      expect(inner.kind).toBe("exec");
-      for (const pid of inner.pids) expect(seen.entry.pids).toContain(pid);
+      for (const pid of innerPids) expect(seen.entry.pids).toContain(pid);
       // its processes are in no untracked entry: its memory counts in the job only
       const untrackedPids = seen.listed.untracked.flatMap((u) => u.pids);
-      for (const pid of inner.pids) expect(untrackedPids).not.toContain(pid);
+      for (const pid of innerPids) expect(untrackedPids).not.toContain(pid);
+      expect(seen.entry.nestedCodex).toHaveLength(1);
+      const inner = seen.entry.nestedCodex[0]!;
+      expect(inner).toMatchObject({ kind: "exec", pids: innerPids });
+      expect(inner.threadId).toMatch(/^[0-9a-f-]{36}$/);
       expect(seen.listed.untracked.some((u) => u.threadId === inner.threadId)).toBe(false);
 
       await waitFor("the stranger's native", async () => (await list()).untracked.find((u) => u.pid === stranger.pid && u.pids.length === 2));
@@ -75,7 +84,7 @@ describe("a codex exec inside a job (point 2)", () => {
       stranger.kill("SIGKILL");
       await sb.cli(["kill", job.jobId, "--grace", "500ms"]);
     }
-  });
+  }, 150_000);
 });
 
 describe("strays of an ended job (point 4)", () => {
@@ -109,7 +118,7 @@ describe("strays of an ended job (point 4)", () => {
     const killed = await sb.cli(["kill", job.jobId, "--grace", "500ms", "--json"]);
     expect(killed.code, killed.stderr).toBe(0);
     expect(isAlive(daemon!)).toBe(false);
-  });
+  }, 150_000);
 });
 
 describe("an untracked Codex started with --cd (point 14)", () => {
@@ -141,5 +150,51 @@ describe("an untracked Codex started with --cd (point 14)", () => {
       absolute.kill("SIGKILL");
       relative.kill("SIGKILL");
     }
-  });
+  }, 150_000);
+});
+
+describe("a 0.169 TUI in a real terminal (point 15)", () => {
+  const tmux = (socket: string, args: string[]) => Bun.spawnSync(["tmux", "-L", socket, ...args], { env: sb.env, stdout: "pipe", stderr: "pipe" });
+  const rolloutsHeldBy = (pid: number) => readdirSync(`/proc/${pid}/fd`).flatMap((fd) => {
+    try { return [readlinkSync(`/proc/${pid}/fd/${fd}`)]; } catch { return []; }
+  }).filter((f) => f.endsWith(".jsonl"));
+  const childrenOf = (pid: number) => {
+    try { return readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8").trim().split(/\s+/).filter(Boolean).map(Number); } catch { return []; }
+  };
+
+  test("its thread is found through its app-server child; SIGKILLed, what it leaves is listed as left by a dead TUI", async () => {
+    const dir = sb.project("tui");
+    // a trusted project: the TUI goes straight to its session, with no trust prompt to answer
+    writeFileSync(join(sb.codexHome, "config.toml"), `${readFileSync(join(sb.codexHome, "config.toml"), "utf8")}\n[projects."${dir}"]\ntrust_level = "trusted"\n`);
+    const socket = `cs-observe-${process.pid}`;
+    const started = tmux(socket, ["new-session", "-d", "-s", "tui", "-x", "200", "-y", "50", "-c", dir, `${CODEX_BIN} 'STALL: 120'`]);
+    expect(started.exitCode, started.stderr.toString()).toBe(0);
+    try {
+      const tui = await waitFor("the TUI with its thread", async () =>
+        (await list()).untracked.find((u) => u.kind === "tui" && u.cwd === dir && u.threadId !== null && u.pids.length === 2), 150_000);
+      // the thread is the one Codex wrote for this directory, and the TUI's own process does not hold it
+      const rollouts = readdirSync(join(sb.codexHome, "sessions"), { recursive: true }).map(String).filter((f) => f.endsWith(".jsonl"));
+      const mine = rollouts.filter((f) => readFileSync(join(sb.codexHome, "sessions", f), "utf8").split("\n")[0]!.includes(`"cwd":"${dir}"`));
+      expect(mine.map((f) => f.slice(-42, -6))).toEqual([tui.threadId]);
+      const native = tui.pids[1]!;
+      const helpers = childrenOf(native).filter((pid) => commandOf(pid).includes("app-server"));
+      expect(helpers.length).toBeGreaterThan(0);
+      expect(rolloutsHeldBy(native)).toEqual([]);
+      expect(helpers.flatMap(rolloutsHeldBy).map((f) => f.slice(-42, -6))).toContain(tui.threadId);
+
+      for (const pid of tui.pids) process.kill(pid, "SIGKILL");
+      const leftovers = await waitFor("the TUI's app-server listed as its leftover", async () => {
+        const { untracked } = await list();
+        const left = untracked.filter((u) => helpers.includes(u.pid));
+        return left.length === helpers.length && untracked.every((u) => !tui.pids.includes(u.pid)) ? left : undefined;
+      });
+      for (const u of leftovers) expect(u).toMatchObject({ kind: "app-server", leftoverOf: "tui" });
+      // the daemon still holds the dead TUI's thread, and says so
+      expect(leftovers.map((u) => u.threadId)).toContain(tui.threadId);
+      const table = await sb.cli(["list"]);
+      expect(table.stdout).toContain("app-server (left by a dead tui)");
+    } finally {
+      tmux(socket, ["kill-server"]);
+    }
+  }, 240_000); // a fresh CODEX_HOME: the TUI first installs its app-server daemon there, ~40 s on a busy machine
 });

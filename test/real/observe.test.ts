@@ -90,14 +90,17 @@ describe("a codex exec inside a job (point 2)", () => {
 describe("strays of an ended job (point 4)", () => {
   test("a daemon a completed job left is shown by status, list and list --all with its pid, and an orphaned policy judges it", async () => {
     config([{ name: "orphans", when: { orphaned: true }, do: ["notify"] }]);
-    const job = await start("RUN: (setsid sh -c 'sleep 900 & exit' &)\nREPLY: left a daemon", sb.project("daemon"));
+    const dir = sb.project("daemon");
+    // the tool's command returns once its daemon runs (the pid file written after setsid), not before: ended
+    // sooner, Codex would end the command's session with the daemon not yet out of it
+    const job = await start(`RUN: (setsid sh -c 'sleep 900 & echo $! > daemon.pid; exit' &); while [ ! -s daemon.pid ]; do sleep 0.05; done\nREPLY: left a daemon`, dir);
     const status = async () => (await sb.cli(["status", job.jobId, "--json"])).json<{ status: string; pids: number[]; strays: number[] }>();
     const done = await waitFor("the job completed", async () => {
       const s = await status();
       return s.status === "completed" ? s : undefined;
     }, 45_000);
-    const [daemon] = markedAs(job.jobId, "sleep 900 ");
-    expect(daemon).toBeDefined();
+    const daemon = Number(readFileSync(join(dir, "daemon.pid"), "utf8"));
+    expect(markedAs(job.jobId, "sleep 900 ")).toEqual([daemon]);
     expect(done.strays).toEqual([daemon]);
     expect(done.pids).toEqual([daemon]);
     const text = await sb.cli(["status", job.jobId]);
@@ -158,9 +161,13 @@ describe("a 0.169 TUI in a real terminal (point 15)", () => {
   const rolloutsHeldBy = (pid: number) => readdirSync(`/proc/${pid}/fd`).flatMap((fd) => {
     try { return [readlinkSync(`/proc/${pid}/fd/${fd}`)]; } catch { return []; }
   }).filter((f) => f.endsWith(".jsonl"));
-  const childrenOf = (pid: number) => {
-    try { return readFileSync(`/proc/${pid}/task/${pid}/children`, "utf8").trim().split(/\s+/).filter(Boolean).map(Number); } catch { return []; }
-  };
+  /** Children by their parent PID in /proc/N/stat: a multi-threaded parent's task/N/children lists only its main thread's. */
+  const childrenOf = (pid: number) => readdirSync("/proc").filter((d) => /^\d+$/.test(d)).map(Number).filter((child) => {
+    try {
+      const stat = readFileSync(`/proc/${child}/stat`, "utf8");
+      return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]) === pid;
+    } catch { return false; }
+  });
 
   test("its thread is found through its app-server child; SIGKILLed, what it leaves is listed as left by a dead TUI", async () => {
     const dir = sb.project("tui");

@@ -157,7 +157,8 @@ describe("an untracked Codex started with --cd (point 14)", () => {
 });
 
 describe("a 0.169 TUI in a real terminal (point 15)", () => {
-  const tmux = (socket: string, args: string[]) => Bun.spawnSync(["tmux", "-L", socket, ...args], { env: sb.env, stdout: "pipe", stderr: "pipe" });
+  // a tmux server of its own, its socket in the sandbox (removed with it)
+  const tmux = (socket: string, args: string[]) => Bun.spawnSync(["tmux", "-S", socket, ...args], { env: sb.env, stdout: "pipe", stderr: "pipe" });
   const rolloutsHeldBy = (pid: number) => readdirSync(`/proc/${pid}/fd`).flatMap((fd) => {
     try { return [readlinkSync(`/proc/${pid}/fd/${fd}`)]; } catch { return []; }
   }).filter((f) => f.endsWith(".jsonl"));
@@ -173,7 +174,7 @@ describe("a 0.169 TUI in a real terminal (point 15)", () => {
     const dir = sb.project("tui");
     // a trusted project: the TUI goes straight to its session, with no trust prompt to answer
     writeFileSync(join(sb.codexHome, "config.toml"), `${readFileSync(join(sb.codexHome, "config.toml"), "utf8")}\n[projects."${dir}"]\ntrust_level = "trusted"\n`);
-    const socket = `cs-observe-${process.pid}`;
+    const socket = join(sb.root, "tmux.sock");
     const started = tmux(socket, ["new-session", "-d", "-s", "tui", "-x", "200", "-y", "50", "-c", dir, `${CODEX_BIN} 'STALL: 120'`]);
     expect(started.exitCode, started.stderr.toString()).toBe(0);
     try {

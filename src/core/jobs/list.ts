@@ -160,13 +160,13 @@ export const listEverything = fn("listEverything")(function* (options: { readonl
 
   const inTrees = new Set<number>();
   for (const { tree } of refreshed) for (const p of tree) inTrees.add(p.pid);
-  const byId = new Map(refreshed.map((r) => [r.job.id, r]));
-  const strays = yield* findStrays(obs, inTrees, (id) => (byId.has(id) ? Effect.succeed(byId.get(id)!.job) : store.get(id)));
+  // made only when some process carries a marker: `list --all` need not index 100,000 jobs for nothing
+  let listed: Set<string> | undefined;
+  const isListed = (id: string) => (listed ??= new Set(refreshed.map((r) => r.job.id))).has(id);
+  const strays = yield* findStrays(obs, inTrees, (id) =>
+    isListed(id) ? Effect.succeed(refreshed.find((r) => r.job.id === id)!.job) : store.get(id));
   for (const { job } of strays.values()) {
-    if (byId.has(job.id)) continue;
-    const entry = { job, tree: NO_TREE, sighting: sightJob(job, obs.byPid, obs.children, obs.bootId, obs.uid) };
-    refreshed.push(entry);
-    byId.set(job.id, entry);
+    if (!isListed(job.id)) refreshed.push({ job, tree: NO_TREE, sighting: sightJob(job, obs.byPid, obs.children, obs.bootId, obs.uid) });
   }
   const tracked = new Set(inTrees);
   for (const { tree } of strays.values()) for (const p of tree) tracked.add(p.pid);

@@ -56,6 +56,8 @@ export interface JobStoreService {
    */
   readonly dataVersion: () => Effect.Effect<number, DatabaseError>;
   readonly close: () => Effect.Effect<void>;
+  /** When the first job created at or after `at` was created (an index seek): no older process is any job's. */
+  readonly firstCreatedSince: (at: number) => Effect.Effect<number | undefined, DatabaseError>;
 }
 
 const quoted = (values: ReadonlyArray<string>): string => values.map((v) => `'${v}'`).join(", ");
@@ -168,7 +170,10 @@ const make = fn("JobStore.open")(function* (path: string) {
 
   const close = () => Effect.sync(() => db.close());
 
-  return JobStore.of({ insert, get, resolve, list, update, markEnded, appendEvent, listEvents, prune, dataVersion, close });
+  const firstCreatedSince = (at: number) => read("firstCreatedSince", () =>
+    db.query<{ first: number | null }, [number]>("SELECT min(created_at) AS first FROM jobs WHERE created_at >= ?").get(at)?.first ?? undefined);
+
+  return JobStore.of({ insert, get, resolve, list, update, markEnded, appendEvent, listEvents, prune, dataVersion, close, firstCreatedSince });
 });
 
 /** The job database (bun:sqlite, WAL), shared safely by every CLI, the MCP server and the watchdog. */

@@ -3,6 +3,7 @@ import { JOB_MARKER, type Job } from "../job.ts";
 import type { ProcessInfo } from "../process.ts";
 import { collectJobTree, couldBeStray, isStrayOfJob, type JobMarks } from "../tree.ts";
 import type { DatabaseError } from "../errors.ts";
+import { JobStore } from "../../services/JobStore.ts";
 import { ProcessTable } from "../../services/ProcessTable.ts";
 import type { Observation } from "./refresh.ts";
 import { fn } from "../fn.ts";
@@ -13,14 +14,14 @@ export interface JobStrays {
   readonly tree: ReadonlyArray<ProcessInfo>;
 }
 
-/** The job-independent half of `couldBeStray`: ours by owner, adopted, and so a stray of some job or none. */
-const anyJobOf = (uid: number): JobMarks => ({ jobId: "", threadId: undefined, createdAt: 0, uid });
+/** The job-independent half of `couldBeStray`: ours by owner, adopted, started since the first job that could own it. */
+const anyJobOf = (uid: number, createdAt: number): JobMarks => ({ jobId: "", threadId: undefined, createdAt, uid });
 
 /**
- * Every job's strays in one snapshot, with one environment read per candidate whatever the number
- * of jobs: a candidate is a process outside the trees already known (`known`) that `couldBeStray`
- * of some job; the marker in its environment names the job, which `jobOf` looks up (a job of an
- * earlier boot has no stray in this one); then the kill path's `isStrayOfJob` judges it.
+ * Every job's strays in one snapshot, in one pass whatever the number of jobs: a candidate is a
+ * process outside the trees already known (`known`) that `couldBeStray` of a job of this boot (ours,
+ * adopted, started since this boot's first job); its marker, found by a byte search of its
+ * environment, names the job, which `jobOf` looks up; then the kill path's `isStrayOfJob` judges it.
  */
 export const findStrays = fn("findStrays")(function* (
   obs: Observation,
@@ -28,18 +29,23 @@ export const findStrays = fn("findStrays")(function* (
   jobOf: (id: string) => Effect.Effect<Job | undefined, DatabaseError>,
 ) {
   const table = yield* ProcessTable;
-  const any = anyJobOf(obs.uid);
+  const out = new Map<string, JobStrays>();
+  // no process older than this boot's first job is any job's: on a desktop, that leaves out the user's services
+  const since = yield* (yield* JobStore).firstCreatedSince(obs.byPid.get(1)?.startedAt ?? 0);
+  if (since === undefined) return out;
+  const any = anyJobOf(obs.uid, since);
+  const markerOf = (pid: number) => table.environVar ? table.environVar(pid, JOB_MARKER) : Effect.map(table.environ(pid), (env) => env?.get(JOB_MARKER));
   const claimed = new Map<string, Array<{ p: ProcessInfo; env: ReadonlyMap<string, string> }>>();
   for (const p of obs.table) {
     if (known.has(p.pid) || p.state === "Z" || !couldBeStray(p, obs.byPid.get(p.ppid), any)) continue;
-    const env = yield* table.environ(p.pid);
-    const id = env?.get(JOB_MARKER);
+    // the marker first, by a byte search; the whole environment only of the few that carry one
+    const id = yield* markerOf(p.pid);
+    const env = id ? yield* table.environ(p.pid) : undefined;
     if (!env || !id) continue;
     const list = claimed.get(id);
     if (list) list.push({ p, env });
     else claimed.set(id, [{ p, env }]);
   }
-  const out = new Map<string, JobStrays>();
   for (const [id, candidates] of claimed) {
     const job = yield* jobOf(id);
     if (!job || job.launcher.bootId !== obs.bootId) continue;

@@ -1,16 +1,16 @@
-import { isAbsolute, resolve } from "node:path";
 import * as Effect from "effect/Effect";
-import { cdArgument, type CodexProcessGroup, findCodexProcesses, isTuiDaemon, threadIdFromRolloutPath, treeOf } from "../codex.ts";
+import { type CodexProcessGroup, findCodexProcesses, isTuiDaemon, treeOf } from "../codex.ts";
 import { isFinal, type Job } from "../job.ts";
 import type { ProcessInfo } from "../process.ts";
 import { isAdoptedBy } from "../tree.ts";
-import { CodexHistory } from "../../services/CodexHistory.ts";
 import { JobStore } from "../../services/JobStore.ts";
-import { ProcessTable } from "../../services/ProcessTable.ts";
 import { Usage } from "../../services/Usage.ts";
 import { type JobSighting, liveRoots, sightJob } from "./observe.ts";
 import { observe, refreshJob, type Observation } from "./refresh.ts";
+import { cwdOfGroup, holdersOf, threadOfGroup } from "./programs.ts";
 import { findStrays } from "./strays.ts";
+
+export { rolloutAmong, threadAmong } from "./programs.ts";
 import { fn } from "../fn.ts";
 
 export interface Load {
@@ -72,78 +72,21 @@ export const loadOf = (pids: ReadonlyArray<number>, usage: ReadonlyMap<number, {
   return { cpu: Math.round(cpu * 10) / 10, memory };
 };
 
-/** The rollout among a native Codex's open files, with the thread it names. */
-export const rolloutAmong = (files: ReadonlyArray<string>): { threadId: string; rolloutPath: string } | undefined => {
-  for (const file of files) {
-    const threadId = file.includes("/sessions/") ? threadIdFromRolloutPath(file) : undefined;
-    if (threadId) return { threadId, rolloutPath: file };
-  }
-  return undefined;
-};
-
-/**
- * A program's thread from its holders' open files: the native's own rollout, else the one rollout
- * its helpers hold (the 0.169 TUI's app-server child). A helper holding several (a daemon serving
- * several TUIs) does not say which is this one's.
- */
-export const threadAmong = (openFiles: ReadonlyArray<ReadonlyArray<string>>): { threadId: string; rolloutPath: string } | undefined => {
-  const [own, ...helpers] = openFiles;
-  const mine = own ? rolloutAmong(own) : undefined;
-  if (mine) return mine;
-  const held = new Map<string, { threadId: string; rolloutPath: string }>();
-  for (const files of helpers) {
-    for (const file of files) {
-      const found = rolloutAmong([file]);
-      if (found) held.set(found.threadId, found);
-    }
-  }
-  return held.size === 1 ? [...held.values()][0] : undefined;
-};
-
-const holdersOf = (group: CodexProcessGroup): ReadonlyArray<number> =>
-  group.native ? [group.native.pid, ...group.helpers.map((h) => h.pid)] : [];
-
-/** A Codex program's thread: the rollout its native binary (or its helper) holds open, or the id it resumes. */
-const threadOfGroup = fn("threadOfGroup")(function* (group: CodexProcessGroup) {
-  const table = yield* ProcessTable;
-  const holders = holdersOf(group);
-  if (holders.length > 0) {
-    const files: Array<ReadonlyArray<string>> = [];
-    for (const pid of holders) files.push(yield* table.openFiles(pid));
-    const open = threadAmong(files);
-    if (open) return open;
-  }
-  const argv = group.root.argv;
-  const at = argv.indexOf("resume");
-  const resumed = argv[at + 1];
-  return { threadId: at >= 0 && resumed && /^[0-9a-f-]{36}$/i.test(resumed) ? resumed : undefined, rolloutPath: undefined };
-});
-
-/** Where a program works: its thread's session cwd when known, else its `--cd`/`-C` (against its own cwd), else its cwd. */
-const cwdOfGroup = fn("cwdOfGroup")(function* (group: CodexProcessGroup, rolloutPath: string | undefined) {
-  if (rolloutPath) {
-    const session = yield* (yield* CodexHistory).session(rolloutPath).pipe(Effect.orElseSucceed(() => undefined));
-    if (session?.cwd) return session.cwd;
-  }
-  const own = yield* (yield* ProcessTable).cwd((group.native ?? group.root).pid);
-  const cd = cdArgument(group.root);
-  if (cd === undefined) return own;
-  return isAbsolute(cd) ? resolve(cd) : own === undefined ? undefined : resolve(own, cd);
-});
-
 // Shared by the many jobs (most of 100,000, with --all) that have no process alive.
 const NO_PIDS: ReadonlyArray<number> = Object.freeze([]);
 const NO_TREE: ReadonlyArray<ProcessInfo> = Object.freeze([]);
 
 const NO_NESTED: ReadonlyArray<NestedCodex> = Object.freeze([]);
 
-/** Every tracked job (live state refreshed), with its strays and nested Codex, and every other Codex program on the machine. */
-export const listEverything = fn("listEverything")(function* (options: { readonly all: boolean }, given?: Observation) {
-  const store = yield* JobStore;
-  const usage = yield* Usage;
-  const obs = given ?? (yield* observe());
-  const jobs = yield* store.list({ all: options.all });
-  const refreshed: Array<{ job: Job; tree: ReadonlyArray<ProcessInfo>; sighting: JobSighting }> = [];
+interface Refreshed {
+  readonly job: Job;
+  readonly tree: ReadonlyArray<ProcessInfo>;
+  readonly sighting: JobSighting;
+}
+
+/** Each job's record brought up to date and its live tree; and the PIDs of their Codex roots. */
+const refreshAll = fn("refreshAll")(function* (jobs: ReadonlyArray<Job>, obs: Observation) {
+  const refreshed: Refreshed[] = [];
   const jobRoots = new Set<number>();
   for (const job of jobs) {
     // An ended job's record is final: its sighting is all refreshJob would add, and
@@ -155,6 +98,35 @@ export const listEverything = fn("listEverything")(function* (options: { readonl
     for (const p of roots) jobRoots.add(p.pid);
     refreshed.push({ job: current, tree: treeOf(obs.table, roots, obs.children), sighting });
   }
+  return { refreshed, jobRoots };
+});
+
+/** A Codex program nobody tracks, as `list` shows it. */
+const untrackedEntry = fn("untrackedEntry")(function* (g: CodexProcessGroup, tree: ReadonlyArray<ProcessInfo>, samples: ReadonlyMap<number, Load>, obs: Observation) {
+  const thread = yield* threadOfGroup(g);
+  return {
+    pid: g.root.pid,
+    pids: [g.launcher?.pid, g.native?.pid].flatMap((p) => (p ? [p] : [])),
+    kind: g.kind,
+    command: g.root.argv.join(" "),
+    startedAt: g.root.startedAt,
+    ...thread,
+    threadHolders: holdersOf(g),
+    cwd: yield* cwdOfGroup(g, thread.rolloutPath),
+    ppid: g.root.ppid,
+    claimedJobId: g.claimedJobId,
+    tree,
+    leftoverOf: isTuiDaemon(g.root) && isAdoptedBy(g.root.ppid, obs.byPid.get(g.root.ppid)) ? "tui" : undefined,
+    ...loadOf(tree.map((p) => p.pid), samples),
+  } satisfies UntrackedEntry;
+});
+
+/** Every tracked job (live state refreshed), with its strays and nested Codex, and every other Codex program on the machine. */
+export const listEverything = fn("listEverything")(function* (options: { readonly all: boolean }, given?: Observation) {
+  const store = yield* JobStore;
+  const usage = yield* Usage;
+  const obs = given ?? (yield* observe());
+  const { refreshed, jobRoots } = yield* refreshAll(yield* store.list({ all: options.all }), obs);
   // the jobs this look saw end (before strays bring ended jobs in): what onJobEnd is told of
   const ended = refreshed.filter((r) => r.job.status !== "running").map((r) => r.job);
 
@@ -198,24 +170,7 @@ export const listEverything = fn("listEverything")(function* (options: { readonl
     return { job, pids, tree, sighting, strays: lost, nested: nestedOf.get(job.id) ?? NO_NESTED, cpu, memory };
   });
   const untracked: UntrackedEntry[] = [];
-  for (const [i, g] of outside.entries()) {
-    const thread = yield* threadOfGroup(g);
-    untracked.push({
-      pid: g.root.pid,
-      pids: [g.launcher?.pid, g.native?.pid].flatMap((p) => (p ? [p] : [])),
-      kind: g.kind,
-      command: g.root.argv.join(" "),
-      startedAt: g.root.startedAt,
-      ...thread,
-      threadHolders: holdersOf(g),
-      cwd: yield* cwdOfGroup(g, thread.rolloutPath),
-      ppid: g.root.ppid,
-      claimedJobId: g.claimedJobId,
-      tree: untrackedTrees[i]!,
-      leftoverOf: isTuiDaemon(g.root) && isAdoptedBy(g.root.ppid, obs.byPid.get(g.root.ppid)) ? "tui" : undefined,
-      ...loadOf(untrackedTrees[i]!.map((p) => p.pid), samples),
-    });
-  }
+  for (const [i, g] of outside.entries()) untracked.push(yield* untrackedEntry(g, untrackedTrees[i]!, samples, obs));
   return { jobs: jobEntries, untracked, observedAt: obs.at, ended };
 });
 

@@ -19,11 +19,13 @@ export const jobJson = (job: Job) => ({
   rolloutPath: job.rolloutPath ?? null,
 });
 
+const NONE: ReadonlyArray<never> = Object.freeze([]);
+
 // Object.assign adds six keys to the job's view where a spread would copy all seventeen: `list --all` makes 100,000.
 export const jobEntryJson = (entry: JobEntry) => Object.assign(jobJson(entry.job), {
   pids: entry.pids,
   strays: entry.strays,
-  nestedCodex: entry.nested.map((n) => ({ pid: n.pid, pids: n.pids, kind: n.kind, threadId: n.threadId ?? null })),
+  nestedCodex: entry.nested.length === 0 ? NONE : entry.nested.map((n) => ({ pid: n.pid, pids: n.pids, kind: n.kind, threadId: n.threadId ?? null })),
   cpu: entry.cpu,
   memory: entry.memory,
   elapsedMs: (entry.job.endedAt ?? Date.now()) - entry.job.createdAt,

@@ -77,6 +77,7 @@ const NO_PIDS: ReadonlyArray<number> = Object.freeze([]);
 const NO_TREE: ReadonlyArray<ProcessInfo> = Object.freeze([]);
 
 const NO_NESTED: ReadonlyArray<NestedCodex> = Object.freeze([]);
+const NO_NESTED_BY_JOB: ReadonlyMap<string, ReadonlyArray<NestedCodex>> = new Map();
 
 interface Refreshed {
   readonly job: Job;
@@ -150,19 +151,21 @@ export const listEverything = fn("listEverything")(function* (options: { readonl
   const outside = groups.filter((g) => !ofJobs(g));
   const inside = groups.filter((g) => ofJobs(g) && !jobRoots.has(g.root.pid) && !(g.native && jobRoots.has(g.native.pid)));
   const untrackedTrees = outside.map((g) => treeOf(obs.table, [g.launcher, g.native].flatMap((p) => (p ? [p] : [])), obs.children));
-  const members: ProcessInfo[] = [];
-  const fullTrees = visible.map(({ job, tree }) => {
+  // a job's tree and then its strays' (few jobs have any: the others' tree is used as it is)
+  const fullTree = ({ job, tree }: Refreshed) => {
     const lost = strays.get(job.id)?.tree;
     return lost ? [...tree, ...lost] : tree;
-  });
+  };
+  const members: ProcessInfo[] = [];
   // with --all, most of 100,000 jobs have no live process: their trees are skipped, not flattened
-  for (const tree of fullTrees) for (const p of tree) members.push(p);
+  for (const r of visible) for (const p of fullTree(r)) members.push(p);
   for (const tree of untrackedTrees) for (const p of tree) members.push(p);
   const samples = yield* usage.sample(members, obs.at);
-  const nestedOf = yield* nestedByJob(inside, visible.map((v, i) => ({ id: v.job.id, tree: fullTrees[i]! })));
+  const nestedOf = inside.length === 0 ? NO_NESTED_BY_JOB : yield* nestedByJob(inside, visible.map((r) => ({ id: r.job.id, tree: fullTree(r) })));
 
-  const jobEntries: JobEntry[] = visible.map(({ job, sighting }, i) => {
-    const tree = fullTrees[i]!;
+  const jobEntries: JobEntry[] = visible.map((r) => {
+    const { job, sighting } = r;
+    const tree = fullTree(r);
     if (tree.length === 0) return { job, pids: NO_PIDS, tree, sighting, strays: NO_PIDS, nested: NO_NESTED, cpu: 0, memory: 0 };
     const pids = tree.map((p) => p.pid);
     const { cpu, memory } = loadOf(pids, samples);
@@ -177,7 +180,6 @@ export const listEverything = fn("listEverything")(function* (options: { readonl
 /** The Codex programs inside jobs' trees, each under the job whose tree holds it. */
 const nestedByJob = fn("nestedByJob")(function* (inside: ReadonlyArray<CodexProcessGroup>, trees: ReadonlyArray<{ id: string; tree: ReadonlyArray<ProcessInfo> }>) {
   const out = new Map<string, NestedCodex[]>();
-  if (inside.length === 0) return out;
   const owner = new Map<number, string>();
   for (const { id, tree } of trees) for (const p of tree) owner.set(p.pid, id);
   for (const g of inside) {

@@ -16,6 +16,7 @@ import { configSearchDir } from "./workingDir.ts";
 export const detailJson = (d: JobDetail) => ({
   ...jobJson(d.job),
   pids: d.tree.map((p) => p.pid),
+  strays: d.strays,
   cpu: d.cpu,
   memory: d.memory,
   historyFile: d.job.rolloutPath ?? null,
@@ -39,6 +40,7 @@ const render = (d: JobDetail): string => {
     ["cwd", job.cwd],
     ["python", describePython(job.python)],
     ["pids", d.tree.length > 0 ? `${d.tree.map((p) => p.pid).join(" ")}  cpu ${d.cpu}%  mem ${bytes(d.memory)}` : "none running"],
+    ...(d.strays.length > 0 ? [["strays", `${d.strays.join(" ")} (cut off from the job's tree, found by its marker; \`kill\` ends them)`] as [string, string]] : []),
     ["thread", job.threadId ?? "-"],
     ["history", job.rolloutPath ?? "-"],
   ];

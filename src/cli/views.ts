@@ -22,13 +22,25 @@ export const jobJson = (job: Job) => ({
   rolloutPath: job.rolloutPath ?? null,
 });
 
-// Object.assign adds four keys to the job's view where a spread would copy all seventeen: `list --all` makes 100,000.
+const NONE: ReadonlyArray<never> = Object.freeze([]);
+
+// Object.assign adds six keys to the job's view where a spread would copy all seventeen: `list --all` makes 100,000.
 export const jobEntryJson = (entry: JobEntry) => Object.assign(jobJson(entry.job), {
   pids: entry.pids,
+  strays: entry.strays,
+  nestedCodex: entry.nested.length === 0 ? NONE : entry.nested.map((n) => ({ pid: n.pid, pids: n.pids, kind: n.kind, threadId: n.threadId ?? null })),
   cpu: entry.cpu,
   memory: entry.memory,
   elapsedMs: (entry.job.endedAt ?? Date.now()) - entry.job.createdAt,
 });
+
+/** A job's status as a table shows it: an ended job whose strays live on says so. */
+export const statusText = (entry: Pick<JobEntry, "job" | "strays">): string =>
+  entry.strays.length > 0 && entry.job.status !== "running" ? `${entry.job.status}, strays` : entry.job.status;
+
+/** An untracked program's kind as a table shows it: a dead TUI's app-server says whose it was. */
+export const kindText = (entry: Pick<UntrackedEntry, "kind" | "leftoverOf">): string =>
+  entry.leftoverOf ? `${entry.kind} (left by a dead ${entry.leftoverOf})` : entry.kind;
 
 export const untrackedJson = (entry: UntrackedEntry) => ({
   pid: entry.pid,
@@ -41,6 +53,7 @@ export const untrackedJson = (entry: UntrackedEntry) => ({
   threadId: entry.threadId ?? null,
   cwd: entry.cwd ?? null,
   claimedJobId: entry.claimedJobId ?? null,
+  leftoverOf: entry.leftoverOf ?? null,
 });
 
 export const killJson = ({ job, result, report, unrecorded }: KillOutcome) => ({

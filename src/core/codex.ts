@@ -13,6 +13,11 @@ export interface CodexProcessGroup {
   readonly kind: CodexKind;
   /** The supervisor job id carried on the command line, if any (a claim, not a proof). */
   readonly claimedJobId: string | undefined;
+  /**
+   * Native Codex children of the native binary, folded into this program: the 0.169 TUI's
+   * app-server daemon, which holds the TUI's rollout open.
+   */
+  readonly helpers: ReadonlyArray<ProcessInfo>;
 }
 
 const base = (path: string | undefined): string => {
@@ -54,6 +59,28 @@ export const codexKind = (p: ProcessInfo): CodexKind => {
   return command === "exec" && (second === "resume" || second === "fork" || second === "review") ? `exec-${second}` : command;
 };
 
+/** The directory a Codex command line runs in (`--cd DIR`, `-C DIR`, `--cd=DIR`, `-CDIR`), as written: maybe relative. */
+export const cdArgument = (p: ProcessInfo): string | undefined => {
+  const args = codexArgs(p);
+  let dir: string | undefined;
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i]!;
+    if (arg === "--") break;
+    if (arg === "-C" || arg === "--cd") dir = args[++i];
+    else if (arg.startsWith("--cd=")) dir = arg.slice(5);
+    else if (arg.startsWith("-C") && arg.length > 2) dir = arg.slice(2);
+    else if (FLAGS_WITH_VALUE.has(arg)) i++;
+  }
+  return dir === "" ? undefined : dir;
+};
+
+/**
+ * An app-server a TUI starts as its managed daemon (0.169: `codex app-server … --managed-daemon`, and its
+ * `app-server daemon pid-update-loop`), in a session of its own: a SIGKILLed TUI leaves it running.
+ */
+export const isTuiDaemon = (p: ProcessInfo): boolean =>
+  isNativeCodex(p) && p.argv.includes("app-server") && (p.argv.includes("--managed-daemon") || p.argv.includes("pid-update-loop"));
+
 const MARKER_ARG = new RegExp(`^shell_environment_policy\\.set\\.${JOB_MARKER}=("?)([0-9a-fA-F-]{36})\\1$`);
 
 /** The job id a Codex command line claims through the supervisor's `-c` marker. */
@@ -64,6 +91,8 @@ export const claimedJobId = (p: ProcessInfo): string | undefined => {
   }
   return undefined;
 };
+
+const NO_HELPERS: ReadonlyArray<ProcessInfo> = Object.freeze([]);
 
 /** Finds every Codex program in a snapshot, the launcher and its native child folded into one. */
 export const findCodexProcesses = (table: ReadonlyArray<ProcessInfo>): CodexProcessGroup[] => {
@@ -76,17 +105,21 @@ export const findCodexProcesses = (table: ReadonlyArray<ProcessInfo>): CodexProc
   }
   const groups: CodexProcessGroup[] = [];
   const adopted = new Set<number>();
+  const nativePids = new Set(natives.map((n) => n.pid));
+  const nativeChildren = new Map<number, ProcessInfo[]>();
+  for (const n of natives) if (nativePids.has(n.ppid)) nativeChildren.set(n.ppid, [...(nativeChildren.get(n.ppid) ?? []), n]);
+  const helpersOf = (native: ProcessInfo): ReadonlyArray<ProcessInfo> => nativeChildren.get(native.pid) ?? NO_HELPERS;
   for (const native of natives) {
     const launcher = launchers.get(native.ppid);
-    // a native whose parent is another native is a Codex child (a sub-agent), part of that program
-    if (!launcher && natives.some((n) => n.pid === native.ppid)) continue;
+    // a native whose parent is another native is a Codex child (a sub-agent, the TUI's app-server), part of that program
+    if (!launcher && nativePids.has(native.ppid)) continue;
     if (launcher) adopted.add(launcher.pid);
     const root = launcher ?? native;
-    groups.push({ root, launcher, native, kind: codexKind(root), claimedJobId: claimedJobId(root) });
+    groups.push({ root, launcher, native, kind: codexKind(root), claimedJobId: claimedJobId(root), helpers: helpersOf(native) });
   }
   for (const launcher of launchers.values()) {
     if (adopted.has(launcher.pid)) continue;
-    groups.push({ root: launcher, launcher, native: undefined, kind: codexKind(launcher), claimedJobId: claimedJobId(launcher) });
+    groups.push({ root: launcher, launcher, native: undefined, kind: codexKind(launcher), claimedJobId: claimedJobId(launcher), helpers: NO_HELPERS });
   }
   return groups.sort((a, b) => a.root.startedAt - b.root.startedAt);
 };

@@ -40,7 +40,7 @@ const render = ({ totals, jobs, untracked }: Status, all: boolean): string => {
   if (jobs.length > 0) lines.push("", "tracked jobs:");
   for (const j of jobs) {
     const started = Date.parse(j.startedAt);
-    lines.push(`- job ${shortId(j.jobId)}${j.name ? ` (${j.name})` : ""} ${j.status}${j.exitCode !== null ? ` (exit ${j.exitCode})` : ""}, pids ${j.pids.join(",") || "none"}, cpu ${j.cpu}%, mem ${bytes(j.memory)}, started ${clock(started)} (${elapsed(started, j.endedAt ? Date.parse(j.endedAt) : undefined)})`);
+    lines.push(`- job ${shortId(j.jobId)}${j.name ? ` (${j.name})` : ""} ${j.status}${j.exitCode !== null ? ` (exit ${j.exitCode})` : ""}, pids ${j.pids.join(",") || "none"}${j.strays.length > 0 ? ` (strays ${j.strays.join(",")})` : ""}, cpu ${j.cpu}%, mem ${bytes(j.memory)}, started ${clock(started)} (${elapsed(started, j.endedAt ? Date.parse(j.endedAt) : undefined)})`);
     lines.push(`  id ${j.jobId}, thread ${j.threadId ?? "-"}, cwd ${j.cwd}`);
     if (j.lastActivityAt) lines.push(`  last activity ${clock(Date.parse(j.lastActivityAt))} (${elapsed(Date.parse(j.lastActivityAt))} ago)${j.turnState ? `, turn ${j.turnState}` : ""}`);
     if (j.lastAgentMessage) lines.push(`  last message: ${truncate(j.lastAgentMessage.replace(/\s+/g, " "), 200)}`);
@@ -50,7 +50,7 @@ const render = ({ totals, jobs, untracked }: Status, all: boolean): string => {
   if (untracked.length > 0) lines.push("", "not started by the supervisor:");
   for (const u of untracked) {
     const started = Date.parse(u.startedAt);
-    lines.push(`- ${u.kind} pids ${u.pids.join(",")}, cpu ${u.cpu}%, mem ${bytes(u.memory)}, started ${clock(started)} (${elapsed(started)})`);
+    lines.push(`- ${u.leftoverOf ? `${u.kind} left by a dead ${u.leftoverOf}` : u.kind} pids ${u.pids.join(",")}, cpu ${u.cpu}%, mem ${bytes(u.memory)}, started ${clock(started)} (${elapsed(started)})`);
     lines.push(`  thread ${u.threadId ?? "-"}, cwd ${u.cwd ?? "-"}${u.claimedJobId ? `, claims job ${u.claimedJobId}` : ""}`);
   }
   return lines.join("\n");

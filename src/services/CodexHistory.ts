@@ -8,6 +8,8 @@ import { type FileHandle, open } from "node:fs/promises";
 import { basename } from "node:path";
 import { HistoryError, UnsupportedHistory } from "../core/errors.ts";
 import type { HistoryEvent } from "../core/history/records.ts";
+
+type SessionEvent = Extract<HistoryEvent, { kind: "session" }>;
 import {
   cwdMatcher, globRollout, rolloutFilesNear, rolloutFromStateDb, type ThreadCandidate, threadsFromStateDb, type ThreadWindow,
 } from "./history/codexHome.ts";
@@ -73,6 +75,8 @@ export class CodexHistory extends Context.Service<CodexHistory, {
   readonly findThreadCandidates: (codexHome: string, window: ThreadWindow) => Effect.Effect<ReadonlyArray<ThreadCandidate>, HistoryError>;
   readonly tail: (path: string, n: number, options?: TailOptions) => Effect.Effect<RolloutTail, HistoryError | UnsupportedHistory>;
   readonly summarize: (path: string) => Effect.Effect<RolloutSummary, HistoryError | UnsupportedHistory>;
+  /** The thread's session_meta, its first line only: id, cwd, version (what never changes once written). */
+  readonly session: (path: string) => Effect.Effect<SessionEvent, HistoryError | UnsupportedHistory>;
   /** New events as lines are appended from `fromOffset` (a line boundary, e.g. a tail's endOffset) until `isDone`. */
   readonly follow: (path: string, fromOffset: number, options: FollowOptions) => Stream.Stream<FollowedEvent, HistoryError>;
   /** Every event, read line by line. */
@@ -118,6 +122,10 @@ export class CodexHistory extends Context.Service<CodexHistory, {
 
     summarize: fn("CodexHistory.summarize")(function* (path: string) {
       return yield* withRollout(path, (fh, size) => summarizeRollout(path, fh, size));
+    }),
+
+    session: fn("CodexHistory.session")(function* (path: string) {
+      return yield* withRollout(path, async (fh, size) => (await readHead(path, fh, size, false)).session);
     }),
 
     follow: (path, fromOffset, options) => {

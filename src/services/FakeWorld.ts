@@ -59,6 +59,7 @@ export const fakeWorldLayer = (world: FakeWorld) => {
     bootId: () => Effect.succeed(world.bootId),
     currentUid: world.uid,
     environ: (pid) => Effect.sync(() => world.environ.get(pid)),
+    environVar: (pid, name) => Effect.sync(() => world.environ.get(pid)?.get(name)),
     openFiles: () => Effect.succeed([]),
     cwd: () => Effect.succeed(undefined),
   }));

@@ -88,6 +88,8 @@ export interface JobStoreService {
   readonly close: () => Effect.Effect<void>;
   /** The folder of a job's own files (Codex's output, its exit status), beside the database. */
   readonly filesDir: (jobId: string) => string;
+  /** When the first job created at or after `at` was created (an index seek): no older process is any job's. */
+  readonly firstCreatedSince: (at: number) => Effect.Effect<number | undefined, DatabaseError>;
 }
 
 const quoted = (values: ReadonlyArray<string>): string => values.map((v) => `'${v}'`).join(", ");
@@ -243,6 +245,9 @@ const make = fn("JobStore.open")(function* (path: string) {
     yield* write("finishFiring", () => finishFiring(db(), key, owner, at));
   });
 
+  const firstCreatedSince = (at: number) => read("firstCreatedSince", () =>
+    db().query<{ first: number | null }, [number]>("SELECT min(created_at) AS first FROM jobs WHERE created_at >= ?").get(at)?.first ?? undefined);
+
   const withoutWaiting = <A, E, R>(effect: Effect.Effect<A, E, R>): Effect.Effect<A, E, R> =>
     Effect.acquireUseRelease(Effect.sync(connection.enterNoWait), () => effect, () => Effect.sync(connection.leaveNoWait));
 
@@ -255,7 +260,7 @@ const make = fn("JobStore.open")(function* (path: string) {
 
   return JobStore.of({
     insert, get, resolve, list, startedIn, update, markEnded, appendEvent, listEvents, prune, dataVersion,
-    markKillRequested, claimFiring: claim, finishFiring: finish, withoutWaiting, replaced: connection.replaced, reopen, path, close, filesDir,
+    markKillRequested, claimFiring: claim, finishFiring: finish, withoutWaiting, replaced: connection.replaced, reopen, path, close, filesDir, firstCreatedSince,
   });
 });
 

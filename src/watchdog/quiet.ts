@@ -3,7 +3,7 @@ import * as Effect from "effect/Effect";
 import type { LoadedConfig } from "../config/load.ts";
 import type { PolicyConfig } from "../config/policies.ts";
 import { isCodexLauncher, isNativeCodex } from "../core/codex.ts";
-import { rolloutAmong } from "../core/jobs/list.ts";
+import { threadAmong } from "../core/jobs/list.ts";
 import { dueToFire, holdsWhen, matches, observeTick, type PolicyMemory } from "../core/policy.ts";
 import { type ProcessInfo, sameProcess } from "../core/process.ts";
 import type { Subject } from "../core/subject.ts";
@@ -42,8 +42,8 @@ export interface SettledSubject {
   /** The tree as the full tick read it, launcher and native first: who the quiet ticks read again (their counters go to `subject`). */
   readonly tree: ReadonlyArray<ProcessInfo>;
   readonly rolloutPath: string | undefined;
-  /** An untracked program's native Codex, whose open files say which thread it is on. */
-  readonly native: number | undefined;
+  /** An untracked program's native Codex and its helpers, whose open files say which thread it is on. */
+  readonly threadHolders: ReadonlyArray<number>;
 }
 
 /** What a full tick saw, for quiet ticks to compare against. */
@@ -140,7 +140,11 @@ export const quietTick = fn("watchdog.quietTick")(function* (input: QuietInput) 
   const next: SettledSubject[] = [];
   let i = 0;
   for (const s of settled.subjects) {
-    if (s.native !== undefined && rolloutAmong(yield* table.openFiles(s.native))?.rolloutPath !== s.rolloutPath) return `process ${s.native} changed thread`;
+    if (s.threadHolders.length > 0) {
+      const files: Array<ReadonlyArray<string>> = [];
+      for (const pid of s.threadHolders) files.push(yield* table.openFiles(pid));
+      if (threadAmong(files)?.rolloutPath !== s.rolloutPath) return `process ${s.threadHolders[0]} changed thread`;
+    }
     let cpu = 0, rss = 0, cpuTimeMs = 0;
     for (const end = i + s.tree.length; i < end; i++) {
       cpu += shares[i]!;

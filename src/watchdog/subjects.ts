@@ -95,8 +95,9 @@ export const jobSubject = fn("jobSubject")(function* (entry: JobEntry, read: Sum
     rss: entry.memory,
     cpu: entry.cpu,
     cpuTimeMs: cpuTime(entry.tree),
-    // our launcher's parent is init by design (it is detached); losing the launcher is what orphans a job
-    orphaned: !sighting.launcher && sighting.native !== undefined,
+    // our launcher's parent is init by design (it is detached); losing the launcher is what orphans a job,
+    // and an ended job whose strays live on (a daemon its tool left) is nothing but orphans
+    orphaned: !sighting.launcher && (sighting.native !== undefined || entry.strays.length > 0),
     lastActivityAt: undefined,
     tokens: undefined,
     python: { foreignInterpreters: yield* foreignInterpreters(entry.tree, job.python, job.cwd), repeatedMissingModules: [] },

@@ -48,7 +48,7 @@ export const tick = fn("watchdog.tick")(function* (state: WatchState) {
   const follow: Array<Omit<SettledSubject, "subject" | "config">> = [];
   for (const entry of listed.jobs) {
     subjects.push(yield* jobSubject(entry, state.summaries));
-    follow.push({ tree: entry.tree, rolloutPath: entry.job.rolloutPath, native: undefined });
+    follow.push({ tree: entry.tree, rolloutPath: entry.job.rolloutPath, threadHolders: [] });
   }
 
   const dirs = [
@@ -62,7 +62,7 @@ export const tick = fn("watchdog.tick")(function* (state: WatchState) {
   const venvNames = fallback?.config.python.names ?? [".venv", "venv"];
   for (const entry of listed.untracked) {
     subjects.push(yield* untrackedSubject(entry, obs, state.summaries, venvNames));
-    follow.push({ tree: entry.tree, rolloutPath: entry.rolloutPath, native: entry.native });
+    follow.push({ tree: entry.tree, rolloutPath: entry.rolloutPath, threadHolders: entry.threadHolders });
   }
   const configFor = (s: Subject) => (s.cwd ? configs.get(s.cwd) : undefined) ?? fallback;
 

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "vitest";
-import { claimedJobId, codexKind, collectDescendants, findCodexProcesses, threadIdFromRolloutPath } from "../../src/core/codex.ts";
+import { cdArgument, claimedJobId, codexKind, collectDescendants, findCodexProcesses, isTuiDaemon, threadIdFromRolloutPath } from "../../src/core/codex.ts";
 import { JOB, LAUNCHER_ARGV, NATIVE_ARGV, proc } from "./fixtures.ts";
 
 describe("findCodexProcesses", () => {
@@ -69,4 +69,37 @@ test("threadIdFromRolloutPath takes the uuid at the end of a rollout file name",
   expect(threadIdFromRolloutPath("/h/sessions/2026/11/21/rollout-2026-11-21T04-36-41-01a1fc64-6af5-7082-9263-1c7347954802.jsonl"))
     .toBe("01a1fc64-6af5-7082-9263-1c7347954802");
   expect(threadIdFromRolloutPath("/h/sessions/notes.jsonl")).toBeUndefined();
+});
+
+describe("cdArgument", () => {
+  test("reads --cd and -C in every spelling Codex accepts, not -c, not past `--`", () => {
+    const cd = (...args: string[]) => cdArgument(proc(1, ["node", "/x/bin/codex.js", ...args]));
+    expect(cd("exec", "--experimental-json", "--cd", "/work/app", "-")).toBe("/work/app");
+    expect(cd("exec", "-C", "sub", "hi")).toBe("sub");
+    expect(cd("exec", "--cd=/a b")).toBe("/a b");
+    expect(cd("-C/srv", "exec")).toBe("/srv");
+    expect(cd("exec", "-c", "cd=/not", "-m", "--cd", "hi")).toBeUndefined();
+    expect(cd("exec", "--", "--cd", "/prompt")).toBeUndefined();
+    expect(cdArgument(proc(2, ["/x/vendor/codex", "exec", "--cd", "/native"]))).toBe("/native");
+  });
+});
+
+describe("a TUI's app-server", () => {
+  const TUI = ["node", "/x/bin/codex.js", "fix it"];
+  const TUI_NATIVE = ["/x/vendor/codex", "fix it"];
+  const DAEMON = ["/h/.codex/packages/app-server-daemon/releases/0.169.0/bin/codex", "app-server", "--listen", "unix://", "--managed-daemon"];
+  const LOOP = ["/h/.codex/packages/app-server-daemon/releases/0.169.0/bin/codex", "app-server", "daemon", "pid-update-loop"];
+
+  test("is folded into the TUI while its parent lives, as a helper whose open files name the thread", () => {
+    const table = [proc(10, TUI), proc(11, TUI_NATIVE, { ppid: 10 }), proc(12, DAEMON, { ppid: 11 }), proc(13, LOOP, { ppid: 11 })];
+    const groups = findCodexProcesses(table);
+    expect(groups.map((g) => [g.root.pid, g.kind, g.helpers.map((h) => h.pid)])).toEqual([[10, "tui", [12, 13]]]);
+  });
+
+  test("is a program of its own once the TUI is gone, and known as a TUI's daemon", () => {
+    const groups = findCodexProcesses([proc(12, DAEMON), proc(13, LOOP)]);
+    expect(groups.map((g) => [g.root.pid, g.kind])).toEqual([[12, "app-server"], [13, "app-server"]]);
+    expect(groups.every((g) => isTuiDaemon(g.root))).toBe(true);
+    expect(isTuiDaemon(proc(14, ["/x/vendor/codex", "app-server"]))).toBe(false);
+  });
 });

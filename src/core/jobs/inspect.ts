@@ -7,12 +7,15 @@ import { Usage } from "../../services/Usage.ts";
 import { liveRoots } from "./observe.ts";
 import { observe, refreshJob } from "./refresh.ts";
 import { type JobOutput, jobOutput } from "./output.ts";
+import { findStrays } from "./strays.ts";
 import { fn } from "../fn.ts";
 
 export interface JobDetail {
   readonly job: Job;
-  /** The live tree: launcher, native Codex, every descendant. */
+  /** The live tree: launcher, native Codex, every descendant, then its strays. */
   readonly tree: ReadonlyArray<ProcessInfo>;
+  /** PIDs found only by the job's marker, cut off from its tree (a daemon its tool left): also in `tree`. */
+  readonly strays: ReadonlyArray<number>;
   readonly cpu: number;
   readonly memory: number;
   readonly history: RolloutSummary | undefined;
@@ -28,7 +31,9 @@ export const inspectJob = fn("inspectJob")(function* (job: Job) {
   const usage = yield* Usage;
   const obs = yield* observe();
   const { job: current, sighting } = yield* refreshJob(job, obs);
-  const tree = treeOf(obs.table, liveRoots(sighting));
+  const own = treeOf(obs.table, liveRoots(sighting));
+  const lost = (yield* findStrays(obs, new Set(own.map((p) => p.pid)), (id) => Effect.succeed(id === current.id ? current : undefined))).get(current.id)?.tree ?? [];
+  const tree = [...own, ...lost];
   const samples = yield* usage.sample(tree, obs.at);
   let cpu = 0, memory = 0;
   for (const s of samples.values()) { cpu += s.cpu; memory += s.memory; }
@@ -44,5 +49,5 @@ export const inspectJob = fn("inspectJob")(function* (job: Job) {
     historyProblem = current.status === "running" ? "Codex has not started its thread yet" : "no Codex history was found for this job";
   }
   const output = yield* jobOutput(current);
-  return { job: current, tree, cpu: Math.round(cpu * 10) / 10, memory, history: summary, historyProblem, output } satisfies JobDetail;
+  return { job: current, tree, strays: lost.map((p) => p.pid), cpu: Math.round(cpu * 10) / 10, memory, history: summary, historyProblem, output } satisfies JobDetail;
 });

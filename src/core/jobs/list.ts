@@ -1,12 +1,16 @@
 import * as Effect from "effect/Effect";
-import { type CodexProcessGroup, findCodexProcesses, threadIdFromRolloutPath, treeOf } from "../codex.ts";
+import { type CodexProcessGroup, findCodexProcesses, isTuiDaemon, treeOf } from "../codex.ts";
 import { isFinal, type Job } from "../job.ts";
 import type { ProcessInfo } from "../process.ts";
+import { isAdoptedBy } from "../tree.ts";
 import { JobStore } from "../../services/JobStore.ts";
-import { ProcessTable } from "../../services/ProcessTable.ts";
 import { Usage } from "../../services/Usage.ts";
 import { type JobSighting, liveRoots, sightJob } from "./observe.ts";
 import { observe, refreshJob, type Observation } from "./refresh.ts";
+import { cwdOfGroup, holdersOf, threadOfGroup } from "./programs.ts";
+import { findStrays } from "./strays.ts";
+
+export { rolloutAmong, threadAmong } from "./programs.ts";
 import { fn } from "../fn.ts";
 
 export interface Load {
@@ -16,13 +20,25 @@ export interface Load {
   readonly memory: number;
 }
 
+/** A Codex program running inside a job's tree (a sub-agent's `codex exec`): the job's, not a stranger. */
+export interface NestedCodex {
+  readonly pid: number;
+  readonly pids: ReadonlyArray<number>;
+  readonly kind: string;
+  readonly threadId: string | undefined;
+}
+
 export interface JobEntry extends Load {
   readonly job: Job;
   /** Which of its Codex processes were seen alive, by identity. */
   readonly sighting: JobSighting;
-  /** Live PIDs: launcher, native Codex, then their descendants. */
+  /** Live PIDs: launcher, native Codex, their descendants, then its strays. */
   readonly pids: ReadonlyArray<number>;
   readonly tree: ReadonlyArray<ProcessInfo>;
+  /** PIDs found only by the job's marker (cut off from its tree, e.g. a daemon its tool left): also in `pids`. */
+  readonly strays: ReadonlyArray<number>;
+  /** Codex programs inside its tree. */
+  readonly nested: ReadonlyArray<NestedCodex>;
 }
 
 export interface UntrackedEntry extends Load {
@@ -33,8 +49,9 @@ export interface UntrackedEntry extends Load {
   readonly startedAt: number;
   readonly threadId: string | undefined;
   readonly rolloutPath: string | undefined;
-  /** The native binary's PID, whose open files name its thread's rollout. */
-  readonly native: number | undefined;
+  /** The native binary and its native helpers (the TUI's app-server): whose open files name the thread's rollout. */
+  readonly threadHolders: ReadonlyArray<number>;
+  /** Where it works: its thread's session cwd, else its `--cd`, else its process's cwd. */
   readonly cwd: string | undefined;
   /** The root's parent PID: 1 (or a subreaper) when whoever started it is gone. */
   readonly ppid: number;
@@ -42,6 +59,8 @@ export interface UntrackedEntry extends Load {
   readonly tree: ReadonlyArray<ProcessInfo>;
   /** A job id the command line claims but that is not (or no longer) verified as ours. */
   readonly claimedJobId: string | undefined;
+  /** `tui`: an app-server a TUI started as its daemon, that TUI gone (SIGKILLed): what it left behind. */
+  readonly leftoverOf: "tui" | undefined;
 }
 
 export const loadOf = (pids: ReadonlyArray<number>, usage: ReadonlyMap<number, { cpu: number; memory: number }>): Load => {
@@ -53,40 +72,23 @@ export const loadOf = (pids: ReadonlyArray<number>, usage: ReadonlyMap<number, {
   return { cpu: Math.round(cpu * 10) / 10, memory };
 };
 
-/** The rollout among a native Codex's open files, with the thread it names. */
-export const rolloutAmong = (files: ReadonlyArray<string>): { threadId: string; rolloutPath: string } | undefined => {
-  for (const file of files) {
-    const threadId = file.includes("/sessions/") ? threadIdFromRolloutPath(file) : undefined;
-    if (threadId) return { threadId, rolloutPath: file };
-  }
-  return undefined;
-};
-
-/** A Codex program's thread: the rollout its native binary holds open, or the id it resumes. */
-const threadOfGroup = fn("threadOfGroup")(function* (group: CodexProcessGroup) {
-  const table = yield* ProcessTable;
-  if (group.native) {
-    const open = rolloutAmong(yield* table.openFiles(group.native.pid));
-    if (open) return open;
-  }
-  const argv = group.root.argv;
-  const at = argv.indexOf("resume");
-  const resumed = argv[at + 1];
-  return { threadId: at >= 0 && resumed && /^[0-9a-f-]{36}$/i.test(resumed) ? resumed : undefined, rolloutPath: undefined };
-});
-
 // Shared by the many jobs (most of 100,000, with --all) that have no process alive.
 const NO_PIDS: ReadonlyArray<number> = Object.freeze([]);
+const NO_TREE: ReadonlyArray<ProcessInfo> = Object.freeze([]);
 
-/** Every tracked job (live state refreshed) and every other Codex program on the machine. */
-export const listEverything = fn("listEverything")(function* (options: { readonly all: boolean }, given?: Observation) {
-  const store = yield* JobStore;
-  const table = yield* ProcessTable;
-  const usage = yield* Usage;
-  const obs = given ?? (yield* observe());
-  const jobs = yield* store.list({ all: options.all });
-  const claimed = new Set<number>();
-  const refreshed: Array<{ job: Job; tree: ReadonlyArray<ProcessInfo>; sighting: JobSighting }> = [];
+const NO_NESTED: ReadonlyArray<NestedCodex> = Object.freeze([]);
+const NO_NESTED_BY_JOB: ReadonlyMap<string, ReadonlyArray<NestedCodex>> = new Map();
+
+interface Refreshed {
+  readonly job: Job;
+  readonly tree: ReadonlyArray<ProcessInfo>;
+  readonly sighting: JobSighting;
+}
+
+/** Each job's record brought up to date and its live tree; and the PIDs of their Codex roots. */
+const refreshAll = fn("refreshAll")(function* (jobs: ReadonlyArray<Job>, obs: Observation) {
+  const refreshed: Refreshed[] = [];
+  const jobRoots = new Set<number>();
   for (const job of jobs) {
     // An ended job's record is final: its sighting is all refreshJob would add, and
     // skipping an Effect per job is what keeps `list --all` flat at 100,000 jobs.
@@ -94,40 +96,103 @@ export const listEverything = fn("listEverything")(function* (options: { readonl
       ? { job, sighting: sightJob(job, obs.byPid, obs.children, obs.bootId, obs.uid) }
       : yield* refreshJob(job, obs);
     const roots = liveRoots(sighting);
-    for (const p of roots) claimed.add(p.pid);
-    const tree = treeOf(obs.table, roots, obs.children);
-    refreshed.push({ job: current, tree, sighting });
+    for (const p of roots) jobRoots.add(p.pid);
+    refreshed.push({ job: current, tree: treeOf(obs.table, roots, obs.children), sighting });
   }
-  const visible = options.all ? refreshed : refreshed.filter((r) => r.job.status === "running");
-  const groups = findCodexProcesses(obs.table).filter((g) => !claimed.has(g.root.pid) && !(g.native && claimed.has(g.native.pid)));
-  const untrackedTrees = groups.map((g) => treeOf(obs.table, [g.launcher, g.native].flatMap((p) => (p ? [p] : [])), obs.children));
-  // with --all, most of 100,000 jobs have no live process: their trees are skipped, not flattened
+  return { refreshed, jobRoots };
+});
+
+/** A Codex program nobody tracks, as `list` shows it. */
+const untrackedEntry = fn("untrackedEntry")(function* (g: CodexProcessGroup, tree: ReadonlyArray<ProcessInfo>, samples: ReadonlyMap<number, Load>, obs: Observation) {
+  const thread = yield* threadOfGroup(g);
+  return {
+    pid: g.root.pid,
+    pids: [g.launcher?.pid, g.native?.pid].flatMap((p) => (p ? [p] : [])),
+    kind: g.kind,
+    command: g.root.argv.join(" "),
+    startedAt: g.root.startedAt,
+    ...thread,
+    threadHolders: holdersOf(g),
+    cwd: yield* cwdOfGroup(g, thread.rolloutPath),
+    ppid: g.root.ppid,
+    claimedJobId: g.claimedJobId,
+    tree,
+    leftoverOf: isTuiDaemon(g.root) && isAdoptedBy(g.root.ppid, obs.byPid.get(g.root.ppid)) ? "tui" : undefined,
+    ...loadOf(tree.map((p) => p.pid), samples),
+  } satisfies UntrackedEntry;
+});
+
+/** Every tracked job (live state refreshed), with its strays and nested Codex, and every other Codex program on the machine. */
+export const listEverything = fn("listEverything")(function* (options: { readonly all: boolean }, given?: Observation) {
+  const store = yield* JobStore;
+  const usage = yield* Usage;
+  const obs = given ?? (yield* observe());
+  const { refreshed, jobRoots } = yield* refreshAll(yield* store.list({ all: options.all }), obs);
+  // the jobs this look saw end (before strays bring ended jobs in): what onJobEnd is told of
+  const ended = refreshed.filter((r) => r.job.status !== "running").map((r) => r.job);
+
+  const inTrees = new Set<number>();
+  for (const { tree } of refreshed) for (const p of tree) inTrees.add(p.pid);
+  // made only when some process carries a marker: `list --all` need not index 100,000 jobs for nothing
+  let listed: Set<string> | undefined;
+  const isListed = (id: string) => (listed ??= new Set(refreshed.map((r) => r.job.id))).has(id);
+  const strays = yield* findStrays(obs, inTrees, (id) =>
+    isListed(id) ? Effect.succeed(refreshed.find((r) => r.job.id === id)!.job) : store.get(id));
+  for (const { job } of strays.values()) {
+    if (!isListed(job.id)) refreshed.push({ job, tree: NO_TREE, sighting: sightJob(job, obs.byPid, obs.children, obs.bootId, obs.uid) });
+  }
+  const tracked = new Set(inTrees);
+  for (const { tree } of strays.values()) for (const p of tree) tracked.add(p.pid);
+
+  const visible = options.all ? refreshed : refreshed.filter((r) => r.job.status === "running" || strays.has(r.job.id));
+  // A Codex inside a job's tree (a sub-agent) is the job's: shown in it, its memory counted there only
+  const groups = findCodexProcesses(obs.table);
+  const ofJobs = (g: CodexProcessGroup) => tracked.has(g.root.pid) || (g.native !== undefined && tracked.has(g.native.pid));
+  const outside = groups.filter((g) => !ofJobs(g));
+  const inside = groups.filter((g) => ofJobs(g) && !jobRoots.has(g.root.pid) && !(g.native && jobRoots.has(g.native.pid)));
+  const untrackedTrees = outside.map((g) => treeOf(obs.table, [g.launcher, g.native].flatMap((p) => (p ? [p] : [])), obs.children));
+  // a job's tree and then its strays' (few jobs have any: the others' tree is used as it is)
+  const fullTree = ({ job, tree }: Refreshed) => {
+    const lost = strays.get(job.id)?.tree;
+    return lost ? [...tree, ...lost] : tree;
+  };
   const members: ProcessInfo[] = [];
-  for (const { tree } of visible) for (const p of tree) members.push(p);
+  // with --all, most of 100,000 jobs have no live process: their trees are skipped, not flattened
+  for (const r of visible) for (const p of fullTree(r)) members.push(p);
   for (const tree of untrackedTrees) for (const p of tree) members.push(p);
   const samples = yield* usage.sample(members, obs.at);
-  const jobEntries: JobEntry[] = visible.map(({ job, tree, sighting }) => {
-    if (tree.length === 0) return { job, pids: NO_PIDS, tree, sighting, cpu: 0, memory: 0 };
+  const nestedOf = inside.length === 0 ? NO_NESTED_BY_JOB : yield* nestedByJob(inside, visible.map((r) => ({ id: r.job.id, tree: fullTree(r) })));
+
+  const jobEntries: JobEntry[] = visible.map((r) => {
+    const { job, sighting } = r;
+    const tree = fullTree(r);
+    if (tree.length === 0) return { job, pids: NO_PIDS, tree, sighting, strays: NO_PIDS, nested: NO_NESTED, cpu: 0, memory: 0 };
     const pids = tree.map((p) => p.pid);
     const { cpu, memory } = loadOf(pids, samples);
-    return { job, pids, tree, sighting, cpu, memory };
+    const lost = strays.get(job.id)?.tree.map((p) => p.pid) ?? NO_PIDS;
+    return { job, pids, tree, sighting, strays: lost, nested: nestedOf.get(job.id) ?? NO_NESTED, cpu, memory };
   });
   const untracked: UntrackedEntry[] = [];
-  for (const [i, g] of groups.entries()) {
-    untracked.push({
+  for (const [i, g] of outside.entries()) untracked.push(yield* untrackedEntry(g, untrackedTrees[i]!, samples, obs));
+  return { jobs: jobEntries, untracked, observedAt: obs.at, ended };
+});
+
+/** The Codex programs inside jobs' trees, each under the job whose tree holds it. */
+const nestedByJob = fn("nestedByJob")(function* (inside: ReadonlyArray<CodexProcessGroup>, trees: ReadonlyArray<{ id: string; tree: ReadonlyArray<ProcessInfo> }>) {
+  const out = new Map<string, NestedCodex[]>();
+  const owner = new Map<number, string>();
+  for (const { id, tree } of trees) for (const p of tree) owner.set(p.pid, id);
+  for (const g of inside) {
+    const id = owner.get(g.root.pid) ?? (g.native ? owner.get(g.native.pid) : undefined);
+    // a job not shown (an ended one, without --all) keeps its own
+    if (id === undefined) continue;
+    const nested: NestedCodex = {
       pid: g.root.pid,
       pids: [g.launcher?.pid, g.native?.pid].flatMap((p) => (p ? [p] : [])),
       kind: g.kind,
-      command: g.root.argv.join(" "),
-      startedAt: g.root.startedAt,
-      ...(yield* threadOfGroup(g)),
-      native: g.native?.pid,
-      cwd: yield* table.cwd((g.native ?? g.root).pid),
-      ppid: g.root.ppid,
-      claimedJobId: g.claimedJobId,
-      tree: untrackedTrees[i]!,
-      ...loadOf(untrackedTrees[i]!.map((p) => p.pid), samples),
-    });
+      threadId: (yield* threadOfGroup(g)).threadId,
+    };
+    out.set(id, [...(out.get(id) ?? []), nested]);
   }
-  return { jobs: jobEntries, untracked, observedAt: obs.at, ended: refreshed.filter((r) => r.job.status !== "running").map((r) => r.job) };
+  return out;
 });

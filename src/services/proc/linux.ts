@@ -350,6 +350,23 @@ export const linuxEnviron = (pid: number): Map<string, string> | undefined => {
   }
 };
 
+/** One variable of /proc/PID/environ, found by a byte search: the rest is never decoded. */
+export const linuxEnvironVar = (pid: number, name: string): string | undefined => {
+  try {
+    const raw = readFileSync(`/proc/${pid}/environ`);
+    const key = `${name}=`;
+    let at = raw.indexOf(key);
+    // only at the start of an entry: the first one, or just after a NUL
+    while (at > 0 && raw[at - 1] !== 0) at = raw.indexOf(key, at + 1);
+    if (at < 0) return undefined;
+    const start = at + key.length;
+    const end = raw.indexOf(0, start);
+    return raw.toString("utf8", start, end < 0 ? raw.length : end);
+  } catch {
+    return undefined;
+  }
+};
+
 export const linuxOpenFiles = (pid: number): string[] => {
   try {
     return readdirSync(`/proc/${pid}/fd`).flatMap((fd) => {

@@ -114,7 +114,7 @@ test("a healthy setup exits 0, and doctor creates and writes nothing", async () 
   expect(existsSync(sb.dbPath)).toBe(false);
   expect(readdirSync(dir)).toEqual([]);
   expect(report.checks.map((c) => c.id)).toEqual([
-    "config", "codex.binary", "codex.home", "codex.state-db", "codex.history", "database", "python.supervisor", "watchdog.service",
+    "config", "codex.binary", "codex.home", "codex.state-db", "codex.history", "database", "python.supervisor", "kill.cgroup", "watchdog.service",
   ]);
 });
 

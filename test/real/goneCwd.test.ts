@@ -3,7 +3,7 @@
  * read or end jobs work there with the global config; those that need the directory say it no
  * longer exists (exit 2). Nothing prints the bundle's source.
  */
-import { mkdirSync } from "node:fs";
+import { mkdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { looksLikeCrash } from "../adversarial/support/cli.ts";
@@ -64,6 +64,10 @@ describe("in a working directory that was removed", () => {
     expectNoCrash(events);
     expect(events.code, events.stderr).toBe(0);
 
+    // a completed job's login shell may leave a marked process a moment (pyenv's rehash): kill would rightly end it
+    await waitFor("nothing of the job running", () => sb.livePids().every((pid) => {
+      try { return !readFileSync(`/proc/${pid}/environ`, "utf8").includes(`CODEX_SUPERVISOR_JOB_ID=${jobId}\0`); } catch { return true; }
+    }) || undefined);
     const kill = await inGoneDir(["kill", jobId]);
     expectNoCrash(kill);
     expect(kill.code, kill.stderr).toBe(0);

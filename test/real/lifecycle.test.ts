@@ -155,6 +155,9 @@ describe("kill", () => {
   test("refuses when the recorded PID belongs to another process now, which survives", async () => {
     const job = await start("RUN: echo quick", sb.project("reused"));
     await waitFor("completion", async () => (await status(job.jobId)).status !== "running" || undefined);
+    // and nothing of it left: a marker-carrying leftover of its login shell (pyenv's rehash) is the job's,
+    // and a kill would rightly end it instead of refusing
+    await waitFor("no process of the job left", () => pidsOfJob(job.jobId).length === 0 || undefined);
     const other = Bun.spawn(["sleep", "60"], { env: sb.env });
     try {
       // what PID reuse looks like from the database's side: the recorded number now names another process

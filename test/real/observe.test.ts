@@ -101,6 +101,9 @@ describe("strays of an ended job (point 4)", () => {
     }, 45_000);
     const daemon = Number(readFileSync(join(dir, "daemon.pid"), "utf8"));
     expect(markedAs(job.jobId, "sleep 900 ")).toEqual([daemon]);
+    // what the login shell of Codex's shell snapshot may have left a moment (pyenv's rehash) is the job's too:
+    // wait until the daemon is all that is left, so what follows is about it alone
+    await waitFor("the daemon alone left of the job", () => (markedBy(job.jobId).length === 1 ? true : undefined));
     expect(done.strays).toEqual([daemon]);
     expect(done.pids).toEqual([daemon]);
     const text = await sb.cli(["status", job.jobId]);
@@ -131,6 +134,8 @@ describe("an untracked Codex started with --cd (point 14)", () => {
     const elsewhere = sb.project("elsewhere");
     sb.writeGlobalConfig({ codex: { args: EXEC_ARGS }, policies: [] });
     writeFileSync(join(elsewhere, ".codex-supervisorrc.json"), JSON.stringify({ policies: [{ name: "here", match: { tracked: false }, when: { runtimeOver: "1s" }, do: ["notify"] }] }));
+    const trusted = await sb.cli(["trust", elsewhere]);
+    expect(trusted.code, trusted.stderr).toBe(0);
     const spawn = (cd: string[]) => Bun.spawn([CODEX_BIN, "exec", ...cd, "--skip-git-repo-check", "--dangerously-bypass-approvals-and-sandbox", "STALL: 60"], {
       cwd: launchedFrom, env: sb.env, stdin: "ignore", stdout: "ignore", stderr: "ignore",
     });

@@ -4,8 +4,9 @@ import { UsageError } from "../core/errors.ts";
 import { formatTokens } from "../core/history/render.ts";
 import { inspectJob, type JobDetail } from "../core/jobs/inspect.ts";
 import { JobStore } from "../services/JobStore.ts";
-import { COMMON_OPTIONS } from "./args.ts";
+import { COMMON_OPTIONS, WIDE_OPTION } from "./args.ts";
 import { type Command, print, printJson } from "./command.ts";
+import { cutEnd, outputWidth } from "./fit.ts";
 import { bytes, clock, elapsed, fields, truncate } from "./format.ts";
 import { oneLine } from "./terminal.ts";
 import { runProgram } from "./runtime.ts";
@@ -28,7 +29,8 @@ export const detailJson = (d: JobDetail) => ({
   tree: d.tree.map((p) => ({ pid: p.pid, ppid: p.ppid, sid: p.sid, state: p.state, memory: p.rssBytes, command: p.argv.join(" ") || p.name })),
 });
 
-const render = (d: JobDetail): string => {
+/** The text view; given a width, each value wraps under itself and each process line is cut to fit. */
+const render = (d: JobDetail, width: number | undefined): string => {
   const { job, history } = d;
   const rows: Array<[string, string]> = [
     ["job", `${job.id}${job.name ? ` (${job.name})` : ""}`],
@@ -43,12 +45,15 @@ const render = (d: JobDetail): string => {
   if (job.resumedFrom) rows.push(["resumes", job.resumedFrom]);
   if (history?.lastActivityAt) rows.push(["activity", `${clock(Date.parse(history.lastActivityAt))} (${elapsed(Date.parse(history.lastActivityAt))} ago)`]);
   if (history?.tokens) rows.push(["tokens", formatTokens(history.tokens).replace(/^tokens: /, "")]);
-  if (history?.lastAgentMessage) rows.push(["message", truncate(history.lastAgentMessage.replace(/\s+/g, " "), 200)]);
+  if (history?.lastAgentMessage) rows.push(["message", width === undefined ? history.lastAgentMessage.replace(/\s+/g, " ") : truncate(history.lastAgentMessage.replace(/\s+/g, " "), 200)]);
   if (d.historyProblem) rows.push(["note", d.historyProblem]);
-  const lines = fields(rows, 9);
+  const lines = fields(rows, 9, "", width);
   if (d.tree.length > 0) {
     lines.push("", "process tree:");
-    for (const p of d.tree) lines.push(`  ${String(p.pid).padStart(7)} ${String(p.ppid).padStart(7)} ${p.state} ${oneLine(truncate(p.argv.join(" ") || p.name, 100))}`);
+    for (const p of d.tree) {
+      const line = `  ${String(p.pid).padStart(7)} ${String(p.ppid).padStart(7)} ${p.state} ${oneLine(p.argv.join(" ") || p.name)}`;
+      lines.push(width === undefined ? line : cutEnd(line, width));
+    }
   }
   return lines.join("\n");
 };
@@ -56,8 +61,8 @@ const render = (d: JobDetail): string => {
 export const status: Command = {
   name: "status",
   summary: "one job in full: state, process tree, history file, tokens, last message",
-  usage: "status JOB [--json]",
-  options: { ...COMMON_OPTIONS },
+  usage: "status JOB [--wide] [--json]",
+  options: { ...WIDE_OPTION, ...COMMON_OPTIONS },
   run: async ({ values, positionals }) => {
     if (positionals.length !== 1) throw new UsageError({ message: "status takes one JOB (an id or a unique prefix)" });
     const program = Effect.gen(function* () {
@@ -65,7 +70,7 @@ export const status: Command = {
     });
     return runProgram({ cwd: configSearchDir(), configFile: values.config as string | undefined }, program, (d) => {
       if (values.json) printJson(detailJson(d));
-      else print(render(d));
+      else print(render(d, outputWidth(values.wide === true)));
     });
   },
 };

@@ -11,10 +11,10 @@ import { configSearchDir } from "./workingDir.ts";
 // Narrowed, the name and the cwd give way first; then the columns least needed to tell jobs apart go.
 const JOB_FIT: ReadonlyArray<ColumnFit> = [
   {}, { cut: "end", min: 6, drop: 3 }, {}, { cut: "end", min: 6, drop: 4 }, { drop: 6 }, { drop: 5 }, { drop: 7 }, {},
-  { drop: 2 }, { cut: "middle", min: 12 },
+  { drop: 2 }, { cut: "middle", min: 24 },
 ];
 const UNTRACKED_FIT: ReadonlyArray<ColumnFit> = [
-  { cut: "end", min: 6 }, {}, { drop: 6 }, { drop: 5 }, { drop: 7 }, {}, { drop: 2 }, { cut: "middle", min: 12 },
+  { cut: "end", min: 6 }, {}, { drop: 6 }, { drop: 5 }, { drop: 7 }, {}, { drop: 2 }, { cut: "middle", min: 24 },
 ];
 
 export const list: Command = {

@@ -15,6 +15,7 @@ import { runProgram } from "./runtime.ts";
 import { stdout } from "./output.ts";
 import { fn } from "../core/fn.ts";
 import { configSearchDir } from "./workingDir.ts";
+import { endingJson, endingText, type JobEnding, jobEnding } from "./ending.ts";
 
 /** What a person wants to read: not the instructions Codex injects, nor records this version skips. */
 export const readable = (e: HistoryEvent) => e.kind !== "context" && e.kind !== "unknown" && e.kind !== "turn_context" && e.kind !== "malformed";
@@ -56,6 +57,7 @@ export const logs: Command = {
       if (out.length > 0) stdout.write(`${out.join("\n")}\n`);
     });
     const program = Effect.gen(function* () {
+      let ended: JobEnding | undefined;
       const history = yield* CodexHistory;
       const { job, path } = yield* awaitRollout(yield* findJob(positionals[0]!), values.follow === true);
       if (tail === undefined && !values.follow) {
@@ -72,11 +74,15 @@ export const logs: Command = {
             Effect.provide(context),
           );
           yield* history.follow(path, read.endOffset, { isDone }).pipe(Stream.runForEach((f) => emit([f.event])));
+          ended = yield* jobEnding(current);
         }
       }
       if (!values.json) {
         const end = renderer.end();
         if (end.length > 0) stdout.write(`${end.join("\n")}\n`);
+        if (ended) stdout.write(`${endingText(ended)}\n`);
+      } else if (ended) {
+        printJsonLines([JSON.stringify(endingJson(ended))]);
       }
     });
     return runProgram({ cwd: configSearchDir(), configFile: values.config as string | undefined }, program, () => {});

@@ -3,7 +3,7 @@ import * as Effect from "effect/Effect";
 import * as Stream from "effect/Stream";
 import { HistoryError, UsageError } from "../core/errors.ts";
 import type { HistoryEvent } from "../core/history/records.ts";
-import { renderJsonLine, textRenderer } from "../core/history/render.ts";
+import { jsonRenderer, textRenderer } from "../core/history/render.ts";
 import { isFinal, type Job } from "../core/job.ts";
 import { refreshJob } from "../core/jobs/refresh.ts";
 import { CodexHistory } from "../services/CodexHistory.ts";
@@ -51,8 +51,9 @@ export const logs: Command = {
     const tail = values.tail === undefined ? undefined : Number(values.tail);
     if (tail !== undefined && !(Number.isInteger(tail) && tail >= 0)) throw new UsageError({ message: `--tail: "${values.tail}" is not a whole number` });
     const renderer = textRenderer();
+    const toJson = jsonRenderer();
     const emit = (events: ReadonlyArray<HistoryEvent>) => Effect.sync(() => {
-      if (values.json) return printJsonLines(events.filter(readable).map(renderJsonLine));
+      if (values.json) return printJsonLines(toJson(events.filter(readable)));
       const out = events.filter(readable).flatMap(renderer.render);
       if (out.length > 0) stdout.write(`${out.join("\n")}\n`);
     });

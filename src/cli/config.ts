@@ -4,7 +4,7 @@ import { ConfigError } from "../core/errors.ts";
 import { COMMON_OPTIONS } from "./args.ts";
 import { type Command, print, printJson } from "./command.ts";
 import { describe } from "./messages.ts";
-import { stderr } from "./output.ts";
+import { reportFailure } from "./failure.ts";
 import { requireWorkingDir } from "./workingDir.ts";
 
 /** Plugin objects (TS configs) print as their name: functions have no JSON form. */
@@ -33,7 +33,7 @@ export const config: Command = {
     } catch (e) {
       if (!(e instanceof ConfigError)) throw e;
       const { message, exitCode } = describe(e);
-      stderr.write(`codex-supervisor: ${message}\n`);
+      reportFailure(e._tag, message);
       return exitCode;
     }
   },

@@ -7,6 +7,7 @@ import { outputWidth } from "./fit.ts";
 import { clock, type ColumnFit, shortId, table } from "./format.ts";
 import { UsageError } from "../core/errors.ts";
 import { runProgram } from "./runtime.ts";
+import { eventJson } from "./views.ts";
 import { configSearchDir } from "./workingDir.ts";
 
 // Narrowed, the message and a long policy or action name are cut; the action, then the policy go before the message would vanish.
@@ -31,7 +32,7 @@ export const events: Command = {
       return yield* store.listEvents({ jobId, limit });
     });
     return runProgram({ cwd: configSearchDir(), configFile: values.config as string | undefined }, program, (list) => {
-      if (values.json) return printJsonLines(list.map((e) => JSON.stringify({ ...e, at: new Date(e.at).toISOString() })));
+      if (values.json) return printJsonLines(list.map((e) => JSON.stringify(eventJson(e))));
       if (list.length === 0) return print("no events");
       const wide = values.wide === true;
       print(table(["TIME", "KIND", "JOB", "POLICY", "ACTION", "MESSAGE"], list.map((e) => [

@@ -19,7 +19,7 @@ export const detailJson = (d: JobDetail) => ({
   pids: d.tree.map((p) => p.pid),
   cpu: d.cpu,
   memory: d.memory,
-  historyFile: d.job.rolloutPath ?? null,
+  elapsedMs: (d.job.endedAt ?? Date.now()) - d.job.createdAt,
   cliVersion: d.history?.cliVersion ?? null,
   lastActivityAt: d.history?.lastActivityAt ?? null,
   turnState: d.history?.state ?? null,

@@ -1,6 +1,7 @@
 import type { Job } from "../core/job.ts";
 import type { KillOutcome } from "../core/jobs/kill.ts";
 import type { JobEntry, UntrackedEntry } from "../core/jobs/list.ts";
+import type { JobEvent } from "../services/JobStore.ts";
 
 /** The JSON shapes printed by `--json` (and returned by the MCP tools), documented in the README. */
 export const jobJson = (job: Job) => ({
@@ -53,3 +54,16 @@ export const killJson = ({ job, result, report }: KillOutcome) => ({
 /** `123 (refused: …), 456 (still running after SIGKILL)`: what a kill left, and why. */
 export const survivorList = (survivors: ReadonlyArray<{ readonly pid: number; readonly reason: string }>) =>
   survivors.map((s) => `${s.pid} (${s.reason})`).join(", ");
+
+/** One line of `events --json`: every key on every line, `null` where the event has none. */
+export const eventJson = (e: JobEvent) => ({
+  id: e.id,
+  at: new Date(e.at).toISOString(),
+  kind: e.kind,
+  jobId: e.jobId ?? null,
+  pid: e.pid ?? null,
+  policy: e.policy ?? null,
+  action: e.action ?? null,
+  message: e.message,
+  data: e.data ?? null,
+});

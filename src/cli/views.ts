@@ -3,7 +3,7 @@ import type { KillOutcome } from "../core/jobs/kill.ts";
 import type { JobEntry, UntrackedEntry } from "../core/jobs/list.ts";
 import type { JobEvent } from "../services/JobStore.ts";
 
-/** The JSON shapes printed by `--json` (and returned by the MCP tools), documented in the README. */
+/** The JSON shapes printed by `--json` (and returned by the MCP tools): docs/json.md, checked by src/cli/jsonShapes.ts. */
 export const jobJson = (job: Job) => ({
   jobId: job.id,
   name: job.name ?? null,

@@ -19,6 +19,11 @@ export const COMMON_OPTIONS = {
   help: { type: "boolean", short: "h", help: "show this help" },
 } as const satisfies Record<string, OptionSpec>;
 
+/** For commands that print tables: the terminal's width is the limit unless this is given. */
+export const WIDE_OPTION = {
+  wide: { type: "boolean", help: "show whole values (ids, paths, messages) however wide the lines get" },
+} as const satisfies Record<string, OptionSpec>;
+
 /** How a launch picks its Python: shared by `start` and `resume`. */
 export const PYTHON_OPTIONS = {
   venv: { type: "string", value: "DIR", help: "run tool commands in this virtualenv" },

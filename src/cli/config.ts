@@ -5,7 +5,7 @@ import { ConfigError } from "../core/errors.ts";
 import { COMMON_OPTIONS } from "./args.ts";
 import { type Command, print, printJson } from "./command.ts";
 import { describe } from "./messages.ts";
-import { stderr } from "./output.ts";
+import { reportFailure } from "./failure.ts";
 import { requireWorkingDir } from "./workingDir.ts";
 
 /** Plugin objects (TS configs) print as their name: functions have no JSON form. */
@@ -31,7 +31,7 @@ export const config: Command = {
     try {
       const loaded = await loadConfig({ cwd, explicitFile: values.config as string | undefined });
       const skipped = loaded.skipped ? { file: loaded.skipped.file, reason: loaded.skipped.reason, fix: loaded.skipped.fix ?? null } : null;
-      if (values.json) return printJson({ cwd, files: loaded.files, notApplied: skipped, config: printable(loaded.config) }), 0;
+      if (values.json) return printJson({ cwd, files: loaded.files, notApplied: skipped ?? null, config: printable(loaded.config) }), 0;
       print(`config for ${cwd}`);
       print(loaded.files.length > 0 ? `files (later wins):\n${loaded.files.map((f) => `  ${f}`).join("\n")}` : "files: none (defaults only)");
       if (loaded.skipped) print(`untrusted: ${skippedText(loaded.skipped)}`);
@@ -40,7 +40,7 @@ export const config: Command = {
     } catch (e) {
       if (!(e instanceof ConfigError)) throw e;
       const { message, exitCode } = describe(e);
-      stderr.write(`codex-supervisor: ${message}\n`);
+      reportFailure(e._tag, message);
       return exitCode;
     }
   },

@@ -1,15 +1,16 @@
 import * as Effect from "effect/Effect";
 import { resolve } from "node:path";
 import { doctorReport, renderDoctor, runDoctor } from "../core/doctor/index.ts";
-import { COMMON_OPTIONS } from "./args.ts";
+import { COMMON_OPTIONS, WIDE_OPTION } from "./args.ts";
 import { type Command, print, printJson } from "./command.ts";
+import { outputWidth, wrapLines } from "./fit.ts";
 import { EXIT } from "./messages.ts";
 import { requireWorkingDir } from "./workingDir.ts";
 
 export const doctor: Command = {
   name: "doctor",
   summary: "check what jobs in a directory depend on, and say how to fix each problem",
-  usage: "doctor [--cwd DIR] [--json]",
+  usage: "doctor [--cwd DIR] [--wide] [--json]",
   details: [
     "Checks the config files for DIR, the codex binary and its version, CODEX_HOME and whether its history",
     "is in a format this version reads, the job database, the Python a job in DIR would get with the",
@@ -18,6 +19,7 @@ export const doctor: Command = {
   ].join("\n"),
   options: {
     cwd: { type: "string", value: "DIR", help: "the directory a job would run in (default: here)" },
+    ...WIDE_OPTION,
     ...COMMON_OPTIONS,
   },
   run: async ({ values }) => {
@@ -25,7 +27,7 @@ export const doctor: Command = {
     const checks = await Effect.runPromise(runDoctor({ cwd, configFile: values.config as string | undefined }));
     const report = doctorReport(checks);
     if (values.json) printJson(report);
-    else print(renderDoctor(report, cwd));
+    else print(wrapLines(renderDoctor(report, cwd), outputWidth(values.wide === true)));
     return report.ok ? EXIT.ok : EXIT.failed;
   },
 };

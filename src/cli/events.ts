@@ -1,20 +1,26 @@
 import { findJob } from "../core/jobs/find.ts";
 import * as Effect from "effect/Effect";
 import { JobStore } from "../services/JobStore.ts";
-import { COMMON_OPTIONS } from "./args.ts";
+import { COMMON_OPTIONS, WIDE_OPTION } from "./args.ts";
 import { type Command, print, printJsonLines } from "./command.ts";
-import { clock, shortId, table, truncate } from "./format.ts";
+import { outputWidth } from "./fit.ts";
+import { clock, type ColumnFit, shortId, table } from "./format.ts";
 import { UsageError } from "../core/errors.ts";
 import { runProgram } from "./runtime.ts";
+import { eventJson } from "./views.ts";
 import { configSearchDir } from "./workingDir.ts";
+
+// Narrowed, the message and a long policy or action name are cut; the action, then the policy go before the message would vanish.
+const EVENT_FIT: ReadonlyArray<ColumnFit> = [{}, {}, {}, { cut: "end", min: 8, drop: 1 }, { cut: "end", min: 6, drop: 2 }, { cut: "end", min: 16 }];
 
 export const events: Command = {
   name: "events",
   summary: "what the watchdog and kills decided and did",
-  usage: "events [--job JOB] [--limit N] [--json]",
+  usage: "events [--job JOB] [--limit N] [--wide] [--json]",
   options: {
     job: { type: "string", value: "JOB", help: "only this job's events" },
     limit: { type: "string", value: "N", help: "the newest N events (default 100)" },
+    ...WIDE_OPTION,
     ...COMMON_OPTIONS,
   },
   run: async ({ values }) => {
@@ -26,11 +32,12 @@ export const events: Command = {
       return yield* store.listEvents({ jobId, limit });
     });
     return runProgram({ cwd: configSearchDir(), configFile: values.config as string | undefined }, program, (list) => {
-      if (values.json) return printJsonLines(list.map((e) => JSON.stringify({ ...e, at: new Date(e.at).toISOString() })));
+      if (values.json) return printJsonLines(list.map((e) => JSON.stringify(eventJson(e))));
       if (list.length === 0) return print("no events");
+      const wide = values.wide === true;
       print(table(["TIME", "KIND", "JOB", "POLICY", "ACTION", "MESSAGE"], list.map((e) => [
-        clock(e.at), e.kind, e.jobId ? shortId(e.jobId) : e.pid ? `pid ${e.pid}` : "-", e.policy ?? "-", e.action ?? "-", truncate(e.message, 160),
-      ])));
+        clock(e.at), e.kind, e.jobId ? (wide ? e.jobId : shortId(e.jobId)) : e.pid ? `pid ${e.pid}` : "-", e.policy ?? "-", e.action ?? "-", e.message,
+      ]), { width: outputWidth(wide), fit: EVENT_FIT }));
     });
   },
 };

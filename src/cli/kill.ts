@@ -48,7 +48,8 @@ export const kill: Command = {
       } else {
         const n = report?.members.length ?? 0;
         print(result === "killed"
-          ? `killed job ${shortId(job.id)}: ${n} process${n === 1 ? "" : "es"} ended in ${report?.elapsedMs} ms`
+          // the tree's time runs from the first signal; `in all` counts from this command's start, as --trace does
+          ? `killed job ${shortId(job.id)}: ${n} process${n === 1 ? "" : "es"} ended in ${report?.elapsedMs} ms after the first signal, ${performance.now().toFixed(0)} ms in all`
           : `job ${shortId(job.id)}: ${report?.survivors.length} process(es) survived: ${survivorList(report?.survivorReasons ?? [])}`);
       }
       if (outcome.unrecorded) {

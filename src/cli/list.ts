@@ -1,7 +1,8 @@
 import { type JobEntry, listEverything } from "../core/jobs/list.ts";
-import { COMMON_OPTIONS } from "./args.ts";
+import { COMMON_OPTIONS, WIDE_OPTION } from "./args.ts";
 import { type Command, print, printJson } from "./command.ts";
-import { bytes, clock, elapsed, shortId, table, truncate } from "./format.ts";
+import { outputWidth, shortThread, tildePath } from "./fit.ts";
+import { bytes, clock, type ColumnFit, elapsed, shortId, table } from "./format.ts";
 import { JsonList } from "./json.ts";
 import { runProgram } from "./runtime.ts";
 import { jobEntryJson, kindText, statusText, untrackedJson } from "./views.ts";
@@ -14,11 +15,20 @@ const shownPids = ({ job, pids, strays }: JobEntry): string => {
   return shown.join(",") || String(job.launcher.pid);
 };
 
+// Narrowed, the name and the cwd give way first; then the columns least needed to tell jobs apart go.
+const JOB_FIT: ReadonlyArray<ColumnFit> = [
+  {}, { cut: "end", min: 6, drop: 3 }, {}, { cut: "end", min: 6, drop: 4 }, { drop: 6 }, { drop: 5 }, { drop: 7 }, {},
+  { drop: 2 }, { cut: "middle", min: 24 },
+];
+const UNTRACKED_FIT: ReadonlyArray<ColumnFit> = [
+  { cut: "end", min: 6 }, {}, { drop: 6 }, { drop: 5 }, { drop: 7 }, {}, { drop: 2 }, { cut: "middle", min: 24 },
+];
+
 export const list: Command = {
   name: "list",
   aliases: ["ps"],
   summary: "show the supervisor's jobs and every other Codex process",
-  usage: "list [--all] [--json]",
+  usage: "list [--all] [--wide] [--json]",
   details: [
     "Running jobs first (with --all, ended ones too), then every Codex program the supervisor did not start.",
     "An ended job whose processes live on cut off from its tree (strays: a daemon its tool left, found by the",
@@ -27,27 +37,33 @@ export const list: Command = {
   ].join("\n"),
   options: {
     all: { type: "boolean", short: "a", help: "include ended jobs" },
+    ...WIDE_OPTION,
     ...COMMON_OPTIONS,
   },
   run: async ({ values }) =>
     runProgram({ cwd: configSearchDir(), configFile: values.config as string | undefined }, listEverything({ all: values.all === true }), (result) => {
       if (values.json) return printJson({ jobs: new JsonList(result.jobs, jobEntryJson), untracked: result.untracked.map(untrackedJson) });
+      const wide = values.wide === true;
+      const width = outputWidth(wide);
+      const id = wide ? (s: string) => s : shortId;
+      const thread = (t: string | undefined) => (t === undefined ? "-" : wide ? t : shortThread(t));
+      const cwd = (c: string | undefined) => (c === undefined ? "-" : wide ? c : tildePath(c));
       const rows = result.jobs.map((entry) => {
         const { job } = entry;
         return [
-          shortId(job.id), truncate(job.name ?? "-", 16), statusText(entry), shownPids(entry),
-          `${entry.cpu}%`, bytes(entry.memory), clock(job.createdAt), elapsed(job.createdAt, job.endedAt), job.threadId ?? "-", job.cwd,
+          id(job.id), job.name ?? "-", statusText(entry), shownPids(entry),
+          `${entry.cpu}%`, bytes(entry.memory), clock(job.createdAt), elapsed(job.createdAt, job.endedAt), thread(job.threadId), cwd(job.cwd),
         ];
       });
       print(rows.length > 0
-        ? table(["JOB", "NAME", "STATUS", "PIDS", "CPU", "MEM", "STARTED", "ELAPSED", "THREAD", "CWD"], rows)
+        ? table(["JOB", "NAME", "STATUS", "PIDS", "CPU", "MEM", "STARTED", "ELAPSED", "THREAD", "CWD"], rows, { width, fit: JOB_FIT })
         : `no ${values.all ? "" : "running "}jobs`);
       if (result.untracked.length > 0) {
         print(`\nnot started by the supervisor (${result.untracked.length}):`);
         print(table(["PIDS", "KIND", "CPU", "MEM", "STARTED", "ELAPSED", "THREAD", "CWD"], result.untracked.map((u) => [
           u.pids.join(","), kindText(u), `${u.cpu}%`, bytes(u.memory), clock(u.startedAt), elapsed(u.startedAt),
-          u.threadId ?? "-", u.cwd ?? "-",
-        ])));
+          thread(u.threadId), cwd(u.cwd),
+        ]), { width, fit: UNTRACKED_FIT }));
       }
     }),
 };

@@ -3,7 +3,7 @@ import * as Effect from "effect/Effect";
 import * as Stream from "effect/Stream";
 import { HistoryError, UsageError } from "../core/errors.ts";
 import type { HistoryEvent } from "../core/history/records.ts";
-import { renderJsonLine, textRenderer } from "../core/history/render.ts";
+import { jsonRenderer, textRenderer } from "../core/history/render.ts";
 import { isFinal, type Job } from "../core/job.ts";
 import { refreshJob } from "../core/jobs/refresh.ts";
 import { CodexHistory } from "../services/CodexHistory.ts";
@@ -17,6 +17,7 @@ import { jobStderr } from "../core/jobs/output.ts";
 import { cleanLines } from "../core/output.ts";
 import { fn } from "../core/fn.ts";
 import { configSearchDir } from "./workingDir.ts";
+import { endingJson, endingText, type JobEnding, jobEnding } from "./ending.ts";
 
 /** What a person wants to read: not the instructions Codex injects, nor records this version skips. */
 export const readable = (e: HistoryEvent) => e.kind !== "context" && e.kind !== "unknown" && e.kind !== "turn_context" && e.kind !== "malformed";
@@ -64,8 +65,9 @@ export const logs: Command = {
     if (values.stderr && values.follow) throw new UsageError({ message: "--stderr shows what Codex wrote so far; it cannot be combined with --follow" });
     const json = values.json === true;
     const renderer = textRenderer();
+    const toJson = jsonRenderer();
     const emit = (events: ReadonlyArray<HistoryEvent>) => Effect.sync(() => {
-      if (json) return printJsonLines(events.filter(readable).map(renderJsonLine));
+      if (json) return printJsonLines(toJson(events.filter(readable)));
       const out = events.filter(readable).flatMap(renderer.render);
       if (out.length > 0) stdout.write(`${out.join("\n")}\n`);
     });
@@ -75,6 +77,7 @@ export const logs: Command = {
       if (out.length > 0) stdout.write(`${out.join("\n")}\n`);
     });
     const program = Effect.gen(function* () {
+      let ended: JobEnding | undefined;
       const history = yield* CodexHistory;
       const found = yield* findJob(positionals[0]!);
       if (values.stderr) return yield* printStderr((yield* jobStderr(found)) ?? "");
@@ -103,11 +106,15 @@ export const logs: Command = {
             Effect.provide(context),
           );
           yield* history.follow(path, read.endOffset, { isDone }).pipe(Stream.runForEach((f) => emit([f.event])));
+          ended = yield* jobEnding(current);
         }
       }
       if (!json) {
         const end = renderer.end();
         if (end.length > 0) stdout.write(`${end.join("\n")}\n`);
+        if (ended) stdout.write(`${endingText(ended)}\n`);
+      } else if (ended) {
+        printJsonLines([JSON.stringify(endingJson(ended))]);
       }
     });
     return runProgram({ cwd: configSearchDir(), configFile: values.config as string | undefined }, program, () => {});

@@ -5,7 +5,8 @@ import { optionHelp, parseCommandArgs } from "./args.ts";
 import type { Command } from "./command.ts";
 import { describe, EXIT } from "./messages.ts";
 import pkg from "../../package.json" with { type: "json" };
-import { stderr, stdout } from "./output.ts";
+import { stdout } from "./output.ts";
+import { reportErrorsAsJson, reportFailure } from "./failure.ts";
 import { checkPathOption, settleWorkingDir } from "./workingDir.ts";
 
 /** A command by name, its module imported only when it runs: one command's start-up never pays for the others'. */
@@ -62,10 +63,12 @@ export const main = async (argv: ReadonlyArray<string>): Promise<number> => {
     stdout.write(`${pkg.version}\n`);
     return EXIT.ok;
   }
+  const split = rest.indexOf("--");
+  reportErrorsAsJson((split < 0 ? rest : rest.slice(0, split)).includes("--json"));
   const entry = find(name);
   if (!entry) {
     const guess = didYouMean(name, COMMANDS.flatMap((c) => [c.name, ...(c.aliases ?? [])]));
-    stderr.write(`codex-supervisor: unknown command "${name}"${guess ? ` (did you mean "${guess}"?)` : ""}; see codex-supervisor --help\n`);
+    reportFailure("UsageError", `unknown command "${name}"${guess ? ` (did you mean "${guess}"?)` : ""}; see codex-supervisor --help`);
     return EXIT.usage;
   }
   const command = await entry.load();
@@ -79,7 +82,7 @@ export const main = async (argv: ReadonlyArray<string>): Promise<number> => {
     return await command.run(args);
   } catch (e) {
     if (e instanceof UsageError) {
-      stderr.write(`codex-supervisor ${command.name}: ${describe(e).message}\n`);
+      reportFailure(e._tag, describe(e).message, `codex-supervisor ${command.name}`);
       return EXIT.usage;
     }
     throw e;

@@ -67,3 +67,5 @@ export const stdout: Writer = terminalWriter(rawStdout);
 export const stderr: Writer = terminalWriter(makeWriter(2, { writeSync, stream: () => process.stderr }));
 /** JSON as JSON.stringify made it: its strings exact, every C0 character already escaped (`\u001b`). */
 export const jsonStdout: Writer = rawStdout;
+/** An error under `--json`, as one JSON object (failure.ts). */
+export const jsonStderr: Writer = makeWriter(2, { writeSync, stream: () => process.stderr });

@@ -4,6 +4,7 @@ import { findJob } from "../core/jobs/find.ts";
 import { DEFAULT_RESUME_PROMPT, resumeJob } from "../core/jobs/resume.ts";
 import { checkPythonOptions, COMMON_OPTIONS, PYTHON_OPTIONS } from "./args.ts";
 import { type Command, print, printJson } from "./command.ts";
+import { outputWidth } from "./fit.ts";
 import { fields, shortId } from "./format.ts";
 import { runProgram } from "./runtime.ts";
 import { describePython } from "./start.ts";
@@ -53,7 +54,7 @@ export const resume: Command = {
       if (values.json) return printJson({ ...jobJson(job), ...jobOutputJson(output) }), ok ? 0 : 1;
       if (!ok) return 1;
       print(`resumed job ${shortId(job.resumedFrom ?? "")} as job ${shortId(job.id)}${job.name ? ` (${oneLine(job.name)})` : ""}, pid ${job.launcher.pid}`);
-      print(fields([["id", job.id], ["thread", job.threadId ?? "-"], ["cwd", job.cwd], ["python", describePython(job.python)]], 7, "  ").join("\n"));
+      print(fields([["id", job.id], ["thread", job.threadId ?? "-"], ["cwd", job.cwd], ["python", describePython(job.python)]], 7, "  ", outputWidth(false)).join("\n"));
       return ok ? 0 : 1;
     });
   },

@@ -16,6 +16,7 @@ import { Usage } from "../services/Usage.ts";
 import { describe, EXIT, type KnownError } from "./messages.ts";
 import { oneLine } from "./terminal.ts";
 import { stderr } from "./output.ts";
+import { reportFailure } from "./failure.ts";
 
 export interface RunOptions {
   /** The directory whose config applies (the job's cwd for `start`). */
@@ -92,9 +93,9 @@ export const runProgram = async <A>(
   const failure = Cause.findErrorOption(exit.cause);
   if (failure._tag === "Some" && isKnown(failure.value)) {
     const { message, exitCode } = describe(failure.value);
-    stderr.write(`codex-supervisor: ${message}\n`);
+    reportFailure(failure.value._tag, message);
     return exitCode;
   }
-  stderr.write(`codex-supervisor: internal error:\n${Cause.pretty(exit.cause)}\n`);
+  reportFailure("InternalError", `internal error:\n${Cause.pretty(exit.cause)}`);
   return EXIT.failed;
 };

@@ -9,6 +9,7 @@ import { type Command, print, printJson } from "./command.ts";
 import { describe, EXIT } from "./messages.ts";
 import { loadSettings } from "./runtime.ts";
 import { stderr, stdout } from "./output.ts";
+import { reportFailure } from "./failure.ts";
 
 const ACTIONS = ["install", "uninstall", "status"] as const;
 const defaultKind = (platform: NodeJS.Platform): ServiceKind => (platform === "darwin" ? "launchd" : "systemd");
@@ -112,10 +113,10 @@ export const service: Command = {
     if (failure._tag === "Some") {
       const e = failure.value;
       const { message, exitCode } = e._tag === "ServiceFileError" ? { message: fileErrorMessage(e), exitCode: EXIT.failed } : describe(e);
-      stderr.write(`codex-supervisor: ${message}\n`);
+      reportFailure(e._tag, message);
       return exitCode;
     }
-    stderr.write(`codex-supervisor: internal error:\n${Cause.pretty(exit.cause)}\n`);
+    reportFailure("InternalError", `internal error:\n${Cause.pretty(exit.cause)}`);
     return EXIT.failed;
   },
 };

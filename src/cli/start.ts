@@ -6,6 +6,7 @@ import type { PythonEnv } from "../core/job.ts";
 import { startJob } from "../core/jobs/start.ts";
 import { checkPythonOptions, COMMON_OPTIONS, PYTHON_OPTIONS } from "./args.ts";
 import { type Command, print, printJson } from "./command.ts";
+import { outputWidth } from "./fit.ts";
 import { fields, shortId } from "./format.ts";
 import { runProgram } from "./runtime.ts";
 import { failedLaunchText, isFailedLaunch, jobJson, jobOutputJson } from "./views.ts";
@@ -81,7 +82,7 @@ export const start: Command = {
           ["python", describePython(job.python)],
           ...(job.threadId ? [["thread", job.threadId] as const] : []),
           ...(job.status === "completed" ? [["status", "already completed"] as const] : []),
-        ], 7, "  ").join("\n"));
+        ], 7, "  ", outputWidth(false)).join("\n"));
         return 0;
       },
     );

@@ -4,8 +4,9 @@ import { UsageError } from "../core/errors.ts";
 import { formatTokens } from "../core/history/render.ts";
 import { inspectJob, type JobDetail } from "../core/jobs/inspect.ts";
 import { JobStore } from "../services/JobStore.ts";
-import { COMMON_OPTIONS } from "./args.ts";
+import { COMMON_OPTIONS, WIDE_OPTION } from "./args.ts";
 import { type Command, print, printJson } from "./command.ts";
+import { cutEnd, outputWidth } from "./fit.ts";
 import { bytes, clock, elapsed, fields, shortId, truncate } from "./format.ts";
 import { oneLine } from "./terminal.ts";
 import { runProgram } from "./runtime.ts";
@@ -19,7 +20,7 @@ export const detailJson = (d: JobDetail) => ({
   strays: d.strays,
   cpu: d.cpu,
   memory: d.memory,
-  historyFile: d.job.rolloutPath ?? null,
+  elapsedMs: (d.job.endedAt ?? Date.now()) - d.job.createdAt,
   cliVersion: d.history?.cliVersion ?? null,
   lastActivityAt: d.history?.lastActivityAt ?? null,
   turnState: d.history?.state ?? null,
@@ -30,7 +31,8 @@ export const detailJson = (d: JobDetail) => ({
   ...jobOutputJson(d.output),
 });
 
-const render = (d: JobDetail): string => {
+/** The text view; given a width, each value wraps under itself and each process line is cut to fit. */
+const render = (d: JobDetail, width: number | undefined): string => {
   const { job, history } = d;
   const rows: Array<[string, string]> = [
     ["job", `${job.id}${job.name ? ` (${job.name})` : ""}`],
@@ -47,17 +49,20 @@ const render = (d: JobDetail): string => {
   if (job.resumedFrom) rows.push(["resumes", job.resumedFrom]);
   if (history?.lastActivityAt) rows.push(["activity", `${clock(Date.parse(history.lastActivityAt))} (${elapsed(Date.parse(history.lastActivityAt))} ago)`]);
   if (history?.tokens) rows.push(["tokens", formatTokens(history.tokens).replace(/^tokens: /, "")]);
-  if (history?.lastAgentMessage) rows.push(["message", truncate(history.lastAgentMessage.replace(/\s+/g, " "), 200)]);
+  if (history?.lastAgentMessage) rows.push(["message", width === undefined ? history.lastAgentMessage.replace(/\s+/g, " ") : truncate(history.lastAgentMessage.replace(/\s+/g, " "), 200)]);
   if (d.historyProblem) rows.push(["note", d.historyProblem]);
-  const lines = fields(rows, 9);
+  const lines = fields(rows, 9, "", width);
   if (d.output.stderrTail.length > 0) {
     // what Codex says goes wrong (a model it cannot reach, a refused start) is nowhere in its history
     lines.push("", `codex stderr (last lines; all of it: logs ${shortId(job.id)} --stderr):`);
-    for (const line of d.output.stderrTail) lines.push(`  ${oneLine(line)}`);
+    for (const line of d.output.stderrTail) lines.push(width === undefined ? `  ${oneLine(line)}` : cutEnd(`  ${oneLine(line)}`, width));
   }
   if (d.tree.length > 0) {
     lines.push("", "process tree:");
-    for (const p of d.tree) lines.push(`  ${String(p.pid).padStart(7)} ${String(p.ppid).padStart(7)} ${p.state} ${oneLine(truncate(p.argv.join(" ") || p.name, 100))}`);
+    for (const p of d.tree) {
+      const line = `  ${String(p.pid).padStart(7)} ${String(p.ppid).padStart(7)} ${p.state} ${oneLine(p.argv.join(" ") || p.name)}`;
+      lines.push(width === undefined ? line : cutEnd(line, width));
+    }
   }
   return lines.join("\n");
 };
@@ -65,8 +70,8 @@ const render = (d: JobDetail): string => {
 export const status: Command = {
   name: "status",
   summary: "one job in full: state, process tree, history file, tokens, last message",
-  usage: "status JOB [--json]",
-  options: { ...COMMON_OPTIONS },
+  usage: "status JOB [--wide] [--json]",
+  options: { ...WIDE_OPTION, ...COMMON_OPTIONS },
   run: async ({ values, positionals }) => {
     if (positionals.length !== 1) throw new UsageError({ message: "status takes one JOB (an id or a unique prefix)" });
     const program = Effect.gen(function* () {
@@ -74,7 +79,7 @@ export const status: Command = {
     });
     return runProgram({ cwd: configSearchDir(), configFile: values.config as string | undefined }, program, (d) => {
       if (values.json) printJson(detailJson(d));
-      else print(render(d));
+      else print(render(d, outputWidth(values.wide === true)));
     });
   },
 };

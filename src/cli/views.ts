@@ -4,8 +4,9 @@ import type { JobOutput } from "../core/jobs/output.ts";
 import { failureMessage } from "../core/output.ts";
 import type { KillOutcome } from "../core/jobs/kill.ts";
 import type { JobEntry, UntrackedEntry } from "../core/jobs/list.ts";
+import type { JobEvent } from "../services/JobStore.ts";
 
-/** The JSON shapes printed by `--json` (and returned by the MCP tools), documented in the README. */
+/** The JSON shapes printed by `--json` (and returned by the MCP tools): docs/json.md, checked by src/cli/jsonShapes.ts. */
 export const jobJson = (job: Job) => ({
   jobId: job.id,
   name: job.name ?? null,
@@ -102,3 +103,16 @@ export const failedLaunchText = (job: Job, output: JobOutput): string => {
     ...(said.length === 0 ? [`  Codex printed nothing on its stderr; its stdout is in ${output.stdoutFile}`] : []),
   ].join("\n");
 };
+
+/** One line of `events --json`: every key on every line, `null` where the event has none. */
+export const eventJson = (e: JobEvent) => ({
+  id: e.id,
+  at: new Date(e.at).toISOString(),
+  kind: e.kind,
+  jobId: e.jobId ?? null,
+  pid: e.pid ?? null,
+  policy: e.policy ?? null,
+  action: e.action ?? null,
+  message: e.message,
+  data: e.data ?? null,
+});

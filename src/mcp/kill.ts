@@ -43,7 +43,7 @@ export const registerKill = (server: McpServer, context: ServerContext): void =>
         case "already-gone":
           return toolResult(`job ${id} was not running (${outcome.job.status}); nothing to kill`, json);
         case "killed":
-          return toolResult(`killed job ${id}: ${n} process${n === 1 ? "" : "es"} (${json.members.map((m) => m.pid).join(", ")}) ended in ${json.elapsedMs} ms`, json);
+          return toolResult(`killed job ${id}: ${n} process${n === 1 ? "" : "es"} (${json.members.map((m) => m.pid).join(", ")}) ended in ${json.elapsedMs} ms after the first signal`, json);
         case "survivors":
           return toolError(`job ${id}: ${json.survivors.length} process(es) survived the kill: ${survivorList(json.survivorReasons)}`, json);
       }

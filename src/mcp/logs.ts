@@ -6,7 +6,7 @@ import { awaitRollout, readable } from "../cli/logs.ts";
 import { jobJson, jobOutputJson } from "../cli/views.ts";
 import { jobOutput } from "../core/jobs/output.ts";
 import type { HistoryEvent } from "../core/history/records.ts";
-import { renderJsonLine, renderText } from "../core/history/render.ts";
+import { jsonRenderer, renderText } from "../core/history/render.ts";
 import { isFinal } from "../core/job.ts";
 import { findJob } from "../core/jobs/find.ts";
 import { CodexHistory } from "../services/CodexHistory.ts";
@@ -52,7 +52,7 @@ const logsProgram = (query: string, tail: number, sinceOffset: number | undefine
   return {
     job: jobJson(job),
     historyFile: path as string | null,
-    events: events.map((e) => JSON.parse(renderJsonLine(e)) as Record<string, unknown>),
+    events: jsonRenderer()(events).map((line) => JSON.parse(line) as Record<string, unknown>),
     omitted: all.length - events.length,
     nextOffset: read.endOffset,
     text: renderText(events),

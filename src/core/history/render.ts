@@ -107,11 +107,35 @@ export const renderText = (events: Iterable<HistoryEvent>, options: RenderOption
   return lines.join("\n");
 };
 
-/** The machine form: one normalized event per line, `{ at, kind, ... }`. */
+/**
+ * Says whether a message is seen for the first time in its turn. Codex writes each user and agent
+ * message twice: a `response_item` message (what the model saw) and an `event_msg` (0.128's
+ * `user_message`/`agent_message`, 0.150 and later's `item_completed`). Both normalize to the same
+ * event with a different `via`; the first of the pair stands for the message.
+ */
+export const firstMessages = () => {
+  const seen = new Set<string>();
+  return (e: HistoryEvent): boolean => {
+    if (e.kind === "turn_started") seen.clear();
+    if (e.kind !== "user_message" && e.kind !== "agent_message") return true;
+    const key = `${e.kind}\0${e.text}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  };
+};
+
+/** The machine form of one event, `{ at, kind, ... }`, whatever came before it. */
 export const renderJsonLine = (event: HistoryEvent): string => {
   const { at, ...rest } = event;
   return JSON.stringify({ at: at ?? null, ...rest });
 };
 
+/** The machine form, one event per line, each message once (`firstMessages`); fed events in order, e.g. as a file is followed. */
+export const jsonRenderer = () => {
+  const first = firstMessages();
+  return (events: ReadonlyArray<HistoryEvent>): string[] => events.filter(first).map(renderJsonLine);
+};
+
 export const renderJsonLines = (events: Iterable<HistoryEvent>): string =>
-  Array.from(events, renderJsonLine).join("\n");
+  jsonRenderer()(Array.from(events)).join("\n");

@@ -1,6 +1,6 @@
 import { expect, test } from "vitest";
 import { parseRecord } from "../../../src/core/history/records.ts";
-import { renderJsonLine, renderJsonLines, renderText, textRenderer, trimOutput } from "../../../src/core/history/render.ts";
+import { jsonRenderer, renderJsonLine, renderJsonLines, renderText, textRenderer, trimOutput } from "../../../src/core/history/render.ts";
 import { ROLLOUTS, line, rolloutEvents } from "./fixtures.ts";
 
 test("shows a 0.169 run once: prompt, command with output and exit code, answer, tokens", () => {
@@ -54,9 +54,29 @@ test("trims long output to its head and tail", () => {
 
 test("the JSON form is one normalized event per line, starting with at and kind", () => {
   const lines = renderJsonLines(rolloutEvents(ROLLOUTS.v169)).split("\n");
-  expect(lines).toHaveLength(19);
+  // 19 records, less the second record of the prompt and of the answer
+  expect(lines).toHaveLength(17);
   const parsed = lines.map((l) => JSON.parse(l) as Record<string, unknown>);
   expect(Object.keys(parsed[0]!).slice(0, 2)).toEqual(["at", "kind"]);
   expect(parsed.map((e) => e["kind"])).toContain("command_output");
   expect(JSON.parse(renderJsonLine(parseRecord("garbage")))).toEqual({ at: null, kind: "malformed", reason: "not a JSON object", length: 7 });
+});
+
+test("the JSON form of a 0.169 run has each user and agent message once, though Codex wrote each twice", () => {
+  const events = rolloutEvents(ROLLOUTS.v169);
+  // the fixture holds both records of each message: a response_item and an event_msg item_completed
+  expect(events.filter((e) => e.kind === "user_message")).toHaveLength(2);
+  const lines = jsonRenderer()(events).map((l) => JSON.parse(l) as { kind: string; text?: string; via?: string });
+  expect(lines.filter((l) => l.kind === "user_message")).toEqual([expect.objectContaining({ text: "hello prompt", via: "response_item" })]);
+  expect(lines.filter((l) => l.kind === "agent_message")).toEqual([expect.objectContaining({ text: "done" })]);
+  expect(renderJsonLines(events).split("\n").filter((l) => l.includes('"kind":"user_message"'))).toHaveLength(1);
+});
+
+test("the JSON form keeps a message said again in a later turn, and the same message fed a piece at a time once", () => {
+  const render = jsonRenderer();
+  const events = rolloutEvents(ROLLOUTS.v169);
+  const pieces = events.flatMap((e) => render([e]));
+  expect(pieces.filter((l) => l.includes('"kind":"user_message"'))).toHaveLength(1);
+  const again = render(events.filter((e) => e.kind === "turn_started" || e.kind === "user_message"));
+  expect(again.filter((l) => l.includes('"kind":"user_message"'))).toHaveLength(1);
 });

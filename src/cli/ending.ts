@@ -1,0 +1,39 @@
+import * as Effect from "effect/Effect";
+import type { Job } from "../core/job.ts";
+import { JobStore } from "../services/JobStore.ts";
+import { shortId } from "./fit.ts";
+
+/** How a followed job ended: its final state, its exit code when known, and who killed it. */
+export interface JobEnding {
+  readonly job: Job;
+  /** Who asked for the kill ("kill command", "policy idle", "MCP codex_kill"), from the job's kill event. */
+  readonly killedBy: string | undefined;
+}
+
+// A kill event's message starts with who asked: `${reason}: killed, 3 process(es), …` (core/jobs/kill.ts).
+const KILL_REASON = /^(.*?): (killed|survivors|already-gone)\b/;
+
+/** The job's end as the store knows it, with who killed it when a kill ended it. */
+export const jobEnding = (job: Job) => Effect.gen(function* () {
+  if (job.status !== "killed") return { job, killedBy: undefined } satisfies JobEnding;
+  const events = yield* (yield* JobStore).listEvents({ jobId: job.id, limit: 50 });
+  const kill = [...events].sort((a, b) => b.id - a.id).find((e) => e.kind === "kill" && KILL_REASON.test(e.message));
+  return { job, killedBy: kill ? KILL_REASON.exec(kill.message)![1] : undefined } satisfies JobEnding;
+});
+
+/** `job 1a2b3c4d ended: killed by the kill command (exit code unknown)`. */
+export const endingText = ({ job, killedBy }: JobEnding): string => {
+  const by = job.status === "killed" ? ` by ${killedBy ? `the ${killedBy}` : "someone else (no kill was recorded)"}` : "";
+  const code = job.exitCode === undefined ? "exit code unknown" : `exit code ${job.exitCode}`;
+  return `job ${shortId(job.id)} ended: ${job.status}${by} (${code})`;
+};
+
+/** The last line of `logs --follow --json`: how the job ended (docs/json.md). */
+export const endingJson = ({ job, killedBy }: JobEnding) => ({
+  at: job.endedAt === undefined ? null : new Date(job.endedAt).toISOString(),
+  kind: "job_ended" as const,
+  jobId: job.id,
+  status: job.status,
+  exitCode: job.exitCode ?? null,
+  killedBy: killedBy ?? null,
+});

@@ -2,7 +2,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import type { EventJson, JobDetailJson, JobEntryJson, JobJson, KillJson, LogEvent } from "../../src/index.ts";
-import { createSandbox, isAlive, type Sandbox } from "./support/harness.ts";
+import { createSandbox, isAlive, REPO, type Sandbox } from "./support/harness.ts";
 import { appFolder, lifecycleApp } from "./api/scripts.ts";
 import { reportOf, runApp } from "./api/run.ts";
 
@@ -70,4 +70,20 @@ describe("the API from a Bun app", () => {
     expect(run.code, run.stderr).toBe(0);
     expectLifecycle(reportOf<Report>(run), project);
   }, 120_000);
+});
+
+describe("the API from a Node app (no bun:sqlite: each call runs the CLI with --json)", () => {
+  test("the same app, imported by the same name under Node, does the same and exits by itself", async () => {
+    const build = Bun.spawnSync(["bun", "run", "build:node"], { cwd: REPO, stdout: "pipe", stderr: "pipe" });
+    expect(build.exitCode, build.stderr.toString()).toBe(0);
+    const node = Bun.which("node", { PATH: sb.env.PATH! });
+    expect(node, "node on PATH").toBeTruthy();
+    const project = sb.project("node-app-project");
+    const app = appFolder(sb.root, "node-app");
+    writeFileSync(join(app, "app.mjs"), lifecycleApp("codex-supervisor"));
+    const run = await runApp([node!, "app.mjs"], app, { ...sb.env, PROJECT: project, API_DB: join(sb.root, "api.db") }, 150_000);
+    expect(run.killed, run.stderr).toBe(false);
+    expect(run.code, run.stderr).toBe(0);
+    expectLifecycle(reportOf<Report>(run), project);
+  }, 180_000);
 });

@@ -10,10 +10,8 @@ export type { Job } from "./core/job.ts";
 export type { LaunchSpec } from "./core/launch.ts";
 export type { Subject } from "./core/subject.ts";
 
-// The programmatic API (docs/api.md): a Promise API and the Effect service it is built on.
-export { createInProcessSupervisor as createSupervisor } from "./api/supervisor.ts";
-export { CodexSupervisor, WaitTimeout } from "./api/service.ts";
-export type { CodexSupervisorShape, SupervisorFailure } from "./api/service.ts";
+// The programmatic API (docs/api.md); the Effect service it is built on is `codex-supervisor/effect`.
+export { createSupervisor } from "./api/lazy.ts";
 export { isSupervisorError, SupervisorError } from "./api/errors.ts";
 export type { SupervisorErrorTag } from "./api/errors.ts";
 export type {

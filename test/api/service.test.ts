@@ -3,7 +3,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as Effect from "effect/Effect";
 import { afterEach, describe, expect, test } from "vitest";
-import { CodexSupervisor, createSupervisor, isSupervisorError, SupervisorError } from "../../src/index.ts";
+import { CodexSupervisor } from "../../src/api/effect.ts";
+import { createSupervisor, isSupervisorError, SupervisorError } from "../../src/index.ts";
 
 const dirs: string[] = [];
 const scratch = () => {

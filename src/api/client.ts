@@ -7,6 +7,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
+import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { SupervisorError, type SupervisorErrorTag } from "./errors.ts";
 import type {
@@ -144,7 +145,28 @@ export const createCliSupervisor = (options: ClientOptions = {}): Supervisor => 
     }
   }
 
+  /** `logs --follow --json`, a line at a time as the CLI prints it. */
+  async function* followLogs(job: string, o: { readonly tail?: number } = {}): AsyncGenerator<LogEvent> {
+    if (closed) throw closedError();
+    const args = ["logs", job, "--follow", "--json", ...(o.tail === undefined ? [] : ["--tail", String(o.tail)]), ...common];
+    const child = spawn(cli[0]!, [...cli.slice(1), ...args], { cwd, env, stdio: ["ignore", "pipe", "pipe"] });
+    running.add(child);
+    let stderr = "";
+    child.stderr!.on("data", (c: Buffer) => { stderr += c.toString(); });
+    const exited = new Promise<number>((resolve) => child.once("close", (code) => { running.delete(child); resolve(code ?? 1); }));
+    try {
+      for await (const line of createInterface({ input: child.stdout! })) {
+        if (line.trim() !== "") yield JSON.parse(line) as LogEvent;
+      }
+      const code = await exited;
+      if (code !== 0 && !closed) throw failure({ code, stdout: "", stderr });
+    } finally {
+      if (child.exitCode === null && child.signalCode === null) child.kill("SIGTERM");
+    }
+  }
+
   return {
+    followLogs,
     start: (o) => json<JobJson>([
       "start", "--cwd", o.cwd ?? cwd, ...(o.name === undefined ? [] : ["--name", o.name]), ...pythonArgs(o), "-",
       ...(o.args && o.args.length > 0 ? ["--", ...o.args] : []),

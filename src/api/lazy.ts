@@ -3,13 +3,16 @@
  * imports `defineConfig` from the same entry, and should not pay for loading the whole
  * application layer (Effect, SQLite, the process table) to do so.
  */
-import type { EventJson, EventsOptions, Supervisor, SupervisorOptions } from "./types.ts";
+import type { EventJson, EventsOptions, LogEvent, LogsOptions, Supervisor, SupervisorOptions } from "./types.ts";
 
 export const createSupervisor = (options: SupervisorOptions = {}): Supervisor => {
   let loaded: Promise<Supervisor> | undefined;
   const impl = () => (loaded ??= import("./supervisor.ts").then((m) => m.createInProcessSupervisor(options)));
   async function* events(o?: EventsOptions): AsyncGenerator<EventJson> {
     yield* (await impl()).events(o);
+  }
+  async function* followLogs(job: string, o?: LogsOptions): AsyncGenerator<LogEvent> {
+    yield* (await impl()).followLogs(job, o);
   }
   return {
     start: async (o) => (await impl()).start(o),
@@ -20,6 +23,7 @@ export const createSupervisor = (options: SupervisorOptions = {}): Supervisor =>
     resume: async (job, o) => (await impl()).resume(job, o),
     waitFor: async (job, o) => (await impl()).waitFor(job, o),
     events,
+    followLogs,
     close: async () => { if (loaded) await (await loaded).close(); },
   };
 };

@@ -15,7 +15,7 @@ import { DURATION_RANGES, readDuration } from "../core/duration.ts";
 import { UsageError } from "../core/errors.ts";
 import { type HistoryEvent } from "../core/history/records.ts";
 import { renderJsonLine } from "../core/history/render.ts";
-import { FINAL_STATUSES, type JobStatus } from "../core/job.ts";
+import { FINAL_STATUSES, isFinal, type JobStatus } from "../core/job.ts";
 import { findJob } from "../core/jobs/find.ts";
 import { inspectJob } from "../core/jobs/inspect.ts";
 import { killJob } from "../core/jobs/kill.ts";
@@ -49,6 +49,8 @@ export interface CodexSupervisorShape {
   readonly list: (options?: ListOptions) => Effect.Effect<ListJson, KnownError>;
   readonly status: (job: string) => Effect.Effect<JobDetailJson, KnownError>;
   readonly logs: (job: string, options?: LogsOptions) => Effect.Effect<ReadonlyArray<LogEvent>, KnownError>;
+  /** The job's history (its last `tail` events, default all), then each new event until the job ends (`logs --follow`). */
+  readonly followLogs: (job: string, options?: LogsOptions) => Stream.Stream<LogEvent, KnownError>;
   readonly kill: (job: string, options?: KillOptions) => Effect.Effect<KillJson, KnownError>;
   readonly resume: (job: string, options?: ResumeOptions) => Effect.Effect<JobJson, KnownError>;
   /** The newest `limit` events (after `sinceId`: the next ones), oldest first; with `follow`, then every new one. */
@@ -100,6 +102,22 @@ const make = Effect.gen(function* () {
     return read.events.filter(readable).map(logEventJson);
   }));
 
+  const followLogs = (job: string, o: LogsOptions = {}) => Stream.unwrap(run(Effect.gen(function* () {
+    const history = yield* CodexHistory;
+    const { job: found, path } = yield* awaitRollout(yield* findJob(job), true);
+    const read = yield* history.tail(path, o.tail ?? Number.MAX_SAFE_INTEGER, { keep: readable });
+    let latest = found;
+    const isDone = Effect.suspend(() => run(refreshJob(latest))).pipe(
+      Effect.map((r) => { latest = r.job; return isFinal(latest.status); }),
+      Effect.orElseSucceed(() => false),
+    );
+    const later = history.follow(path, read.endOffset, { isDone }).pipe(
+      Stream.filter((f) => readable(f.event)),
+      Stream.map((f) => logEventJson(f.event)),
+    );
+    return Stream.concat(Stream.fromIterable(read.events.filter(readable).map(logEventJson)), later);
+  })));
+
   const kill = (job: string, o: KillOptions = {}) => run(Effect.gen(function* () {
     const ms = yield* graceMs(o.grace);
     return killJson(yield* killJob(yield* findJob(job), ms, { reason: "kill (API)" }));
@@ -139,7 +157,7 @@ const make = Effect.gen(function* () {
     }
   }));
 
-  return CodexSupervisor.of({ start, list, status, logs, kill, resume, events, waitFor });
+  return CodexSupervisor.of({ start, list, status, logs, followLogs, kill, resume, events, waitFor });
 });
 
 /** The settings the supervisor was made with, plus the directory jobs run in by default. */

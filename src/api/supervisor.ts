@@ -13,7 +13,7 @@ import { describe, EXIT } from "../cli/messages.ts";
 import { isKnown } from "../cli/runtime.ts";
 import { CodexSupervisor, type SupervisorFailure } from "./service.ts";
 import { SupervisorError } from "./errors.ts";
-import type { EventJson, EventsOptions, Supervisor, SupervisorOptions } from "./types.ts";
+import type { Supervisor, SupervisorOptions } from "./types.ts";
 
 export const toSupervisorError = (e: SupervisorFailure): SupervisorError => {
   if (e._tag === "WaitTimeout") {
@@ -44,9 +44,10 @@ export const createInProcessSupervisor = (options: SupervisorOptions = {}): Supe
     throw failureOf(exit.cause);
   };
 
-  async function* events(o: EventsOptions = {}): AsyncGenerator<EventJson> {
+  /** A stream of the service as an async iterable that close() ends. */
+  async function* iterate<A>(use: (sv: CodexSupervisor["Service"]) => Stream.Stream<A, SupervisorFailure>): AsyncGenerator<A> {
     if (closed) throw closedError();
-    const stream = Stream.unwrap(Effect.map(Effect.service(CodexSupervisor), (sv) => sv.events(o))).pipe(
+    const stream = Stream.unwrap(Effect.map(Effect.service(CodexSupervisor), use)).pipe(
       Stream.mapError((e): SupervisorError => toSupervisorError(e)),
       Stream.interruptWhen(Effect.callback<void>((resume) => {
         if (stop.signal.aborted) return resume(Effect.void);
@@ -65,7 +66,8 @@ export const createInProcessSupervisor = (options: SupervisorOptions = {}): Supe
     kill: (job, o) => call((sv) => sv.kill(job, o)),
     resume: (job, o) => call((sv) => sv.resume(job, o)),
     waitFor: (job, o) => call((sv) => sv.waitFor(job, o)),
-    events,
+    events: (o) => iterate((sv) => sv.events(o)),
+    followLogs: (job, o) => iterate((sv) => sv.followLogs(job, o)),
     close: async () => {
       if (closed) return;
       closed = true;

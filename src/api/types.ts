@@ -116,6 +116,8 @@ export interface Supervisor {
   list(options?: ListOptions): Promise<ListJson>;
   status(job: string): Promise<JobDetailJson>;
   logs(job: string, options?: LogsOptions): Promise<ReadonlyArray<LogEvent>>;
+  /** The job's history, then each new event as Codex writes it; ends when the job ends (`logs --follow --json`). */
+  followLogs(job: string, options?: LogsOptions): AsyncIterable<LogEvent>;
   kill(job: string, options?: KillOptions): Promise<KillJson>;
   resume(job: string, options?: ResumeOptions): Promise<JobJson>;
   events(options?: EventsOptions): AsyncIterable<EventJson>;

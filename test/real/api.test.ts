@@ -11,6 +11,7 @@ interface Report {
   listed: JobEntryJson | null;
   done: JobDetailJson;
   logs: LogEvent[];
+  followedLogs: LogEvent[];
   tail: LogEvent[];
   treeBeforeKill: number[];
   kill: KillJson;
@@ -41,6 +42,8 @@ const expectLifecycle = (report: Report, project: string) => {
   expect(report.logs.some((e) => e.kind === "command_output" && e.output.includes("from-the-tool"))).toBe(true);
   expect(report.logs.at(-1)?.kind).toBe("turn_complete");
   expect(report.tail).toHaveLength(1);
+  // followed from the start, the history ends with the turn: the stream stopped because the job ended
+  expect(report.followedLogs.map((e) => e.kind)).toEqual(report.logs.map((e) => e.kind));
   expect(report.treeBeforeKill.length).toBeGreaterThanOrEqual(3);
   expect(report.kill.result).toBe("killed");
   expect(report.kill.survivors).toEqual([]);

@@ -37,6 +37,8 @@ const sv = createSupervisor({ cwd: process.env.PROJECT, database: process.env.AP
 const first = await sv.start({ prompt: "RUN: echo from-the-tool\\nREPLY: first job done", name: "first" });
 out.first = first;
 out.listed = (await sv.list({ all: true })).jobs.find((j) => j.jobId === first.jobId) ?? null;
+out.followedLogs = [];
+for await (const e of sv.followLogs(first.jobId)) out.followedLogs.push(e);
 out.done = await sv.waitFor(first.jobId, { timeoutMs: 60000 });
 out.logs = await sv.logs(first.jobId);
 out.tail = await sv.logs(first.jobId, { tail: 1 });

@@ -41,7 +41,8 @@ export const createInProcessSupervisor = (options: SupervisorOptions = {}): Supe
     if (closed) throw closedError();
     const exit = await runtime.runPromiseExit(Effect.flatMap(Effect.service(CodexSupervisor), use), { signal: stop.signal });
     if (Exit.isSuccess(exit)) return exit.value;
-    throw failureOf(exit.cause);
+    // closed mid-call: whatever the interrupted call ran into (a closed database) is the close
+    throw closed ? closedError() : failureOf(exit.cause);
   };
 
   /** A stream of the service as an async iterable that close() ends. */
@@ -54,8 +55,13 @@ export const createInProcessSupervisor = (options: SupervisorOptions = {}): Supe
         stop.signal.addEventListener("abort", () => resume(Effect.void), { once: true });
       })),
     );
-    const iterable = await runtime.runPromise(Stream.toAsyncIterableEffect(stream));
-    yield* iterable;
+    try {
+      yield* await runtime.runPromise(Stream.toAsyncIterableEffect(stream));
+    } catch (e) {
+      // close() ends a stream: a read that raced it is not the caller's failure
+      if (closed) return;
+      throw e;
+    }
   }
 
   return {

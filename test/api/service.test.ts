@@ -68,4 +68,12 @@ describe("createSupervisor (the Promise API)", () => {
     const error = await sv.list().then(() => undefined, (e: unknown) => e);
     expect(isSupervisorError(error, "Closed")).toBe(true);
   });
+
+  test("close() ends a followed event list that is waiting for its first page, as an end, not an error", async () => {
+    const sv = createSupervisor(options(scratch()));
+    const pending = sv.events({ follow: true })[Symbol.asyncIterator]().next();
+    await sv.list();
+    await sv.close();
+    expect(await pending).toEqual({ value: undefined, done: true });
+  });
 });

@@ -63,6 +63,12 @@ const pythonArgs = (o: PythonChoice): string[] => [
   ...(o.noVenv ? ["--no-venv"] : []),
 ];
 
+/** The CLI's own flags go before a `--`: what follows it is handed to codex exec. */
+const withFlags = (args: ReadonlyArray<string>, flags: ReadonlyArray<string>): string[] => {
+  const at = args.indexOf("--");
+  return at < 0 ? [...args, ...flags] : [...args.slice(0, at), ...flags, ...args.slice(at)];
+};
+
 const jsonLines = <A>(text: string): A[] => text.split("\n").filter((l) => l.trim() !== "").map((l) => JSON.parse(l) as A);
 
 export const createCliSupervisor = (options: ClientOptions = {}): Supervisor => {
@@ -82,7 +88,7 @@ export const createCliSupervisor = (options: ClientOptions = {}): Supervisor => 
 
   const run = (args: ReadonlyArray<string>, stdin?: string): Promise<Ran> => new Promise((resolve, reject) => {
     if (closed) return reject(closedError());
-    const child = spawn(cli[0]!, [...cli.slice(1), ...args, ...common], { cwd, env, stdio: ["pipe", "pipe", "pipe"] });
+    const child = spawn(cli[0]!, [...cli.slice(1), ...withFlags(args, common)], { cwd, env, stdio: ["pipe", "pipe", "pipe"] });
     running.add(child);
     let stdout = "", stderr = "";
     child.stdout!.on("data", (c: Buffer) => { stdout += c.toString(); });
@@ -99,12 +105,12 @@ export const createCliSupervisor = (options: ClientOptions = {}): Supervisor => 
 
   /** A `--json` command's one value; a CLI that printed JSON and exited 1 (a job that died at once, survivors) still answers. */
   const json = async <A>(args: ReadonlyArray<string>, stdin?: string): Promise<A> => {
-    const ran = await run([...args, "--json"], stdin);
+    const ran = await run(withFlags(args, ["--json"]), stdin);
     if (ran.code === 0 || (ran.code === 1 && ran.stdout.trimStart().startsWith("{"))) return JSON.parse(ran.stdout) as A;
     throw failure(ran);
   };
   const lines = async <A>(args: ReadonlyArray<string>): Promise<A[]> => {
-    const ran = await run([...args, "--json"]);
+    const ran = await run(withFlags(args, ["--json"]));
     if (ran.code !== 0) throw failure(ran);
     return jsonLines<A>(ran.stdout);
   };

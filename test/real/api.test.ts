@@ -12,6 +12,7 @@ interface Report {
   done: JobDetailJson;
   logs: LogEvent[];
   followedLogs: LogEvent[];
+  resumed: JobDetailJson;
   tail: LogEvent[];
   treeBeforeKill: number[];
   kill: KillJson;
@@ -42,6 +43,11 @@ const expectLifecycle = (report: Report, project: string) => {
   expect(report.logs.some((e) => e.kind === "command_output" && e.output.includes("from-the-tool"))).toBe(true);
   expect(report.logs.at(-1)?.kind).toBe("turn_complete");
   expect(report.tail).toHaveLength(1);
+  // resume continues the same thread as a new job; its extra codex args reached codex, not the CLI
+  expect(report.resumed.resumedFrom).toBe(report.first.jobId);
+  expect(report.resumed.threadId).toBe(report.done.threadId);
+  expect(report.resumed.name).toBe("first-again");
+  expect(report.resumed.lastAgentMessage).toBe("resumed and done");
   // followed from the start, the history ends with the turn: the stream stopped because the job ended
   expect(report.followedLogs.map((e) => e.kind)).toEqual(report.logs.map((e) => e.kind));
   expect(report.treeBeforeKill.length).toBeGreaterThanOrEqual(3);

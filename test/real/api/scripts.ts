@@ -41,6 +41,8 @@ out.followedLogs = [];
 for await (const e of sv.followLogs(first.jobId)) out.followedLogs.push(e);
 out.done = await sv.waitFor(first.jobId, { timeoutMs: 60000 });
 out.logs = await sv.logs(first.jobId);
+const resumed = await sv.resume(first.jobId, { prompt: "REPLY: resumed and done", name: "first-again", args: ["-c", 'model_reasoning_effort="low"'] });
+out.resumed = await sv.waitFor(resumed.jobId, { timeoutMs: 60000 });
 out.tail = await sv.logs(first.jobId, { tail: 1 });
 
 const second = await sv.start({ prompt: "RUN: sleep 120", name: "second" });

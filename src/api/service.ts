@@ -3,6 +3,7 @@
  * application layer (launch, lookup, history, verified kill), returning the `--json` shapes and
  * failing with the core's tagged errors. The Promise API (supervisor.ts) is built on it.
  */
+import { resolve } from "node:path";
 import * as Context from "effect/Context";
 import * as Data from "effect/Data";
 import * as Effect from "effect/Effect";
@@ -26,7 +27,7 @@ import { startJob } from "../core/jobs/start.ts";
 import { awaitRollout, readable } from "../cli/logs.ts";
 import { detailJson } from "../cli/status.ts";
 import { jobEntryJson, jobJson, killJson, untrackedJson } from "../cli/views.ts";
-import type { SettingsShape } from "../services/Settings.ts";
+import { Settings, type SettingsShape } from "../services/Settings.ts";
 import { CodexHistory } from "../services/CodexHistory.ts";
 import { JobStore } from "../services/JobStore.ts";
 import type { JobEvent } from "../services/db/rows.ts";
@@ -79,9 +80,18 @@ const make = Effect.gen(function* () {
   const run = <A, E>(program: Effect.Effect<A, E, Layer.Success<ReturnType<typeof appLayer>>>) =>
     program.pipe(Effect.provide(services), Effect.withTracerEnabled(false));
 
-  const start = (o: StartOptions) => run(startJob({
-    prompt: o.prompt, cwd: o.cwd ?? settings.cwd, name: o.name, python: pythonRequest(o), extraArgs: o.args ?? [],
-  }).pipe(Effect.map((r) => jobJson(r.job))));
+  const start = (o: StartOptions) => run(Effect.gen(function* () {
+    const cwd = o.cwd === undefined ? settings.cwd : resolve(settings.cwd, o.cwd);
+    // as `start --cwd DIR`: the config found from the job's directory applies (its codex args, python,
+    // plugins) unless the supervisor was given one file; the database stays this supervisor's
+    const own = cwd === settings.cwd || settings.options.config !== undefined
+      ? settings
+      : { ...(yield* supervisorSettings({ ...settings.options, cwd })), dbPath: settings.dbPath };
+    const { job } = yield* startJob({ prompt: o.prompt, cwd, name: o.name, python: pythonRequest(o), extraArgs: o.args ?? [] }).pipe(
+      Effect.provideService(Settings, Settings.of(own)),
+    );
+    return jobJson(job);
+  }));
 
   const list = (o: ListOptions = {}) => run(listEverything({ all: o.all === true }).pipe(
     Effect.map((r): ListJson => ({ jobs: r.jobs.map(jobEntryJson), untracked: r.untracked.map(untrackedJson) })),
@@ -161,14 +171,17 @@ const make = Effect.gen(function* () {
 });
 
 /** The settings the supervisor was made with, plus the directory jobs run in by default. */
-class SettingsTag extends Context.Service<SettingsTag, SettingsShape & { readonly cwd: string }>()("codex-supervisor/api/Settings") {}
+class SettingsTag extends Context.Service<SettingsTag, SupervisorSettings>()("codex-supervisor/api/Settings") {}
+
+type SupervisorSettings = SettingsShape & { readonly cwd: string; readonly options: SupervisorOptions };
 
 /** The settings for the supervisor's directory (or its config file), with the options' overrides. */
 export const supervisorSettings = (options: SupervisorOptions) => {
-  const cwd = options.cwd ?? process.cwd();
-  return loadSettings({ cwd, configFile: options.config }).pipe(Effect.map((s): SettingsShape & { readonly cwd: string } => ({
+  const cwd = resolve(options.cwd ?? process.cwd());
+  return loadSettings({ cwd, configFile: options.config }).pipe(Effect.map((s): SupervisorSettings => ({
     ...s,
     cwd,
+    options,
     ...(options.database === undefined ? {} : { dbPath: options.database }),
     ...(options.codexHome === undefined ? {} : { codexHome: options.codexHome }),
   })));

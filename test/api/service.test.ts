@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as Effect from "effect/Effect";
@@ -75,5 +75,23 @@ describe("createSupervisor (the Promise API)", () => {
     await sv.list();
     await sv.close();
     expect(await pending).toEqual({ value: undefined, done: true });
+  });
+
+  test("start in another directory runs with that directory's config, as start --cwd does", async () => {
+    const dir = scratch();
+    const other = join(dir, "other-project");
+    mkdirSync(other);
+    writeFileSync(join(other, ".codex-supervisorrc.json"), JSON.stringify({ codex: { bin: "codex-of-the-other-project" } }));
+    const saved = process.env.CODEX_SUPERVISOR_CODEX;
+    delete process.env.CODEX_SUPERVISOR_CODEX;
+    try {
+      const sv = createSupervisor(options(dir));
+      const error = await sv.start({ prompt: "hello", cwd: other }).then(() => undefined, (e: unknown) => e);
+      await sv.close();
+      expect(isSupervisorError(error, "CodexNotFound")).toBe(true);
+      expect((error as SupervisorError).message).toContain(`"codex-of-the-other-project"`);
+    } finally {
+      if (saved !== undefined) process.env.CODEX_SUPERVISOR_CODEX = saved;
+    }
   });
 });

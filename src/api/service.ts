@@ -69,8 +69,8 @@ const logEventJson = (e: HistoryEvent): LogEvent => JSON.parse(renderJsonLine(e)
 const eventJson = (e: JobEvent): EventJson => JSON.parse(JSON.stringify({ ...e, at: new Date(e.at).toISOString() })) as EventJson;
 
 const graceMs = (grace: string | number | undefined) => {
-  if (typeof grace === "number") return Effect.succeed(grace);
-  const read = readDuration(grace ?? "5s", DURATION_RANGES.grace);
+  // milliseconds are checked against the same range as the CLI's --grace
+  const read = readDuration(typeof grace === "number" ? `${grace}ms` : grace ?? "5s", DURATION_RANGES.grace);
   return "problem" in read ? Effect.fail(new UsageError({ message: `grace: ${read.problem}` })) : Effect.succeed(read.ms);
 };
 

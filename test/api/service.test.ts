@@ -36,6 +36,10 @@ describe("CodexSupervisor (the Effect API)", () => {
       return yield* Effect.flip((yield* CodexSupervisor).kill("whatever", { grace: "soon" }));
     }).pipe(Effect.provide(CodexSupervisor.layer(options(dir)))));
     expect(failure._tag).toBe("UsageError");
+    const tooLong = await Effect.runPromise(Effect.gen(function* () {
+      return yield* Effect.flip((yield* CodexSupervisor).kill("whatever", { grace: 3_600_000 }));
+    }).pipe(Effect.provide(CodexSupervisor.layer(options(dir)))));
+    expect(tooLong._tag).toBe("UsageError");
   });
 });
 

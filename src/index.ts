@@ -9,3 +9,12 @@ export type {
 export type { Job } from "./core/job.ts";
 export type { LaunchSpec } from "./core/launch.ts";
 export type { Subject } from "./core/subject.ts";
+
+// The programmatic API (docs/api.md); the Effect service it is built on is `codex-supervisor/effect`.
+export { createSupervisor } from "./api/lazy.ts";
+export { isSupervisorError, SupervisorError } from "./api/errors.ts";
+export type { SupervisorErrorTag } from "./api/errors.ts";
+export type {
+  EventJson, EventsOptions, JobDetailJson, JobEntryJson, JobJson, JobStatus, KillJson, KillOptions, ListJson, ListOptions,
+  LogEvent, LogsOptions, PythonChoice, ResumeOptions, StartOptions, Supervisor, SupervisorOptions, UntrackedJson, WaitOptions,
+} from "./api/types.ts";

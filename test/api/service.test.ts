@@ -3,6 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as Effect from "effect/Effect";
 import { afterEach, describe, expect, test } from "vitest";
+import { trustAsIs } from "../support/trust.ts";
 import { CodexSupervisor } from "../../src/api/effect.ts";
 import { createSupervisor, isSupervisorError, SupervisorError } from "../../src/index.ts";
 
@@ -87,7 +88,11 @@ describe("createSupervisor (the Promise API)", () => {
     mkdirSync(other);
     writeFileSync(join(other, ".codex-supervisorrc.json"), JSON.stringify({ codex: { bin: "codex-of-the-other-project" } }));
     const saved = process.env.CODEX_SUPERVISOR_CODEX;
+    const savedState = process.env.XDG_STATE_HOME;
     delete process.env.CODEX_SUPERVISOR_CODEX;
+    // a project file applies once trusted: trusted here, in a state dir of the test's own
+    process.env.XDG_STATE_HOME = join(dir, "state");
+    trustAsIs([join(other, ".codex-supervisorrc.json")], { home: dir, env: { XDG_STATE_HOME: process.env.XDG_STATE_HOME } });
     try {
       const sv = createSupervisor(options(dir));
       const error = await sv.start({ prompt: "hello", cwd: other }).then(() => undefined, (e: unknown) => e);
@@ -96,6 +101,8 @@ describe("createSupervisor (the Promise API)", () => {
       expect((error as SupervisorError).message).toContain(`"codex-of-the-other-project"`);
     } finally {
       if (saved !== undefined) process.env.CODEX_SUPERVISOR_CODEX = saved;
+      if (savedState === undefined) delete process.env.XDG_STATE_HOME;
+      else process.env.XDG_STATE_HOME = savedState;
     }
   });
 });

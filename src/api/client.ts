@@ -162,7 +162,10 @@ export const createCliSupervisor = (options: ClientOptions = {}): Supervisor => 
     const exited = new Promise<number>((resolve) => child.once("close", (code) => { running.delete(child); resolve(code ?? 1); }));
     try {
       for await (const line of createInterface({ input: child.stdout! })) {
-        if (line.trim() !== "") yield JSON.parse(line) as LogEvent;
+        if (line.trim() === "") continue;
+        // the CLI's closing `job_ended` line says how the job ended: the in-process stream has no such event
+        const event = JSON.parse(line) as LogEvent | { kind: "job_ended" };
+        if (event.kind !== "job_ended") yield event as LogEvent;
       }
       const code = await exited;
       if (code !== 0 && !closed) throw failure({ code, stdout: "", stderr });

@@ -54,7 +54,8 @@ const render = (d: JobDetail, width: number | undefined): string => {
   const lines = fields(rows, 9, "", width);
   if (d.output.stderrTail.length > 0) {
     // what Codex says goes wrong (a model it cannot reach, a refused start) is nowhere in its history
-    lines.push("", `codex stderr (last lines; all of it: logs ${shortId(job.id)} --stderr):`);
+    const title = `codex stderr, last lines (all: logs ${shortId(job.id)} --stderr):`;
+    lines.push("", width === undefined ? title : cutEnd(title, width));
     for (const line of d.output.stderrTail) lines.push(width === undefined ? `  ${oneLine(line)}` : cutEnd(`  ${oneLine(line)}`, width));
   }
   if (d.tree.length > 0) {

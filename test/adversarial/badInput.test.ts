@@ -253,7 +253,9 @@ describe("bad history files", () => {
           fig.add("historyRuns");
           const crashed = looksLikeCrash(res.stderr) || res.signal !== null;
           if (crashed) fig.add("historyCrashes");
-          const clear = res.code === 0 || (res.code === 1 && /^codex-supervisor: (history|unsupported Codex history)/.test(res.stderr));
+          // under --json the same message comes as one JSON error object (docs/json.md)
+          const said = args.includes("--json") ? jsonErrorMessage(res.stderr) : res.stderr.replace(/^codex-supervisor: /, "");
+          const clear = res.code === 0 || (res.code === 1 && /^(history|unsupported Codex history)/.test(said));
           const statusOk = args[0] !== "status" || res.code === 0;
           if (crashed || !clear || !statusOk) problems.push(`${args[0]} ${args.slice(2).join(" ")} on "${name}": exit ${res.code} ${res.signal ?? ""}\n${res.stderr.slice(0, 500)}`);
         }));
@@ -275,6 +277,11 @@ describe("bad history files", () => {
 
 /** Bytes nobody would mistake for a database. */
 const junk = (n: number) => Buffer.from(Array.from({ length: n }, (_, i) => (i * 131 + 7) % 256));
+/** The message of the one JSON error object a command prints on stderr under --json, or "" when it is not one. */
+const jsonErrorMessage = (stderr: string): string => {
+  try { return (JSON.parse(stderr) as { error?: { message?: string } }).error?.message ?? ""; } catch { return ""; }
+};
+
 const cpuMsOf = (pid: number): number => {
   const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
   const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");

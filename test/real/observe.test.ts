@@ -95,7 +95,7 @@ describe("strays of an ended job (point 4)", () => {
     // sooner, Codex would end the command's session with the daemon not yet out of it
     const job = await start(`RUN: (setsid sh -c 'sleep 900 & echo $! > daemon.pid; exit' &); while [ ! -s daemon.pid ]; do sleep 0.05; done\nREPLY: left a daemon`, dir);
     const status = async () => (await sb.cli(["status", job.jobId, "--json"])).json<{ status: string; pids: number[]; strays: number[] }>();
-    const done = await waitFor("the job completed", async () => {
+    await waitFor("the job completed", async () => {
       const s = await status();
       return s.status === "completed" ? s : undefined;
     }, 45_000);
@@ -104,8 +104,10 @@ describe("strays of an ended job (point 4)", () => {
     // what the login shell of Codex's shell snapshot may have left a moment (pyenv's rehash) is the job's too:
     // wait until the daemon is all that is left, so what follows is about it alone
     await waitFor("the daemon alone left of the job", () => (markedBy(job.jobId).length === 1 ? true : undefined));
-    expect(done.strays).toEqual([daemon]);
-    expect(done.pids).toEqual([daemon]);
+    const ended = await status();
+    expect(ended.status).toBe("completed");
+    expect(ended.strays).toEqual([daemon]);
+    expect(ended.pids).toEqual([daemon]);
     const text = await sb.cli(["status", job.jobId]);
     expect(text.stdout).toMatch(new RegExp(`strays\\s+${daemon}\\b`));
     expect(text.stdout).not.toContain("none running");

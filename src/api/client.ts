@@ -9,7 +9,7 @@ import { existsSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
-import { SupervisorError, type SupervisorErrorTag } from "./errors.ts";
+import { SUPERVISOR_ERROR_TAGS, SupervisorError, type SupervisorErrorTag } from "./errors.ts";
 import type {
   EventJson, EventsOptions, JobDetailJson, JobJson, JobStatus, KillJson, ListJson, LogEvent, PythonChoice,
   Supervisor, SupervisorOptions, WaitOptions,
@@ -52,9 +52,21 @@ const tagOf = (code: number, message: string): SupervisorErrorTag => {
   return "CliFailed";
 };
 
+/** Under --json the CLI says what failed as one `{"error":{code,message}}` object on stderr (docs/json.md). */
+const jsonError = (stderr: string): { code: string; message: string } | undefined => {
+  try {
+    const error = (JSON.parse(stderr) as { error?: { code?: unknown; message?: unknown } }).error;
+    return typeof error?.code === "string" && typeof error.message === "string" ? { code: error.code, message: error.message } : undefined;
+  } catch {
+    return undefined;
+  }
+};
+
 const failure = (ran: Ran): SupervisorError => {
-  const message = ran.stderr.trim().replace(/^codex-supervisor: /, "").replace(/\n\(see --help\)$/, "");
-  return new SupervisorError(tagOf(ran.code, message), message || `the CLI exited with code ${ran.code}`, ran.code);
+  const said = jsonError(ran.stderr.trim());
+  const message = said?.message ?? ran.stderr.trim().replace(/^codex-supervisor: /, "").replace(/\n\(see --help\)$/, "");
+  const tag = said && (SUPERVISOR_ERROR_TAGS as ReadonlyArray<string>).includes(said.code) ? said.code as SupervisorErrorTag : tagOf(ran.code, message);
+  return new SupervisorError(tag, message || `the CLI exited with code ${ran.code}`, ran.code);
 };
 
 const pythonArgs = (o: PythonChoice): string[] => [

@@ -3,10 +3,12 @@
  * Effect API's errors), `message` is what the CLI prints for it, `exitCode` the CLI's exit code.
  * Erasable syntax only: this file runs under Node as well as Bun.
  */
-export type SupervisorErrorTag =
-  | "ConfigError" | "JobNotFound" | "JobAmbiguous" | "DatabaseError" | "CodexNotFound" | "LaunchError"
-  | "KillRefused" | "HistoryError" | "UnsupportedHistory" | "UsageError" | "ProcessTableError"
-  | "WaitTimeout" | "Closed" | "CliFailed";
+export const SUPERVISOR_ERROR_TAGS = [
+  "ConfigError", "JobNotFound", "JobAmbiguous", "DatabaseError", "CodexNotFound", "LaunchError",
+  "KillRefused", "HistoryError", "UnsupportedHistory", "UsageError", "ProcessTableError",
+  "WaitTimeout", "Closed", "CliFailed",
+] as const;
+export type SupervisorErrorTag = (typeof SUPERVISOR_ERROR_TAGS)[number];
 
 export class SupervisorError extends Error {
   readonly _tag: SupervisorErrorTag;

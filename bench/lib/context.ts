@@ -3,6 +3,8 @@
  * Codex, a timed way to run the real CLI, and a clean-up that ends every process the
  * run started (each carries the run's marker in its environment) — and nothing else.
  */
+import { Effect } from "effect";
+import { Cgroups } from "../../src/services/Cgroups.ts";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { delimiter, join, resolve } from "node:path";
@@ -150,6 +152,9 @@ export const createContext = (options: { readonly quick: boolean }): BenchContex
         try { await step(); } catch (e) { process.stderr.write(`bench: clean-up step failed: ${String(e)}\n`); }
       }
       await killByEnv(RUN_MARKER, runId);
+      // the jobs' cgroups, emptied by the kills above (a job ended by marker never had its group released)
+      await Effect.runPromise(Effect.gen(function* () { return yield* (yield* Cgroups).sweep(1_000); }).pipe(Effect.provide(Cgroups.layer)))
+        .catch((e: unknown) => process.stderr.write(`bench: sweeping job cgroups failed: ${String(e)}\n`));
       rmSync(root, { recursive: true, force: true });
     },
   };

@@ -1,4 +1,4 @@
-import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, rmdirSync, statSync } from "node:fs";
 import { join } from "node:path";
 import * as Context from "effect/Context";
 import * as Effect from "effect/Effect";
@@ -112,7 +112,7 @@ const make = (plan: () => CgroupPlan) => {
    * jobs that ended unobserved, or of a `start` cut short. Only empty ones (the kernel refuses the
    * rest), and only old ones: a group younger than that may be a launch about to join it.
    */
-  const sweep = fn("Cgroups.sweep")(function* (minAgeMs: number) {
+  const sweep = fn("Cgroups.sweep")(function* (minAgeMs: number, options: SweepOptions = {}) {
     const p = plan();
     const bases = new Set([...("none" in p.membership ? [] : [p.membership.base]), ...Object.values(p.limits).map((l) => l.base)]);
     const before = Date.now() - minAgeMs;
@@ -125,12 +125,19 @@ const make = (plan: () => CgroupPlan) => {
         const made = statSync(dir, { throwIfNoEntry: false })?.mtimeMs ?? Date.now();
         if (made <= before && membersOf(dir).length === 0 && removeGroup(dir)) removed++;
       }
+      // the folder the job groups live in, once empty; only where no start can be making a group in it
+      if (options.andBase) { try { rmdirSync(base); } catch { /* a group is still in it */ } }
     }
     return removed;
   });
 
   return Cgroups.of({ plan: () => Effect.sync(plan), create, end, release, sweep, members: (group) => Effect.sync(() => membersOf(group.dirs[0]!)) });
 };
+
+export interface SweepOptions {
+  /** Also remove the folder of the job groups when it is empty: for the end of a test or bench run, never while jobs start. */
+  readonly andBase?: boolean | undefined;
+}
 
 /**
  * A cgroup per job where the machine allows one: kill then ends every process of the job,
@@ -142,7 +149,8 @@ export class Cgroups extends Context.Service<Cgroups, {
   readonly create: (jobId: string, limits: Limits) => Effect.Effect<JobCgroup | undefined, LaunchError>;
   readonly end: (group: JobCgroup, timeoutMs: number) => Effect.Effect<CgroupEnd>;
   readonly release: (group: JobCgroup) => Effect.Effect<boolean>;
-  readonly sweep: (minAgeMs: number) => Effect.Effect<number>;
+  /** Removes empty job groups older than `minAgeMs`; how many. */
+  readonly sweep: (minAgeMs: number, options?: SweepOptions) => Effect.Effect<number>;
   readonly members: (group: JobCgroup) => Effect.Effect<ReadonlyArray<number>>;
 }>()("codex-supervisor/Cgroups") {
   /** Linux: the plan read from the kernel on first use (honours CODEX_SUPERVISOR_CGROUP=off). */

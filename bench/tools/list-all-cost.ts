@@ -10,7 +10,7 @@ import { join } from "node:path";
 import { Effect } from "effect";
 import { appLayer, loadSettings } from "../../src/cli/runtime.ts";
 import { jobEntryJson } from "../../src/cli/views.ts";
-import { listEverything } from "../../src/core/jobs/list.ts";
+import { listEverything } from "../../src/app/jobs/list.ts";
 import { JobStore } from "../../src/services/JobStore.ts";
 import { endedJob, seedJobs } from "../lib/db.ts";
 

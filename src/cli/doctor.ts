@@ -1,6 +1,6 @@
 import * as Effect from "effect/Effect";
 import { resolve } from "node:path";
-import { doctorReport, renderDoctor, runDoctor } from "../core/doctor/index.ts";
+import { doctorReport, renderDoctor, runDoctor } from "../app/doctor/index.ts";
 import { COMMON_OPTIONS, WIDE_OPTION } from "./args.ts";
 import { type Command, print, printJson } from "./command.ts";
 import { outputWidth, wrapLines } from "./fit.ts";

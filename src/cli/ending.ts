@@ -10,7 +10,7 @@ export interface JobEnding {
   readonly killedBy: string | undefined;
 }
 
-// A kill event's message starts with who asked: `${reason}: killed, 3 process(es), …` (core/jobs/kill.ts).
+// A kill event's message starts with who asked: `${reason}: killed, 3 process(es), …` (app/jobs/kill.ts).
 const KILL_REASON = /^(.*?): (killed|survivors|already-gone)\b/;
 
 /** The job's end as the store knows it, with who killed it when a kill ended it. */

@@ -1,4 +1,4 @@
-import { findJob } from "../core/jobs/find.ts";
+import { findJob } from "../app/jobs/find.ts";
 import * as Effect from "effect/Effect";
 import { JobStore } from "../services/JobStore.ts";
 import { COMMON_OPTIONS, WIDE_OPTION } from "./args.ts";

@@ -1,8 +1,8 @@
-import { findJob } from "../core/jobs/find.ts";
+import { findJob } from "../app/jobs/find.ts";
 import * as Effect from "effect/Effect";
 import { DURATION_RANGES, readDuration } from "../core/duration.ts";
 import { UsageError } from "../core/errors.ts";
-import { killJob } from "../core/jobs/kill.ts";
+import { killJob } from "../app/jobs/kill.ts";
 import { JobStore } from "../services/JobStore.ts";
 import { COMMON_OPTIONS } from "./args.ts";
 import { type Command, print, printJson } from "./command.ts";

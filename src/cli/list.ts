@@ -1,4 +1,4 @@
-import { type JobEntry, listEverything } from "../core/jobs/list.ts";
+import { type JobEntry, listEverything } from "../app/jobs/list.ts";
 import { COMMON_OPTIONS, WIDE_OPTION } from "./args.ts";
 import { type Command, print, printJson } from "./command.ts";
 import { outputWidth, shortThread, tildePath } from "./fit.ts";

@@ -1,7 +1,7 @@
 import * as Effect from "effect/Effect";
 import { UsageError } from "../core/errors.ts";
-import { findJob } from "../core/jobs/find.ts";
-import { DEFAULT_RESUME_PROMPT, resumeJob } from "../core/jobs/resume.ts";
+import { findJob } from "../app/jobs/find.ts";
+import { DEFAULT_RESUME_PROMPT, resumeJob } from "../app/jobs/resume.ts";
 import { checkPythonOptions, COMMON_OPTIONS, PYTHON_OPTIONS } from "./args.ts";
 import { type Command, print, printJson } from "./command.ts";
 import { outputWidth } from "./fit.ts";
@@ -9,7 +9,7 @@ import { fields, shortId } from "./format.ts";
 import { runProgram } from "./runtime.ts";
 import { describePython } from "./start.ts";
 import { failedLaunchText, isFailedLaunch, jobJson, jobOutputJson } from "./views.ts";
-import { withOutput } from "../core/jobs/output.ts";
+import { withOutput } from "../app/jobs/output.ts";
 import { stderr } from "./output.ts";
 import { oneLine } from "./terminal.ts";
 import { configSearchDir } from "./workingDir.ts";

@@ -1,9 +1,9 @@
 import { constants } from "node:os";
 import type { Job } from "../core/job.ts";
-import type { JobOutput } from "../core/jobs/output.ts";
+import type { JobOutput } from "../app/jobs/output.ts";
 import { failureMessage } from "../core/output.ts";
-import type { KillOutcome } from "../core/jobs/kill.ts";
-import type { JobEntry, UntrackedEntry } from "../core/jobs/list.ts";
+import type { KillOutcome } from "../app/jobs/kill.ts";
+import type { JobEntry, UntrackedEntry } from "../app/jobs/list.ts";
 import type { JobEvent } from "../services/JobStore.ts";
 
 /** The JSON shapes printed by `--json` (and returned by the MCP tools): docs/json.md, checked by src/cli/jsonShapes.ts. */

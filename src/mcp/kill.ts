@@ -4,8 +4,8 @@ import { z } from "zod";
 import { shortId } from "../cli/format.ts";
 import { killJson, survivorList } from "../cli/views.ts";
 import { DURATION_RANGES, readDuration } from "../core/duration.ts";
-import { findJob } from "../core/jobs/find.ts";
-import { killJob } from "../core/jobs/kill.ts";
+import { findJob } from "../app/jobs/find.ts";
+import { killJob } from "../app/jobs/kill.ts";
 import { callScope, runTool, type ServerContext, toolError, toolResult } from "./run.ts";
 import { cwdArg, jobArg, killShape } from "./schemas.ts";
 

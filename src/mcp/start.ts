@@ -8,8 +8,8 @@ import { failedLaunchText, isFailedLaunch, jobJson, jobOutputJson } from "../cli
 import type { SkippedConfig } from "../config/load.ts";
 import { skippedText } from "../config/trust.ts";
 import type { Job } from "../core/job.ts";
-import { type JobOutput, withOutput } from "../core/jobs/output.ts";
-import { startJob } from "../core/jobs/start.ts";
+import { type JobOutput, withOutput } from "../app/jobs/output.ts";
+import { startJob } from "../app/jobs/start.ts";
 import { Settings } from "../services/Settings.ts";
 import { callScope, runTool, type ServerContext, toolError, toolResult } from "./run.ts";
 import { jobShape, launchArgs, pythonConflict } from "./schemas.ts";

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, describe, expect, test } from "vitest";
-import { killTree } from "../../src/core/jobs/killTree.ts";
+import { killTree } from "../../src/app/jobs/killTree.ts";
 import { identityOf, type ProcessIdentity } from "../../src/core/process.ts";
 import { type FakeWorld, fakeWorld, fakeWorldLayer } from "../../src/services/FakeWorld.ts";
 import { ProcessTable } from "../../src/services/ProcessTable.ts";

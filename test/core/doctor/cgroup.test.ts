@@ -1,5 +1,5 @@
 import { expect, test } from "vitest";
-import { judgeCgroups } from "../../../src/core/doctor/cgroup.ts";
+import { judgeCgroups } from "../../../src/app/doctor/cgroup.ts";
 import type { CgroupPlan } from "../../../src/services/Cgroups.ts";
 
 const hybrid: CgroupPlan = {

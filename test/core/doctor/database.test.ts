@@ -3,7 +3,7 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, wri
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, expect, test } from "vitest";
-import { databaseFacts, judgeDatabase } from "../../../src/core/doctor/database.ts";
+import { databaseFacts, judgeDatabase } from "../../../src/app/doctor/database.ts";
 import { SCHEMA_VERSION } from "../../../src/services/db/migrations.ts";
 import { openDatabase } from "../../../src/services/db/open.ts";
 import { needsPermissionErrors, overridesFilePermissions } from "../../support/privilege.ts";

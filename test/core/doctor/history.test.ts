@@ -4,8 +4,8 @@ import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, rmSync } from "node:
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, expect, test } from "vitest";
-import { judgeCodexBinary, judgeRollout, judgeStateDb, KNOWN_STATE_DB, parseCodexVersion } from "../../../src/core/doctor/codex.ts";
-import { newestRollout, rolloutFacts, stateDbFacts } from "../../../src/core/doctor/history.ts";
+import { judgeCodexBinary, judgeRollout, judgeStateDb, KNOWN_STATE_DB, parseCodexVersion } from "../../../src/app/doctor/codex.ts";
+import { newestRollout, rolloutFacts, stateDbFacts } from "../../../src/app/doctor/history.ts";
 import { CodexHistory } from "../../../src/services/CodexHistory.ts";
 import { ROLLOUTS } from "../history/fixtures.ts";
 

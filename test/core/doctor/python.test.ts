@@ -2,7 +2,7 @@ import { expect, test } from "vitest";
 import type { PythonEnv } from "../../../src/core/job.ts";
 import {
   judgePython, LOGIN_SHELL_FIX, parseProbeOutput, type PythonFacts, type ShellKind, type ShellProbe, shellGets, usesLoginShell,
-} from "../../../src/core/doctor/python.ts";
+} from "../../../src/app/doctor/python.ts";
 
 const VENV = "/work/app/.venv";
 const venv: PythonEnv = { kind: "venv", venv: VENV, python: `${VENV}/bin/python`, source: "discovered" };

@@ -1,8 +1,8 @@
 import { expect, test } from "vitest";
-import { doctorReport, fail, ok, warn } from "../../../src/core/doctor/check.ts";
-import { judgeConfig } from "../../../src/core/doctor/config.ts";
-import { renderDoctor } from "../../../src/core/doctor/render.ts";
-import { judgeService, type ServiceFacts } from "../../../src/core/doctor/service.ts";
+import { doctorReport, fail, ok, warn } from "../../../src/app/doctor/check.ts";
+import { judgeConfig } from "../../../src/app/doctor/config.ts";
+import { renderDoctor } from "../../../src/app/doctor/render.ts";
+import { judgeService, type ServiceFacts } from "../../../src/app/doctor/service.ts";
 import { ConfigError } from "../../../src/core/errors.ts";
 
 test("the report is ok with warnings, and not with one failure", () => {

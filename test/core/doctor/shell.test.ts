@@ -3,8 +3,8 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "no
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, expect, test } from "vitest";
-import { probeShell } from "../../../src/core/doctor/pythonFacts.ts";
-import { runBounded } from "../../../src/core/doctor/shell.ts";
+import { probeShell } from "../../../src/app/doctor/pythonFacts.ts";
+import { runBounded } from "../../../src/app/doctor/shell.ts";
 
 let dir: string;
 beforeEach(() => { dir = mkdtempSync(join(tmpdir(), "cs-doctor-shell-")); });

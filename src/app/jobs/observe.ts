@@ -1,6 +1,6 @@
-import { isNativeCodex, threadIdFromRolloutPath } from "../codex.ts";
-import type { Job } from "../job.ts";
-import { type ProcessIdentity, type ProcessInfo, identityOf, verifyIdentity } from "../process.ts";
+import { isNativeCodex, threadIdFromRolloutPath } from "../../core/codex.ts";
+import type { Job } from "../../core/job.ts";
+import { type ProcessIdentity, type ProcessInfo, identityOf, verifyIdentity } from "../../core/process.ts";
 
 /** What one snapshot says about one job's Codex processes. */
 export interface JobSighting {
@@ -63,7 +63,7 @@ export const liveRoots = (sighting: JobSighting): ReadonlyArray<ProcessInfo> => 
   return launcher && native ? [launcher, native] : [(launcher ?? native)!];
 };
 
-export { childrenIndex } from "../codex.ts";
+export { childrenIndex } from "../../core/codex.ts";
 
 /** The rollout a live native Codex holds open, under this CODEX_HOME. */
 export const rolloutFromOpenFiles = (files: ReadonlyArray<string>, codexHome: string) => {

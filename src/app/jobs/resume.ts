@@ -1,10 +1,10 @@
 import * as Effect from "effect/Effect";
-import { LaunchError } from "../errors.ts";
-import { isFinal, type Job } from "../job.ts";
-import type { PythonRequest } from "../python.ts";
+import { LaunchError } from "../../core/errors.ts";
+import { isFinal, type Job } from "../../core/job.ts";
+import type { PythonRequest } from "../../core/python.ts";
 import { refreshJob } from "./refresh.ts";
 import { startJob } from "./start.ts";
-import { fn } from "../fn.ts";
+import { fn } from "../../core/fn.ts";
 
 /** What a resumed job is told when the caller gives no prompt. */
 export const DEFAULT_RESUME_PROMPT = "Continue.";

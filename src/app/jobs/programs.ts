@@ -1,9 +1,9 @@
 import { isAbsolute, resolve } from "node:path";
 import * as Effect from "effect/Effect";
-import { cdArgument, type CodexProcessGroup, threadIdFromRolloutPath } from "../codex.ts";
+import { cdArgument, type CodexProcessGroup, threadIdFromRolloutPath } from "../../core/codex.ts";
 import { CodexHistory } from "../../services/CodexHistory.ts";
 import { ProcessTable } from "../../services/ProcessTable.ts";
-import { fn } from "../fn.ts";
+import { fn } from "../../core/fn.ts";
 
 // What `list` tells of a Codex program it did not start: which thread it is on, and where it works.
 

@@ -4,9 +4,9 @@ import * as Effect from "effect/Effect";
 import type { LoadedPlugins } from "../../hooks/host.ts";
 import { runBeforeLaunch } from "../../hooks/host.ts";
 import type { SettingsShape } from "../../services/Settings.ts";
-import { JOB_MARKER } from "../job.ts";
-import { applyPythonEnv, execArgs, type LaunchSpec } from "../launch.ts";
-import { choosePython, pythonProblem } from "../python.ts";
+import { JOB_MARKER } from "../../core/job.ts";
+import { applyPythonEnv, execArgs, type LaunchSpec } from "../../core/launch.ts";
+import { choosePython, pythonProblem } from "../../core/python.ts";
 import {
   parseProbeOutput, PROBE_SCRIPT, type PythonFacts, type PythonTarget, type ShellKind, type ShellProbe, usesLoginShell,
 } from "./python.ts";

@@ -1,4 +1,4 @@
-import { SYSTEMD_UNIT } from "../service/systemd.ts";
+import { SYSTEMD_UNIT } from "../../core/service/systemd.ts";
 import { type DoctorCheck, fail, ok, warn } from "./check.ts";
 
 /** What ServiceManager.status says. */

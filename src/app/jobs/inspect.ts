@@ -1,14 +1,14 @@
 import * as Effect from "effect/Effect";
-import { treeOf } from "../codex.ts";
-import type { Job } from "../job.ts";
-import type { ProcessInfo } from "../process.ts";
+import { treeOf } from "../../core/codex.ts";
+import type { Job } from "../../core/job.ts";
+import type { ProcessInfo } from "../../core/process.ts";
 import { CodexHistory, type RolloutSummary } from "../../services/CodexHistory.ts";
 import { Usage } from "../../services/Usage.ts";
 import { liveRoots } from "./observe.ts";
 import { observe, refreshJob } from "./refresh.ts";
 import { type JobOutput, jobOutput } from "./output.ts";
 import { findStrays } from "./strays.ts";
-import { fn } from "../fn.ts";
+import { fn } from "../../core/fn.ts";
 
 export interface JobDetail {
   readonly job: Job;

@@ -1,6 +1,6 @@
 import type { SkippedConfig } from "../../config/load.ts";
 import { skippedText } from "../../config/trust.ts";
-import type { ConfigError } from "../errors.ts";
+import type { ConfigError } from "../../core/errors.ts";
 import { type DoctorCheck, fail, ok, warn } from "./check.ts";
 
 export interface ConfigFacts {

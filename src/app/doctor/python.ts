@@ -1,4 +1,4 @@
-import type { PythonEnv } from "../job.ts";
+import type { PythonEnv } from "../../core/job.ts";
 import { type DoctorCheck, fail, ok, warn } from "./check.ts";
 
 /** The one remedy for the login-shell PATH reset, as the issue words it. */

@@ -1,10 +1,10 @@
 import * as Clock from "effect/Clock";
 import * as Effect from "effect/Effect";
-import { identityOf, type ProcessIdentity, type ProcessInfo, type ProcessStatus, sameProcess, type SignalTarget } from "../process.ts";
-import { collectJobTree, couldBeStray, isChildOfMember, isStrayOfJob, type JobMarks } from "../tree.ts";
+import { identityOf, type ProcessIdentity, type ProcessInfo, type ProcessStatus, sameProcess, type SignalTarget } from "../../core/process.ts";
+import { collectJobTree, couldBeStray, isChildOfMember, isStrayOfJob, type JobMarks } from "../../core/tree.ts";
 import { ProcessTable, type Watermark } from "../../services/ProcessTable.ts";
 import { Signals, type SignalOutcome } from "../../services/Signals.ts";
-import { fn } from "../fn.ts";
+import { fn } from "../../core/fn.ts";
 
 export interface KillTreeReport {
   /** Every process found to belong to the tree, with the signals each was sent. */

@@ -1,12 +1,12 @@
 import * as Effect from "effect/Effect";
-import { JOB_MARKER, type Job } from "../job.ts";
-import type { ProcessInfo } from "../process.ts";
-import { collectJobTree, couldBeStray, isStrayOfJob, type JobMarks } from "../tree.ts";
-import type { DatabaseError } from "../errors.ts";
+import { JOB_MARKER, type Job } from "../../core/job.ts";
+import type { ProcessInfo } from "../../core/process.ts";
+import { collectJobTree, couldBeStray, isStrayOfJob, type JobMarks } from "../../core/tree.ts";
+import type { DatabaseError } from "../../core/errors.ts";
 import { JobStore } from "../../services/JobStore.ts";
 import { ProcessTable } from "../../services/ProcessTable.ts";
 import type { Observation } from "./refresh.ts";
-import { fn } from "../fn.ts";
+import { fn } from "../../core/fn.ts";
 
 /** A job's strays: processes cut off from its tree that prove, by the kill path's rule, to be its own; and their descendants. */
 export interface JobStrays {

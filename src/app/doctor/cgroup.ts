@@ -1,4 +1,4 @@
-import { type Limits, wantedControllers } from "../cgroup.ts";
+import { type Limits, wantedControllers } from "../../core/cgroup.ts";
 import type { CgroupPlan } from "../../services/Cgroups.ts";
 import { type DoctorCheck, fail, ok, warn } from "./check.ts";
 

@@ -1,9 +1,9 @@
 import * as Effect from "effect/Effect";
-import type { Job } from "../job.ts";
-import { tailLines } from "../output.ts";
+import type { Job } from "../../core/job.ts";
+import { tailLines } from "../../core/output.ts";
 import { JobStore } from "../../services/JobStore.ts";
 import { jobFilePaths, readTail } from "../../services/jobFiles.ts";
-import { fn } from "../fn.ts";
+import { fn } from "../../core/fn.ts";
 
 export interface JobOutput {
   readonly stdoutFile: string;

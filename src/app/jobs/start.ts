@@ -1,11 +1,11 @@
 import { statSync } from "node:fs";
 import { resolve } from "node:path";
 import * as Effect from "effect/Effect";
-import { LaunchError } from "../errors.ts";
-import { JOB_MARKER, type Job, type PythonEnv } from "../job.ts";
-import { execArgs, type LaunchSpec } from "../launch.ts";
-import { identityOf } from "../process.ts";
-import { choosePython, type PythonRequest, pythonProblem } from "../python.ts";
+import { LaunchError } from "../../core/errors.ts";
+import { JOB_MARKER, type Job, type PythonEnv } from "../../core/job.ts";
+import { execArgs, type LaunchSpec } from "../../core/launch.ts";
+import { identityOf } from "../../core/process.ts";
+import { choosePython, type PythonRequest, pythonProblem } from "../../core/python.ts";
 import { JobStore } from "../../services/JobStore.ts";
 import { Launcher } from "../../services/Launcher.ts";
 import { removeJobFiles } from "../../services/jobFiles.ts";
@@ -16,11 +16,11 @@ import { endJobCgroup, prepareJobCgroup, releaseJobCgroup, sweepJobCgroups } fro
 import { killTree } from "./killTree.ts";
 import { refreshJob } from "./refresh.ts";
 import type { JobSighting } from "./observe.ts";
-import { isCodexLauncher, isNativeCodex } from "../codex.ts";
-import { isExecShell } from "../waiter.ts";
-import { fn } from "../fn.ts";
-import { promptDigest } from "../threadMatch.ts";
-import { failureMessage } from "../output.ts";
+import { isCodexLauncher, isNativeCodex } from "../../core/codex.ts";
+import { isExecShell } from "../../core/waiter.ts";
+import { fn } from "../../core/fn.ts";
+import { promptDigest } from "../../core/threadMatch.ts";
+import { failureMessage } from "../../core/output.ts";
 import { jobOutput } from "./output.ts";
 
 export interface StartRequest {

@@ -1,15 +1,15 @@
 import { realpathSync } from "node:fs";
 import * as Effect from "effect/Effect";
-import { type Job, type JobStatus, isFinal } from "../job.ts";
-import type { ProcessInfo } from "../process.ts";
+import { type Job, type JobStatus, isFinal } from "../../core/job.ts";
+import type { ProcessInfo } from "../../core/process.ts";
 import { CodexHistory } from "../../services/CodexHistory.ts";
 import { type FinalStatus, JobStore, type JobPatch } from "../../services/JobStore.ts";
 import { ProcessTable, type Watermark } from "../../services/ProcessTable.ts";
 import { trimJobOutput } from "../../services/jobFiles.ts";
 import { type JobEnd, jobEnd } from "./end.ts";
 import { type JobSighting, childrenIndex, rolloutFromOpenFiles, sightJob } from "./observe.ts";
-import { fn } from "../fn.ts";
-import { matchThread, promptDigest, THREAD_CLOCK_SLACK_MS } from "../threadMatch.ts";
+import { fn } from "../../core/fn.ts";
+import { matchThread, promptDigest, THREAD_CLOCK_SLACK_MS } from "../../core/threadMatch.ts";
 import { releaseEndedJobCgroup, releaseJobCgroup } from "./cgroup.ts";
 
 /** One reading of the process table, shared by everything judged in the same instant. */

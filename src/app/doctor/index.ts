@@ -15,7 +15,7 @@ import { resolveSettings } from "../../config/settings.ts";
 import { loadPlugins } from "../../hooks/host.ts";
 import { CodexHistory } from "../../services/CodexHistory.ts";
 import { ServiceManager } from "../../services/ServiceManager.ts";
-import { ConfigError } from "../errors.ts";
+import { ConfigError } from "../../core/errors.ts";
 import { type DoctorCheck, errorText, fail } from "./check.ts";
 import { judgeCodexBinary, judgeCodexHome, judgeRollout, judgeStateDb, parseCodexVersion } from "./codex.ts";
 import { planCgroups } from "../../services/cgroups/plan.ts";

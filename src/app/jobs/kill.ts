@@ -1,13 +1,13 @@
 import * as Clock from "effect/Clock";
 import * as Effect from "effect/Effect";
-import { type DatabaseError, KillRefused } from "../errors.ts";
-import { isFinal, type Job } from "../job.ts";
-import type { ProcessIdentity } from "../process.ts";
+import { type DatabaseError, KillRefused } from "../../core/errors.ts";
+import { isFinal, type Job } from "../../core/job.ts";
+import type { ProcessIdentity } from "../../core/process.ts";
 import { JobStore } from "../../services/JobStore.ts";
 import { observe, refreshJob } from "./refresh.ts";
 import { endJobCgroup, withCgroupEnd } from "./cgroup.ts";
 import { type KillTreeReport, killTree } from "./killTree.ts";
-import { fn } from "../fn.ts";
+import { fn } from "../../core/fn.ts";
 
 export interface KillOutcome {
   readonly job: Job;

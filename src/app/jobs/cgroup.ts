@@ -6,10 +6,10 @@
  */
 import * as Effect from "effect/Effect";
 import * as Option from "effect/Option";
-import { type JobCgroup, joinLine, type Limits } from "../cgroup.ts";
-import type { Job } from "../job.ts";
+import { type JobCgroup, joinLine, type Limits } from "../../core/cgroup.ts";
+import type { Job } from "../../core/job.ts";
 import { Cgroups, type CgroupEnd } from "../../services/Cgroups.ts";
-import { fn } from "../fn.ts";
+import { fn } from "../../core/fn.ts";
 import type { KillTreeReport } from "./killTree.ts";
 
 const cgroups = Effect.serviceOption(Cgroups).pipe(Effect.map(Option.getOrUndefined));

@@ -1,8 +1,8 @@
 import * as Effect from "effect/Effect";
-import { type CodexProcessGroup, findCodexProcesses, isTuiDaemon, treeOf } from "../codex.ts";
-import { isFinal, type Job } from "../job.ts";
-import type { ProcessInfo } from "../process.ts";
-import { isAdoptedBy } from "../tree.ts";
+import { type CodexProcessGroup, findCodexProcesses, isTuiDaemon, treeOf } from "../../core/codex.ts";
+import { isFinal, type Job } from "../../core/job.ts";
+import type { ProcessInfo } from "../../core/process.ts";
+import { isAdoptedBy } from "../../core/tree.ts";
 import { JobStore } from "../../services/JobStore.ts";
 import { Usage } from "../../services/Usage.ts";
 import { type JobSighting, liveRoots, sightJob } from "./observe.ts";
@@ -11,7 +11,7 @@ import { cwdOfGroup, holdersOf, threadOfGroup } from "./programs.ts";
 import { findStrays } from "./strays.ts";
 
 export { rolloutAmong, threadAmong } from "./programs.ts";
-import { fn } from "../fn.ts";
+import { fn } from "../../core/fn.ts";
 
 export interface Load {
   /** CPU percent of the program and its descendants (100 = one core). */

@@ -1,10 +1,10 @@
 import * as Effect from "effect/Effect";
-import type { Job } from "../job.ts";
-import type { ProcessInfo } from "../process.ts";
-import { WAITER_DIR_ARG } from "../waiter.ts";
+import type { Job } from "../../core/job.ts";
+import type { ProcessInfo } from "../../core/process.ts";
+import { WAITER_DIR_ARG } from "../../core/waiter.ts";
 import type { RolloutSummary } from "../../services/CodexHistory.ts";
 import { type ExitRecord, readExit } from "../../services/jobFiles.ts";
-import { fn } from "../fn.ts";
+import { fn } from "../../core/fn.ts";
 
 /** When and how a job whose processes are all gone ended. */
 export interface JobEnd {

@@ -1,7 +1,7 @@
 import * as Effect from "effect/Effect";
-import { JobAmbiguous, JobNotFound } from "../errors.ts";
+import { JobAmbiguous, JobNotFound } from "../../core/errors.ts";
 import { JobStore } from "../../services/JobStore.ts";
-import { fn } from "../fn.ts";
+import { fn } from "../../core/fn.ts";
 
 /**
  * A job by id, unique id prefix, or name. A name shared by several jobs means the

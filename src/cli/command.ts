@@ -1,6 +1,6 @@
 import type { OptionSpec, ParsedArgs } from "./args.ts";
 import { jsonPieces } from "./json.ts";
-import { jsonStdout, stdout } from "./output.ts";
+import { jsonStdout, stdout } from "../app/output.ts";
 
 /** One CLI command: flags and help here, the work in the core. */
 export interface Command {

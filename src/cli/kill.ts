@@ -6,11 +6,11 @@ import { killJob } from "../app/jobs/kill.ts";
 import { JobStore } from "../services/JobStore.ts";
 import { COMMON_OPTIONS } from "./args.ts";
 import { type Command, print, printJson } from "./command.ts";
-import { shortId } from "./format.ts";
-import { describe, EXIT } from "./messages.ts";
-import { runProgram } from "./runtime.ts";
-import { killJson, survivorList } from "./views.ts";
-import { stderr } from "./output.ts";
+import { shortId } from "../app/text/format.ts";
+import { describe, EXIT } from "../app/text/messages.ts";
+import { runProgram } from "../app/runtime.ts";
+import { killJson, survivorList } from "../app/text/views.ts";
+import { stderr } from "../app/output.ts";
 import { configSearchDir } from "./workingDir.ts";
 
 export const kill: Command = {

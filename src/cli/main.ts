@@ -3,10 +3,10 @@ import { didYouMean } from "../core/didYouMean.ts";
 import { UsageError } from "../core/errors.ts";
 import { optionHelp, parseCommandArgs } from "./args.ts";
 import type { Command } from "./command.ts";
-import { describe, EXIT } from "./messages.ts";
+import { describe, EXIT } from "../app/text/messages.ts";
 import pkg from "../../package.json" with { type: "json" };
-import { stdout } from "./output.ts";
-import { reportErrorsAsJson, reportFailure } from "./failure.ts";
+import { stdout } from "../app/output.ts";
+import { reportErrorsAsJson, reportFailure } from "../app/failure.ts";
 import { checkPathOption, settleWorkingDir } from "./workingDir.ts";
 
 /** A command by name, its module imported only when it runs: one command's start-up never pays for the others'. */

@@ -1,7 +1,7 @@
 import { UsageError } from "../core/errors.ts";
 import { COMMON_OPTIONS } from "./args.ts";
 import type { Command } from "./command.ts";
-import { EXIT } from "./messages.ts";
+import { EXIT } from "../app/text/messages.ts";
 import { configSearchDir } from "./workingDir.ts";
 
 export const mcp: Command = {

@@ -4,14 +4,14 @@ import { findJob } from "../app/jobs/find.ts";
 import { DEFAULT_RESUME_PROMPT, resumeJob } from "../app/jobs/resume.ts";
 import { checkPythonOptions, COMMON_OPTIONS, PYTHON_OPTIONS } from "./args.ts";
 import { type Command, print, printJson } from "./command.ts";
-import { outputWidth } from "./fit.ts";
-import { fields, shortId } from "./format.ts";
-import { runProgram } from "./runtime.ts";
+import { outputWidth } from "../app/text/fit.ts";
+import { fields, shortId } from "../app/text/format.ts";
+import { runProgram } from "../app/runtime.ts";
 import { describePython } from "./start.ts";
-import { failedLaunchText, isFailedLaunch, jobJson, jobOutputJson } from "./views.ts";
+import { failedLaunchText, isFailedLaunch, jobJson, jobOutputJson } from "../app/text/views.ts";
 import { withOutput } from "../app/jobs/output.ts";
-import { stderr } from "./output.ts";
-import { oneLine } from "./terminal.ts";
+import { stderr } from "../app/output.ts";
+import { oneLine } from "../app/text/terminal.ts";
 import { configSearchDir } from "./workingDir.ts";
 
 export const resume: Command = {

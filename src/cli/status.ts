@@ -6,12 +6,12 @@ import { inspectJob, type JobDetail } from "../app/jobs/inspect.ts";
 import { JobStore } from "../services/JobStore.ts";
 import { COMMON_OPTIONS, WIDE_OPTION } from "./args.ts";
 import { type Command, print, printJson } from "./command.ts";
-import { cutEnd, outputWidth } from "./fit.ts";
-import { bytes, clock, elapsed, fields, shortId, truncate } from "./format.ts";
-import { oneLine } from "./terminal.ts";
-import { runProgram } from "./runtime.ts";
+import { cutEnd, outputWidth } from "../app/text/fit.ts";
+import { bytes, clock, elapsed, fields, shortId, truncate } from "../app/text/format.ts";
+import { oneLine } from "../app/text/terminal.ts";
+import { runProgram } from "../app/runtime.ts";
 import { describePython } from "./start.ts";
-import { describeStatus, jobJson, jobOutputJson } from "./views.ts";
+import { describeStatus, jobJson, jobOutputJson } from "../app/text/views.ts";
 import { configSearchDir } from "./workingDir.ts";
 
 export const detailJson = (d: JobDetail) => ({

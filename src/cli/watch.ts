@@ -3,8 +3,8 @@ import { releaseCleanFilePages } from "../services/proc/cleanPages.ts";
 import { type TickTrace, Watchdog } from "../watchdog/loop.ts";
 import { COMMON_OPTIONS } from "./args.ts";
 import type { Command } from "./command.ts";
-import { runProgram } from "./runtime.ts";
-import { stderr } from "./output.ts";
+import { runProgram } from "../app/runtime.ts";
+import { stderr } from "../app/output.ts";
 import { configSearchDir } from "./workingDir.ts";
 
 const trace = (t: TickTrace) => {

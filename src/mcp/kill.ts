@@ -1,8 +1,8 @@
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import * as Effect from "effect/Effect";
 import { z } from "zod";
-import { shortId } from "../cli/format.ts";
-import { killJson, survivorList } from "../cli/views.ts";
+import { shortId } from "../app/text/format.ts";
+import { killJson, survivorList } from "../app/text/views.ts";
 import { DURATION_RANGES, readDuration } from "../core/duration.ts";
 import { findJob } from "../app/jobs/find.ts";
 import { killJob } from "../app/jobs/kill.ts";

@@ -3,7 +3,7 @@ import * as Effect from "effect/Effect";
 import * as Stream from "effect/Stream";
 import { z } from "zod";
 import { awaitRollout, readable } from "../cli/logs.ts";
-import { jobJson, jobOutputJson } from "../cli/views.ts";
+import { jobJson, jobOutputJson } from "../app/text/views.ts";
 import { jobOutput } from "../app/jobs/output.ts";
 import type { HistoryEvent } from "../core/history/records.ts";
 import { jsonRenderer, renderText } from "../core/history/render.ts";

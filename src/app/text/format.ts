@@ -1,4 +1,4 @@
-import { formatElapsed } from "../core/duration.ts";
+import { formatElapsed } from "../../core/duration.ts";
 import { cutEnd, cutMiddle, displayWidth, wrap } from "./fit.ts";
 import { oneLine } from "./terminal.ts";
 

@@ -1,8 +1,8 @@
 import type {
   CodexNotFound, ConfigError, DatabaseError, HistoryError, JobAmbiguous, JobNotFound, KillRefused,
   LaunchError, UnsupportedHistory, UsageError,
-} from "../core/errors.ts";
-import type { ProcessTableError } from "../services/ProcessTable.ts";
+} from "../../core/errors.ts";
+import type { ProcessTableError } from "../../services/ProcessTable.ts";
 import { oneLine } from "./terminal.ts";
 
 /** Exit codes, documented in the README. */

@@ -13,8 +13,8 @@ import { ProcessTable } from "../services/ProcessTable.ts";
 import { Settings, type SettingsShape } from "../services/Settings.ts";
 import { Signals } from "../services/Signals.ts";
 import { Usage } from "../services/Usage.ts";
-import { describe, EXIT, type KnownError } from "./messages.ts";
-import { oneLine } from "./terminal.ts";
+import { describe, EXIT, type KnownError } from "./text/messages.ts";
+import { oneLine } from "./text/terminal.ts";
 import { stderr } from "./output.ts";
 import { reportFailure } from "./failure.ts";
 

@@ -1,10 +1,10 @@
 import { constants } from "node:os";
-import type { Job } from "../core/job.ts";
-import type { JobOutput } from "../app/jobs/output.ts";
-import { failureMessage } from "../core/output.ts";
-import type { KillOutcome } from "../app/jobs/kill.ts";
-import type { JobEntry, UntrackedEntry } from "../app/jobs/list.ts";
-import type { JobEvent } from "../services/JobStore.ts";
+import type { Job } from "../../core/job.ts";
+import type { JobOutput } from "../jobs/output.ts";
+import { failureMessage } from "../../core/output.ts";
+import type { KillOutcome } from "../jobs/kill.ts";
+import type { JobEntry, UntrackedEntry } from "../jobs/list.ts";
+import type { JobEvent } from "../../services/JobStore.ts";
 
 /** The JSON shapes printed by `--json` (and returned by the MCP tools): docs/json.md, checked by src/cli/jsonShapes.ts. */
 export const jobJson = (job: Job) => ({

@@ -1,5 +1,5 @@
 import { writeSync as fsWriteSync } from "node:fs";
-import { terminalSafe } from "./terminal.ts";
+import { terminalSafe } from "./text/terminal.ts";
 
 /**
  * What the CLI prints, written at once with write(2).

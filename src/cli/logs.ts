@@ -17,23 +17,8 @@ import { jobStderr } from "../app/jobs/output.ts";
 import { cleanLines } from "../core/output.ts";
 import { fn } from "../core/fn.ts";
 import { configSearchDir } from "./workingDir.ts";
+import { awaitRollout, readable } from "../app/jobs/logs.ts";
 import { endingJson, endingText, type JobEnding, jobEnding } from "./ending.ts";
-
-/** What a person wants to read: not the instructions Codex injects, nor records this version skips. */
-export const readable = (e: HistoryEvent) => e.kind !== "context" && e.kind !== "unknown" && e.kind !== "turn_context" && e.kind !== "malformed";
-
-export const awaitRollout = fn("awaitRollout")(function* (job: Job, follow: boolean) {
-  let current = (yield* refreshJob(job)).job;
-  // a job just started may not have its thread yet; --follow waits for it
-  while (follow && !current.rolloutPath && !isFinal(current.status)) {
-    yield* Effect.sleep(200);
-    current = (yield* refreshJob(current)).job;
-  }
-  if (!current.rolloutPath) {
-    return yield* new HistoryError({ path: current.codexHome, reason: `no Codex history found for job ${current.id.slice(0, 8)} (${current.status})` });
-  }
-  return { job: current, path: current.rolloutPath };
-});
 
 /** Codex's stderr as `logs` prints it: text lines, or one `{"kind":"stderr","text":…}` per line with --json. */
 const stderrLines = (text: string, tail: number | undefined, json: boolean): string[] => {

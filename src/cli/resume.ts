@@ -7,7 +7,7 @@ import { type Command, print, printJson } from "./command.ts";
 import { outputWidth } from "../app/text/fit.ts";
 import { fields, shortId } from "../app/text/format.ts";
 import { runProgram } from "../app/runtime.ts";
-import { describePython } from "./start.ts";
+import { describePython } from "../app/text/views.ts";
 import { failedLaunchText, isFailedLaunch, jobJson, jobOutputJson } from "../app/text/views.ts";
 import { withOutput } from "../app/jobs/output.ts";
 import { stderr } from "../app/output.ts";

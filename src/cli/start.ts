@@ -2,14 +2,13 @@ import * as Effect from "effect/Effect";
 import { projectFileFor } from "../config/load.ts";
 import { trustFile } from "../config/trustProject.ts";
 import { ConfigError, UsageError } from "../core/errors.ts";
-import type { PythonEnv } from "../core/job.ts";
 import { startJob } from "../app/jobs/start.ts";
 import { checkPythonOptions, COMMON_OPTIONS, PYTHON_OPTIONS } from "./args.ts";
 import { type Command, print, printJson } from "./command.ts";
 import { outputWidth } from "../app/text/fit.ts";
 import { fields, shortId } from "../app/text/format.ts";
 import { runProgram } from "../app/runtime.ts";
-import { failedLaunchText, isFailedLaunch, jobJson, jobOutputJson } from "../app/text/views.ts";
+import { describePython, failedLaunchText, isFailedLaunch, jobJson, jobOutputJson } from "../app/text/views.ts";
 import { withOutput } from "../app/jobs/output.ts";
 import { describe as describeError } from "../app/text/messages.ts";
 import { stderr } from "../app/output.ts";
@@ -17,12 +16,6 @@ import { oneLine } from "../app/text/terminal.ts";
 import { requireWorkingDir } from "./workingDir.ts";
 
 const readStdin = async (): Promise<string> => await new Response(Bun.stdin.stream()).text();
-
-export const describePython = (python: PythonEnv): string => {
-  const why = { option: "from the command line", config: "from the config", discovered: "found in the project", caller: "the caller's VIRTUAL_ENV", none: "" }[python.source];
-  if (python.kind === "none") return "no venv: tool commands use the PATH's python";
-  return `${python.python}${python.venv ? ` (venv ${python.venv}, ${why})` : ` (${why})`}`;
-};
 
 export const start: Command = {
   name: "start",

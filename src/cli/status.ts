@@ -10,26 +10,8 @@ import { cutEnd, outputWidth } from "../app/text/fit.ts";
 import { bytes, clock, elapsed, fields, shortId, truncate } from "../app/text/format.ts";
 import { oneLine } from "../app/text/terminal.ts";
 import { runProgram } from "../app/runtime.ts";
-import { describePython } from "./start.ts";
-import { describeStatus, jobJson, jobOutputJson } from "../app/text/views.ts";
+import { describePython, describeStatus, detailJson } from "../app/text/views.ts";
 import { configSearchDir } from "./workingDir.ts";
-
-export const detailJson = (d: JobDetail) => ({
-  ...jobJson(d.job),
-  pids: d.tree.map((p) => p.pid),
-  strays: d.strays,
-  cpu: d.cpu,
-  memory: d.memory,
-  elapsedMs: (d.job.endedAt ?? Date.now()) - d.job.createdAt,
-  cliVersion: d.history?.cliVersion ?? null,
-  lastActivityAt: d.history?.lastActivityAt ?? null,
-  turnState: d.history?.state ?? null,
-  tokens: d.history?.tokens ?? null,
-  lastAgentMessage: d.history?.lastAgentMessage ?? null,
-  historyProblem: d.historyProblem ?? null,
-  tree: d.tree.map((p) => ({ pid: p.pid, ppid: p.ppid, sid: p.sid, state: p.state, memory: p.rssBytes, command: p.argv.join(" ") || p.name })),
-  ...jobOutputJson(d.output),
-});
 
 /** The text view; given a width, each value wraps under itself and each process line is cut to fit. */
 const render = (d: JobDetail, width: number | undefined): string => {

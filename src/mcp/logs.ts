@@ -2,7 +2,7 @@ import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import * as Effect from "effect/Effect";
 import * as Stream from "effect/Stream";
 import { z } from "zod";
-import { awaitRollout, readable } from "../cli/logs.ts";
+import { awaitRollout, readable } from "../app/jobs/logs.ts";
 import { jobJson, jobOutputJson } from "../app/text/views.ts";
 import { jobOutput } from "../app/jobs/output.ts";
 import type { HistoryEvent } from "../core/history/records.ts";

@@ -1,5 +1,6 @@
 import { constants } from "node:os";
-import type { Job } from "../../core/job.ts";
+import type { Job, PythonEnv } from "../../core/job.ts";
+import type { JobDetail } from "../jobs/inspect.ts";
 import type { JobOutput } from "../jobs/output.ts";
 import { failureMessage } from "../../core/output.ts";
 import type { KillOutcome } from "../jobs/kill.ts";
@@ -115,4 +116,28 @@ export const eventJson = (e: JobEvent) => ({
   action: e.action ?? null,
   message: e.message,
   data: e.data ?? null,
+});
+
+export const describePython = (python: PythonEnv): string => {
+  const why = { option: "from the command line", config: "from the config", discovered: "found in the project", caller: "the caller's VIRTUAL_ENV", none: "" }[python.source];
+  if (python.kind === "none") return "no venv: tool commands use the PATH's python";
+  return `${python.python}${python.venv ? ` (venv ${python.venv}, ${why})` : ` (${why})`}`;
+};
+
+/** `status`'s JSON: the job with its tree, usage and what its history says. */
+export const detailJson = (d: JobDetail) => ({
+  ...jobJson(d.job),
+  pids: d.tree.map((p) => p.pid),
+  strays: d.strays,
+  cpu: d.cpu,
+  memory: d.memory,
+  elapsedMs: (d.job.endedAt ?? Date.now()) - d.job.createdAt,
+  cliVersion: d.history?.cliVersion ?? null,
+  lastActivityAt: d.history?.lastActivityAt ?? null,
+  turnState: d.history?.state ?? null,
+  tokens: d.history?.tokens ?? null,
+  lastAgentMessage: d.history?.lastAgentMessage ?? null,
+  historyProblem: d.historyProblem ?? null,
+  tree: d.tree.map((p) => ({ pid: p.pid, ppid: p.ppid, sid: p.sid, state: p.state, memory: p.rssBytes, command: p.argv.join(" ") || p.name })),
+  ...jobOutputJson(d.output),
 });

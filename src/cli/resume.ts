@@ -7,7 +7,7 @@ import { type Command, print, printJson } from "./command.ts";
 import { outputWidth } from "../app/text/fit.ts";
 import { fields, shortId } from "../app/text/format.ts";
 import { runProgram } from "../app/runtime.ts";
-import { describePython } from "../app/text/views.ts";
+import { launchedText } from "../app/text/said.ts";
 import { failedLaunchText, isFailedLaunch, jobJson, jobOutputJson } from "../app/text/views.ts";
 import { withOutput } from "../app/jobs/output.ts";
 import { stderr } from "../app/output.ts";
@@ -53,8 +53,7 @@ export const resume: Command = {
       if (!ok) stderr.write(`codex-supervisor: ${failedLaunchText(job, output)}\n`);
       if (values.json) return printJson({ ...jobJson(job), ...jobOutputJson(output) }), ok ? 0 : 1;
       if (!ok) return 1;
-      print(`resumed job ${shortId(job.resumedFrom ?? "")} as job ${shortId(job.id)}${job.name ? ` (${oneLine(job.name)})` : ""}, pid ${job.launcher.pid}`);
-      print(fields([["id", job.id], ["thread", job.threadId ?? "-"], ["cwd", job.cwd], ["python", describePython(job.python)]], 7, "  ", outputWidth(false)).join("\n"));
+      print(launchedText(job, outputWidth(false)));
       return ok ? 0 : 1;
     });
   },

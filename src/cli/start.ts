@@ -8,7 +8,8 @@ import { type Command, print, printJson } from "./command.ts";
 import { outputWidth } from "../app/text/fit.ts";
 import { fields, shortId } from "../app/text/format.ts";
 import { runProgram } from "../app/runtime.ts";
-import { describePython, failedLaunchText, isFailedLaunch, jobJson, jobOutputJson } from "../app/text/views.ts";
+import { launchedText } from "../app/text/said.ts";
+import { failedLaunchText, isFailedLaunch, jobJson, jobOutputJson } from "../app/text/views.ts";
 import { withOutput } from "../app/jobs/output.ts";
 import { describe as describeError } from "../app/text/messages.ts";
 import { stderr } from "../app/output.ts";
@@ -68,14 +69,7 @@ export const start: Command = {
         if (failed) stderr.write(`codex-supervisor: ${failedLaunchText(job, output)}\n`);
         if (values.json) return printJson({ ...jobJson(job), ...jobOutputJson(output) }), failed ? 1 : 0;
         if (failed) return 1;
-        print(`started job ${shortId(job.id)}${job.name ? ` (${oneLine(job.name)})` : ""}, pid ${job.launcher.pid}`);
-        print(fields([
-          ["id", job.id],
-          ["cwd", job.cwd],
-          ["python", describePython(job.python)],
-          ...(job.threadId ? [["thread", job.threadId] as const] : []),
-          ...(job.status === "completed" ? [["status", "already completed"] as const] : []),
-        ], 7, "  ", outputWidth(false)).join("\n"));
+        print(launchedText(job, outputWidth(false)));
         return 0;
       },
     );

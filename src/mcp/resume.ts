@@ -36,6 +36,6 @@ export const registerResume = (server: McpServer, context: ServerContext): void 
       });
       return yield* withOutput(job);
     });
-    return runTool(callScope(context, input.cwd), program, (job) => launched(job, "resumed as"));
+    return runTool(callScope(context, input.cwd), program, (job) => launched(job));
   });
 };

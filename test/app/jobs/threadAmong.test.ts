@@ -1,5 +1,5 @@
 import { expect, test } from "vitest";
-import { threadAmong } from "../../src/app/jobs/list.ts";
+import { threadAmong } from "../../../src/app/jobs/list.ts";
 
 const rollout = (id: string) => `/h/.codex/sessions/2026/12/06/rollout-2026-12-06T17-22-56-${id}.jsonl`;
 const A = "01a24c61-54d1-7e92-b99a-0471ef90c542";

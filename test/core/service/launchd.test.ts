@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { XMLParser, XMLValidator } from "fast-xml-parser";
 import { describe, expect, test } from "vitest";
-import { type AgentSpec, launchdAgent } from "../../src/core/service/launchd.ts";
+import { type AgentSpec, launchdAgent } from "../../../src/core/service/launchd.ts";
 
 type PlistValue = string | boolean | number | PlistValue[] | { [key: string]: PlistValue };
 type XmlNode = Record<string, unknown>;

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
 import { rolloutNameTime } from "../../../src/services/history/codexHome.ts";
 import { CodexHistory } from "../../../src/services/CodexHistory.ts";
-import { line } from "./fixtures.ts";
+import { line } from "../../core/history/fixtures.ts";
 
 const run = <A, E>(f: (h: CodexHistory["Service"]) => Effect.Effect<A, E>) =>
   Effect.runPromise(Effect.gen(function* () {

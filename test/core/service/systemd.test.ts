@@ -3,8 +3,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Effect } from "effect";
 import { afterAll, describe, expect, test } from "vitest";
-import { systemdUnit, type UnitSpec } from "../../src/core/service/systemd.ts";
-import { ServiceManager } from "../../src/services/ServiceManager.ts";
+import { systemdUnit, type UnitSpec } from "../../../src/core/service/systemd.ts";
+import { ServiceManager } from "../../../src/services/ServiceManager.ts";
 
 const root = mkdtempSync(join(tmpdir(), "cs-systemd-"));
 afterAll(() => rmSync(root, { recursive: true, force: true }));

@@ -7,7 +7,7 @@ import { afterEach, beforeEach, expect, test } from "vitest";
 import { judgeCodexBinary, judgeRollout, judgeStateDb, KNOWN_STATE_DB, parseCodexVersion } from "../../../src/app/doctor/codex.ts";
 import { newestRollout, rolloutFacts, stateDbFacts } from "../../../src/app/doctor/history.ts";
 import { CodexHistory } from "../../../src/services/CodexHistory.ts";
-import { ROLLOUTS } from "../history/fixtures.ts";
+import { ROLLOUTS } from "../../core/history/fixtures.ts";
 
 let home: string;
 beforeEach(() => { home = mkdtempSync(join(tmpdir(), "cs-doctor-home-")); });

@@ -20,8 +20,8 @@ import { afterAll, afterEach, expect, test } from "vitest";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { launchdAgent } from "../../src/core/service/launchd.ts";
-import { systemdUnit } from "../../src/core/service/systemd.ts";
+import { launchdAgent } from "../../../src/core/service/launchd.ts";
+import { systemdUnit } from "../../../src/core/service/systemd.ts";
 
 const REPO = resolve(import.meta.dirname, "../..");
 
@@ -29,7 +29,7 @@ const REPO = resolve(import.meta.dirname, "../..");
 // on SIGTERM it exits without touching either, as `watch` does.
 const WATCHDOG = `
   import { Effect } from "effect";
-  import { Launcher } from "./src/services/Launcher.ts";
+  import { Launcher } from "../../service/src/services/Launcher.ts";
   const files = process.env.JOB_FILES + "/" + crypto.randomUUID();
   const launch = Effect.gen(function* () {
     return yield* (yield* Launcher).launch({

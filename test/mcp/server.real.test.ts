@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { createSandbox, isAlive, REPO, type Sandbox, waitFor } from "./support/harness.ts";
+import { createSandbox, isAlive, REPO, type Sandbox, waitFor } from "../real/support/harness.ts";
 
 interface JobJson { jobId: string; pid: number; status: string; threadId: string | null; resumedFrom: string | null; cwd: string }
 interface StatusJson {

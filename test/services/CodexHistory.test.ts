@@ -4,9 +4,9 @@ import { appendFileSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, test } from "vitest";
-import type { HistoryEvent } from "../../../src/core/history/records.ts";
-import { CodexHistory, type FollowedEvent } from "../../../src/services/CodexHistory.ts";
-import { ROLLOUTS, eventMsg, line, rolloutLines } from "./fixtures.ts";
+import type { HistoryEvent } from "../../src/core/history/records.ts";
+import { CodexHistory, type FollowedEvent } from "../../src/services/CodexHistory.ts";
+import { ROLLOUTS, eventMsg, line, rolloutLines } from "../core/history/fixtures.ts";
 
 const run = <A, E>(effect: Effect.Effect<A, E, CodexHistory>) => Effect.runPromise(effect.pipe(Effect.provide(CodexHistory.layer)));
 const runExit = <A, E>(effect: Effect.Effect<A, E, CodexHistory>) => Effect.runPromiseExit(effect.pipe(Effect.provide(CodexHistory.layer)));

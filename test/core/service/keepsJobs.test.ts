@@ -23,13 +23,13 @@ import { join, resolve } from "node:path";
 import { launchdAgent } from "../../../src/core/service/launchd.ts";
 import { systemdUnit } from "../../../src/core/service/systemd.ts";
 
-const REPO = resolve(import.meta.dirname, "../..");
+const REPO = resolve(import.meta.dirname, "../../..");
 
 // Launches `sleep 300` as a job exactly as `start` does, and a plain `sleep 300` child;
 // on SIGTERM it exits without touching either, as `watch` does.
 const WATCHDOG = `
   import { Effect } from "effect";
-  import { Launcher } from "../../service/src/services/Launcher.ts";
+  import { Launcher } from "./src/services/Launcher.ts";
   const files = process.env.JOB_FILES + "/" + crypto.randomUUID();
   const launch = Effect.gen(function* () {
     return yield* (yield* Launcher).launch({

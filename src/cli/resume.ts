@@ -5,13 +5,11 @@ import { DEFAULT_RESUME_PROMPT, resumeJob } from "../app/jobs/resume.ts";
 import { checkPythonOptions, COMMON_OPTIONS, PYTHON_OPTIONS } from "./args.ts";
 import { type Command, print, printJson } from "./command.ts";
 import { outputWidth } from "../app/text/fit.ts";
-import { fields, shortId } from "../app/text/format.ts";
 import { runProgram } from "../app/runtime.ts";
 import { launchedText } from "../app/text/said.ts";
 import { failedLaunchText, isFailedLaunch, jobJson, jobOutputJson } from "../app/text/views.ts";
 import { withOutput } from "../app/jobs/output.ts";
 import { stderr } from "../app/output.ts";
-import { oneLine } from "../app/text/terminal.ts";
 import { configSearchDir } from "./workingDir.ts";
 
 export const resume: Command = {

@@ -6,14 +6,12 @@ import { startJob } from "../app/jobs/start.ts";
 import { checkPythonOptions, COMMON_OPTIONS, PYTHON_OPTIONS } from "./args.ts";
 import { type Command, print, printJson } from "./command.ts";
 import { outputWidth } from "../app/text/fit.ts";
-import { fields, shortId } from "../app/text/format.ts";
 import { runProgram } from "../app/runtime.ts";
 import { launchedText } from "../app/text/said.ts";
 import { failedLaunchText, isFailedLaunch, jobJson, jobOutputJson } from "../app/text/views.ts";
 import { withOutput } from "../app/jobs/output.ts";
 import { describe as describeError } from "../app/text/messages.ts";
 import { stderr } from "../app/output.ts";
-import { oneLine } from "../app/text/terminal.ts";
 import { requireWorkingDir } from "./workingDir.ts";
 
 const readStdin = async (): Promise<string> => await new Response(Bun.stdin.stream()).text();

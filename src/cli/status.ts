@@ -3,7 +3,6 @@ import * as Effect from "effect/Effect";
 import { UsageError } from "../core/errors.ts";
 import { formatTokens } from "../core/history/render.ts";
 import { inspectJob, type JobDetail } from "../app/jobs/inspect.ts";
-import { JobStore } from "../services/JobStore.ts";
 import { COMMON_OPTIONS, WIDE_OPTION } from "./args.ts";
 import { type Command, print, printJson } from "./command.ts";
 import { cutEnd, outputWidth } from "../app/text/fit.ts";

@@ -2,7 +2,6 @@ import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import * as Effect from "effect/Effect";
 import { z } from "zod";
-import { shortId } from "../app/text/format.ts";
 import { launchedText } from "../app/text/said.ts";
 import { failedLaunchText, isFailedLaunch, jobJson, jobOutputJson } from "../app/text/views.ts";
 import type { SkippedConfig } from "../config/load.ts";

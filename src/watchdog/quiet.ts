@@ -1,5 +1,4 @@
 import * as Clock from "effect/Clock";
-import * as Effect from "effect/Effect";
 import type { LoadedConfig } from "../config/load.ts";
 import type { PolicyConfig } from "../config/policies.ts";
 import { isCodexLauncher, isNativeCodex } from "../core/codex.ts";

@@ -1,4 +1,3 @@
-import * as Effect from "effect/Effect";
 import { LaunchError } from "../../core/errors.ts";
 import { isFinal, type Job } from "../../core/job.ts";
 import type { PythonRequest } from "../../core/python.ts";

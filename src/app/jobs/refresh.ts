@@ -9,7 +9,7 @@ import { trimJobOutput } from "../../services/jobFiles.ts";
 import { type JobEnd, jobEnd } from "./end.ts";
 import { type JobSighting, childrenIndex, rolloutFromOpenFiles, sightJob } from "./observe.ts";
 import { fn } from "../../core/fn.ts";
-import { matchThread, promptDigest, THREAD_CLOCK_SLACK_MS } from "../../core/threadMatch.ts";
+import { matchThread, promptDigest, THREAD_CLOCK_SLACK_MS, THREAD_WINDOW_MS } from "../../core/threadMatch.ts";
 import { releaseEndedJobCgroup, releaseJobCgroup } from "./cgroup.ts";
 
 /** One reading of the process table, shared by everything judged in the same instant. */
@@ -44,9 +44,6 @@ export const observe = fn("observe")(function* () {
 });
 
 const realHome = (home: string) => { try { return realpathSync(home); } catch { return home; } };
-
-/** How long after its start a job's thread may first appear in Codex's history. */
-const THREAD_WINDOW_MS = 120_000;
 
 export interface RefreshedJob {
   readonly job: Job;

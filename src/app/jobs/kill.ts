@@ -18,6 +18,10 @@ export interface KillOutcome {
   readonly unrecorded?: DatabaseError | undefined;
 }
 
+/** What a kill came to: its tree gone, some of it still alive, or nothing of it found running. */
+export const killResult = (report: KillTreeReport): KillOutcome["result"] =>
+  report.survivors.length > 0 ? "survivors" : report.members.length > 0 ? "killed" : "already-gone";
+
 /**
  * The verified whole-tree kill, shared by the CLI, the MCP server and the watchdog.
  * Refuses when a recorded PID now belongs to another process and nothing else of
@@ -95,8 +99,7 @@ export const killJob = fn("killJob")(function* (job: Job, graceMs: number, optio
       reason: why === "reused" ? "now belongs to another process (PID reused)" : "belongs to another user",
     });
   }
-  const result: KillOutcome["result"] =
-    report.survivors.length > 0 ? "survivors" : report.members.length > 0 ? "killed" : "already-gone";
+  const result = killResult(report);
   const left = report.survivorReasons.map((s) => `pid ${s.pid} ${s.reason}`).join("; ");
   const unrecorded = yield* recordWithRetries(Effect.gen(function* () {
     if (killRequestedAt !== undefined && !noted) yield* store.markKillRequested(job.id, killRequestedAt);

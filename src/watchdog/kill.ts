@@ -1,7 +1,7 @@
 import * as Effect from "effect/Effect";
 import { killJob, killResult } from "../app/jobs/kill.ts";
 import { killTree } from "../app/jobs/killTree.ts";
-import type { Observation } from "../app/jobs/refresh.ts";
+import type { Observation } from "../app/jobs/observe.ts";
 import { identityOf } from "../core/process.ts";
 import type { Subject } from "../core/subject.ts";
 import type { KillSummary } from "../hooks/types.ts";

@@ -160,12 +160,13 @@ const readFailure = (file: string, cause: unknown): ConfigError => {
   return failure(typeof filepath === "string" ? filepath : file, messages, cause);
 };
 
-interface Layer {
+/** One config file as read: where it is and what it holds, before the global and project files merge. */
+interface ConfigSource {
   readonly file: string;
   readonly raw: Raw;
 }
 
-const toLayer = (found: { filepath: string; config: unknown } | null): Layer | undefined => {
+const toLayer = (found: { filepath: string; config: unknown } | null): ConfigSource | undefined => {
   if (!found) return undefined;
   if (found.config === undefined) return { file: found.filepath, raw: {} };
   if (!isPlainObject(found.config)) throw failure(found.filepath, [`expected a config object, got ${typeName(found.config)}`]);
@@ -180,14 +181,14 @@ const attempt = async <A>(file: string, load: () => Promise<A>): Promise<A> => {
   }
 };
 
-const checkLayer = (schema: ConfigSchema, format: typeof import("./format.ts"), layer: Layer): void => {
+const checkLayer = (schema: ConfigSchema, format: typeof import("./format.ts"), layer: ConfigSource): void => {
   const result = schema.safeParse(layer.raw, { error: format.configErrorMap, reportInput: true });
   if (!result.success) throw new ConfigError({ file: layer.file, issues: format.configIssues(schema, result.error) });
 };
 
 // Paths in a file mean the same wherever the supervisor runs: relative to that file, `~/` to home.
 // A bare `codex.bin` stays a PATH lookup; python paths stay relative to each job's directory.
-const anchorPaths = (layer: Layer, home: string): Layer => {
+const anchorPaths = (layer: Layer, home: string): ConfigSource => {
   const anchor = (p: string) => (p === "~" ? home : p.startsWith("~/") ? join(home, p.slice(2)) : resolve(dirname(layer.file), p));
   const fields = [["database", "path"], ["codex", "home"], ["codex", "bin"]] as const;
   let raw = layer.raw;
@@ -240,7 +241,7 @@ const applyEnvOverrides = (config: Config, env: PathContext["env"]): Config => (
 });
 
 /** Loads one file as a layer, once no other user can have written it; rejects with ConfigError. */
-const readLayer = async (file: string): Promise<Layer | undefined> => {
+const readLayer = async (file: string): Promise<ConfigSource | undefined> => {
   const refused = existsSync(file) ? ownershipProblem(file) : undefined; // a missing one: cosmiconfig says "file not found"
   if (refused) throw failure(file, [refused]);
   return toLayer(await attempt(file, async () => (await explorer(PROJECT_PLACES)).load(file)));
@@ -303,7 +304,7 @@ export const loadConfig = async (options: LoadConfigOptions): Promise<LoadedConf
 
   const globalFile = configIn(globalDir, GLOBAL_PLACES);
   const global = globalFile ? await readLayer(globalFile) : undefined;
-  let project: Layer | undefined;
+  let project: ConfigSource | undefined;
   let skipped: SkippedConfig | undefined;
   let trusted: TrustEntry | undefined;
   if (explicit) {
@@ -320,7 +321,7 @@ export const loadConfig = async (options: LoadConfigOptions): Promise<LoadedConf
     }
   }
 
-  const layers = [global, project].filter((layer): layer is Layer => layer !== undefined);
+  const layers = [global, project].filter((layer): layer is ConfigSource => layer !== undefined);
   const result = (loaded: Omit<LoadedConfig, "skipped">): LoadedConfig => (skipped ? { ...loaded, skipped } : loaded);
   if (layers.length === 0) return result({ config: applyEnvOverrides(defaultConfig(defaults), env), files: [] });
   const [{ configSchema }, format] = await Promise.all([import("./schema.ts"), import("./format.ts")]);

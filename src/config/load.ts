@@ -188,7 +188,7 @@ const checkLayer = (schema: ConfigSchema, format: typeof import("./format.ts"), 
 
 // Paths in a file mean the same wherever the supervisor runs: relative to that file, `~/` to home.
 // A bare `codex.bin` stays a PATH lookup; python paths stay relative to each job's directory.
-const anchorPaths = (layer: Layer, home: string): ConfigSource => {
+const anchorPaths = (layer: ConfigSource, home: string): ConfigSource => {
   const anchor = (p: string) => (p === "~" ? home : p.startsWith("~/") ? join(home, p.slice(2)) : resolve(dirname(layer.file), p));
   const fields = [["database", "path"], ["codex", "home"], ["codex", "bin"]] as const;
   let raw = layer.raw;

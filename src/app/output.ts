@@ -4,9 +4,9 @@ import { terminalSafe } from "./text/terminal.ts";
 /**
  * What the CLI prints, written at once with write(2).
  *
- * Bun builds `process.stdout` (and `process.stderr`) on first use, and that costs 13-15 ms
- * (`bun bench/tools/first-write.ts`): more than the rest of a `list` takes. A plain write
- * costs well under a millisecond. Whoever started us may have left the descriptor
+ * Bun builds `process.stdout` (and `process.stderr`) on first use, and that costs more than the
+ * rest of a `list` takes (`bun bench/tools/first-write.ts`; BENCHMARKS.md, "Measurements behind the code"); a plain write
+ * costs next to nothing. Whoever started us may have left the descriptor
  * non-blocking, though, and then a write to a full pipe is refused (EAGAIN). From there on,
  * the rest goes through the stream, which waits for the reader. It takes every later write
  * as well, so nothing is printed out of order. A reader that went away (EPIPE) ends the
@@ -32,8 +32,8 @@ export const makeWriter = (fd: number, deps: WriterDeps): Writer => {
       let offset = 0;
       if (state === "direct") {
         try {
-          // The string itself goes to write(2): encoding it into a Buffer first cost `list --all --json`
-          // of 100,000 jobs ~60 ms (57 MB). Only a partial write needs the bytes, to go on from.
+          // The string itself goes to write(2): encoding it into a Buffer first slowed `list --all --json`
+          // of 100,000 jobs (bench/NOTES.md). Only a partial write needs the bytes, to go on from.
           offset = deps.writeSync(fd, text);
           if (offset === Buffer.byteLength(text)) return;
           bytes = Buffer.from(text);

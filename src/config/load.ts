@@ -17,9 +17,8 @@ import { typeName } from "./typeName.ts";
 export { GLOBAL_PLACES, PROJECT_PLACES };
 
 // cosmiconfig and zod are loaded only once there is a file to load and check, and most commands
-// find no config file at all. Loading both anyway cost such a command ~15 ms of CPU: a `kill` of
-// an unknown job, no config file, 60 runs of `bun bench/tools/cli-ab.ts` against the build before,
-// median 68 ms against 83.
+// find no config file at all, and loading both anyway costs such a command a noticeable share of its
+// start (`bun bench/tools/cli-ab.ts`; BENCHMARKS.md, "Measurements behind the code").
 
 export interface LoadConfigOptions {
   /** Where the project search starts. */

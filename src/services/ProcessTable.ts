@@ -25,8 +25,8 @@ export class ProcessTable extends Context.Service<ProcessTable, {
    * The same without the command line, read now, synchronously: who a process is and whether it
    * still runs, for a check made in the same breath as the act it guards (a signal). Throws
    * ProcessTableError when the read fails. Synchronous because a kill makes it for every member,
-   * several times: 48 sends through an Effect each took 14 ms in a fresh process, one loop 1.2 ms
-   * (a throwaway script; `bun bench/tools/kill-timeline.ts` shows the kill's phases).
+   * several times, and an Effect per send costs a fresh process far more than one loop (BENCHMARKS.md, "Measurements behind the code";
+   * `bun bench/tools/kill-timeline.ts` shows the kill's phases).
    */
   readonly statusNow: (pid: number) => ProcessStatus | undefined;
   /** Where process creation stands now; undefined where the system does not say (then every look is a snapshot). */

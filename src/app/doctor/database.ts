@@ -1,6 +1,7 @@
 import { accessSync, constants, statSync } from "node:fs";
 import { dirname } from "node:path";
 import { SCHEMA_VERSION } from "../../services/db/migrations.ts";
+import { isOursByName } from "../../services/privateDir.ts";
 import { type DoctorCheck, errorText, fail, ok, warn } from "./check.ts";
 import { readSqlite } from "./sqlite.ts";
 
@@ -94,7 +95,7 @@ export const judgeDatabase = (f: DatabaseFacts, uid: number): DoctorCheck => {
   const problems: string[] = [];
   const fixes: string[] = [];
   const others = (e: Entry) => (e.mode & 0o077) !== 0;
-  if (f.dir && others(f.dir)) { problems.push(`its folder is mode ${octal(f.dir.mode)}, not 700`); fixes.push(`chmod 700 ${dirname(f.path)}`); }
+  if (f.dir && others(f.dir) && isOursByName(dirname(f.path))) { problems.push(`its folder is mode ${octal(f.dir.mode)}, not 700`); fixes.push(`chmod 700 ${dirname(f.path)}`); }
   if (others(f.file)) { problems.push(`the file is mode ${octal(f.file.mode)}, not 600`); fixes.push(`chmod 600 ${f.path}`); }
   if (f.file.uid !== uid) problems.push(`it belongs to uid ${f.file.uid}, not you (${uid})`);
   const jobs = c.jobs === undefined ? "no jobs yet" : `${c.jobs} job${c.jobs === 1 ? "" : "s"}, ${c.running ?? 0} running`;

@@ -30,15 +30,14 @@ const FIRST_PAUSE_MS = 2;
 const MAX_PAUSE_MS = 16;
 // How long before the deadline the whole table is read once more, so that what a member
 // forked during the grace is known, and forced, with it: longer than a pause and than
-// a scan of a busy machine (~30 ms with 1,000 processes), so it is done by the deadline.
+// a scan of a busy machine (bench/tools/kill-timeline.ts), so it is done by the deadline.
 const LEAD_SCAN_MS = 50;
 // How many polls past the deadline a SIGKILLed member (in D state, say) is waited for.
 const OVERDUE_POLLS = 50;
 const QUICK_OVERDUE_POLLS = 10;
 // How long after its SIGKILL a member still alive is sent another. A process can take tens of ms
 // to exit on a busy machine (threads to stop, memory to free); a second SIGKILL sooner changes
-// nothing. (Counting ten polls was ~130 ms while polls backed off from the start, and ~20 ms
-// once the first ten came every 2 ms.)
+// nothing. (Counted in polls, the wait stretched as polls backed off: it is a time.)
 const REKILL_AFTER_MS = 100;
 
 // Members are known by identity, not PID: a PID freed during the kill may come back as
@@ -208,7 +207,7 @@ const freeze = fn("killTree.freeze")(function* (state: KillState) {
 
 /**
  * 2. Ask everything to stop; let all but the roots run their handlers. The grace runs from
- * the SIGTERM: continuing 50 frozen processes takes 5-20 ms of a busy machine, not theirs to spend.
+ * the SIGTERM: continuing many frozen processes takes a busy machine a while, not theirs to spend.
  */
 const terminate = fn("killTree.terminate")(function* (state: KillState, graceMs: number) {
   const { known, rootKeys, onPhase } = state;

@@ -5,7 +5,7 @@ import type {
 import type { ProcessTableError } from "../../services/ProcessTable.ts";
 import { oneLine } from "./terminal.ts";
 
-/** Exit codes, documented in the README. */
+/** Exit codes, documented in docs/commands.md. */
 export const EXIT = { ok: 0, failed: 1, usage: 2, notFound: 3, refused: 4 } as const;
 
 export type KnownError =

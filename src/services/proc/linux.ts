@@ -19,7 +19,7 @@ const AT_CLKTCK = 17;
 /**
  * The page size and clock tick the kernel handed this process at exec (its auxiliary vector:
  * pairs of 64-bit type and value). Reading them costs one small read; asking `getconf` cost
- * two process spawns, ~8 ms of every command's start.
+ * two process spawns in every command's start.
  */
 export const auxvConstants = (auxv: Uint8Array): { clkTck?: number; pageSize?: number } => {
   const view = new DataView(auxv.buffer, auxv.byteOffset, auxv.byteLength);
@@ -187,7 +187,7 @@ const readHeld = (path: string): string => {
   return counterBuf.toString("latin1", 0, readSync(fd, counterBuf, 0, counterBuf.length, 0));
 };
 
-/** Two reads of held descriptors, ~8 µs: /proc/loadavg ends "running/tasks lastPid"; /proc/stat counts "processes" (forks). */
+/** Two reads of held descriptors: /proc/loadavg ends "running/tasks lastPid"; /proc/stat counts "processes" (forks). */
 export const linuxWatermark = (): Watermark | undefined => {
   try {
     const loadavg = /(\d+)\/(\d+) (\d+)\s*$/.exec(readHeld("/proc/loadavg"));
@@ -243,7 +243,7 @@ export const linuxStartedSince = (since: Watermark): { now: Watermark; processes
  * Open /proc/PID/stat descriptors of the processes being followed. A descriptor stays bound to
  * the process it was opened on: once that process is reaped, reads fail, even when its PID
  * already names another. So a read through one is both a fresh counter and an identity check,
- * and costs a quarter of opening the file anew (~1.5 µs against ~7 µs).
+ * and costs a fraction of opening the file anew (BENCHMARKS.md, "Measurements behind the code").
  */
 const followed = new Map<number, { readonly fd: number; readonly startTime: string; readonly startTicks: number }>();
 const statBuf = Buffer.alloc(4096);

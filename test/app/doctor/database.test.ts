@@ -19,8 +19,8 @@ const uid = process.getuid?.() ?? -1;
 const judge = (path: string) => judgeDatabase(databaseFacts(path), uid);
 
 /** A database as the supervisor leaves it: created, migrated, closed. */
-const created = () => {
-  const path = join(root, "state", "supervisor.db");
+const created = (folder = join(root, "state")) => {
+  const path = join(folder, "supervisor.db");
   openDatabase(path, Date.now()).db.close();
   return path;
 };
@@ -42,14 +42,25 @@ test("a sound private database is ok with its schema and job count, and nothing 
   expect(readdirSync(join(root, "state")).sort()).toEqual(before);
 });
 
-test("a database others can read is a warning with the chmod that fixes it", () => {
+test("a database others can read, in the supervisor's own folder, is a warning with the chmods that fix it", () => {
+  const folder = join(root, "state", "codex-supervisor");
+  const path = created(folder);
+  chmodSync(path, 0o644);
+  chmodSync(folder, 0o755);
+  const check = judge(path);
+  expect(check.status).toBe("warn");
+  expect(check.detail).toContain("mode 644, not 600");
+  expect(check.fix).toBe(`chmod 700 ${folder} && chmod 600 ${path}`);
+});
+
+test("a database in a folder the user chose: the file's mode is judged, the folder is theirs and never chmod'ed", () => {
   const path = created();
   chmodSync(path, 0o644);
   chmodSync(join(root, "state"), 0o755);
   const check = judge(path);
   expect(check.status).toBe("warn");
-  expect(check.detail).toContain("mode 644, not 600");
-  expect(check.fix).toBe(`chmod 700 ${join(root, "state")} && chmod 600 ${path}`);
+  expect(check.detail).not.toContain("its folder");
+  expect(check.fix).toBe(`chmod 600 ${path}`);
 });
 
 test("a database from a newer codex-supervisor fails with: upgrade", () => {

@@ -61,7 +61,7 @@ export const parseWith = (schema: OptionsSchema<unknown>, at: string, given: unk
   const issues = schema instanceof z.core.$ZodType && error instanceof z.core.$ZodError
     ? configIssues(schema, error)
     : error.issues.map((issue) => ({ path: issuePath(issue.path), message: issue.message }));
-  return { issues: issues.map((issue) => ({ path: issue.path ? `${at}.${issue.path}` : at, message: issue.message })) };
+  return { issues: issues.map((issue) => ({ path: [at, issue.path].filter(Boolean).join("."), message: issue.message })) };
 };
 
 const parseOptions = (plugin: Plugin, at: string, given: unknown): { options?: Record<string, unknown>; issues: ConfigIssue[] } => {

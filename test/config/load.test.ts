@@ -44,13 +44,13 @@ const configError = async (loading: Promise<unknown>): Promise<ConfigError> => {
 
 test("finds a TS config from a subdirectory and fills in the defaults", async () => {
   const { root, options } = tree({
-    "proj/codex-supervisor.config.ts": tsConfig(`{ codex: { args: ["-m", "o3"] }, watchdog: { interval: "250ms" } }`),
+    "proj/codex-supervisor.config.ts": tsConfig(`{ codex: { args: ["-m", "o3"] }, watchdog: { pluginTimeout: "250ms" } }`),
     "proj/src/deep/.keep": "",
   });
   const { config, files } = await loadConfig(options("proj/src/deep"));
   expect(files).toEqual([join(root, "proj/codex-supervisor.config.ts")]);
   expect(config.codex).toEqual({ bin: "codex", args: ["-m", "o3"], home: join(root, ".codex") });
-  expect(config.watchdog.interval).toBe(250);
+  expect(config.watchdog.pluginTimeout).toBe(250);
   expect(config.python).toEqual({ discover: true, names: [".venv", "venv"] });
   expect(config.database.path).toBe(join(root, ".local/state/codex-supervisor/supervisor.db"));
 });

@@ -5,8 +5,8 @@ import type * as Effect from "effect/Effect";
 import * as Exit from "effect/Exit";
 import type { SkippedConfig } from "../config/load.ts";
 import { skippedText } from "../config/trust.ts";
-import { describe, type KnownError } from "../cli/messages.ts";
-import { type AppServices, isKnown, runApp, type RunOptions } from "../cli/runtime.ts";
+import { describe, type KnownError } from "../app/text/messages.ts";
+import { type AppServices, isKnown, runApp, type RunOptions } from "../app/runtime.ts";
 
 /** What the server was started with; every call resolves its own config from these. */
 export interface ServerContext {

@@ -1,7 +1,7 @@
 import { Effect } from "effect";
 import { expect, test } from "vitest";
 import type { PolicyConfig } from "../../src/config/policies.ts";
-import type { Observation } from "../../src/core/jobs/refresh.ts";
+import type { Observation } from "../../src/app/jobs/refresh.ts";
 import { dueToFire, emptyMemory } from "../../src/core/policy.ts";
 import { JobStore } from "../../src/services/JobStore.ts";
 import { fire, type FiringCrew } from "../../src/watchdog/fire.ts";

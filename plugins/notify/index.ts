@@ -45,6 +45,7 @@ const NO_CHANNEL = "no channel configured (set desktop, webhook or command in th
 export default definePlugin({
   name: "notify",
   options: notifyOptions,
+  actionOptions: { notify: z.strictObject({}) },
   actions: {
     /** Sends the policy's message; done when at least one channel delivered it (a retry would repeat it on the others). */
     notify: async (ctx) => {

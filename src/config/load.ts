@@ -92,7 +92,7 @@ const isPlainObject = (value: unknown): value is Raw => {
 // plain path: Bun 1.4 drops the query from a file: URL and would serve the cached module.
 const importModule: Loader = async (file) => {
   const { mtimeMs } = await stat(file);
-  await serveOwnPackage();
+  serveOwnPackage();
   let mod: unknown;
   try {
     mod = await import(`${file}?t=${mtimeMs}`);

@@ -6,16 +6,17 @@
  * that are this running supervisor's own: the same definePlugin, the same zod, whatever is installed
  * beside the file.
  */
-let served: Promise<void> | undefined;
+let served = false;
 
-export const serveOwnPackage = (): Promise<void> =>
-  (served ??= (async () => {
-    const [api, plugin] = await Promise.all([import("../index.ts"), import("../plugin.ts")]);
-    Bun.plugin({
-      name: "codex-supervisor's own package",
-      setup(build) {
-        build.module("codex-supervisor", () => ({ exports: { ...api }, loader: "object" }));
-        build.module("codex-supervisor/plugin", () => ({ exports: { ...plugin }, loader: "object" }));
-      },
-    });
-  })());
+/** Registers the two names, once; what stands behind each is loaded only when a file imports it. */
+export const serveOwnPackage = (): void => {
+  if (served) return;
+  served = true;
+  Bun.plugin({
+    name: "codex-supervisor's own package",
+    setup(build) {
+      build.module("codex-supervisor", async () => ({ exports: { ...(await import("../index.ts")) }, loader: "object" }));
+      build.module("codex-supervisor/plugin", async () => ({ exports: { ...(await import("../plugin.ts")) }, loader: "object" }));
+    },
+  });
+};

@@ -25,7 +25,7 @@ const errorText = (cause: unknown): string => (cause instanceof Error ? cause.me
 const importDefault = async (file: string): Promise<Resolved> => {
   try {
     const real = realpathSync(file);
-    await serveOwnPackage();
+    serveOwnPackage();
     const mod: unknown = await import(`${real}?t=${statSync(real).mtimeMs}`);
     const value: unknown = typeof mod === "object" && mod !== null ? Reflect.get(mod, "default") : undefined;
     if (value === undefined) return { problem: `${file} has no default export (expected \`export default definePlugin({ ... })\`)` };

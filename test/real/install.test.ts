@@ -16,7 +16,7 @@ const EXEC_ARGS = ["--skip-git-repo-check", "--dangerously-bypass-approvals-and-
 
 interface Ran { readonly code: number; readonly stdout: string; readonly stderr: string; readonly seconds: number }
 
-const run = async (argv: ReadonlyArray<string>, options: { cwd: string; env: Record<string, string | undefined>; stdin?: string }): Promise<Ran> => {
+const run = async (argv: ReadonlyArray<string>, options: { cwd: string; env: Record<string, string | undefined>; stdin?: string | undefined }): Promise<Ran> => {
   const began = performance.now();
   const proc = Bun.spawn([...argv], {
     cwd: options.cwd, env: options.env,

@@ -101,7 +101,7 @@ describe("the package", () => {
     console.log(`npm pack: ${packInfo.filename}, ${paths.length} files, ${(packInfo.size / 1024).toFixed(0)} kB packed, ${(packInfo.unpackedSize / 1024).toFixed(0)} kB unpacked`);
     expect(paths).toEqual(expect.arrayContaining([
       "LICENSE", "README.md", "package.json", "bin/codex-supervisor.ts", "src/index.ts", "src/plugin.ts",
-      "plugins/kill/index.ts", "dist/types/src/index.d.ts", "dist/types/src/plugin.d.ts", "docs/install.md",
+      "plugins/kill/index.ts", "dist/types/src/index.d.ts", "dist/types/src/plugin.d.ts", "docs/install.md", "docs/plugin-template.ts",
     ]));
     expect(paths.filter((p) => /^(test|bench|\.ci)\/|^BENCHMARKS\.md$|^bun\.lock$|^dist\/codex-supervisor$/.test(p))).toEqual([]);
   });
@@ -110,13 +110,15 @@ describe("the package", () => {
     const project = join(scratch, "typed");
     mkdirSync(join(project, "node_modules"), { recursive: true });
     symlinkSync(join(scratch, "npm", "lib", "node_modules", "codex-supervisor"), join(project, "node_modules", "codex-supervisor"));
-    writeFileSync(join(project, "tsconfig.json"), JSON.stringify({ compilerOptions: { target: "es2022", module: "nodenext", strict: true, skipLibCheck: true, noEmit: true } }));
+    symlinkSync(join(REPO, "node_modules", "@types"), join(project, "node_modules", "@types")); // as `bun add -d @types/bun` gives it
+    writeFileSync(join(project, "tsconfig.json"), JSON.stringify({ compilerOptions: { target: "es2022", module: "nodenext", strict: true, types: ["bun"], noEmit: true } }));
     writeFileSync(join(project, "good.config.ts"), [
       `import { defineConfig, definePlugin } from "codex-supervisor";`,
       `import { duration, z } from "codex-supervisor/plugin";`,
       `const mine = definePlugin({ name: "mine", options: z.strictObject({ every: duration.prefault("3s") }), onTick: (ctx) => { const ms: number = ctx.options.every; void ms; } });`,
       `export default defineConfig({ plugins: [mine], policies: [{ name: "long", when: { runtimeOver: "45m" }, do: ["kill"] }] });`,
     ].join("\n"));
+    cpSync(join(scratch, "npm", "lib", "node_modules", "codex-supervisor", "docs", "plugin-template.ts"), join(project, "my-plugin.ts"));
     writeFileSync(join(project, "bad.config.ts"), `import { defineConfig } from "codex-supervisor";\nexport default defineConfig({ watchdog: { intervl: "5s" } });\n`);
     const checked = await run([join(REPO, "node_modules", ".bin", "tsc"), "-p", project], { cwd: project, env: sb.env });
     expect(checked.stdout.trim().split("\n")).toEqual([expect.stringMatching(/^bad\.config\.ts\(2,.*'intervl' does not exist.*Did you mean to write 'interval'\?/)]);
@@ -176,8 +178,11 @@ describe.each(INSTALLS)("installed with $name", (install) => {
     writeFileSync(join(dir, "cfg.ts"), [
       `import { defineConfig } from "codex-supervisor";`,
       `import mine from "./mine.ts";`,
-      `export default defineConfig({ codex: { args: ${JSON.stringify(EXEC_ARGS)} }, watchdog: { interval: "7s" }, plugins: [mine, ["./launched.ts", { note: "from-the-plugin" }]] });`,
+      `export default defineConfig({ codex: { args: ${JSON.stringify(EXEC_ARGS)} }, watchdog: { interval: "7s" },`,
+      `  plugins: [mine, ["./launched.ts", { note: "from-the-plugin" }], ["./my-plugin.ts", { label: "from-the-template", journal: "./journal.log" }]] });`,
     ].join("\n"));
+    // the plugin template docs/plugins.md offers, as the package ships it
+    cpSync(join(scratch, "npm", "lib", "node_modules", "codex-supervisor", "docs", "plugin-template.ts"), join(dir, "my-plugin.ts"));
     return dir;
   };
 
@@ -188,7 +193,11 @@ describe.each(INSTALLS)("installed with $name", (install) => {
     expect(shown.code, shown.stderr).toBe(0);
     const { config } = JSON.parse(shown.stdout) as { config: { watchdog: { interval: number }; plugins: unknown[] } };
     expect(config.watchdog.interval).toBe(7000);
-    expect(config.plugins).toEqual([{ name: "mine-10m", onTick: "[function]" }, [join(dir, "launched.ts"), { note: "from-the-plugin" }]]);
+    expect(config.plugins).toEqual([
+      { name: "mine-10m", onTick: "[function]" },
+      [join(dir, "launched.ts"), { note: "from-the-plugin" }],
+      [join(dir, "my-plugin.ts"), { label: "from-the-template", journal: "./journal.log" }],
+    ]);
   });
 
   test("starts, lists, reads and kills a real Codex job", async () => {
@@ -197,6 +206,8 @@ describe.each(INSTALLS)("installed with $name", (install) => {
     expect(started.code, started.stderr).toBe(0);
     const { jobId } = JSON.parse(started.stdout) as { jobId: string };
     expect(readFileSync(join(dir, "launched.txt"), "utf8")).toBe(`from-the-plugin ${jobId}`);
+    // the template's beforeLaunch put its label into the job's environment
+    expect(readFileSync(`/proc/${(JSON.parse(started.stdout) as { pid: number }).pid}/environ`, "utf8")).toContain("MY_PLUGIN_LABEL=from-the-template");
     const listed = await waitFor("the job's tool command in list", async () => {
       const r = await cli(["list", "--json"]);
       const job = (JSON.parse(r.stdout) as { jobs: Array<{ jobId: string; status: string; pids?: number[]; threadId: string | null }> }).jobs.find((j) => j.jobId === jobId);

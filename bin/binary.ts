@@ -3,7 +3,7 @@
  * CLI and Bun's runtime in one file, for a machine without Bun. It runs TS configs and plugins
  * like the launcher does; `codex-supervisor` and `codex-supervisor/plugin` resolve to itself.
  */
-import { main } from "../src/cli/main.ts";
+import { main } from "../src/main.ts";
 import { crash, crashOnUncaught, reexecForWatch } from "./process.ts";
 
 // In a compiled executable argv[1] is the entry's path inside the executable: the arguments follow it.

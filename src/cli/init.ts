@@ -5,8 +5,8 @@ import { writeStarter } from "../config/starter.ts";
 import { UsageError } from "../core/errors.ts";
 import { COMMON_OPTIONS } from "./args.ts";
 import { type Command, print, printJson } from "./command.ts";
-import { EXIT } from "./messages.ts";
-import { reportFailure } from "./failure.ts";
+import { EXIT } from "../app/text/messages.ts";
+import { reportFailure } from "../app/failure.ts";
 import { requireWorkingDir } from "./workingDir.ts";
 
 export const init: Command = {

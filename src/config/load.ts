@@ -7,7 +7,6 @@ import { basename, dirname, join, resolve } from "node:path";
 import { ConfigError } from "../core/errors.ts";
 import { configDefaults, defaultConfig } from "./defaults.ts";
 import { configIn, findProjectFile, GLOBAL_PLACES, PROJECT_PLACES } from "./locate.ts";
-import { serveOwnPackage } from "./ownPackage.ts";
 import { ownershipProblem } from "./ownership.ts";
 import { userConfigDir, type PathContext } from "./paths.ts";
 import { localPluginFile, pluginFilesOf } from "./pluginFiles.ts";
@@ -92,7 +91,6 @@ const isPlainObject = (value: unknown): value is Raw => {
 // plain path: Bun 1.4 drops the query from a file: URL and would serve the cached module.
 const importModule: Loader = async (file) => {
   const { mtimeMs } = await stat(file);
-  serveOwnPackage();
   let mod: unknown;
   try {
     mod = await import(`${file}?t=${mtimeMs}`);

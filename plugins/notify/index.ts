@@ -1,6 +1,5 @@
-import { z } from "zod";
-import { duration } from "../../src/config/fields.ts";
-import { definePlugin } from "../../src/index.ts";
+import { definePlugin } from "codex-supervisor";
+import { duration, z } from "codex-supervisor/plugin";
 import { type Delivery, desktopArgv, postWebhook, runArgv } from "./channels.ts";
 import { actionPayload, commandEnv, type NotifyPayload, reportPayload } from "./payload.ts";
 

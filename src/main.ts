@@ -6,13 +6,18 @@
  */
 import type { Doors } from "./app/doors.ts";
 import { main as cli } from "./cli/main.ts";
+import { serveOwnPackage } from "./ownPackage.ts";
 
 const doors: Doors = {
   serveMcp: async (context) => (await import("./mcp/server.ts")).serveStdio(context),
   runWatchdog: async (options) => (await import("./watchdog/run.ts")).runWatchdog(options),
 };
 
-export const main = (argv: ReadonlyArray<string>): Promise<number> => cli(argv, doors);
+/** Runs one command line; configs and plugins it loads may import `codex-supervisor` wherever they are. */
+export const main = (argv: ReadonlyArray<string>): Promise<number> => {
+  serveOwnPackage();
+  return cli(argv, doors);
+};
 
 if (import.meta.main) {
   void main(process.argv.slice(2)).then((code) => {

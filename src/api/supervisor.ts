@@ -14,6 +14,7 @@ import { isKnown } from "../app/runtime.ts";
 import { CodexSupervisor, type SupervisorFailure } from "./service.ts";
 import { SupervisorError } from "./errors.ts";
 import type { Supervisor, SupervisorOptions } from "./types.ts";
+import { serveOwnPackage } from "../ownPackage.ts";
 
 export const toSupervisorError = (e: SupervisorFailure): SupervisorError => {
   if (e._tag === "WaitTimeout") {
@@ -33,6 +34,7 @@ const failureOf = (cause: Cause.Cause<SupervisorFailure>): SupervisorError => {
 };
 
 export const createInProcessSupervisor = (options: SupervisorOptions = {}): Supervisor => {
+  serveOwnPackage(); // the configs it loads may import `codex-supervisor` from a folder without it
   const runtime = ManagedRuntime.make(CodexSupervisor.layer(options));
   const stop = new AbortController();
   let closed = false;

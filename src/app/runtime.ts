@@ -24,6 +24,12 @@ export interface RunOptions {
   readonly configFile?: string | undefined;
   /** Long-lived callers (the MCP server) hand jobs to init at once rather than parenting them. */
   readonly reparentJobs?: boolean | undefined;
+  /**
+   * A project config that does not load or validate: "refuse" (the default: commands that act on
+   * it — start, resume, watch) or "warn" and go on with the global config (those that read or
+   * stop jobs, which the project's settings do not change: list, status, events, logs, kill).
+   */
+  readonly badProjectConfig?: "refuse" | "warn" | undefined;
   /** Told when the directory's project config was found and not applied (the command goes on with the global one). */
   readonly onSkippedConfig?: ((skipped: SkippedConfig) => void) | undefined;
 }
@@ -51,7 +57,7 @@ export const appLayer = (settings: SettingsShape, options: { readonly reparentJo
 export type AppServices = Layer.Success<ReturnType<typeof appLayer>>;
 
 export const loadSettings = (options: RunOptions) =>
-  loadConfigEffect({ cwd: options.cwd, explicitFile: options.configFile }).pipe(
+  loadConfigEffect({ cwd: options.cwd, explicitFile: options.configFile, badProject: options.badProjectConfig === "warn" ? "skip" : "fail" }).pipe(
     Effect.map((loaded) => resolveSettings(loaded, process.env)),
   );
 

@@ -28,7 +28,7 @@ export const completion: Command = {
       const program = Effect.gen(function* () {
         return yield* (yield* JobStore).list({ all: true, limit: JOB_COMPLETIONS });
       });
-      return runProgram({ cwd: configSearchDir(), configFile: values.config as string | undefined }, program, (jobs) => {
+      return runProgram({ cwd: configSearchDir(), configFile: values.config as string | undefined, badProjectConfig: "warn" }, program, (jobs) => {
         if (jobs.length > 0) print(jobs.map((j) => `${shortId(j.id)}\t${oneLine(j.name ?? j.status)}`).join("\n"));
       });
     }

@@ -31,7 +31,7 @@ export const events: Command = {
       const jobId = values.job ? (yield* findJob(values.job as string)).id : undefined;
       return yield* store.listEvents({ jobId, limit });
     });
-    return runProgram({ cwd: configSearchDir(), configFile: values.config as string | undefined }, program, (list) => {
+    return runProgram({ cwd: configSearchDir(), configFile: values.config as string | undefined, badProjectConfig: "warn" }, program, (list) => {
       if (values.json) return printJsonLines(list.map((e) => JSON.stringify(eventJson(e))));
       if (list.length === 0) return print("no events");
       const wide = values.wide === true;

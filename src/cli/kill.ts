@@ -38,7 +38,7 @@ export const kill: Command = {
     const program = Effect.gen(function* () {
       return yield* killJob(yield* findJob(positionals[0]!), graceMs, { onPhase: trace });
     });
-    return runProgram({ cwd: configSearchDir(), configFile: values.config as string | undefined }, program, (outcome) => {
+    return runProgram({ cwd: configSearchDir(), configFile: values.config as string | undefined, badProjectConfig: "warn" }, program, (outcome) => {
       const { result } = outcome;
       if (values.json) printJson(killJson(outcome));
       else print(killText(outcome, result === "killed" ? performance.now() : undefined));

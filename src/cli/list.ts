@@ -41,7 +41,7 @@ export const list: Command = {
     ...COMMON_OPTIONS,
   },
   run: async ({ values }) =>
-    runProgram({ cwd: configSearchDir(), configFile: values.config as string | undefined }, listEverything({ all: values.all === true }), (result) => {
+    runProgram({ cwd: configSearchDir(), configFile: values.config as string | undefined, badProjectConfig: "warn" }, listEverything({ all: values.all === true }), (result) => {
       if (values.json) return printJson({ jobs: new JsonList(result.jobs, jobEntryJson), untracked: result.untracked.map(untrackedJson) });
       const wide = values.wide === true;
       const width = outputWidth(wide);

@@ -101,6 +101,6 @@ export const logs: Command = {
         printJsonLines([JSON.stringify(endingJson(ended))]);
       }
     });
-    return runProgram({ cwd: configSearchDir(), configFile: values.config as string | undefined }, program, () => {});
+    return runProgram({ cwd: configSearchDir(), configFile: values.config as string | undefined, badProjectConfig: "warn" }, program, () => {});
   },
 };

@@ -26,6 +26,7 @@ export const COMMANDS: ReadonlyArray<CommandEntry> = [
   { name: "watch", load: async () => (await import("./watch.ts")).watch },
   { name: "events", load: async () => (await import("./events.ts")).events },
   { name: "config", load: async () => (await import("./config.ts")).config },
+  { name: "init", load: async () => (await import("./init.ts")).init },
   { name: "trust", load: async () => (await import("./trust.ts")).trust },
   { name: "untrust", load: async () => (await import("./trust.ts")).untrust },
   { name: "service", load: async () => (await import("./service.ts")).service },

@@ -59,7 +59,7 @@ export const status: Command = {
     const program = Effect.gen(function* () {
       return yield* inspectJob(yield* findJob(positionals[0]!));
     });
-    return runProgram({ cwd: configSearchDir(), configFile: values.config as string | undefined }, program, (d) => {
+    return runProgram({ cwd: configSearchDir(), configFile: values.config as string | undefined, badProjectConfig: "warn" }, program, (d) => {
       if (values.json) printJson(detailJson(d));
       else print(render(d, outputWidth(values.wide === true)));
     });

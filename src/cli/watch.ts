@@ -21,7 +21,7 @@ export const watch: Command = {
   options: {
     once: { type: "boolean", help: "run one tick and exit" },
     trace: { type: "boolean", help: "print a line per tick to stderr: full (and why) or quiet, subjects, CPU ms, memory let go of" },
-    cwd: { type: "string", value: "DIR", help: "whose config sets the interval and schedules (default: home)" },
+    cwd: { type: "string", value: "DIR", help: "whose config judges programs of unknown cwd (default: home); the interval and schedules come from the global config or --config" },
     ...COMMON_OPTIONS,
   },
   run: async ({ values }, doors) => doors.runWatchdog({

@@ -33,7 +33,7 @@ export const registerKill = (server: McpServer, context: ServerContext): void =>
     const program = Effect.gen(function* () {
       return yield* killJob(yield* findJob(job), graceMs, { reason: "MCP codex_kill" });
     });
-    return runTool(callScope(context, cwd), program, (outcome) => {
+    return runTool(callScope(context, cwd, "warn"), program, (outcome) => {
       const json = killJson(outcome);
       const id = shortId(outcome.job.id);
       const n = json.members.length;

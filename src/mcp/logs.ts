@@ -78,7 +78,7 @@ export const registerLogs = (server: McpServer, context: ServerContext): void =>
     outputSchema: logsShape,
     annotations: { readOnlyHint: true },
   }, async ({ job, tail, sinceOffset, cwd }) =>
-    runTool(callScope(context, cwd), logsProgram(job, tail ?? DEFAULT_TAIL, sinceOffset), ({ text, ...structured }) => {
+    runTool(callScope(context, cwd, "warn"), logsProgram(job, tail ?? DEFAULT_TAIL, sinceOffset), ({ text, ...structured }) => {
       const head = `job ${structured.job.jobId.slice(0, 8)} (${structured.job.status}), ${structured.historyFile ?? "no Codex history"}`;
       const more = structured.omitted > 0 ? `(${structured.omitted} earlier events omitted)` : undefined;
       const body = text === "" ? (structured.historyFile === null ? "" : sinceOffset === undefined ? "(no events yet)" : "(nothing new)") : text;

@@ -71,5 +71,5 @@ export const registerStatus = (server: McpServer, context: ServerContext): void 
     outputSchema: statusShape,
     annotations: { readOnlyHint: true },
   }, async ({ all, cwd }) =>
-    runTool(callScope(context, cwd), statusProgram(all === true), (status) => toolResult(render(status, all === true), status)));
+    runTool(callScope(context, cwd, "warn"), statusProgram(all === true), (status) => toolResult(render(status, all === true), status)));
 };

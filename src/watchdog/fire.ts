@@ -69,7 +69,8 @@ const claim = fn("watchdog.claim")(function* (firing: Firing, obs: Observation, 
  * Runs a policy's actions for one subject, in order, recording the decision and
  * each action. The policy counts as fired only when every action is done (a kill
  * is done when the tree is gone); otherwise it is tried again, on the next tick the
- * first time and then less and less often (see retryDelayMs).
+ * first time and then less and less often (see retryDelayMs). An action that cannot
+ * pass on a retry (unknown, or options it refuses) is one error event and counts as over.
  */
 export const fire = fn("watchdog.fire")(function* (firing: Firing, obs: Observation, memory: PolicyMemory, now: number, crew: FiringCrew) {
   const store = yield* JobStore;
@@ -99,6 +100,7 @@ export const fire = fn("watchdog.fire")(function* (firing: Firing, obs: Observat
     return running;
   };
   let allDone = true;
+  let failedForGood = 0;
   for (const ref of policy.do) {
     const [action, actionOptions] = actionParts(ref);
     const outcome = yield* runAction(plugins, action, {
@@ -111,6 +113,12 @@ export const fire = fn("watchdog.fire")(function* (firing: Firing, obs: Observat
     for (const e of outcome.errors) {
       yield* journal.append({ ...base, kind: "error", action, message: pluginErrorText(e) });
     }
+    if (outcome.permanent) {
+      // No retry can pass (an unknown action, options it refuses): said once, and the firing is over.
+      failedForGood++;
+      yield* journal.append({ ...base, kind: "error", action, message: `${action}: ${outcome.result.message ?? "failed"} (not retried: fix the config)`, data: { done: false, permanent: true, subject: subject.key } });
+      continue;
+    }
     const done = outcome.result?.done ?? false;
     allDone &&= done;
     const said = outcome.result?.message ?? (done ? "done" : "not done");
@@ -122,6 +130,7 @@ export const fire = fn("watchdog.fire")(function* (firing: Firing, obs: Observat
     memory.fired.set(key, now);
     const finished = yield* store.finishFiring(claimed.key, claimed.owner).pipe(Effect.result);
     if (finished._tag === "Failure") yield* journal.failed(finished.failure);
-    yield* journal.append({ ...base, kind: "fired", message: `${policy.name} done for ${label(subject)}`, data: { subject: subject.key } });
+    const note = failedForGood > 0 ? ` (${failedForGood} action(s) failed for good)` : "";
+    yield* journal.append({ ...base, kind: "fired", message: `${policy.name} done for ${label(subject)}${note}`, data: { subject: subject.key } });
   }
 });

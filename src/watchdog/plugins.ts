@@ -1,6 +1,7 @@
 import * as Effect from "effect/Effect";
 import type { LoadedConfig } from "../config/load.ts";
-import { type LoadedPlugins, loadPlugins } from "../hooks/host.ts";
+import { pluginsForConfig } from "../hooks/forConfig.ts";
+import type { LoadedPlugins } from "../hooks/host.ts";
 import type { JobStoreService } from "../services/JobStore.ts";
 
 /**
@@ -12,7 +13,7 @@ export const pluginBook = (store: JobStoreService) => {
   const plugins = new WeakMap<LoadedConfig, LoadedPlugins | undefined>();
   const reportedPluginErrors = new Set<string>();
   const load = (config: LoadedConfig) =>
-    loadPlugins(config.config.plugins, { configFile: config.files.at(-1), timeoutMs: config.config.watchdog.pluginTimeout }).pipe(
+    pluginsForConfig(config).pipe(
       Effect.tap((loaded) => Effect.sync(() => plugins.set(config, loaded))),
     );
   const pluginsFor = (config: LoadedConfig) => Effect.gen(function* () {

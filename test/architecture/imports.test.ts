@@ -62,6 +62,7 @@ describe("import direction", () => {
 
     it("finds each: multi-line, dynamic, re-export and type-only imports included", () => {
       expect(violations(importGraph(root)).map((v) => v.split(":")[0]).sort()).toEqual([
+        "plugins/kill/index.ts -> src/config/fields.ts",
         "plugins/kill/index.ts -> src/config/sizes.ts",
         "src/core/job.ts -> src/services/db/rows.ts",
         "src/mcp/start.ts -> src/cli/start.ts",

@@ -1,9 +1,11 @@
-import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Effect } from "effect";
 import { afterEach, describe, expect, test } from "vitest";
-import { type CommandResult, type Host, ServiceManager, watchdogSpec } from "../../src/services/ServiceManager.ts";
+import {
+  type CommandResult, type Host, installLinks, isStandaloneExecutable, ServiceManager, stableCommand, watchdogSpec,
+} from "../../src/services/ServiceManager.ts";
 
 const dirs: string[] = [];
 afterEach(() => { for (const d of dirs.splice(0)) rmSync(d, { recursive: true, force: true }); });
@@ -129,5 +131,61 @@ describe("ServiceManager", () => {
     const unknown = await withManager({ ...host, run: async () => ({ exitCode: 1, output: "Failed to connect to bus" }) },
       (m) => m.status("systemd", { codexBin: "codex" }));
     expect(unknown).toMatchObject({ running: null });
+  });
+});
+
+describe("a service that survives upgrades", () => {
+  const scratch = () => {
+    const dir = mkdtempSync(join(tmpdir(), "cs-links-"));
+    dirs.push(dir);
+    return dir;
+  };
+  /** A package as `npm i -g --prefix` and `bun add -g` lay it out, with the command's link. */
+  const installed = (prefix: string, modules: string, bin: string) => {
+    const launcher = join(prefix, modules, "codex-supervisor", "bin", "codex-supervisor.ts");
+    mkdirSync(join(launcher, ".."), { recursive: true });
+    writeFileSync(launcher, "#!/usr/bin/env bun\n", { mode: 0o755 });
+    mkdirSync(join(prefix, bin), { recursive: true });
+    symlinkSync(launcher, join(prefix, bin, "codex-supervisor"));
+    return { launcher, link: join(prefix, bin, "codex-supervisor") };
+  };
+
+  test("names the package manager's link to the command, not the folder behind it", () => {
+    const npm = installed(scratch(), "lib/node_modules", "bin");
+    expect(stableCommand(npm.launcher, installLinks(npm.launcher), "")).toBe(npm.link);
+    const bun = installed(scratch(), "install/global/node_modules", "bin");
+    expect(stableCommand(bun.launcher, installLinks(bun.launcher), "")).toBe(bun.link);
+  });
+
+  test("takes the command on PATH only when it leads to this same file", () => {
+    const mine = installed(scratch(), "lib/node_modules", "bin");
+    const other = installed(scratch(), "lib/node_modules", "bin");
+    expect(stableCommand(mine.launcher, [], join(mine.link, ".."))).toBe(mine.link);
+    expect(stableCommand(mine.launcher, [], join(other.link, ".."))).toBe(mine.launcher);
+  });
+
+  test("knows the standalone executable by where its modules live", () => {
+    expect(isStandaloneExecutable("/$bunfs/root/codex-supervisor")).toBe(true);
+    expect(isStandaloneExecutable("B:/~BUN/root/codex-supervisor.exe")).toBe(true);
+    expect(isStandaloneExecutable("/usr/lib/node_modules/codex-supervisor/bin/codex-supervisor.ts")).toBe(false);
+  });
+
+  test("the standalone executable's service runs it alone: no bun, no script", () => {
+    const { host } = fakeHost();
+    expect(watchdogSpec({ ...host, bun: "/usr/local/bin/codex-supervisor", mainScript: undefined }, { codexBin: "codex" }).argv)
+      .toEqual(["/usr/local/bin/codex-supervisor", "watch"]);
+  });
+
+  test.each(["systemd", "launchd"] as const)("status names what the installed %s service runs that is gone", async (kind) => {
+    const { host, home } = fakeHost();
+    const bun = join(home, "bun with space");
+    const script = join(home, "100%", "codex-supervisor");
+    mkdirSync(join(script, ".."));
+    for (const file of [bun, script]) writeFileSync(file, "");
+    const withFiles = { ...host, bun, mainScript: script };
+    await withManager(withFiles, (m) => m.install(kind, { codexBin: "codex" }));
+    expect((await withManager(withFiles, (m) => m.status(kind, { codexBin: "codex" }))).missing).toEqual([]);
+    rmSync(script);
+    expect((await withManager(withFiles, (m) => m.status(kind, { codexBin: "codex" }))).missing).toEqual([script]);
   });
 });

@@ -25,7 +25,7 @@ export const judgeConfig = (f: ConfigFacts): DoctorCheck => {
   if (broken) {
     return fail({
       ...CONFIG,
-      detail: [`${broken.file} is not valid${f.error ? "" : " (its plugins)"}; every command in ${f.cwd} would stop with exit 2 (the checks below use the defaults):`, ...issueLines(broken)].join("\n"),
+      detail: [`${broken.file} is not valid${f.error ? "" : " (its plugins or actions)"}; config, start, resume and watch in ${f.cwd} stop with exit 2, list, status, events, logs and kill warn and go on without it (the checks below use the defaults):`, ...issueLines(broken)].join("\n"),
     }, `edit ${broken.file}: fix each key listed above as it says; \`codex-supervisor config --cwd ${f.cwd}\` shows the result once it loads`);
   }
   if (f.skipped) {

@@ -12,11 +12,10 @@ import { loadConfigEffect, type LoadedConfig } from "../../config/load.ts";
 import { processPathContext } from "../../config/paths.ts";
 import { configDefaults, defaultConfig } from "../../config/defaults.ts";
 import { resolveSettings } from "../../config/settings.ts";
-import { loadPlugins } from "../../hooks/host.ts";
+import { pluginsForConfig } from "../../hooks/forConfig.ts";
 import { CodexHistory } from "../../services/CodexHistory.ts";
 import { ServiceManager } from "../../services/ServiceManager.ts";
-import { ConfigError } from "../../core/errors.ts";
-import { type DoctorCheck, errorText, fail } from "./check.ts";
+import { type DoctorCheck, fail } from "./check.ts";
 import { judgeCodexBinary, judgeCodexHome, judgeRollout, judgeStateDb, parseCodexVersion } from "./codex.ts";
 import { planCgroups } from "../../services/cgroups/plan.ts";
 import { judgeCgroups } from "./cgroup.ts";
@@ -69,13 +68,7 @@ export const runDoctor = (options: DoctorOptions): Effect.Effect<ReadonlyArray<D
     const config = loaded._tag === "Success" ? loaded.success : defaults;
     const settings = resolveSettings(config, env);
     const plugins = loaded._tag === "Success"
-      ? yield* loadPlugins(settings.config.plugins, { configFile: settings.configFiles.at(-1), timeoutMs: settings.config.watchdog.pluginTimeout }).pipe(
-        // A plugin module that throws while it loads is a config problem too, not a crashed doctor.
-        Effect.catchDefect((cause) => Effect.fail(new ConfigError({
-          file: settings.configFiles.at(-1) ?? "the plugin list", issues: [{ path: "plugins", message: errorText(cause) }], cause,
-        }))),
-        Effect.result,
-      )
+      ? yield* pluginsForConfig(config).pipe(Effect.result)
       : undefined;
     const configCheck = judgeConfig({
       cwd, files: config.files,

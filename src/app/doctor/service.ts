@@ -9,6 +9,8 @@ export interface ServiceFacts {
   readonly upToDate: boolean | null;
   readonly running: boolean | null;
   readonly detail: string;
+  /** Files the installed service runs that no longer exist. */
+  readonly missing: ReadonlyArray<string>;
 }
 
 const SERVICE = { id: "watchdog.service", title: "watchdog service" };
@@ -22,6 +24,11 @@ const firstLine = (text: string) => text.trim().split("\n")[0] ?? "";
 export const judgeService = (f: ServiceFacts): DoctorCheck => {
   if (!f.installed) {
     return warn({ ...SERVICE, detail: `not installed (no ${f.path}): policies apply only while \`codex-supervisor watch\` runs` }, INSTALL);
+  }
+  // Checked before asking whether it runs: a running watchdog whose command is gone will not start again.
+  if (f.missing.length > 0) {
+    return fail({ ...SERVICE, detail: `${f.path} runs ${f.missing.join(", ")}, which no longer exists (moved, upgraded or uninstalled?)` },
+      `${INSTALL} (from the codex-supervisor you use now)`);
   }
   if (f.running === null) {
     return warn({ ...SERVICE, detail: `installed at ${f.path}, but ${f.kind} could not be asked whether it runs: ${firstLine(f.detail)}` },

@@ -11,7 +11,8 @@ import { Launcher } from "../../services/Launcher.ts";
 import { removeJobFiles } from "../../services/jobFiles.ts";
 import { ProcessTable } from "../../services/ProcessTable.ts";
 import { Settings } from "../../services/Settings.ts";
-import { loadPlugins, pluginErrorText, runBeforeLaunch } from "../../hooks/host.ts";
+import { pluginErrorText, runBeforeLaunch } from "../../hooks/host.ts";
+import { pluginsForConfig } from "../../hooks/forConfig.ts";
 import { endJobCgroup, prepareJobCgroup, releaseJobCgroup, sweepJobCgroups } from "./cgroup.ts";
 import { killTree } from "./killTree.ts";
 import { refreshJob } from "./refresh.ts";
@@ -72,10 +73,7 @@ export const startJob = fn("startJob")(function* (request: StartRequest) {
   };
   // The venv fix and every other env change come from beforeLaunch hooks (env-fixup is always loaded).
   // A failed hook fails the launch: a job started with half its env applied would be worse than none.
-  const plugins = yield* loadPlugins(settings.config.plugins, {
-    configFile: settings.configFiles.at(-1),
-    timeoutMs: settings.config.watchdog.pluginTimeout,
-  });
+  const plugins = yield* pluginsForConfig({ config: settings.config, files: settings.configFiles });
   const prepared = yield* runBeforeLaunch(plugins, draft, settings.config);
   const failed = prepared.errors[0];
   if (failed) return yield* new LaunchError({ reason: pluginErrorText(failed), cause: failed });

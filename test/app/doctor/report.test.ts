@@ -48,7 +48,7 @@ test("a broken config fails naming the file and each key, with the fix", () => {
 });
 
 const service = (over: Partial<ServiceFacts>): ServiceFacts =>
-  ({ kind: "systemd", path: "/home/u/.config/systemd/user/codex-supervisor.service", installed: true, upToDate: true, running: true, detail: "active", ...over });
+  ({ kind: "systemd", path: "/home/u/.config/systemd/user/codex-supervisor.service", installed: true, upToDate: true, running: true, detail: "active", missing: [], ...over });
 
 test("the watchdog service: not installed warns with install, installed but stopped fails, running is ok", () => {
   const missing = judgeService(service({ installed: false, upToDate: null, running: false }));
@@ -59,4 +59,10 @@ test("the watchdog service: not installed warns with install, installed but stop
   expect(judgeService(service({ running: null, detail: "Failed to connect to bus" })).status).toBe("warn");
   expect(judgeService(service({ upToDate: false })).status).toBe("warn");
   expect(judgeService(service({})).status).toBe("ok");
+});
+
+test("a watchdog service whose command is gone fails, names the file and says to install again", () => {
+  const gone = judgeService(service({ missing: ["/home/u/.bun/bin/codex-supervisor"] }));
+  expect(gone).toMatchObject({ status: "fail", fix: expect.stringContaining("codex-supervisor service install") });
+  expect(gone.detail).toContain("/home/u/.bun/bin/codex-supervisor, which no longer exists");
 });

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { afterAll, afterEach, describe, expect, test } from "vitest";
 import { killTree } from "../../src/core/jobs/killTree.ts";
 import { identityOf, type ProcessIdentity } from "../../src/core/process.ts";
-import { type FakeWorld, fakeWorld, fakeWorldLayer } from "../../src/services/FakeWorld.ts";
+import { type FakeWorld, fakeWorld, fakeWorldLayer } from "../support/fakeWorld.ts";
 import { ProcessTable } from "../../src/services/ProcessTable.ts";
 import { type SignalOutcome, Signals } from "../../src/services/Signals.ts";
 import { proc } from "../core/fixtures.ts";

@@ -6,7 +6,7 @@ import { TestClock } from "effect/testing";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import type { Job } from "../../src/core/job.ts";
 import { CodexHistory } from "../../src/services/CodexHistory.ts";
-import { fakeWorld, fakeWorldLayer } from "../../src/services/FakeWorld.ts";
+import { fakeWorld, fakeWorldLayer } from "../support/fakeWorld.ts";
 import { JobStore } from "../../src/services/JobStore.ts";
 import { Usage } from "../../src/services/Usage.ts";
 import { Watchdog, type WatchdogOptions } from "../../src/watchdog/loop.ts";

@@ -122,9 +122,11 @@ export const parseEnvironment = (text: string, command: string): Map<string, str
   const env = new Map<string, string>();
   const tail = text.slice(command.length);
   if (tail.trim() === "") return env;
-  if (!tail.startsWith(" ")) return undefined;
+  const words = tail.slice(1).split(" ");
+  // more command line than the snapshot read: the process exec'd since
+  if (!tail.startsWith(" ") || !VARIABLE.test(words[0]!)) return undefined;
   let name: string | undefined;
-  for (const word of tail.slice(1).split(" ")) {
+  for (const word of words) {
     if (VARIABLE.test(word)) {
       const eq = word.indexOf("=");
       name = word.slice(0, eq);

@@ -9,7 +9,7 @@ import { type Command, print, printJson } from "./command.ts";
 import { shortId } from "./format.ts";
 import { describe, EXIT } from "./messages.ts";
 import { runProgram } from "./runtime.ts";
-import { killJson, survivorList } from "./views.ts";
+import { killJson, survivorList, uncheckedText } from "./views.ts";
 import { stderr } from "./output.ts";
 import { configSearchDir } from "./workingDir.ts";
 
@@ -49,7 +49,7 @@ export const kill: Command = {
         const n = report?.members.length ?? 0;
         print(result === "killed"
           // the tree's time runs from the first signal; `in all` counts from this command's start, as --trace does
-          ? `killed job ${shortId(job.id)}: ${n} process${n === 1 ? "" : "es"} ended in ${report?.elapsedMs} ms after the first signal, ${performance.now().toFixed(0)} ms in all`
+          ? `killed job ${shortId(job.id)}: ${n} process${n === 1 ? "" : "es"} ended in ${report?.elapsedMs} ms after the first signal, ${performance.now().toFixed(0)} ms in all${uncheckedText(report?.unchecked)}`
           : `job ${shortId(job.id)}: ${report?.survivors.length} process(es) survived: ${survivorList(report?.survivorReasons ?? [])}`);
       }
       if (outcome.unrecorded) {

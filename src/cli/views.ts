@@ -3,6 +3,7 @@ import type { Job } from "../core/job.ts";
 import type { JobOutput } from "../core/jobs/output.ts";
 import { failureMessage } from "../core/output.ts";
 import type { KillOutcome } from "../core/jobs/kill.ts";
+export { uncheckedText } from "../core/jobs/killTree.ts";
 import type { JobEntry, UntrackedEntry } from "../core/jobs/list.ts";
 import type { JobEvent } from "../services/JobStore.ts";
 
@@ -64,6 +65,8 @@ export const killJson = ({ job, result, report, unrecorded }: KillOutcome) => ({
   survivors: report?.survivors ?? [],
   /** Why each survivor is left. */
   survivorReasons: report?.survivorReasons ?? [],
+  /** What the kill could not check (a possible stray's unreadable environment, lsof missing): empty when it proved everything. */
+  unchecked: report?.unchecked ?? [],
   elapsedMs: report?.elapsedMs ?? 0,
   /** Whether the kill is in the database (false: the signals went out, the record could not be written). */
   recorded: unrecorded === undefined,

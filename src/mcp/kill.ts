@@ -2,7 +2,7 @@ import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import * as Effect from "effect/Effect";
 import { z } from "zod";
 import { shortId } from "../cli/format.ts";
-import { killJson, survivorList } from "../cli/views.ts";
+import { killJson, survivorList, uncheckedText } from "../cli/views.ts";
 import { DURATION_RANGES, readDuration } from "../core/duration.ts";
 import { findJob } from "../core/jobs/find.ts";
 import { killJob } from "../core/jobs/kill.ts";
@@ -43,7 +43,7 @@ export const registerKill = (server: McpServer, context: ServerContext): void =>
         case "already-gone":
           return toolResult(`job ${id} was not running (${outcome.job.status}); nothing to kill`, json);
         case "killed":
-          return toolResult(`killed job ${id}: ${n} process${n === 1 ? "" : "es"} (${json.members.map((m) => m.pid).join(", ")}) ended in ${json.elapsedMs} ms after the first signal`, json);
+          return toolResult(`killed job ${id}: ${n} process${n === 1 ? "" : "es"} (${json.members.map((m) => m.pid).join(", ")}) ended in ${json.elapsedMs} ms after the first signal${uncheckedText(json.unchecked)}`, json);
         case "survivors":
           return toolError(`job ${id}: ${json.survivors.length} process(es) survived the kill: ${survivorList(json.survivorReasons)}`, json);
       }

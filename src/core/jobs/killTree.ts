@@ -14,8 +14,18 @@ export interface KillTreeReport {
   /** Why each survivor is left, survivor for survivor. */
   readonly survivorReasons: ReadonlyArray<{ readonly pid: number; readonly reason: string }>;
   readonly refused: ReadonlyArray<{ readonly pid: number; readonly reason: string }>;
+  /**
+   * What the kill could not check, in words (`the environment of pid 123, …`): a process that
+   * could be a stray of the job but whose marker could not be read, or a fact the backend cannot
+   * read at all. A kill with any did not prove the job gone, whatever `survivors` says.
+   */
+  readonly unchecked: ReadonlyArray<string>;
   readonly elapsedMs: number;
 }
+
+/** `; but could not check …`, or nothing when the kill checked everything: never a clean "killed" over a gap. */
+export const uncheckedText = (unchecked: ReadonlyArray<string> | undefined): string =>
+  unchecked && unchecked.length > 0 ? `; but could not check ${unchecked.join("; ")}` : "";
 
 // Waiting polls the known members one /proc/PID/stat each, first soon (a cooperative
 // tree is gone within milliseconds of SIGTERM), then backing off.
@@ -68,6 +78,23 @@ export const killTree = fn("killTree")(function* (
   const ended = new Set<string>();
   const refused = new Map<string, string>();
   const rootKeys = new Set(roots.map(keyOf));
+  /** Candidates for strays whose environment could not be read while they ran: by PID, their command. */
+  const unreadable = new Map<number, string>();
+
+  /** Is `p`, adopted and ours, the job's by its marker? One whose environment cannot be read is noted, not taken. */
+  const isStray = fn("killTree.isStray")(function* (p: ProcessInfo, parent: ProcessInfo | undefined) {
+    if (!couldBeStray(p, parent, marks)) return false;
+    const env = yield* table.environ(p.pid);
+    if (env === undefined) {
+      // gone meanwhile is no gap; still there, it could be the job's and nobody can tell
+      let live: ProcessStatus | undefined;
+      try { live = sameProcess(p, table.statusNow(p.pid)); } catch { live = p; }
+      if (live && live.state !== "Z") unreadable.set(p.pid, p.argv.join(" ").slice(0, 80) || p.name);
+      return false;
+    }
+    unreadable.delete(p.pid);
+    return isStrayOfJob(p, env, parent, marks);
+  });
 
   // A member found by the parent walk is the job's whatever its owner (a tool may switch user): its
   // signals may go to another uid. A root is a record, a stray only claims the job: theirs must be ours.
@@ -98,7 +125,7 @@ export const killTree = fn("killTree")(function* (
         if (p.state === "Z" || p.pid <= 1 || known.has(keyOf(p))) continue;
         const parent = byPid.get(p.ppid);
         const child = parent !== undefined && parent.pid > 1 && known.has(keyOf(parent)) && isChildOfMember(p, parent, marks.uid);
-        if (!child && !(couldBeStray(p, parent, marks) && isStrayOfJob(p, yield* table.environ(p.pid), parent, marks))) continue;
+        if (!child && !(yield* isStray(p, parent))) continue;
         track(p, child);
         fresh.push(p);
         grew = true;
@@ -130,8 +157,8 @@ export const killTree = fn("killTree")(function* (
     const strays: ProcessInfo[] = [];
     for (const p of snapshot) {
       const parent = byPid.get(p.ppid);
-      if (known.has(keyOf(p)) || !couldBeStray(p, parent, marks)) continue;
-      if (isStrayOfJob(p, yield* table.environ(p.pid), parent, marks)) strays.push(p);
+      if (known.has(keyOf(p))) continue;
+      if (yield* isStray(p, parent)) strays.push(p);
     }
     const knownLive = [...known.values()].flatMap(({ identity }) => {
       const p = sameProcess(identity, byPid.get(identity.pid));
@@ -277,6 +304,10 @@ export const killTree = fn("killTree")(function* (
     survivors: left.map(pidOf),
     survivorReasons: left.map((key) => ({ pid: pidOf(key), reason: survivorReason(key) })),
     refused: [...refused].map(([key, reason]) => ({ pid: pidOf(key), reason })),
+    unchecked: [
+      ...[...unreadable].map(([pid, command]) => `the environment of pid ${pid} (${command}), which could be a stray of the job`),
+      ...(table.gaps?.() ?? []),
+    ],
     elapsedMs: (yield* Clock.currentTimeMillis) - started,
   } satisfies KillTreeReport;
 });

@@ -3,7 +3,7 @@ import { execFileSync } from "node:child_process";
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { commandOf, createSandbox, isAlive, type Sandbox, waitFor } from "./support/harness.ts";
+import { commandOf, createSandbox, fullPassOnly, isAlive, type Sandbox, waitFor } from "./support/harness.ts";
 
 interface JobJson { jobId: string; pid: number; nativePid: number | null; threadId: string | null; status: string; cwd: string; pids?: number[]; python: { python?: string; venv?: string } }
 interface ListJson { jobs: JobJson[]; untracked: Array<{ pid: number; pids: number[]; kind: string; threadId: string | null; cwd: string | null }> }
@@ -26,6 +26,9 @@ const start = async (prompt: string, cwd: string, extra: string[] = []) => {
 };
 const list = async (all = false) => (await sb.cli(["list", "--json", ...(all ? ["--all"] : [])])).json<ListJson>();
 const status = async (id: string) => (await sb.cli(["status", id, "--json"])).json<JobJson & { lastAgentMessage: string | null }>();
+const ppidOf = (pid: number) => {
+  try { const stat = readFileSync(`/proc/${pid}/stat`, "utf8"); return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]); } catch { return -1; }
+};
 const pidsOfJob = (jobId: string) => sb.livePids().filter((pid) => {
   try { return readFileSync(`/proc/${pid}/environ`, "utf8").includes(`CODEX_SUPERVISOR_JOB_ID=${jobId}`); } catch { return false; }
 });
@@ -51,6 +54,13 @@ describe("start and list", () => {
     // the rollout file named in Codex's history is this thread's
     const day = readdirSync(join(sb.codexHome, "sessions"), { recursive: true }).map(String);
     expect(day.some((f) => f.endsWith(`${seen.threadId}.jsonl`))).toBe(true);
+    // status and logs of the running job read its history (the thread found from its open rollout)
+    const running = await status(job.jobId);
+    expect({ status: running.status, threadId: running.threadId }).toEqual({ status: "running", threadId: seen.threadId });
+    const logs = await sb.cli(["logs", job.jobId]);
+    expect(logs.code, logs.stderr).toBe(0);
+    expect(logs.stdout).not.toContain("no Codex history found");
+    expect(logs.stdout).toContain("sleep 20");
     const killed = await sb.cli(["kill", job.jobId, "--grace", "1s"]);
     expect(killed.code, killed.stderr).toBe(0);
   });
@@ -89,7 +99,7 @@ describe("logs and status", () => {
   });
 
 
-  test("logs --follow streams a running job's new events and returns when it ends", async () => {
+  fullPassOnly("logs --follow streams a running job's new events and returns when it ends", async () => {
     const job = await start("RUN: sleep 2; echo printed-later\nREPLY: followed to the end", sb.project("follow"));
     const r = await sb.cli(["logs", job.jobId, "--follow"]);
     expect(r.code, r.stderr).toBe(0);
@@ -152,6 +162,19 @@ describe("kill", () => {
     for (const pid of tree) expect(isAlive(pid)).toBe(false);
   });
 
+  test("ends the stray a tool left reparented to init in its own session, found by the job's marker", async () => {
+    const job = await start("RUN: (setsid sleep 301 &); sleep 300", sb.project("stray"));
+    const stray = await waitFor("the stray sleep, adopted by init", () =>
+      pidsOfJob(job.jobId).find((pid) => commandOf(pid) === "sleep 301 " && ppidOf(pid) === 1));
+    const r = await sb.cli(["kill", job.jobId, "--grace", "1s", "--json"]);
+    expect(r.code, r.stderr).toBe(0);
+    const killed = r.json<{ result: string; members: Array<{ pid: number }>; survivors: number[]; unchecked: string[] }>();
+    expect(killed).toMatchObject({ result: "killed", survivors: [], unchecked: [] });
+    // found by the walk (its marker), not only ended by the job's cgroup afterwards
+    expect(killed.members.map((m) => m.pid)).toContain(stray);
+    expect(isAlive(stray)).toBe(false);
+  });
+
   test("refuses when the recorded PID belongs to another process now, which survives", async () => {
     const job = await start("RUN: echo quick", sb.project("reused"));
     await waitFor("completion", async () => (await status(job.jobId)).status !== "running" || undefined);
@@ -175,7 +198,7 @@ describe("kill", () => {
 });
 
 describe("python", () => {
-  test("a job started in a subdirectory runs the project's .venv, module and sys.prefix", async () => {
+  fullPassOnly("a job started in a subdirectory runs the project's .venv, module and sys.prefix", async () => {
     const project = sb.project("pyproj");
     execFileSync("python3", ["-m", "venv", "--without-pip", join(project, ".venv")]);
     const site = execFileSync(join(project, ".venv/bin/python"), ["-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"]).toString().trim();

@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { createSandbox, isAlive, REPO, type Sandbox, waitFor } from "./support/harness.ts";
+import { createSandbox, fullPassOnly, isAlive, REPO, type Sandbox, waitFor } from "./support/harness.ts";
 
 interface JobJson { jobId: string; pid: number; status: string; threadId: string | null; resumedFrom: string | null; cwd: string }
 interface StatusJson {
@@ -62,7 +62,7 @@ const killOutsiders = () => {
 const inSandbox = (cwd: string | null) => cwd !== null && cwd.startsWith(sb.root);
 
 describe("codex-supervisor mcp", () => {
-  test("lists its tools, each with a JSON schema for its arguments and results", async () => {
+  fullPassOnly("lists its tools, each with a JSON schema for its arguments and results", async () => {
     const { tools } = await client.listTools();
     const names = tools.map((t) => t.name);
     expect(names).toEqual(expect.arrayContaining(["codex_status", "codex_start", "codex_resume", "codex_logs", "codex_kill", "codex_doctor"]));
@@ -112,7 +112,7 @@ describe("codex-supervisor mcp", () => {
     }
   });
 
-  test("codex_start then codex_logs shows the finished job's command output and agent message", async () => {
+  fullPassOnly("codex_start then codex_logs shows the finished job's command output and agent message", async () => {
     const { json: job } = await ok<JobJson>("codex_start", {
       prompt: "RUN: echo hello-from-mcp\nREPLY: the mcp job is done",
       cwd: sb.project("start-logs"),
@@ -141,7 +141,7 @@ describe("codex-supervisor mcp", () => {
     expect(since.json.nextOffset).toBe(logs.json.nextOffset);
   });
 
-  test("codex_resume continues the job's thread as a new job linked to the first", async () => {
+  fullPassOnly("codex_resume continues the job's thread as a new job linked to the first", async () => {
     const { json: first } = await ok<JobJson>("codex_start", { prompt: "REPLY: first turn", cwd: sb.project("mcp-resume") });
     const firstDone = await waitFor("the first turn", async () => {
       const { json } = await ok<StatusJson>("codex_status", { all: true });
@@ -161,7 +161,7 @@ describe("codex-supervisor mcp", () => {
     expect(said).toEqual(expect.arrayContaining(["first turn", "second turn"]));
   });
 
-  test("codex_kill ends a running job's whole tree", async () => {
+  fullPassOnly("codex_kill ends a running job's whole tree", async () => {
     const { json: job } = await ok<JobJson>("codex_start", { prompt: "RUN: sleep 300", cwd: sb.project("mcp-kill") });
     const tree = await waitFor("launcher, native Codex and the tool's processes", () => {
       const pids = pidsOfJob(job.jobId);
@@ -178,7 +178,7 @@ describe("codex-supervisor mcp", () => {
     expect(again.json.result).toBe("already-gone");
   });
 
-  test("codex_start of a job Codex rejects is a tool error in Codex's own words; codex_status and codex_logs carry its stderr", async () => {
+  fullPassOnly("codex_start of a job Codex rejects is a tool error in Codex's own words; codex_status and codex_logs carry its stderr", async () => {
     const BOGUS = "error: unexpected argument '--bogus-flag' found";
     const r = await call("codex_start", { prompt: "hi", cwd: sb.project("mcp-bogus"), args: ["--bogus-flag"] });
     expect(r.isError).toBe(true);
@@ -196,7 +196,7 @@ describe("codex-supervisor mcp", () => {
     expect(logs.text).toContain(BOGUS);
   });
 
-  test("codex_doctor checks a directory and returns every check with its status", async () => {
+  fullPassOnly("codex_doctor checks a directory and returns every check with its status", async () => {
     const dir = sb.project("doctor");
     const { text: said, json } = await ok<{ ok: boolean; checks: Array<{ id: string; status: string; detail: string }> }>("codex_doctor", { cwd: dir });
     expect(json.checks.length).toBeGreaterThan(3);
@@ -205,7 +205,7 @@ describe("codex-supervisor mcp", () => {
     expect(said).toContain(`codex-supervisor doctor for ${dir}`);
   });
 
-  test("a bad job id is a tool error with a clear message, and the server goes on", async () => {
+  fullPassOnly("a bad job id is a tool error with a clear message, and the server goes on", async () => {
     for (const name of ["codex_logs", "codex_kill", "codex_resume"]) {
       const r = await call(name, { job: "ffffffff" });
       expect(r.isError).toBe(true);

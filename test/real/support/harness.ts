@@ -8,7 +8,13 @@ import { Database } from "bun:sqlite";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { delimiter, dirname, join, resolve } from "node:path";
+import { test } from "vitest";
 import { codexConfigFor, type ModelServer, startModelServer } from "./modelServer.ts";
+
+/** This run's process table is the portable one (ps and lsof): the second pass over the core cases (test/matrix/projects.ts). */
+export const PORTABLE_PASS = process.env.CODEX_SUPERVISOR_PROCESS_TABLE === "portable";
+/** A case outside the core the portable pass repeats: it runs once, on the platform's own backend. */
+export const fullPassOnly = test.skipIf(PORTABLE_PASS);
 
 export const REPO = resolve(import.meta.dirname, "../../..");
 export const CODEX_BIN = process.env.CODEX_SUPERVISOR_TEST_CODEX ?? join(REPO, "node_modules/.bin/codex");

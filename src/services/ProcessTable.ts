@@ -31,6 +31,11 @@ export class ProcessTable extends Context.Service<ProcessTable, {
    * (a throwaway script; `bun bench/tools/kill-timeline.ts` shows the kill's phases).
    */
   readonly statusNow: (pid: number) => ProcessStatus | undefined;
+  /**
+   * `statusNow` of several processes in one read, where one read of many costs what one of one
+   * does (a `ps` spawn); absent where reading each is cheaper (/proc). Throws ProcessTableError.
+   */
+  readonly statusAllNow?: (pids: ReadonlyArray<number>) => ReadonlyMap<number, ProcessStatus>;
   /** Where process creation stands now; undefined where the system does not say (then every look is a snapshot). */
   readonly watermark: () => Effect.Effect<Watermark | undefined>;
   /**
@@ -107,6 +112,13 @@ export class ProcessTable extends Context.Service<ProcessTable, {
       statusNow: (pid) => {
         try {
           return proc.status(pid);
+        } catch (cause) {
+          throw new ProcessTableError({ operation: "status", cause });
+        }
+      },
+      statusAllNow: (pids) => {
+        try {
+          return proc.statusAll(pids);
         } catch (cause) {
           throw new ProcessTableError({ operation: "status", cause });
         }

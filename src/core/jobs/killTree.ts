@@ -201,14 +201,20 @@ export const killTree = fn("killTree")(function* (
    */
   const alive = (withRoots = true, firstOnly = false, withRefused = false) => Effect.sync(() => {
     const out: string[] = [];
-    for (const key of pending(withRoots, withRefused)) {
+    const keys = pending(withRoots, withRefused);
+    // where one read of many costs one of one (ps), all at once; a failed read leaves each to its own
+    let read: ReadonlyMap<number, ProcessStatus> | undefined;
+    if (table.statusAllNow && keys.length > 1) {
+      try { read = table.statusAllNow(keys.map((key) => known.get(key)!.identity.pid)); } catch { read = undefined; }
+    }
+    for (const key of keys) {
       if (firstOnly && out.length > 0) break;
       const { identity } = known.get(key)!;
       // a read that fails (a transient /proc error) proves nothing: the member counts as alive until
       // one succeeds, and failing the kill here would leave the frozen tree frozen
       let live: ProcessStatus | undefined;
       try {
-        live = sameProcess(identity, table.statusNow(identity.pid));
+        live = sameProcess(identity, read ? read.get(identity.pid) : table.statusNow(identity.pid));
       } catch {
         out.push(key);
         continue;

@@ -116,7 +116,7 @@ test("a healthy setup exits 0, and doctor creates and writes nothing", async () 
   expect(report.checks.map((c) => c.id)).toEqual([
     "config", "codex.binary", "codex.home", "codex.state-db", "codex.history", "database", "python.supervisor", "process.table", "kill.cgroup", "watchdog.service",
   ]);
-  expect(check(report, "process.table").detail).toBe("linux (/proc): the default on linux");
+  expect(check(report, "process.table").detail).toBe(process.platform === "linux" ? "linux (/proc): the default on linux" : `portable (ps and lsof): the default on ${process.platform}`);
 });
 
 test("doctor names the process table backend CODEX_SUPERVISOR_PROCESS_TABLE chose", async () => {

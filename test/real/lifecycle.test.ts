@@ -1,9 +1,10 @@
 import { Database } from "bun:sqlite";
 import { execFileSync } from "node:child_process";
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { commandOf, createSandbox, fullPassOnly, isAlive, type Sandbox, waitFor } from "./support/harness.ts";
+import { hasVariable, ppidOf } from "./support/procs.ts";
 
 interface JobJson { jobId: string; pid: number; nativePid: number | null; threadId: string | null; status: string; cwd: string; pids?: number[]; python: { python?: string; venv?: string } }
 interface ListJson { jobs: JobJson[]; untracked: Array<{ pid: number; pids: number[]; kind: string; threadId: string | null; cwd: string | null }> }
@@ -26,12 +27,7 @@ const start = async (prompt: string, cwd: string, extra: string[] = []) => {
 };
 const list = async (all = false) => (await sb.cli(["list", "--json", ...(all ? ["--all"] : [])])).json<ListJson>();
 const status = async (id: string) => (await sb.cli(["status", id, "--json"])).json<JobJson & { lastAgentMessage: string | null }>();
-const ppidOf = (pid: number) => {
-  try { const stat = readFileSync(`/proc/${pid}/stat`, "utf8"); return Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]); } catch { return -1; }
-};
-const pidsOfJob = (jobId: string) => sb.livePids().filter((pid) => {
-  try { return readFileSync(`/proc/${pid}/environ`, "utf8").includes(`CODEX_SUPERVISOR_JOB_ID=${jobId}`); } catch { return false; }
-});
+const pidsOfJob = (jobId: string) => sb.livePids().filter((pid) => hasVariable(pid, "CODEX_SUPERVISOR_JOB_ID", jobId));
 
 describe("start and list", () => {
   test("start returns while the job keeps running, and list shows it tracked with its thread", async () => {
@@ -40,7 +36,7 @@ describe("start and list", () => {
     expect(job.jobId).toMatch(/^[0-9a-f-]{36}$/);
     expect(isAlive(job.pid)).toBe(true);
     // the prompt travels on stdin: no process's argv shows it, while the job's marker is there
-    const argv = readFileSync(`/proc/${job.pid}/cmdline`, "utf8");
+    const argv = commandOf(job.pid);
     expect(argv).toContain(`CODEX_SUPERVISOR_JOB_ID="${job.jobId}"`);
     expect(argv).not.toContain("secret-prompt-words");
     const seen = await waitFor("the job's thread in list", async () => {

@@ -1,9 +1,9 @@
-import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { createSandbox, fullPassOnly, isAlive, REPO, type Sandbox, waitFor } from "./support/harness.ts";
+import { commandOf, createSandbox, fullPassOnly, isAlive, REPO, type Sandbox, waitFor } from "./support/harness.ts";
+import { hasVariable, ppidOf } from "./support/procs.ts";
 
 interface JobJson { jobId: string; pid: number; status: string; threadId: string | null; resumedFrom: string | null; cwd: string }
 interface StatusJson {
@@ -47,15 +47,13 @@ const ok = async <T>(name: string, args: Record<string, unknown>): Promise<{ tex
   expect(r.isError ?? false, `${name}: ${text(r)}\n${serverLog}`).toBe(false);
   return { text: text(r), json: r.structuredContent as T };
 };
-const pidsOfJob = (jobId: string) => sb.livePids().filter((pid) => {
-  try { return readFileSync(`/proc/${pid}/environ`, "utf8").includes(`CODEX_SUPERVISOR_JOB_ID=${jobId}`); } catch { return false; }
-});
+const pidsOfJob = (jobId: string) => sb.livePids().filter((pid) => hasVariable(pid, "CODEX_SUPERVISOR_JOB_ID", jobId));
 /** Everything under the sandbox that no job and not the server owns: what spawnCodex left. */
 const killOutsiders = () => {
   for (const pid of sb.livePids()) {
     if (pid === transport.pid) continue;
     try {
-      if (!readFileSync(`/proc/${pid}/environ`, "utf8").includes("CODEX_SUPERVISOR_JOB_ID=")) process.kill(pid, "SIGKILL");
+      if (!hasVariable(pid, "CODEX_SUPERVISOR_JOB_ID")) process.kill(pid, "SIGKILL");
     } catch { /* gone */ }
   }
 };
@@ -78,12 +76,10 @@ describe("codex-supervisor mcp", () => {
     const dir = sb.project("status-tracked");
     const started = await ok<JobJson>("codex_start", { prompt: "RUN: sleep 60", cwd: dir });
     // handed to init at once: the server's own tree (and whatever Codex runs the server) does not hold the job
-    const stat = readFileSync(`/proc/${started.json.pid}/stat`, "utf8");
-    const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
-    expect(readFileSync(`/proc/${ppid}/cmdline`, "utf8")).not.toContain("mcp");
+    const ppid = ppidOf(started.json.pid);
+    expect(commandOf(ppid)).not.toContain("mcp");
     // its parent is its waiting parent, which is itself nobody's child but init's (or a subreaper's)
-    const waiterStat = readFileSync(`/proc/${ppid}/stat`, "utf8");
-    const grandparent = Number(waiterStat.slice(waiterStat.lastIndexOf(")") + 2).split(" ")[1]);
+    const grandparent = ppidOf(ppid);
     expect(grandparent).not.toBe(transport.pid);
     const outside = sb.spawnCodex("STALL: 60", sb.project("status-outside")); // waiting on the model: a RUN'd Codex ends after ~11 s
     try {

@@ -131,6 +131,20 @@ describe("killTree's one grace (FakeWorld, TestClock)", () => {
   };
   const sent = (world: FakeWorld) => world.signals.map(({ pid, signal }) => `${signal} ${pid}`);
 
+  test("says what it could not check: a process that could be a stray but whose environment cannot be read", async () => {
+    const world = codexTree([]);
+    world.processes.set(200, proc(200, ["sleep", "301"])); // adopted by init, ours, started after the job
+    const unreadable = await killOnTestClock(world);
+    expect(unreadable.report.survivors).toEqual([]);
+    expect(unreadable.report.unchecked).toEqual(["the environment of pid 200 (sleep 301), which could be a stray of the job"]);
+    expect(world.processes.has(200)).toBe(true); // not taken for the job's on a guess
+
+    const readable = codexTree([]);
+    readable.processes.set(200, proc(200, ["sleep", "301"]));
+    readable.environ.set(200, new Map([["HOME", "/home/u"]]));
+    expect((await killOnTestClock(readable)).report.unchecked).toEqual([]);
+  });
+
   test("a tree ignoring SIGTERM is SIGKILLed once one grace is over, roots last and still frozen, with no second grace for them", async () => {
     const world = codexTree([100, 101, 102, 103]);
     const { report, snapshots, asked } = await killOnTestClock(world);

@@ -157,7 +157,7 @@ export const killTree = fn("killTree")(function* (
     const strays: ProcessInfo[] = [];
     for (const p of snapshot) {
       const parent = byPid.get(p.ppid);
-      if (known.has(keyOf(p))) continue;
+      if (known.has(keyOf(p)) || rootKeys.has(keyOf(p))) continue;
       if (yield* isStray(p, parent)) strays.push(p);
     }
     const knownLive = [...known.values()].flatMap(({ identity }) => {
@@ -305,13 +305,15 @@ export const killTree = fn("killTree")(function* (
     return known.get(key)!.signals.includes("SIGKILL") ? "still running after SIGKILL" : "still running";
   };
   const pidOf = (key: string) => known.get(key)!.identity.pid;
+  // a process found a member after all (by its parent) was checked by that
+  const memberPids = new Set([...known.values()].map((m) => m.identity.pid));
   return {
     members: [...known.values()].map((m) => ({ pid: m.identity.pid, argv: m.argv, signals: m.signals })),
     survivors: left.map(pidOf),
     survivorReasons: left.map((key) => ({ pid: pidOf(key), reason: survivorReason(key) })),
     refused: [...refused].map(([key, reason]) => ({ pid: pidOf(key), reason })),
     unchecked: [
-      ...[...unreadable].map(([pid, command]) => `the environment of pid ${pid} (${command}), which could be a stray of the job`),
+      ...[...unreadable].filter(([pid]) => !memberPids.has(pid)).map(([pid, command]) => `the environment of pid ${pid} (${command}), which could be a stray of the job`),
       ...(table.gaps?.() ?? []),
     ],
     elapsedMs: (yield* Clock.currentTimeMillis) - started,

@@ -60,10 +60,11 @@ export class ProcessTable extends Context.Service<ProcessTable, {
   readonly openFiles: (pid: number) => Effect.Effect<ReadonlyArray<string>>;
   readonly cwd: (pid: number) => Effect.Effect<string | undefined>;
   /**
-   * Says which processes' open files and cwd are about to be asked for, so a backend that reads
-   * them by spawning (lsof) reads them all at once; /proc needs no warning.
+   * Says which processes' open files and cwd (`files`) or environments (`environ`) are about to be
+   * asked for, so a backend that reads them by spawning (lsof, ps) reads them all at once; /proc
+   * needs no warning.
    */
-  readonly prepare?: (pids: ReadonlyArray<number>) => Effect.Effect<void>;
+  readonly prepare?: (pids: ReadonlyArray<number>, fact: "files" | "environ") => Effect.Effect<void>;
   /** Kinds of facts this backend could not read at all so far (`lsof not found`): what a kill must say it did not check. */
   readonly gaps?: () => ReadonlyArray<string>;
 }>()("codex-supervisor/ProcessTable") {
@@ -131,7 +132,7 @@ export class ProcessTable extends Context.Service<ProcessTable, {
       environ: (pid) => Effect.promise(() => proc.environ(pid)),
       openFiles: (pid) => Effect.promise(() => proc.openFiles(pid)),
       cwd: (pid) => Effect.promise(() => proc.cwd(pid)),
-      prepare: (pids) => Effect.promise(() => proc.prepare(pids)),
+      prepare: (pids, fact) => Effect.promise(() => proc.prepare(pids, fact)),
       gaps: proc.gaps,
     });
   }));

@@ -56,7 +56,7 @@ describe("portableProc", () => {
       await until(async () => (await proc.snapshot()).filter((p) => p.pid === a.child.pid || p.pid === b.child.pid).every((p) => p.argv[0] === "sleep") || undefined);
       const env = await proc.environ(a.child.pid);
       expect(env?.get("CS_MARK")).toBe("a value with spaces");
-      await proc.prepare([a.child.pid, b.child.pid]);
+      await proc.prepare([a.child.pid, b.child.pid], "files");
       expect(await proc.cwd(a.child.pid)).toBe(dir);
       expect(await proc.openFiles(b.child.pid)).toContain(b.held);
       expect(proc.gaps()).toEqual([]);

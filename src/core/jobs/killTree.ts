@@ -118,6 +118,8 @@ export const killTree = fn("killTree")(function* (
     const byPid = new Map<number, ProcessInfo | undefined>(started.processes.map((p) => [p.pid, p]));
     // every parent read before anything is judged: a read that fails leaves nothing half-known
     for (const p of started.processes) if (!byPid.has(p.ppid)) byPid.set(p.ppid, yield* table.read(p.ppid));
+    const candidates = started.processes.filter((p) => couldBeStray(p, byPid.get(p.ppid), marks));
+    if (table.prepare && candidates.length > 0) yield* table.prepare(candidates.map((p) => p.pid), "environ");
     const fresh: ProcessInfo[] = [];
     for (let grew = true; grew;) {
       grew = false;
@@ -155,11 +157,10 @@ export const killTree = fn("killTree")(function* (
       return p && p.state !== "Z" ? [p] : [];
     });
     const strays: ProcessInfo[] = [];
-    for (const p of snapshot) {
-      const parent = byPid.get(p.ppid);
-      if (known.has(keyOf(p)) || rootKeys.has(keyOf(p))) continue;
-      if (yield* isStray(p, parent)) strays.push(p);
-    }
+    const candidates = snapshot.filter((p) => !known.has(keyOf(p)) && !rootKeys.has(keyOf(p)) && couldBeStray(p, byPid.get(p.ppid), marks));
+    // their environments in one read where each costs a spawn (ps e)
+    if (table.prepare && candidates.length > 0) yield* table.prepare(candidates.map((p) => p.pid), "environ");
+    for (const p of candidates) if (yield* isStray(p, byPid.get(p.ppid))) strays.push(p);
     const knownLive = [...known.values()].flatMap(({ identity }) => {
       const p = sameProcess(identity, byPid.get(identity.pid));
       return p ? [p] : [];

@@ -131,7 +131,7 @@ export const listEverything = fn("listEverything")(function* (options: { readonl
   const groups = findCodexProcesses(obs.table);
   // what this look will ask of them (their rollout, their cwd), read at once where that costs a spawn (lsof)
   const table = yield* ProcessTable;
-  if (table.prepare && groups.length > 0) yield* table.prepare(groups.flatMap((g) => [g.root.pid, ...holdersOf(g)]));
+  if (table.prepare && groups.length > 0) yield* table.prepare(groups.flatMap((g) => [g.root.pid, ...holdersOf(g)]), "files");
   const { refreshed, jobRoots } = yield* refreshAll(yield* store.list({ all: options.all }), obs);
   // the jobs this look saw end (before strays bring ended jobs in): what onJobEnd is told of
   const ended = refreshed.filter((r) => r.job.status !== "running").map((r) => r.job);

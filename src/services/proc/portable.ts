@@ -9,9 +9,11 @@ import type { Watermark } from "./linux.ts";
 
 // Where there is no /proc (macOS, the BSDs), or when asked for (CODEX_SUPERVISOR_PROCESS_TABLE=portable):
 // every fact from `ps` and `lsof`, which print the same columns on procps and BSD. One `ps` gives the
-// whole table (command lines, CPU time, memory, start to the second); a second, run beside it, the
-// environments (`ps e`/`ps -E`, one's own processes only); one `lsof` the cwd and open files of all
+// whole table (command lines, CPU time, memory, start to the second); a second the environments
+// (`ps e`/`ps -E`, one's own processes only); one `lsof` the cwd and open files of all
 // the processes a look asks about. What could not be read is said (`gaps`), never taken as nothing.
+// Environments and open files are read for the processes a look names (`prepare`), not for all:
+// `ps e` of a whole busy table costs what the snapshot does.
 
 /** The C locale: `lstart` in English, whatever the user's. */
 const C_LOCALE = { ...process.env, LC_ALL: "C", LANG: "C" };
@@ -39,9 +41,11 @@ interface Look {
   readonly table: ReadonlyArray<ProcessInfo>;
   readonly byPid: ReadonlyMap<number, ProcessInfo>;
   readonly command: ReadonlyMap<number, string>;
-  /** The raw rows of `ps … e`, run beside the snapshot, by PID. */
-  readonly environments: Promise<Map<number, string> | undefined>;
+  /** The raw rows of `ps … e` read for this look, by PID (a PID read and not there: none). */
+  readonly environments: Map<number, string | undefined>;
   readonly files: Map<number, OpenFilesOf>;
+  /** The lsof a `prepare` started and nobody has waited on yet. */
+  filesPending: Promise<void> | undefined;
 }
 
 /** The portable backend's state, owned by the ProcessTable layer that made it: the last looks and what was read of them. */
@@ -51,28 +55,24 @@ export const portableProc = (platform: NodeJS.Platform = process.platform) => {
   const generations = new Map<number, ReadonlySet<string>>();
   const unread = new Set<string>();
 
-  const readEnvironments = async (): Promise<Map<number, string> | undefined> => {
-    const r = await run("ps", ["-A", "-ww", psEnvironmentFlag(platform), "-o", "pid=,args="]);
-    if (r.code !== 0) {
-      unread.add("environments (`ps` with the environment failed)");
-      return undefined;
-    }
-    const out = new Map<number, string>();
+  /** One `ps e` for every process asked about that this look has not read yet. */
+  const readEnvironments = async (look: Look, pids: ReadonlyArray<number>): Promise<void> => {
+    const wanted = [...new Set(pids)].filter((pid) => !look.environments.has(pid));
+    if (wanted.length === 0) return;
+    const r = await run("ps", ["-ww", psEnvironmentFlag(platform), "-o", "pid=,args=", "-p", wanted.join(",")]);
+    // exit 1: none of them is left
+    if (r.code !== 0 && r.code !== 1) unread.add("environments (`ps` with the environment failed)");
     for (const line of lines(r.stdout)) {
       const row = parsePidAndText(line);
-      if (row) out.set(row.pid, row.text);
+      if (row) look.environments.set(row.pid, row.text);
     }
-    return out;
+    for (const pid of wanted) if (!look.environments.has(pid)) look.environments.set(pid, undefined);
   };
 
   /** The whole table in one `ps`, the environments read beside it. */
   const snapshot = async (): Promise<ProcessInfo[]> => {
-    const environments = readEnvironments();
     const r = await run("ps", ["-A", "-ww", "-o", PS_COLUMNS]);
-    if (r.code !== 0) {
-      await environments;
-      throw new Error(`ps exited ${r.code}`);
-    }
+    if (r.code !== 0) throw new Error(`ps exited ${r.code}`);
     const table: ProcessInfo[] = [];
     const command = new Map<number, string>();
     for (const line of lines(r.stdout)) {
@@ -85,8 +85,7 @@ export const portableProc = (platform: NodeJS.Platform = process.platform) => {
     generation++;
     generations.set(generation, new Set(table.map((p) => `${p.pid}:${p.startTime}`)));
     generations.delete(generation - KEPT_GENERATIONS);
-    environments.catch(() => undefined);
-    latest = { generation, at: Date.now(), table, byPid: new Map(table.map((p) => [p.pid, p])), command, environments, files: new Map() };
+    latest = { generation, at: Date.now(), table, byPid: new Map(table.map((p) => [p.pid, p])), command, environments: new Map(), files: new Map(), filesPending: undefined };
     return table;
   };
 
@@ -158,14 +157,14 @@ export const portableProc = (platform: NodeJS.Platform = process.platform) => {
 
   const environ = async (pid: number): Promise<Map<string, string> | undefined> => {
     const look = latest ?? (await fresh());
-    const raw = (await look.environments)?.get(pid);
+    await readEnvironments(look, [pid]);
+    const raw = look.environments.get(pid);
     const command = look.command.get(pid);
     return raw === undefined || command === undefined ? undefined : parseEnvironment(raw, command);
   };
 
   /** One `lsof` for every process asked about that this look has not read yet. */
-  const prepare = async (pids: ReadonlyArray<number>): Promise<void> => {
-    const look = latest ?? (await fresh());
+  const readFiles = async (look: Look, pids: ReadonlyArray<number>): Promise<void> => {
     const wanted = [...new Set(pids)].filter((pid) => !look.files.has(pid));
     if (wanted.length === 0) return;
     const r = await run("lsof", ["-w", "-n", "-P", "-l", "-O", "-b", "-a", "-d", "cwd,0-65535", "-p", wanted.join(","), "-F", "pfn"]);
@@ -175,9 +174,22 @@ export const portableProc = (platform: NodeJS.Platform = process.platform) => {
     for (const pid of wanted) look.files.set(pid, found.get(pid) ?? { cwd: undefined, files: [] });
   };
 
+  /**
+   * Reads at once what a look will ask of these processes, one spawn per kind of fact. Open files
+   * are read in the background (lsof is slow), while the look goes on with what needs no spawn.
+   */
+  const prepare = async (pids: ReadonlyArray<number>, fact: "files" | "environ"): Promise<void> => {
+    const look = latest ?? (await fresh());
+    if (fact === "environ") return readEnvironments(look, pids);
+    const before = look.filesPending;
+    look.filesPending = Promise.all([before, readFiles(look, pids)]).then(() => undefined);
+  };
+
   const filesOf = async (pid: number): Promise<OpenFilesOf> => {
-    await prepare([pid]);
-    return latest!.files.get(pid)!;
+    const look = latest ?? (await fresh());
+    await look.filesPending;
+    await readFiles(look, [pid]);
+    return look.files.get(pid)!;
   };
 
   const bootId = (): string => {

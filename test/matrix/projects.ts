@@ -26,7 +26,7 @@ export const PER_RELEASE_TESTS: ReadonlyArray<string> = ["test/real/lifecycle.te
  * table forced portable (ps and lsof, what macOS runs): the lifecycle, the watchdog and the MCP
  * status. Inside these files the cases outside the core are `fullPassOnly` (test/real/support/harness.ts).
  */
-export const PORTABLE_TESTS: ReadonlyArray<string> = ["test/real/lifecycle.test.ts", "test/real/watchdog.test.ts", "test/real/mcp.test.ts"];
+export const PORTABLE_TESTS: ReadonlyArray<string> = ["test/real/lifecycle.test.ts", "test/real/watchdog.test.ts", "test/mcp/server.real.test.ts"];
 export const PORTABLE_SUFFIX = "-portable";
 
 /**

@@ -26,7 +26,7 @@ describe("the Codex matrix", () => {
     expect(projects[1]!.test?.env).toEqual({ CODEX_SUPERVISOR_TEST_CODEX: "/opt/codex/bin/codex" });
     if (process.platform === "linux") {
       expect(projects[2]!.test?.env).toEqual({ CODEX_SUPERVISOR_TEST_CODEX: "/opt/codex/bin/codex", CODEX_SUPERVISOR_PROCESS_TABLE: "portable" });
-      expect(projects[2]!.test?.include).toEqual(["test/real/lifecycle.test.ts", "test/real/watchdog.test.ts", "test/real/mcp.test.ts"]);
+      expect(projects[2]!.test?.include).toEqual(["test/real/lifecycle.test.ts", "test/real/watchdog.test.ts", "test/mcp/server.real.test.ts"]);
     }
   });
 

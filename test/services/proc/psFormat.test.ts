@@ -6,7 +6,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { findCodexProcesses, cdArgument, claimedJobId } from "../../../src/core/codex.ts";
-import { rolloutAmong } from "../../../src/core/jobs/programs.ts";
+import { rolloutAmong } from "../../../src/app/jobs/programs.ts";
 import {
   parseBoottime, parseCpuTime, parseEnvironment, parseLsof, parsePidAndText, parsePsRow, parsePsStatus, splitCommand,
 } from "../../../src/services/proc/psFormat.ts";

@@ -40,9 +40,15 @@ describe("portableProc", () => {
       const status = proc.status(child.pid)!;
       expect(status).toMatchObject({ pid: child.pid, ppid: process.pid, uid: seen.uid, startTime: seen.startTime, name: "sleep" });
       expect(Math.abs(seen.startedAt - Date.now())).toBeLessThan(60_000);
+      // one read of several, one of them gone: the others are still read
+      const other = Bun.spawn(["sleep", "31"], { stdout: "ignore" });
       child.kill("SIGKILL");
       await child.exited;
       expect(proc.status(child.pid)).toBeUndefined();
+      const both = proc.statusAll([child.pid, other.pid]);
+      other.kill("SIGKILL");
+      await other.exited;
+      expect([...both.keys()]).toEqual([other.pid]);
     } finally {
       child.kill("SIGKILL");
       await child.exited;

@@ -116,8 +116,10 @@ export const portableProc = (platform: NodeJS.Platform = process.platform) => {
     try {
       text = execFileSync("ps", ["-o", PS_STATUS_COLUMNS, "-p", pids.join(",")], { encoding: "utf8", env: C_LOCALE, stdio: ["ignore", "pipe", "ignore"] });
     } catch (e) {
-      if ((e as { status?: number }).status === 1) return out;
-      throw e;
+      // ps exits 1 when any of them is gone, and still prints the others
+      const failed = e as { status?: number; stdout?: string };
+      if (failed.status !== 1) throw e;
+      text = failed.stdout ?? "";
     }
     for (const line of lines(text)) {
       const found = parsePsStatus(line);

@@ -129,7 +129,7 @@ describe("kill", () => {
     // the job's cgroup step comes after the tree's phases, and shows only when the group held what the walk
     // missed (here, the login shell's marked but thread-less daemons): the tree's own phases are compared
     const names = phases.map((p) => p.text.replace(/[:(].*$/, "").trim()).filter((name) => name !== "cgroup");
-    expect(names.filter((name, i) => name !== names[i - 1])).toEqual([
+    expect(names.filter((name, i) => name !== names[i - 1]), r.stderr).toEqual([
       "kill command running", "job's processes read", "frozen", "SIGTERM sent", "continued all but the roots",
       // the grandchild outlived the grace, so the roots, frozen until it was gone, are past it too
       "past the deadline", "all but the roots gone", "past the deadline", "all gone, and a last look found nothing new",

@@ -25,7 +25,7 @@ export const platformsSuite: Suite = {
   title: "7. The portable process table",
   method: [
     "`list --json` with N jobs running, on the /proc backend and with CODEX_SUPERVISOR_PROCESS_TABLE=portable",
-    "(one `ps` for the table, one `ps e` beside it, one `lsof` for the Codex processes), run in alternation;",
+    "(one `ps` for the table, one `lsof` for the Codex processes beside the rest of the look, one `ps e` for stray candidates), run in alternation;",
     "then `watch --trace` on each backend for a window, counting quiet ticks (the portable one reads one `ps` a tick).",
   ].join(" "),
   run: async ({ ctx, quick, fleet, fleetEnv, log }, out) => {

@@ -72,6 +72,20 @@ describe("portableProc", () => {
     }
   });
 
+  it("reads the environment of a process that exec'd since the snapshot, from its new command line", async () => {
+    const child = Bun.spawn(["bash", "-c", "read -r _; exec sleep 36"], { stdin: "pipe", stdout: "ignore", env: { PATH: process.env.PATH ?? "", CS_MARK: "after exec" } });
+    try {
+      await until(async () => (await proc.snapshot()).find((p) => p.pid === child.pid && p.argv[0] === "bash"));
+      child.stdin.write("go\n");
+      child.stdin.flush();
+      await until(async () => (proc.status(child.pid)?.name === "sleep" ? true : undefined));
+      expect((await proc.environ(child.pid))?.get("CS_MARK")).toBe("after exec");
+    } finally {
+      child.kill("SIGKILL");
+      await child.exited;
+    }
+  });
+
   it("tells what started since a watermark, and counters of the same processes from one snapshot", async () => {
     await proc.snapshot();
     const mark = proc.watermark();

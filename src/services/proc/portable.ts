@@ -162,7 +162,21 @@ export const portableProc = (platform: NodeJS.Platform = process.platform) => {
     await readEnvironments(look, [pid]);
     const raw = look.environments.get(pid);
     const command = look.command.get(pid);
-    return raw === undefined || command === undefined ? undefined : parseEnvironment(raw, command);
+    const parsed = raw === undefined || command === undefined ? undefined : parseEnvironment(raw, command);
+    return parsed ?? (raw === undefined ? undefined : await environAfresh(pid));
+  };
+
+  /**
+   * A process that exec'd since the snapshot (a login shell's `exec`) shows a command line the
+   * snapshot did not read: both are read again, together, and the environment is what follows.
+   */
+  const environAfresh = async (pid: number): Promise<Map<string, string> | undefined> => {
+    const [plain, withEnv] = await Promise.all([
+      run("ps", ["-ww", "-o", "args=", "-p", String(pid)]),
+      run("ps", ["-ww", psEnvironmentFlag(platform), "-o", "args=", "-p", String(pid)]),
+    ]);
+    const command = plain.stdout.replace(/\n$/, "");
+    return command === "" ? undefined : parseEnvironment(withEnv.stdout.replace(/\n$/, ""), command);
   };
 
   /** One `lsof` for every process asked about that this look has not read yet. */

@@ -19,7 +19,7 @@ import { JOB_MARKER } from "../../src/core/job.ts";
 import { observe, refreshJob } from "../../src/app/jobs/refresh.ts";
 import { CodexHistory } from "../../src/services/CodexHistory.ts";
 import { SCHEMA_VERSION } from "../../src/services/db/migrations.ts";
-import { fakeWorld, fakeWorldLayer } from "../../src/services/FakeWorld.ts";
+import { fakeWorld, fakeWorldLayer } from "../support/fakeWorld.ts";
 import { JobStore } from "../../src/services/JobStore.ts";
 import { proc } from "../core/fixtures.ts";
 import { CLI, looksLikeCrash, runCli } from "./support/cli.ts";

@@ -14,6 +14,12 @@ export interface KillTreeReport {
   /** Why each survivor is left, survivor for survivor. */
   readonly survivorReasons: ReadonlyArray<{ readonly pid: number; readonly reason: string }>;
   readonly refused: ReadonlyArray<{ readonly pid: number; readonly reason: string }>;
+  /**
+   * What the kill could not check, in words (`the environment of pid 123, …`): a process that
+   * could be a stray of the job but whose marker could not be read, or a fact the backend cannot
+   * read at all. A kill with any did not prove the job gone, whatever `survivors` says.
+   */
+  readonly unchecked: ReadonlyArray<string>;
   readonly elapsedMs: number;
 }
 
@@ -67,6 +73,23 @@ export const killTree = fn("killTree")(function* (
   const ended = new Set<string>();
   const refused = new Map<string, string>();
   const rootKeys = new Set(roots.map(keyOf));
+  /** Candidates for strays whose environment could not be read while they ran: by PID, their command. */
+  const unreadable = new Map<number, string>();
+
+  /** Is `p`, adopted and ours, the job's by its marker? One whose environment cannot be read is noted, not taken. */
+  const isStray = fn("killTree.isStray")(function* (p: ProcessInfo, parent: ProcessInfo | undefined) {
+    if (!couldBeStray(p, parent, marks)) return false;
+    const env = yield* table.environ(p.pid);
+    if (env === undefined) {
+      // gone meanwhile is no gap; still there, it could be the job's and nobody can tell
+      let live: ProcessStatus | undefined;
+      try { live = sameProcess(p, table.statusNow(p.pid)); } catch { live = p; }
+      if (live && live.state !== "Z") unreadable.set(p.pid, p.argv.join(" ").slice(0, 80) || p.name);
+      return false;
+    }
+    unreadable.delete(p.pid);
+    return isStrayOfJob(p, env, parent, marks);
+  });
 
   // A member found by the parent walk is the job's whatever its owner (a tool may switch user): its
   // signals may go to another uid. A root is a record, a stray only claims the job: theirs must be ours.
@@ -90,6 +113,8 @@ export const killTree = fn("killTree")(function* (
     const byPid = new Map<number, ProcessInfo | undefined>(started.processes.map((p) => [p.pid, p]));
     // every parent read before anything is judged: a read that fails leaves nothing half-known
     for (const p of started.processes) if (!byPid.has(p.ppid)) byPid.set(p.ppid, yield* table.read(p.ppid));
+    const candidates = started.processes.filter((p) => couldBeStray(p, byPid.get(p.ppid), marks));
+    if (table.prepare && candidates.length > 0) yield* table.prepare(candidates.map((p) => p.pid), "environ");
     const fresh: ProcessInfo[] = [];
     for (let grew = true; grew;) {
       grew = false;
@@ -97,7 +122,7 @@ export const killTree = fn("killTree")(function* (
         if (p.state === "Z" || p.pid <= 1 || known.has(keyOf(p))) continue;
         const parent = byPid.get(p.ppid);
         const child = parent !== undefined && parent.pid > 1 && known.has(keyOf(parent)) && isChildOfMember(p, parent, marks.uid);
-        if (!child && !(couldBeStray(p, parent, marks) && isStrayOfJob(p, yield* table.environ(p.pid), parent, marks))) continue;
+        if (!child && !(yield* isStray(p, parent))) continue;
         track(p, child);
         fresh.push(p);
         grew = true;
@@ -127,11 +152,10 @@ export const killTree = fn("killTree")(function* (
       return p && p.state !== "Z" ? [p] : [];
     });
     const strays: ProcessInfo[] = [];
-    for (const p of snapshot) {
-      const parent = byPid.get(p.ppid);
-      if (known.has(keyOf(p)) || !couldBeStray(p, parent, marks)) continue;
-      if (isStrayOfJob(p, yield* table.environ(p.pid), parent, marks)) strays.push(p);
-    }
+    const candidates = snapshot.filter((p) => !known.has(keyOf(p)) && !rootKeys.has(keyOf(p)) && couldBeStray(p, byPid.get(p.ppid), marks));
+    // their environments in one read where each costs a spawn (ps e)
+    if (table.prepare && candidates.length > 0) yield* table.prepare(candidates.map((p) => p.pid), "environ");
+    for (const p of candidates) if (yield* isStray(p, byPid.get(p.ppid))) strays.push(p);
     const knownLive = [...known.values()].flatMap(({ identity }) => {
       const p = sameProcess(identity, byPid.get(identity.pid));
       return p ? [p] : [];
@@ -173,14 +197,20 @@ export const killTree = fn("killTree")(function* (
    */
   const alive = (withRoots = true, firstOnly = false, withRefused = false) => Effect.sync(() => {
     const out: string[] = [];
-    for (const key of pending(withRoots, withRefused)) {
+    const keys = pending(withRoots, withRefused);
+    // where one read of many costs one of one (ps), all at once; a failed read leaves each to its own
+    let read: ReadonlyMap<number, ProcessStatus> | undefined;
+    if (table.statusAllNow && keys.length > 1) {
+      try { read = table.statusAllNow(keys.map((key) => known.get(key)!.identity.pid)); } catch { read = undefined; }
+    }
+    for (const key of keys) {
       if (firstOnly && out.length > 0) break;
       const { identity } = known.get(key)!;
       // a read that fails (a transient /proc error) proves nothing: the member counts as alive until
       // one succeeds, and failing the kill here would leave the frozen tree frozen
       let live: ProcessStatus | undefined;
       try {
-        live = sameProcess(identity, table.statusNow(identity.pid));
+        live = sameProcess(identity, read ? read.get(identity.pid) : table.statusNow(identity.pid));
       } catch {
         out.push(key);
         continue;
@@ -271,11 +301,17 @@ export const killTree = fn("killTree")(function* (
     return known.get(key)!.signals.includes("SIGKILL") ? "still running after SIGKILL" : "still running";
   };
   const pidOf = (key: string) => known.get(key)!.identity.pid;
+  // a process found a member after all (by its parent) was checked by that
+  const memberPids = new Set([...known.values()].map((m) => m.identity.pid));
   return {
     members: [...known.values()].map((m) => ({ pid: m.identity.pid, argv: m.argv, signals: m.signals })),
     survivors: left.map(pidOf),
     survivorReasons: left.map((key) => ({ pid: pidOf(key), reason: survivorReason(key) })),
     refused: [...refused].map(([key, reason]) => ({ pid: pidOf(key), reason })),
+    unchecked: [
+      ...[...unreadable].filter(([pid]) => !memberPids.has(pid)).map(([pid, command]) => `the environment of pid ${pid} (${command}), which could be a stray of the job`),
+      ...(table.gaps?.() ?? []),
+    ],
     elapsedMs: (yield* Clock.currentTimeMillis) - started,
   } satisfies KillTreeReport;
 });

@@ -78,6 +78,7 @@ export const killShape = jobShape.extend({
   members: z.array(z.looseObject({ pid: z.number(), argv: z.string(), signals: z.array(z.string()) })),
   survivors: z.array(z.number()),
   survivorReasons: z.array(z.object({ pid: z.number(), reason: z.string() })).describe("why each survivor is left"),
+  unchecked: z.array(z.string()).describe("what the kill could not check: a possible stray whose environment could not be read, a fact the process table cannot read; empty when it proved everything"),
   elapsedMs: z.number(),
   recorded: z.boolean().describe("false: the processes were ended but the database could not record the kill"),
 });

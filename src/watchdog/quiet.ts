@@ -134,6 +134,8 @@ export const quietTick = fn("watchdog.quietTick")(function* (input: QuietInput) 
 
   // Idleness needs no fresh history: activity only postpones it, so a stale view can only
   // think a subject idle too early, and then the full tick reads the history and decides.
+  const holders = settled.subjects.flatMap((s) => s.threadHolders);
+  if (table.prepare && holders.length > 0) yield* table.prepare(holders, "files");
   const next: SettledSubject[] = [];
   let i = 0;
   for (const s of settled.subjects) {

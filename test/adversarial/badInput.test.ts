@@ -23,7 +23,7 @@ import { loadConfigEffect } from "../../src/config/load.ts";
 import type { Job } from "../../src/core/job.ts";
 import { pluginsForConfig } from "../../src/hooks/forConfig.ts";
 import { CodexHistory } from "../../src/services/CodexHistory.ts";
-import { fakeWorld, fakeWorldLayer } from "../../src/services/FakeWorld.ts";
+import { fakeWorld, fakeWorldLayer } from "../support/fakeWorld.ts";
 import { JobStore } from "../../src/services/JobStore.ts";
 import { Watchdog } from "../../src/watchdog/loop.ts";
 import { proc } from "../core/fixtures.ts";

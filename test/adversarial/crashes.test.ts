@@ -20,7 +20,7 @@ import { observe } from "../../src/app/jobs/observe.ts";
 import { refreshJob } from "../../src/app/jobs/refresh.ts";
 import { CodexHistory } from "../../src/services/CodexHistory.ts";
 import { SCHEMA_VERSION } from "../../src/services/db/migrations.ts";
-import { fakeWorld, fakeWorldLayer } from "../../src/services/FakeWorld.ts";
+import { fakeWorld, fakeWorldLayer } from "../support/fakeWorld.ts";
 import { JobStore } from "../../src/services/JobStore.ts";
 import { proc } from "../core/fixtures.ts";
 import { CLI, looksLikeCrash, runCli } from "./support/cli.ts";

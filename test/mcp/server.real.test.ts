@@ -1,9 +1,9 @@
-import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { createSandbox, isAlive, REPO, type Sandbox, waitFor } from "../real/support/harness.ts";
+import { commandOf, createSandbox, fullPassOnly, isAlive, REPO, type Sandbox, waitFor } from "../real/support/harness.ts";
+import { hasVariable, ppidOf } from "../real/support/procs.ts";
 
 interface JobJson { jobId: string; pid: number; status: string; threadId: string | null; resumedFrom: string | null; cwd: string }
 interface StatusJson {
@@ -47,22 +47,20 @@ const ok = async <T>(name: string, args: Record<string, unknown>): Promise<{ tex
   expect(r.isError ?? false, `${name}: ${text(r)}\n${serverLog}`).toBe(false);
   return { text: text(r), json: r.structuredContent as T };
 };
-const pidsOfJob = (jobId: string) => sb.livePids().filter((pid) => {
-  try { return readFileSync(`/proc/${pid}/environ`, "utf8").includes(`CODEX_SUPERVISOR_JOB_ID=${jobId}`); } catch { return false; }
-});
+const pidsOfJob = (jobId: string) => sb.livePids().filter((pid) => hasVariable(pid, "CODEX_SUPERVISOR_JOB_ID", jobId));
 /** Everything under the sandbox that no job and not the server owns: what spawnCodex left. */
 const killOutsiders = () => {
   for (const pid of sb.livePids()) {
     if (pid === transport.pid) continue;
     try {
-      if (!readFileSync(`/proc/${pid}/environ`, "utf8").includes("CODEX_SUPERVISOR_JOB_ID=")) process.kill(pid, "SIGKILL");
+      if (!hasVariable(pid, "CODEX_SUPERVISOR_JOB_ID")) process.kill(pid, "SIGKILL");
     } catch { /* gone */ }
   }
 };
 const inSandbox = (cwd: string | null) => cwd !== null && cwd.startsWith(sb.root);
 
 describe("codex-supervisor mcp", () => {
-  test("lists its tools, each with a JSON schema for its arguments and results", async () => {
+  fullPassOnly("lists its tools, each with a JSON schema for its arguments and results", async () => {
     const { tools } = await client.listTools();
     const names = tools.map((t) => t.name);
     expect(names).toEqual(expect.arrayContaining(["codex_status", "codex_start", "codex_resume", "codex_logs", "codex_kill", "codex_doctor"]));
@@ -78,12 +76,10 @@ describe("codex-supervisor mcp", () => {
     const dir = sb.project("status-tracked");
     const started = await ok<JobJson>("codex_start", { prompt: "RUN: sleep 60", cwd: dir });
     // handed to init at once: the server's own tree (and whatever Codex runs the server) does not hold the job
-    const stat = readFileSync(`/proc/${started.json.pid}/stat`, "utf8");
-    const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
-    expect(readFileSync(`/proc/${ppid}/cmdline`, "utf8")).not.toContain("mcp");
+    const ppid = ppidOf(started.json.pid);
+    expect(commandOf(ppid)).not.toContain("mcp");
     // its parent is its waiting parent, which is itself nobody's child but init's (or a subreaper's)
-    const waiterStat = readFileSync(`/proc/${ppid}/stat`, "utf8");
-    const grandparent = Number(waiterStat.slice(waiterStat.lastIndexOf(")") + 2).split(" ")[1]);
+    const grandparent = ppidOf(ppid);
     expect(grandparent).not.toBe(transport.pid);
     const outside = sb.spawnCodex("STALL: 60", sb.project("status-outside")); // waiting on the model: a RUN'd Codex ends after ~11 s
     try {
@@ -112,7 +108,7 @@ describe("codex-supervisor mcp", () => {
     }
   });
 
-  test("codex_start then codex_logs shows the finished job's command output and agent message", async () => {
+  fullPassOnly("codex_start then codex_logs shows the finished job's command output and agent message", async () => {
     const { json: job } = await ok<JobJson>("codex_start", {
       prompt: "RUN: echo hello-from-mcp\nREPLY: the mcp job is done",
       cwd: sb.project("start-logs"),
@@ -141,7 +137,7 @@ describe("codex-supervisor mcp", () => {
     expect(since.json.nextOffset).toBe(logs.json.nextOffset);
   });
 
-  test("codex_resume continues the job's thread as a new job linked to the first", async () => {
+  fullPassOnly("codex_resume continues the job's thread as a new job linked to the first", async () => {
     const { json: first } = await ok<JobJson>("codex_start", { prompt: "REPLY: first turn", cwd: sb.project("mcp-resume") });
     const firstDone = await waitFor("the first turn", async () => {
       const { json } = await ok<StatusJson>("codex_status", { all: true });
@@ -161,7 +157,7 @@ describe("codex-supervisor mcp", () => {
     expect(said).toEqual(expect.arrayContaining(["first turn", "second turn"]));
   });
 
-  test("codex_kill ends a running job's whole tree", async () => {
+  fullPassOnly("codex_kill ends a running job's whole tree", async () => {
     const { json: job } = await ok<JobJson>("codex_start", { prompt: "RUN: sleep 300", cwd: sb.project("mcp-kill") });
     const tree = await waitFor("launcher, native Codex and the tool's processes", () => {
       const pids = pidsOfJob(job.jobId);
@@ -178,7 +174,7 @@ describe("codex-supervisor mcp", () => {
     expect(again.json.result).toBe("already-gone");
   });
 
-  test("codex_start of a job Codex rejects is a tool error in Codex's own words; codex_status and codex_logs carry its stderr", async () => {
+  fullPassOnly("codex_start of a job Codex rejects is a tool error in Codex's own words; codex_status and codex_logs carry its stderr", async () => {
     const BOGUS = "error: unexpected argument '--bogus-flag' found";
     const r = await call("codex_start", { prompt: "hi", cwd: sb.project("mcp-bogus"), args: ["--bogus-flag"] });
     expect(r.isError).toBe(true);
@@ -196,7 +192,7 @@ describe("codex-supervisor mcp", () => {
     expect(logs.text).toContain(BOGUS);
   });
 
-  test("codex_doctor checks a directory and returns every check with its status", async () => {
+  fullPassOnly("codex_doctor checks a directory and returns every check with its status", async () => {
     const dir = sb.project("doctor");
     const { text: said, json } = await ok<{ ok: boolean; checks: Array<{ id: string; status: string; detail: string }> }>("codex_doctor", { cwd: dir });
     expect(json.checks.length).toBeGreaterThan(3);
@@ -205,7 +201,7 @@ describe("codex-supervisor mcp", () => {
     expect(said).toContain(`codex-supervisor doctor for ${dir}`);
   });
 
-  test("a bad job id is a tool error with a clear message, and the server goes on", async () => {
+  fullPassOnly("a bad job id is a tool error with a clear message, and the server goes on", async () => {
     for (const name of ["codex_logs", "codex_kill", "codex_resume"]) {
       const r = await call(name, { job: "ffffffff" });
       expect(r.isError).toBe(true);

@@ -4,7 +4,7 @@ import type { PolicyConfig } from "../../src/config/policies.ts";
 import type { Observation } from "../../src/app/jobs/observe.ts";
 import { dueToFire, emptyMemory } from "../../src/core/policy.ts";
 import { CodexHistory } from "../../src/services/CodexHistory.ts";
-import { fakeWorld, fakeWorldLayer } from "../../src/services/FakeWorld.ts";
+import { fakeWorld, fakeWorldLayer } from "../support/fakeWorld.ts";
 import { JobStore } from "../../src/services/JobStore.ts";
 import { fire, type FiringCrew } from "../../src/watchdog/fire.ts";
 import { makeJournal } from "../../src/watchdog/journal.ts";

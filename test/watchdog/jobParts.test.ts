@@ -7,7 +7,7 @@ import { afterAll, beforeAll, expect, test } from "vitest";
 import { JOB_MARKER, type Job } from "../../src/core/job.ts";
 import { listEverything } from "../../src/app/jobs/list.ts";
 import { CodexHistory } from "../../src/services/CodexHistory.ts";
-import { fakeWorld, fakeWorldLayer } from "../../src/services/FakeWorld.ts";
+import { fakeWorld, fakeWorldLayer } from "../support/fakeWorld.ts";
 import { JobStore } from "../../src/services/JobStore.ts";
 import { Watchdog } from "../../src/watchdog/loop.ts";
 import { proc } from "../core/fixtures.ts";

@@ -24,6 +24,7 @@ import { databaseFacts, judgeDatabase } from "./database.ts";
 import { codexHomeFacts, rolloutFacts, stateDbFacts } from "./history.ts";
 import { judgePython } from "./python.ts";
 import { pythonFacts } from "./pythonFacts.ts";
+import { judgeProcessTable } from "./processTable.ts";
 import { judgeService } from "./service.ts";
 import { runBounded } from "./shell.ts";
 
@@ -102,6 +103,9 @@ export const runDoctor = (options: DoctorOptions): Effect.Effect<ReadonlyArray<D
       guarded("python.supervisor", "python for supervised jobs", pythonFacts({
         cwd, settings, env, timeoutMs, plugins: plugins?._tag === "Success" ? plugins.success : undefined,
       }).pipe(Effect.map(judgePython))),
+      guarded("process.table", "process table", Effect.sync(() => judgeProcessTable({
+        env, platform: process.platform, found: (program) => Bun.which(program, { PATH: env.PATH ?? "" }) ?? undefined,
+      }))),
       guarded("kill.cgroup", "kill guarantee", Effect.sync(() => judgeCgroups(planCgroups(env), settings.config.limits))),
       guarded("watchdog.service", "watchdog service", Effect.gen(function* () {
         const manager = yield* ServiceManager;

@@ -102,14 +102,15 @@ export const killJob = fn("killJob")(function* (job: Job, graceMs: number, optio
   }
   const result = killResult(report);
   const left = report.survivorReasons.map((s) => `pid ${s.pid} ${s.reason}`).join("; ");
+  const unchecked = report.unchecked.length > 0 ? `; not checked: ${report.unchecked.join("; ")}` : "";
   const unrecorded = yield* recordWithRetries(Effect.gen(function* () {
     if (killRequestedAt !== undefined && !noted) yield* store.markKillRequested(job.id, killRequestedAt);
     yield* store.appendEvent({
       jobId: job.id,
       kind: "kill",
       action: "kill",
-      message: `${reason}: ${result}, ${report.members.length} process(es), ${report.survivors.length} survivor(s) in ${report.elapsedMs} ms${left ? `: ${left}` : ""}`,
-      data: { members: report.members, survivors: report.survivors, survivorReasons: report.survivorReasons, refused: report.refused, ...(group ? { cgroup: group } : {}) },
+      message: `${reason}: ${result}, ${report.members.length} process(es), ${report.survivors.length} survivor(s) in ${report.elapsedMs} ms${left ? `: ${left}` : ""}${unchecked}`,
+      data: { members: report.members, survivors: report.survivors, survivorReasons: report.survivorReasons, refused: report.refused, unchecked: report.unchecked, ...(group ? { cgroup: group } : {}) },
     });
   }), recordWithinMs);
   if (unrecorded) onPhase?.(`kill not recorded: ${String(unrecorded.cause)}`);

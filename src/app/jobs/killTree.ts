@@ -21,6 +21,12 @@ export interface KillTreeReport {
   /** Why each survivor is left, survivor for survivor. */
   readonly survivorReasons: ReadonlyArray<{ readonly pid: number; readonly reason: string }>;
   readonly refused: ReadonlyArray<{ readonly pid: number; readonly reason: string }>;
+  /**
+   * What the kill could not check, in words (`the environment of pid 123, …`): a process that
+   * could be a stray of the job but whose marker could not be read, or a fact the backend cannot
+   * read at all. A kill with any did not prove the job gone, whatever `survivors` says.
+   */
+  readonly unchecked: ReadonlyArray<string>;
   readonly elapsedMs: number;
 }
 
@@ -63,6 +69,8 @@ interface KillState {
   readonly known: Map<string, Member>;
   readonly ended: Set<string>;
   readonly refused: Map<string, string>;
+  /** Candidates for strays whose environment could not be read while they ran: by PID, their command. */
+  readonly unreadable: Map<number, string>;
   /** Where the last look left the kernel's PID counter: the next look asks only what started since. */
   mark: Watermark | undefined;
   /** The snapshot given by the caller, used by the first look instead of taking another. */
@@ -79,6 +87,22 @@ const track = (state: KillState, p: ProcessInfo, byParent: boolean) => state.kno
   signals: [],
 });
 
+/** Is `p`, adopted and ours, the job's by its marker? One whose environment cannot be read is noted, not taken. */
+const isStray = fn("killTree.isStray")(function* (state: KillState, p: ProcessInfo, parent: ProcessInfo | undefined) {
+  const { table, marks } = state;
+  if (!couldBeStray(p, parent, marks)) return false;
+  const env = yield* table.environ(p.pid);
+  if (env === undefined) {
+    // gone meanwhile is no gap; still there, it could be the job's and nobody can tell
+    let live: ProcessStatus | undefined;
+    try { live = sameProcess(p, table.statusNow(p.pid)); } catch { live = p; }
+    if (live && live.state !== "Z") state.unreadable.set(p.pid, p.argv.join(" ").slice(0, 80) || p.name);
+    return false;
+  }
+  state.unreadable.delete(p.pid);
+  return isStrayOfJob(p, env, parent, marks);
+});
+
 // After the first full read, a look asks the kernel which processes started since the last
 // one (see ProcessTable.startedSince) and judges only those: a child of a member (by
 // identity: a member's PID may already name another), or a stray that proves itself the
@@ -92,6 +116,8 @@ const startedSince = fn("killTree.startedSince")(function* (state: KillState, si
   const byPid = new Map<number, ProcessInfo | undefined>(started.processes.map((p) => [p.pid, p]));
   // every parent read before anything is judged: a read that fails leaves nothing half-known
   for (const p of started.processes) if (!byPid.has(p.ppid)) byPid.set(p.ppid, yield* table.read(p.ppid));
+  const candidates = started.processes.filter((p) => couldBeStray(p, byPid.get(p.ppid), marks));
+  if (table.prepare && candidates.length > 0) yield* table.prepare(candidates.map((p) => p.pid), "environ");
   const fresh: ProcessInfo[] = [];
   for (let grew = true; grew;) {
     grew = false;
@@ -99,7 +125,7 @@ const startedSince = fn("killTree.startedSince")(function* (state: KillState, si
       if (p.state === "Z" || p.pid <= 1 || known.has(keyOf(p))) continue;
       const parent = byPid.get(p.ppid);
       const child = parent !== undefined && parent.pid > 1 && known.has(keyOf(parent)) && isChildOfMember(p, parent, marks.uid);
-      if (!child && !(couldBeStray(p, parent, marks) && isStrayOfJob(p, yield* table.environ(p.pid), parent, marks))) continue;
+      if (!child && !(yield* isStray(state, p, parent))) continue;
       track(state, p, child);
       fresh.push(p);
       grew = true;
@@ -130,11 +156,10 @@ const scan = fn("killTree.scan")(function* (state: KillState, options?: { readon
     return p && p.state !== "Z" ? [p] : [];
   });
   const strays: ProcessInfo[] = [];
-  for (const p of snapshot) {
-    const parent = byPid.get(p.ppid);
-    if (known.has(keyOf(p)) || !couldBeStray(p, parent, marks)) continue;
-    if (isStrayOfJob(p, yield* table.environ(p.pid), parent, marks)) strays.push(p);
-  }
+  const candidates = snapshot.filter((p) => !known.has(keyOf(p)) && !state.rootKeys.has(keyOf(p)) && couldBeStray(p, byPid.get(p.ppid), marks));
+  // their environments in one read where each costs a spawn (ps e)
+  if (table.prepare && candidates.length > 0) yield* table.prepare(candidates.map((p) => p.pid), "environ");
+  for (const p of candidates) if (yield* isStray(state, p, byPid.get(p.ppid))) strays.push(p);
   const knownLive = [...known.values()].flatMap(({ identity }) => {
     const p = sameProcess(identity, byPid.get(identity.pid));
     return p ? [p] : [];
@@ -176,15 +201,22 @@ const pending = (state: KillState, withRoots: boolean, withRefused = false) =>
  * 50 members every 2 ms would take CPU from the very processes it waits on to exit.
  */
 const alive = (state: KillState, withRoots = true, firstOnly = false, withRefused = false) => Effect.sync(() => {
+  const { table, known } = state;
   const out: string[] = [];
-  for (const key of pending(state, withRoots, withRefused)) {
+  const keys = pending(state, withRoots, withRefused);
+  // where one read of many costs one of one (ps), all at once; a failed read leaves each to its own
+  let read: ReadonlyMap<number, ProcessStatus> | undefined;
+  if (table.statusAllNow && keys.length > 1) {
+    try { read = table.statusAllNow(keys.map((key) => known.get(key)!.identity.pid)); } catch { read = undefined; }
+  }
+  for (const key of keys) {
     if (firstOnly && out.length > 0) break;
-    const { identity } = state.known.get(key)!;
+    const { identity } = known.get(key)!;
     // a read that fails (a transient /proc error) proves nothing: the member counts as alive until
     // one succeeds, and failing the kill here would leave the frozen tree frozen
     let live: ProcessStatus | undefined;
     try {
-      live = sameProcess(identity, state.table.statusNow(identity.pid));
+      live = sameProcess(identity, read ? read.get(identity.pid) : table.statusNow(identity.pid));
     } catch {
       out.push(key);
       continue;
@@ -295,11 +327,17 @@ const report = fn("killTree.report")(function* (state: KillState, started: numbe
     return known.get(key)!.signals.includes("SIGKILL") ? "still running after SIGKILL" : "still running";
   };
   const pidOf = (key: string) => known.get(key)!.identity.pid;
+  // a process found a member after all (by its parent) was checked by that
+  const memberPids = new Set([...known.values()].map((m) => m.identity.pid));
   return {
     members: [...known.values()].map((m) => ({ pid: m.identity.pid, argv: m.argv, signals: m.signals })),
     survivors: left.map(pidOf),
     survivorReasons: left.map((key) => ({ pid: pidOf(key), reason: survivorReason(key) })),
     refused: [...refused].map(([key, reason]) => ({ pid: pidOf(key), reason })),
+    unchecked: [
+      ...[...state.unreadable].filter(([pid]) => !memberPids.has(pid)).map(([pid, command]) => `the environment of pid ${pid} (${command}), which could be a stray of the job`),
+      ...(state.table.gaps?.() ?? []),
+    ],
     elapsedMs: (yield* Clock.currentTimeMillis) - started,
   } satisfies KillTreeReport;
 });
@@ -344,6 +382,7 @@ export const killTree = fn("killTree")(function* (
     known: new Map(),
     ended: new Set(),
     refused: new Map(),
+    unreadable: new Map(),
     mark: given?.watermark,
     first: given,
     deadline: Number.POSITIVE_INFINITY,

@@ -4,6 +4,7 @@ import { isFinal, type Job } from "../../core/job.ts";
 import type { ProcessInfo } from "../../core/process.ts";
 import { isAdoptedBy } from "../../core/tree.ts";
 import { JobStore } from "../../services/JobStore.ts";
+import { ProcessTable } from "../../services/ProcessTable.ts";
 import { Usage } from "../../services/Usage.ts";
 import { type JobSighting, liveRoots, sightJob } from "./sighting.ts";
 import { observe, type Observation } from "./observe.ts";
@@ -128,6 +129,10 @@ export const listEverything = fn("listEverything")(function* (options: { readonl
   const store = yield* JobStore;
   const usage = yield* Usage;
   const obs = given ?? (yield* observe());
+  const groups = findCodexProcesses(obs.table);
+  // what this look will ask of them (their rollout, their cwd), read at once where that costs a spawn (lsof)
+  const table = yield* ProcessTable;
+  if (table.prepare && groups.length > 0) yield* table.prepare(groups.flatMap((g) => [g.root.pid, ...holdersOf(g)]), "files");
   const { refreshed, jobRoots } = yield* refreshAll(yield* store.list({ all: options.all }), obs);
   // the jobs this look saw end (before strays bring ended jobs in): what onJobEnd is told of
   const ended = refreshed.filter((r) => r.job.status !== "running").map((r) => r.job);
@@ -147,7 +152,6 @@ export const listEverything = fn("listEverything")(function* (options: { readonl
 
   const visible = options.all ? refreshed : refreshed.filter((r) => r.job.status === "running" || strays.has(r.job.id));
   // A Codex inside a job's tree (a sub-agent) is the job's: shown in it, its memory counted there only
-  const groups = findCodexProcesses(obs.table);
   const ofJobs = (g: CodexProcessGroup) => tracked.has(g.root.pid) || (g.native !== undefined && tracked.has(g.native.pid));
   const outside = groups.filter((g) => !ofJobs(g));
   const inside = groups.filter((g) => ofJobs(g) && !jobRoots.has(g.root.pid) && !(g.native && jobRoots.has(g.native.pid)));

@@ -36,8 +36,10 @@ export const findStrays = fn("findStrays")(function* (
   const any = anyJobOf(obs.uid, since);
   const markerOf = (pid: number) => table.environVar ? table.environVar(pid, JOB_MARKER) : Effect.map(table.environ(pid), (env) => env?.get(JOB_MARKER));
   const claimed = new Map<string, Array<{ p: ProcessInfo; env: ReadonlyMap<string, string> }>>();
-  for (const p of obs.table) {
-    if (known.has(p.pid) || p.state === "Z" || !couldBeStray(p, obs.byPid.get(p.ppid), any)) continue;
+  const candidates = obs.table.filter((p) => !known.has(p.pid) && p.state !== "Z" && couldBeStray(p, obs.byPid.get(p.ppid), any));
+  // their environments in one read where each costs a spawn (ps e)
+  if (table.prepare && candidates.length > 0) yield* table.prepare(candidates.map((p) => p.pid), "environ");
+  for (const p of candidates) {
     // the marker first, by a byte search; the whole environment only of the few that carry one
     const id = yield* markerOf(p.pid);
     const env = id ? yield* table.environ(p.pid) : undefined;

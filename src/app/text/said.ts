@@ -28,6 +28,10 @@ export const launchedText = (job: Job, width?: number, extra: ReadonlyArray<read
   return [headline, ...fields(rows, 7, "  ", width)].join("\n");
 };
 
+/** `; but could not check …`, or nothing when the kill checked everything: never a clean "killed" over a gap. */
+export const uncheckedText = (unchecked: ReadonlyArray<string> | undefined): string =>
+  unchecked && unchecked.length > 0 ? `; but could not check ${unchecked.join("; ")}` : "";
+
 /** The outcome of a kill; `inAllMs`, the time since the asking command started (the CLI's own clock). */
 export const killText = ({ job, result, report }: KillOutcome, inAllMs?: number): string => {
   const id = shortId(job.id);
@@ -37,7 +41,7 @@ export const killText = ({ job, result, report }: KillOutcome, inAllMs?: number)
     case "killed": {
       const n = report?.members.length ?? 0;
       // the tree's time runs from the first signal; `in all` counts from the command's start
-      return `killed job ${id}: ${n} process${n === 1 ? "" : "es"} ended in ${report?.elapsedMs ?? 0} ms after the first signal${inAllMs === undefined ? "" : `, ${inAllMs.toFixed(0)} ms in all`}`;
+      return `killed job ${id}: ${n} process${n === 1 ? "" : "es"} ended in ${report?.elapsedMs ?? 0} ms after the first signal${inAllMs === undefined ? "" : `, ${inAllMs.toFixed(0)} ms in all`}${uncheckedText(report?.unchecked)}`;
     }
     case "survivors":
       return `job ${id}: ${report?.survivors.length ?? 0} process(es) survived the kill: ${survivorList(report?.survivorReasons ?? [])}`;

@@ -65,6 +65,8 @@ export const killJson = ({ job, result, report, unrecorded }: KillOutcome) => ({
   survivors: report?.survivors ?? [],
   /** Why each survivor is left. */
   survivorReasons: report?.survivorReasons ?? [],
+  /** What the kill could not check (a possible stray's unreadable environment, lsof missing): empty when it proved everything. */
+  unchecked: report?.unchecked ?? [],
   elapsedMs: report?.elapsedMs ?? 0,
   /** Whether the kill is in the database (false: the signals went out, the record could not be written). */
   recorded: unrecorded === undefined,

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { afterAll, afterEach, describe, expect, test } from "vitest";
 import { killTree } from "../../../src/app/jobs/killTree.ts";
 import { identityOf, type ProcessIdentity } from "../../../src/core/process.ts";
-import { type FakeWorld, fakeWorld, fakeWorldLayer } from "../../../src/services/FakeWorld.ts";
+import { type FakeWorld, fakeWorld, fakeWorldLayer } from "../../support/fakeWorld.ts";
 import { ProcessTable } from "../../../src/services/ProcessTable.ts";
 import { type SignalOutcome, Signals } from "../../../src/services/Signals.ts";
 import { proc } from "../../core/fixtures.ts";
@@ -130,6 +130,20 @@ describe("killTree's one grace (FakeWorld, TestClock)", () => {
     }).pipe(Effect.provide(Layer.mergeAll(base, counting, TestClock.layer()))));
   };
   const sent = (world: FakeWorld) => world.signals.map(({ pid, signal }) => `${signal} ${pid}`);
+
+  test("says what it could not check: a process that could be a stray but whose environment cannot be read", async () => {
+    const world = codexTree([]);
+    world.processes.set(200, proc(200, ["sleep", "301"])); // adopted by init, ours, started after the job
+    const unreadable = await killOnTestClock(world);
+    expect(unreadable.report.survivors).toEqual([]);
+    expect(unreadable.report.unchecked).toEqual(["the environment of pid 200 (sleep 301), which could be a stray of the job"]);
+    expect(world.processes.has(200)).toBe(true); // not taken for the job's on a guess
+
+    const readable = codexTree([]);
+    readable.processes.set(200, proc(200, ["sleep", "301"]));
+    readable.environ.set(200, new Map([["HOME", "/home/u"]]));
+    expect((await killOnTestClock(readable)).report.unchecked).toEqual([]);
+  });
 
   test("a tree ignoring SIGTERM is SIGKILLed once one grace is over, roots last and still frozen, with no second grace for them", async () => {
     const world = codexTree([100, 101, 102, 103]);

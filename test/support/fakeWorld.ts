@@ -1,10 +1,10 @@
 import * as Effect from "effect/Effect";
 import * as Layer from "effect/Layer";
-import type { ProcessIdentity, ProcessInfo } from "../core/process.ts";
-import { ProcessTable, ProcessTableError, type Watermark } from "./ProcessTable.ts";
-import { Signals, type SignalOutcome } from "./Signals.ts";
-import { Usage } from "./Usage.ts";
-import { countersOf, type IdentityVerdict, sameProcess, verifyIdentity } from "../core/process.ts";
+import type { ProcessIdentity, ProcessInfo } from "../../src/core/process.ts";
+import { ProcessTable, ProcessTableError, type Watermark } from "../../src/services/ProcessTable.ts";
+import { Signals, type SignalOutcome } from "../../src/services/Signals.ts";
+import { Usage } from "../../src/services/Usage.ts";
+import { countersOf, type IdentityVerdict, sameProcess, verifyIdentity } from "../../src/core/process.ts";
 
 /**
  * A machine made of data, for tests of logic above the process table: processes,
@@ -33,16 +33,16 @@ const end = (world: FakeWorld, pid: number) => {
   for (const [other, p] of world.processes) if (p.ppid === pid) world.processes.set(other, { ...p, ppid: 1 });
 };
 
-const marks = new Map<number, Set<string>>();
-const mark = (world: FakeWorld): Watermark => {
-  const id = marks.size + 1;
-  marks.set(id, new Set([...world.processes.values()].map((p) => `${p.pid}:${p.startTime}`)));
-  return { lastPid: id, forks: id, tasks: world.processes.size };
-};
-
 /** ProcessTable, Signals and Usage over a FakeWorld. */
 export const fakeWorldLayer = (world: FakeWorld) => {
+  const marks = new Map<number, Set<string>>();
+  const mark = (world: FakeWorld): Watermark => {
+    const id = marks.size + 1;
+    marks.set(id, new Set([...world.processes.values()].map((p) => `${p.pid}:${p.startTime}`)));
+    return { lastPid: id, forks: id, tasks: world.processes.size };
+  };
   const table = Layer.succeed(ProcessTable, ProcessTable.of({
+    backend: "linux",
     snapshot: () => world.snapshotFailures > 0
       ? Effect.suspend(() => { world.snapshotFailures--; return Effect.fail(new ProcessTableError({ operation: "snapshot", cause: new Error("fake /proc unreadable") })); })
       : Effect.sync(() => [...world.processes.values()]),

@@ -45,7 +45,7 @@ export const MUTANTS: ReadonlyArray<Mutant> = [
   {
     name: "verifyIdentity ignores the owner",
     file: "src/core/process.ts",
-    find: `if (live.uid !== recorded.uid || live.uid !== currentUid) return { ok: false, reason: "other-user" };`,
+    find: `if (!recorded.anyOwner && (live.uid !== recorded.uid || live.uid !== currentUid)) return { ok: false, reason: "other-user" };`,
     replace: "",
     tests: IDENTITY_TESTS,
     why: "another user's process is treated as the job's",

@@ -29,7 +29,7 @@ import { processKeeper, until } from "./support/procs.ts";
 import { FakeKernel } from "./support/fakeKernel.ts";
 import { killOverKernel, refreshOverKernel } from "./support/fakeRun.ts";
 import { caseCount, runSeed, seeded } from "./support/random.ts";
-import { recordedJob } from "./support/realRun.ts";
+import { realLayer, recordedJob } from "./support/realRun.ts";
 import { worldEnv } from "./support/world.ts";
 
 const SEED = runSeed();
@@ -225,7 +225,7 @@ test("a kill cut short at any point (the watchdog SIGKILLed mid-kill) never leav
   expect(problems).toEqual([]);
 });
 
-test("a job killed by another process while this one holds an older copy is recorded as killed, not exited", async () => {
+test("a job killed by another process while this one holds an older copy is recorded as killed, not exited (FakeWorld)", async () => {
   // `start` settling, a `list`, the watchdog's tick: each refreshes a copy read before a kill began elsewhere
   const world = fakeWorld();
   world.processes.set(4100, proc(4100, ["node", "/x/bin/codex.js", "exec", "-"], { uid: 1000, startTime: "4100" }));
@@ -241,6 +241,27 @@ test("a job killed by another process while this one holds an older copy is reco
   }).pipe(Effect.provide(Layer.mergeAll(fakeWorldLayer(world), JobStore.layerTest, CodexHistory.layer))));
   expect({ seen, stored }).toEqual({ seen: "killed", stored: "killed" });
   fig.add("staleRefreshCases");
+});
+
+test("a job a `kill` in another process ended is recorded killed, not exited, by a look holding a copy read before that kill", async () => {
+  // the same rule as above, on the real machine: a real job, a real `codex-supervisor kill` in a process of its own
+  const w = world("reread", {});
+  const started = await w.cli(["start", "--json", "--cwd", w.project, "-"], "SLEEP 60");
+  expect(started.code, started.stderr).toBe(0);
+  const jobId = (JSON.parse(started.stdout) as { jobId: string }).jobId;
+  const layer = realLayer(w.dbPath);
+  // the copy `list`, `start`'s settling or a watchdog's tick holds: read before any kill began
+  const older = await Effect.runPromise(Effect.gen(function* () { return (yield* (yield* JobStore).get(jobId))!; }).pipe(Effect.provide(layer)));
+  expect(older.killRequestedAt).toBeUndefined();
+  const killed = await w.cli(["kill", jobId, "--grace", "1s"]);
+  expect(killed.code, killed.stderr).toBe(0);
+  // the look comes after the kill recorded its request and ended the tree, before it recorded the end
+  const db = new Database(w.dbPath);
+  db.run("UPDATE jobs SET status = 'running', ended_at = NULL WHERE id = ?", [jobId]);
+  db.close();
+  const seen = await Effect.runPromise(Effect.gen(function* () { return (yield* refreshJob(older)).job.status; }).pipe(Effect.provide(layer)));
+  const status = await w.cli(["status", jobId, "--json"]);
+  expect({ seen, shown: (JSON.parse(status.stdout) as { status: string }).status }).toEqual({ seen: "killed", shown: "killed" });
 });
 
 test("a look begun before a job was recorded does not end it for want of processes it could not have seen", async () => {

@@ -265,4 +265,13 @@ export const MUTANTS: ReadonlyArray<Mutant> = [
     tests: LAUNCH_REAL_TESTS,
     why: "the prompt (and whatever secret it holds) shows in ps to every user of the machine",
   },
+  // a kill recorded by another process
+  {
+    name: "refresh forgets a kill another process recorded after its copy was read",
+    file: "src/core/jobs/refresh.ts",
+    find: "killRequestedAt ??= (yield* store.get(job.id))?.killRequestedAt;",
+    replace: "",
+    tests: ["--project unit test/adversarial/crashes.test.ts -t copy"],
+    why: "a job the watchdog (or another kill) ended is shown exited, as if it had ended by itself",
+  },
 ];

@@ -16,10 +16,10 @@ export interface Mutant {
 
 const IDENTITY_TESTS = ["--project unit test/core/process.test.ts test/adversarial/identity.test.ts"];
 const POLICY_TESTS = ["--project unit test/core/policy.test.ts test/watchdog/loop.test.ts"];
-const THREAD_TESTS = ["--project unit test/core/threadMatch.test.ts test/core/history/codexHome.test.ts"];
-const SIGNAL_TESTS = ["--project unit test/services/Signals.test.ts test/services/killTree.test.ts"];
-const STRAY_TESTS = ["--project unit test/core/tree.test.ts test/services/killTree.test.ts"];
-const KILL_TESTS = ["--project unit test/services/killTree.test.ts"];
+const THREAD_TESTS = ["--project unit test/core/threadMatch.test.ts test/services/history/codexHome.test.ts"];
+const SIGNAL_TESTS = ["--project unit test/services/Signals.test.ts test/app/jobs/killTree.test.ts"];
+const STRAY_TESTS = ["--project unit test/core/tree.test.ts test/app/jobs/killTree.test.ts"];
+const KILL_TESTS = ["--project unit test/app/jobs/killTree.test.ts"];
 const LAUNCH_TESTS = ["--project unit test/core/python.test.ts test/plugins/env-fixup.test.ts"];
 /** Real Codex, pinned release only (the runner sets CODEX_SUPERVISOR_MATRIX=pinned): what a user sees of a launch. */
 const LAUNCH_REAL_TESTS = ["test/real/safetyRules.test.ts"];
@@ -185,7 +185,7 @@ export const MUTANTS: ReadonlyArray<Mutant> = [
   // the tree kill
   {
     name: "killTree does not freeze the tree first",
-    file: "src/core/jobs/killTree.ts",
+    file: "src/app/jobs/killTree.ts",
     find: `yield* sendAll(fresh.map(keyOf), "SIGSTOP");`,
     replace: "",
     tests: KILL_TESTS,
@@ -193,7 +193,7 @@ export const MUTANTS: ReadonlyArray<Mutant> = [
   },
   {
     name: "killTree does not continue the tree after SIGTERM",
-    file: "src/core/jobs/killTree.ts",
+    file: "src/app/jobs/killTree.ts",
     find: `yield* sendAll([...known.keys()].filter((key) => !rootKeys.has(key)), "SIGCONT");`,
     replace: "",
     tests: KILL_TESTS,
@@ -201,7 +201,7 @@ export const MUTANTS: ReadonlyArray<Mutant> = [
   },
   {
     name: "killTree skips the look shortly before the deadline",
-    file: "src/core/jobs/killTree.ts",
+    file: "src/app/jobs/killTree.ts",
     find: `yield* sendAll((yield* scan()).map(keyOf), "SIGTERM");`,
     replace: "",
     tests: KILL_TESTS,
@@ -209,7 +209,7 @@ export const MUTANTS: ReadonlyArray<Mutant> = [
   },
   {
     name: "killTree never looks again once the members are gone",
-    file: "src/core/jobs/killTree.ts",
+    file: "src/app/jobs/killTree.ts",
     find: "const late = yield* scan({ full: withRoots });",
     replace: "const late: ProcessInfo[] = [];",
     tests: KILL_TESTS,
@@ -217,7 +217,7 @@ export const MUTANTS: ReadonlyArray<Mutant> = [
   },
   {
     name: "killTree counts a refused member gone",
-    file: "src/core/jobs/killTree.ts",
+    file: "src/app/jobs/killTree.ts",
     find: "const left = yield* alive(true, false, true);",
     replace: "const left = yield* alive(true, false, false);",
     tests: KILL_TESTS,
@@ -259,7 +259,7 @@ export const MUTANTS: ReadonlyArray<Mutant> = [
   },
   {
     name: "the prompt goes in argv",
-    file: "src/core/jobs/start.ts",
+    file: "src/app/jobs/start.ts",
     find: "args: [exec!, ...resumeArgs, ...rest],",
     replace: "args: [exec!, ...resumeArgs, ...rest.slice(0, -1), request.prompt],",
     tests: LAUNCH_REAL_TESTS,
@@ -268,7 +268,7 @@ export const MUTANTS: ReadonlyArray<Mutant> = [
   // a kill recorded by another process
   {
     name: "refresh forgets a kill another process recorded after its copy was read",
-    file: "src/core/jobs/refresh.ts",
+    file: "src/app/jobs/refresh.ts",
     find: "killRequestedAt ??= (yield* store.get(job.id))?.killRequestedAt;",
     replace: "",
     tests: ["--project unit test/adversarial/crashes.test.ts -t copy"],

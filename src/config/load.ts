@@ -261,6 +261,12 @@ const gateProject = (file: string, trustFile: string): Gate => {
   return verdict.trusted ? { trusted: verdict.entry } : { skipped: { file, reason: verdict.reason, fix: trustCommand(dirname(file)), sha256 } };
 };
 
+// One watchdog serves the whole machine, and a project (a cloned repository) must not open a port on it.
+const globalOnly = (layer: Layer): void => {
+  if (!Object.hasOwn(layer.raw, "metrics")) return;
+  throw new ConfigError({ file: layer.file, issues: [{ path: "metrics", message: "only the global config may set metrics (the watchdog serves the whole machine): move it there" }] });
+};
+
 /** Where a load with these options looks, and where its trust record is. */
 const whereFrom = (options: LoadConfigOptions) => {
   const env = options.env ?? process.env;
@@ -326,6 +332,7 @@ export const loadConfig = async (options: LoadConfigOptions): Promise<LoadedConf
   const [{ configSchema }, format] = await Promise.all([import("./schema.ts"), import("./format.ts")]);
   const schema = configSchema(defaults);
   for (const layer of layers) checkLayer(schema, format, layer);
+  if (project && !explicit) globalOnly(project);
   let anchored = layers.map((layer) => anchorPaths(layer, home));
   // The plugin files a trusted project file names are checked before any of them is imported.
   const projectLayer = project && trusted ? anchored.at(-1) : undefined;

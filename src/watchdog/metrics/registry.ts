@@ -1,0 +1,76 @@
+import * as Context from "effect/Context";
+import * as Metric from "effect/Metric";
+import { FINAL_STATUSES, isFinal, type JobStatus } from "../../core/job.ts";
+import type { Subject } from "../../core/subject.ts";
+
+/** What one tick saw, for the gauges: they show the last tick, nothing older. */
+export interface TickFacts {
+  /** Epoch ms when the tick started. */
+  readonly at: number;
+  readonly durationMs: number;
+  readonly subjects: ReadonlyArray<Subject>;
+  /** Jobs in the database by status, when this tick read them (else the last counts still hold). */
+  readonly jobs: ReadonlyMap<string, number> | undefined;
+}
+
+const STATUSES: ReadonlyArray<JobStatus> = ["starting", "running", ...FINAL_STATUSES];
+const KILL_RESULTS = ["killed", "survivors", "already-gone"] as const;
+// from a fraction of a millisecond (a quiet tick) to a slow full tick on a loaded machine
+const TICK_BOUNDARIES = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
+
+const registry = () => Context.make(Metric.MetricRegistry, new Map());
+
+/**
+ * The watchdog's metrics, as Effect metrics in registries of their own: counters and the tick
+ * histogram accumulate for the watchdog's life; the gauges are rebuilt from each tick's facts, so a
+ * job that ended (and its labels) is gone from the next scrape.
+ */
+export const makeRegistry = () => {
+  const cumulative = registry();
+  let gauges = registry();
+  let jobs: ReadonlyMap<string, number> = new Map();
+
+  const firings = Metric.counter("codex_supervisor_policy_firings_total", { description: "Policy actions run, by policy, action and result (done or not-done).", incremental: true });
+  const kills = (result: string) => Metric.counter("codex_supervisor_kills_total", { description: "Whole-tree kills the watchdog's policies made, by result.", incremental: true, attributes: { result } });
+  const refused = Metric.counter("codex_supervisor_kills_refused_total", { description: "Kills refused because a process was no longer provably the job's (a reused PID, another user's).", incremental: true });
+  const notifyFailures = Metric.counter("codex_supervisor_notify_failures_total", { description: "notify actions that reached no channel.", incremental: true });
+  const tickSeconds = Metric.histogram("codex_supervisor_tick_duration_seconds", { description: "How long each watchdog tick took (full and quiet).", boundaries: TICK_BOUNDARIES });
+  // the series an alert watches exist from the start: increase() misses a counter's first sample
+  for (const result of KILL_RESULTS) kills(result).updateUnsafe(0, cumulative);
+  refused.updateUnsafe(0, cumulative);
+  notifyFailures.updateUnsafe(0, cumulative);
+
+  const gauge = (name: string, description: string, value: number, attributes?: Record<string, string>) =>
+    Metric.gauge(name, { description, ...(attributes ? { attributes } : {}) }).updateUnsafe(value, gauges);
+
+  return {
+    firing: (policy: string, action: string, done: boolean) => {
+      Metric.withAttributes(firings, { policy, action, result: done ? "done" : "not-done" }).updateUnsafe(1, cumulative);
+      if (action === "notify" && !done) notifyFailures.updateUnsafe(1, cumulative);
+    },
+    /** A kill's result as KillSummary says it: killed, survivors, already-gone or refused. */
+    kill: (result: string) => (result === "refused" ? refused : kills(result)).updateUnsafe(1, cumulative),
+    tick: (facts: TickFacts) => {
+      tickSeconds.updateUnsafe(facts.durationMs / 1000, cumulative);
+      if (facts.jobs) jobs = facts.jobs;
+      gauges = registry();
+      gauge("codex_supervisor_last_tick_timestamp_seconds", "When the watchdog's last tick started (Unix time): an alert sees a stuck or stopped watchdog by it.", facts.at / 1000);
+      for (const status of STATUSES) gauge("codex_supervisor_jobs", "Jobs in the database by status.", jobs.get(status) ?? 0, { status });
+      let untracked = 0;
+      for (const s of facts.subjects) {
+        if (!s.tracked) { untracked++; continue; }
+        // a stray of an ended job is judged by policies, but the job is over: its labels go
+        if (!s.job || isFinal(s.job.status)) continue;
+        const labels = { job_id: s.key, name: s.name ?? "", cwd: s.cwd ?? "" };
+        gauge("codex_supervisor_job_cpu_seconds", "CPU time the running job's live process tree has used.", s.cpuTimeMs / 1000, labels);
+        gauge("codex_supervisor_job_memory_bytes", "Resident memory of the running job's process tree.", s.rss, labels);
+        if (s.tokens !== undefined) gauge("codex_supervisor_job_tokens", "Tokens the running job's thread has used.", s.tokens, labels);
+      }
+      gauge("codex_supervisor_untracked_codex", "Codex programs running that the supervisor did not start.", untracked);
+    },
+    /** Every series: the counters and histogram, then the last tick's gauges. */
+    snapshot: (): ReadonlyArray<Metric.Metric.Snapshot> => [...Metric.snapshotUnsafe(cumulative), ...Metric.snapshotUnsafe(gauges)],
+  };
+};
+
+export type Registry = ReturnType<typeof makeRegistry>;

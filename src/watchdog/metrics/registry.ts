@@ -62,6 +62,7 @@ export const makeRegistry = () => {
         // a stray of an ended job is judged by policies, but the job is over: its labels go
         if (!s.job || isFinal(s.job.status)) continue;
         const labels = { job_id: s.key, name: s.name ?? "", cwd: s.cwd ?? "" };
+        gauge("codex_supervisor_job_start_time_seconds", "When the running job started (Unix time): its runtime is time() minus this.", s.startedAt / 1000, labels);
         gauge("codex_supervisor_job_cpu_seconds", "CPU time the running job's live process tree has used.", s.cpuTimeMs / 1000, labels);
         gauge("codex_supervisor_job_memory_bytes", "Resident memory of the running job's process tree.", s.rss, labels);
         if (s.tokens !== undefined) gauge("codex_supervisor_job_tokens", "Tokens the running job's thread has used.", s.tokens, labels);

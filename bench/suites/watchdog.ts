@@ -215,9 +215,8 @@ export const watchdogSuite: Suite = {
           });
           pushes = 0;
           let scrapes = 0;
-          const scraper = metricsPort === undefined ? undefined : setInterval(() => {
-            void fetch(`http://127.0.0.1:${metricsPort}/metrics`).then((r) => r.text()).then(() => { scrapes++; }, () => {});
-          }, SCRAPE_EVERY_MS);
+          const scrape = () => { void fetch(`http://127.0.0.1:${metricsPort}/metrics`).then((r) => r.text()).then(() => { scrapes++; }, () => {}); };
+          const scraper = metricsPort === undefined ? undefined : setInterval(scrape, SCRAPE_EVERY_MS);
           try {
             const m = await measure({ ctx, n, windowS, intervalMs, quick, pm2, fleetEnv, out, suffix: VARIANTS[variant].suffix });
             seen[variant] = m;

@@ -144,7 +144,7 @@ export class Watchdog extends Context.Service<Watchdog, {
         yield* crew.journal.recover;
         const look = yield* quiet;
         let subjects = typeof look === "string" ? 0 : look.subjects.length;
-        let judged = (): ReadonlyArray<Subject> => (typeof look === "string" ? [] : look.subjects.map((s) => s.subject));
+        let judged: (() => ReadonlyArray<Subject>) | undefined = typeof look === "string" ? undefined : () => look.subjects.map((s) => s.subject);
         if (typeof look === "string") {
           woken = false;
           // while the database fails, nothing in the tick waits on its lock

@@ -99,3 +99,13 @@ test("promtool check metrics accepts the exposition, hostile job names and all",
   expect(`${checked.stdout}${checked.stderr}`.trim()).toBe("");
   expect(checked.status).toBe(0);
 });
+
+test("a failed tick is counted and leaves the last good tick's gauges, its time too, as they were", () => {
+  const r = makeRegistry();
+  r.tick({ at: 5000, durationMs: 1, subjects: [subject("job-a")], jobs: new Map([["running", 1]]) });
+  r.tickFailed();
+  const text = exposition(r.snapshot());
+  expect(lines(text, "codex_supervisor_tick_failures_total")).toEqual(["codex_supervisor_tick_failures_total 1"]);
+  expect(lines(text, "codex_supervisor_last_tick_timestamp_seconds")).toEqual(["codex_supervisor_last_tick_timestamp_seconds 5"]);
+  expect(lines(text, "codex_supervisor_job_memory_bytes")).toHaveLength(1);
+});

@@ -13,8 +13,8 @@ export interface TickEnd {
   readonly durationMs: number;
   /** Whether the tick was a full one: only then may the jobs' counts have changed. */
   readonly full: boolean;
-  /** The subjects it judged, read only when metrics are on. */
-  readonly subjects: () => ReadonlyArray<Subject>;
+  /** The subjects it judged, read only when metrics are on; undefined when the tick failed. */
+  readonly subjects: (() => ReadonlyArray<Subject>) | undefined;
   /** The global config's `metrics` (the watchdog's own config), as of this tick. */
   readonly config: MetricsConfig | undefined;
 }
@@ -100,8 +100,12 @@ export const makeWatchMetrics = Effect.fn("makeWatchMetrics")(function* (say: (l
       const config = end.config;
       serve(config?.listen, end.at);
       if (!config?.listen && !config?.otlp) return;
-      const jobs = end.full ? yield* store.countByStatus().pipe(Effect.orElseSucceed(() => undefined)) : undefined;
-      registry.tick({ at: end.at, durationMs: end.durationMs, subjects: end.subjects(), jobs });
+      // a failed tick enforced nothing: it is counted, and the gauges (the last tick's time too) stay as they were
+      if (!end.subjects) registry.tickFailed();
+      else {
+        const jobs = end.full ? yield* store.countByStatus().pipe(Effect.orElseSucceed(() => undefined)) : undefined;
+        registry.tick({ at: end.at, durationMs: end.durationMs, subjects: end.subjects(), jobs });
+      }
       if (config.otlp) yield* push(config.otlp, config.otlpInterval, end.at);
     }),
     stop: () => { server?.stop(true); server = undefined; },

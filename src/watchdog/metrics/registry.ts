@@ -34,11 +34,13 @@ export const makeRegistry = () => {
   const kills = (result: string) => Metric.counter("codex_supervisor_kills_total", { description: "Whole-tree kills the watchdog's policies made, by result.", incremental: true, attributes: { result } });
   const refused = Metric.counter("codex_supervisor_kills_refused_total", { description: "Kills refused because a process was no longer provably the job's (a reused PID, another user's).", incremental: true });
   const notifyFailures = Metric.counter("codex_supervisor_notify_failures_total", { description: "notify actions that reached no channel.", incremental: true });
+  const tickFailures = Metric.counter("codex_supervisor_tick_failures_total", { description: "Ticks that failed (the loop goes on; see events of kind tick-error).", incremental: true });
   const tickSeconds = Metric.histogram("codex_supervisor_tick_duration_seconds", { description: "How long each watchdog tick took (full and quiet).", boundaries: TICK_BOUNDARIES });
   // the series an alert watches exist from the start: increase() misses a counter's first sample
   for (const result of KILL_RESULTS) kills(result).updateUnsafe(0, cumulative);
   refused.updateUnsafe(0, cumulative);
   notifyFailures.updateUnsafe(0, cumulative);
+  tickFailures.updateUnsafe(0, cumulative);
 
   const gauge = (name: string, description: string, value: number, attributes?: Record<string, string>) =>
     Metric.gauge(name, { description, ...(attributes ? { attributes } : {}) }).updateUnsafe(value, gauges);
@@ -50,6 +52,7 @@ export const makeRegistry = () => {
     },
     /** A kill's result as KillSummary says it: killed, survivors, already-gone or refused. */
     kill: (result: string) => (result === "refused" ? refused : kills(result)).updateUnsafe(1, cumulative),
+    tickFailed: () => tickFailures.updateUnsafe(1, cumulative),
     tick: (facts: TickFacts) => {
       tickSeconds.updateUnsafe(facts.durationMs / 1000, cumulative);
       if (facts.jobs) jobs = facts.jobs;

@@ -70,7 +70,7 @@ export class Watchdog extends Context.Service<Watchdog, {
     const fallbackCwd = options.cwd ?? homedir();
     const memory = emptyMemory();
     const say = options.say ?? (() => {});
-    const metrics = yield* makeWatchMetrics(say);
+    const metrics = yield* makeWatchMetrics(say, { exports: options.maxTicks === undefined });
     const crew: FiringCrew = { journal: makeJournal(say), inflight: new Map(), counts: metrics };
     // adopt what an earlier watchdog already did: a policy fired once stays fired across restarts (and takeovers)
     const adopt = Effect.gen(function* () {

@@ -34,7 +34,7 @@ const reason = (cause: unknown) => (cause instanceof Error ? cause.message : Str
  * global config asks. Trouble (a port in use, a collector down) is said once per change, on the
  * watchdog's stderr, and never stops a tick.
  */
-export const makeWatchMetrics = Effect.fn("makeWatchMetrics")(function* (say: (line: string) => void) {
+export const makeWatchMetrics = Effect.fn("makeWatchMetrics")(function* (say: (line: string) => void, options: { readonly exports: boolean }) {
   const store = yield* JobStore;
   const registry = makeRegistry();
   const startedAt = Date.now();
@@ -97,7 +97,8 @@ export const makeWatchMetrics = Effect.fn("makeWatchMetrics")(function* (say: (l
     /** A policy's kill ended, with KillSummary's result. */
     kill: registry.kill,
     afterTick: (end: TickEnd) => Effect.gen(function* () {
-      const config = end.config;
+      // a watchdog that stops after a few ticks (`watch --once`) would serve nothing worth scraping
+      const config = options.exports ? end.config : undefined;
       serve(config?.listen, end.at);
       if (!config?.listen && !config?.otlp) return;
       // a failed tick enforced nothing: it is counted, and the gauges (the last tick's time too) stay as they were

@@ -76,7 +76,7 @@ test("the Grafana dashboard is JSON whose every query names metrics the watchdog
   const r = makeRegistry();
   const subject = { key: "j", tracked: true, job: { id: "j", status: "running" } as Job, name: "n", cwd: "/", kind: "exec", pid: 1, pids: [1], threadId: undefined, startedAt: 0, rss: 1, cpu: 0, cpuTimeMs: 1, orphaned: false, lastActivityAt: undefined, tokens: 1, python: { foreignInterpreters: [], repeatedMissingModules: [] } } satisfies Subject;
   r.firing("p", "kill", true);
-  r.tick({ at: 0, durationMs: 1, subjects: [subject], jobs: undefined });
+  r.tick({ at: 0, durationMs: 1, subjects: () => [subject], jobs: undefined });
   const served = new Set([...exposition(r.snapshot()).matchAll(/^(codex_supervisor_\w+)[{ ]/gm)].map((m) => m[1]));
   const used = dashboard.panels.flatMap((p) => p.targets.flatMap((t) => [...t.expr.matchAll(/codex_supervisor_\w+/g)].map((m) => m[0])));
   expect(dashboard.panels.map((p) => p.title)).toEqual(expect.arrayContaining(["Running jobs per host", "CPU per job", "Memory per job", "Policy firings"]));

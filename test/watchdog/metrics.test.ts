@@ -23,7 +23,7 @@ test("label values are escaped as the exposition format asks: backslash, quote a
 
 test("a running job's CPU, memory and tokens are gauged with its id, name and folder; untracked Codex are counted", () => {
   const r = makeRegistry();
-  r.tick({ at: 1_800_000_000_000, durationMs: 12, subjects: [subject("job-a"), untracked(20), untracked(21)], jobs: new Map([["running", 1], ["killed", 3]]) });
+  r.tick({ at: 1_800_000_000_000, durationMs: 12, subjects: () => [subject("job-a"), untracked(20), untracked(21)], jobs: new Map([["running", 1], ["killed", 3]]) });
   const text = exposition(r.snapshot());
   const labels = `{job_id="job-a",name="${escapeLabelValue(HOSTILE)}",cwd="/w/a\\nb"}`;
   expect(lines(text, "codex_supervisor_job_cpu_seconds")).toEqual([`codex_supervisor_job_cpu_seconds${labels} 2.5`]);
@@ -36,8 +36,8 @@ test("a running job's CPU, memory and tokens are gauged with its id, name and fo
 
 test("a job that ended drops out of the next tick's gauges, its strays too; the job counts hold until read again", () => {
   const r = makeRegistry();
-  r.tick({ at: 1, durationMs: 1, subjects: [subject("job-a"), subject("job-b")], jobs: new Map([["running", 2]]) });
-  r.tick({ at: 2, durationMs: 1, subjects: [subject("job-a"), subject("job-b", {}, "completed")], jobs: undefined });
+  r.tick({ at: 1, durationMs: 1, subjects: () => [subject("job-a"), subject("job-b")], jobs: new Map([["running", 2]]) });
+  r.tick({ at: 2, durationMs: 1, subjects: () => [subject("job-a"), subject("job-b", {}, "completed")], jobs: undefined });
   const text = exposition(r.snapshot());
   expect(lines(text, "codex_supervisor_job_memory_bytes").map((l) => /job_id="([^"]+)"/.exec(l)?.[1])).toEqual(["job-a"]);
   expect(lines(text, "codex_supervisor_jobs")).toContain('codex_supervisor_jobs{status="running"} 2');
@@ -63,7 +63,7 @@ test("firings, kills, refused kills and notify failures are counted; the alertin
 
 test("the tick histogram's buckets are cumulative in the exposition and per bucket in OTLP", () => {
   const r = makeRegistry();
-  for (const ms of [0.2, 3, 3, 40_000]) r.tick({ at: 1, durationMs: ms, subjects: [], jobs: undefined });
+  for (const ms of [0.2, 3, 3, 40_000]) r.tick({ at: 1, durationMs: ms, subjects: () => [], jobs: undefined });
   const text = exposition(r.snapshot());
   expect(text).toContain('codex_supervisor_tick_duration_seconds_bucket{le="0.0005"} 1');
   expect(text).toContain('codex_supervisor_tick_duration_seconds_bucket{le="0.005"} 3');
@@ -93,7 +93,7 @@ test("events become OTLP log records with their kind, job and policy; errors at 
 test("promtool check metrics accepts the exposition, hostile job names and all", () => {
   const r = makeRegistry();
   r.firing(HOSTILE, "notify", false);
-  r.tick({ at: 1_800_000_000_000, durationMs: 3, subjects: [subject("job-a"), untracked(3)], jobs: new Map([["running", 1]]) });
+  r.tick({ at: 1_800_000_000_000, durationMs: 3, subjects: () => [subject("job-a"), untracked(3)], jobs: new Map([["running", 1]]) });
   const checked = spawnSync("promtool", ["check", "metrics"], { input: exposition(r.snapshot()), encoding: "utf8" });
   expect(checked.error, "promtool is missing: .ci/run installs Debian's prometheus package").toBeUndefined();
   expect(`${checked.stdout}${checked.stderr}`.trim()).toBe("");
@@ -102,7 +102,7 @@ test("promtool check metrics accepts the exposition, hostile job names and all",
 
 test("a failed tick is counted and leaves the last good tick's gauges, its time too, as they were", () => {
   const r = makeRegistry();
-  r.tick({ at: 5000, durationMs: 1, subjects: [subject("job-a")], jobs: new Map([["running", 1]]) });
+  r.tick({ at: 5000, durationMs: 1, subjects: () => [subject("job-a")], jobs: new Map([["running", 1]]) });
   r.tickFailed();
   const text = exposition(r.snapshot());
   expect(lines(text, "codex_supervisor_tick_failures_total")).toEqual(["codex_supervisor_tick_failures_total 1"]);

@@ -14,7 +14,21 @@ const number = (value: number | bigint): string =>
   typeof value === "bigint" ? value.toString()
   : Number.isNaN(value) ? "NaN" : value === Infinity ? "+Inf" : value === -Infinity ? "-Inf" : String(value);
 
+// a running job's four gauges share one label set: escaped once per scrape, not once per gauge
+const written = new WeakMap<Metric.Metric.AttributeSet, string>();
+
 const labels = (attributes: Metric.Metric.AttributeSet | undefined, extra?: readonly [string, string]): string => {
+  if (attributes && !extra) {
+    const known = written.get(attributes);
+    if (known !== undefined) return known;
+    const text = labelText(attributes);
+    written.set(attributes, text);
+    return text;
+  }
+  return labelText(attributes, extra);
+};
+
+const labelText = (attributes: Metric.Metric.AttributeSet | undefined, extra?: readonly [string, string]): string => {
   const pairs = Object.entries(attributes ?? {}).map(([k, v]) => `${k}="${escapeLabelValue(v)}"`);
   if (extra) pairs.push(`${extra[0]}="${escapeLabelValue(extra[1])}"`);
   return pairs.length > 0 ? `{${pairs.join(",")}}` : "";

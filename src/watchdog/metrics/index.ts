@@ -105,7 +105,7 @@ export const makeWatchMetrics = Effect.fn("makeWatchMetrics")(function* (say: (l
       if (!end.subjects) registry.tickFailed();
       else {
         const jobs = end.full ? yield* store.countByStatus().pipe(Effect.orElseSucceed(() => undefined)) : undefined;
-        registry.tick({ at: end.at, durationMs: end.durationMs, subjects: end.subjects(), jobs });
+        registry.tick({ at: end.at, durationMs: end.durationMs, subjects: end.subjects, jobs });
       }
       if (config.otlp) yield* push(config.otlp, config.otlpInterval, end.at);
     }),

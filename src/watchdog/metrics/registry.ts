@@ -8,7 +8,8 @@ export interface TickFacts {
   /** Epoch ms when the tick started. */
   readonly at: number;
   readonly durationMs: number;
-  readonly subjects: ReadonlyArray<Subject>;
+  /** The subjects it judged: read only when a scrape or a push asks. */
+  readonly subjects: () => ReadonlyArray<Subject>;
   /** Jobs in the database by status, when this tick read them (else the last counts still hold). */
   readonly jobs: ReadonlyMap<string, number> | undefined;
 }
@@ -18,17 +19,50 @@ const KILL_RESULTS = ["killed", "survivors", "already-gone"] as const;
 // from a fraction of a millisecond (a quiet tick) to a slow full tick on a loaded machine
 const TICK_BOUNDARIES = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
-const registry = () => Context.make(Metric.MetricRegistry, new Map());
+const HELP = {
+  lastTick: "When the watchdog's last tick that did not fail started (Unix time): an alert sees a stuck watchdog by it.",
+  jobs: "Jobs in the database by status.",
+  start: "When the running job started (Unix time): its runtime is time() minus this.",
+  cpu: "CPU time the running job's live process tree has used.",
+  memory: "Resident memory of the running job's process tree.",
+  tokens: "Tokens the running job's thread has used.",
+  untracked: "Codex programs running that the supervisor did not start.",
+};
+
+const gauge = (id: string, description: string, value: number, attributes?: Metric.Metric.AttributeSet): Metric.Metric.Snapshot =>
+  ({ id, type: "Gauge", description, attributes, state: { value } });
+
+/** The gauges of one tick, as snapshots: nothing is kept per job between ticks. */
+const gaugesOf = (facts: TickFacts, jobs: ReadonlyMap<string, number>): Metric.Metric.Snapshot[] => {
+  const out = [gauge("codex_supervisor_last_tick_timestamp_seconds", HELP.lastTick, facts.at / 1000)];
+  for (const status of STATUSES) out.push(gauge("codex_supervisor_jobs", HELP.jobs, jobs.get(status) ?? 0, { status }));
+  const perJob: Metric.Metric.Snapshot[][] = [[], [], [], []];
+  let untracked = 0;
+  for (const s of facts.subjects()) {
+    if (!s.tracked) { untracked++; continue; }
+    // a stray of an ended job is judged by policies, but the job is over: its labels go
+    if (!s.job || isFinal(s.job.status)) continue;
+    const labels = { job_id: s.key, name: s.name ?? "", cwd: s.cwd ?? "" };
+    perJob[0]!.push(gauge("codex_supervisor_job_start_time_seconds", HELP.start, s.startedAt / 1000, labels));
+    perJob[1]!.push(gauge("codex_supervisor_job_cpu_seconds", HELP.cpu, s.cpuTimeMs / 1000, labels));
+    perJob[2]!.push(gauge("codex_supervisor_job_memory_bytes", HELP.memory, s.rss, labels));
+    if (s.tokens !== undefined) perJob[3]!.push(gauge("codex_supervisor_job_tokens", HELP.tokens, s.tokens, labels));
+  }
+  out.push(...perJob.flat(), gauge("codex_supervisor_untracked_codex", HELP.untracked, untracked));
+  return out;
+};
 
 /**
- * The watchdog's metrics, as Effect metrics in registries of their own: counters and the tick
- * histogram accumulate for the watchdog's life; the gauges are rebuilt from each tick's facts, so a
- * job that ended (and its labels) is gone from the next scrape.
+ * The watchdog's metrics. Counters and the tick histogram are Effect metrics in a registry of
+ * their own, accumulating for the watchdog's life. The gauges describe the last tick only: a tick
+ * keeps what it saw, and a scrape or a push builds them from it, so a tick costs nearly nothing
+ * (`bun bench/tools/metrics-cost.ts`) and a job that ended, labels and all, is gone from the next one.
  */
 export const makeRegistry = () => {
-  const cumulative = registry();
-  let gauges = registry();
+  const cumulative = Context.make(Metric.MetricRegistry, new Map());
   let jobs: ReadonlyMap<string, number> = new Map();
+  let last: TickFacts | undefined;
+  let built: { readonly of: TickFacts; readonly gauges: ReadonlyArray<Metric.Metric.Snapshot> } | undefined;
 
   const firings = Metric.counter("codex_supervisor_policy_firings_total", { description: "Policy actions run, by policy, action and result (done or not-done).", incremental: true });
   const kills = (result: string) => Metric.counter("codex_supervisor_kills_total", { description: "Whole-tree kills the watchdog's policies made, by result.", incremental: true, attributes: { result } });
@@ -42,9 +76,6 @@ export const makeRegistry = () => {
   notifyFailures.updateUnsafe(0, cumulative);
   tickFailures.updateUnsafe(0, cumulative);
 
-  const gauge = (name: string, description: string, value: number, attributes?: Record<string, string>) =>
-    Metric.gauge(name, { description, ...(attributes ? { attributes } : {}) }).updateUnsafe(value, gauges);
-
   return {
     firing: (policy: string, action: string, done: boolean) => {
       Metric.withAttributes(firings, { policy, action, result: done ? "done" : "not-done" }).updateUnsafe(1, cumulative);
@@ -56,24 +87,13 @@ export const makeRegistry = () => {
     tick: (facts: TickFacts) => {
       tickSeconds.updateUnsafe(facts.durationMs / 1000, cumulative);
       if (facts.jobs) jobs = facts.jobs;
-      gauges = registry();
-      gauge("codex_supervisor_last_tick_timestamp_seconds", "When the watchdog's last tick started (Unix time): an alert sees a stuck or stopped watchdog by it.", facts.at / 1000);
-      for (const status of STATUSES) gauge("codex_supervisor_jobs", "Jobs in the database by status.", jobs.get(status) ?? 0, { status });
-      let untracked = 0;
-      for (const s of facts.subjects) {
-        if (!s.tracked) { untracked++; continue; }
-        // a stray of an ended job is judged by policies, but the job is over: its labels go
-        if (!s.job || isFinal(s.job.status)) continue;
-        const labels = { job_id: s.key, name: s.name ?? "", cwd: s.cwd ?? "" };
-        gauge("codex_supervisor_job_start_time_seconds", "When the running job started (Unix time): its runtime is time() minus this.", s.startedAt / 1000, labels);
-        gauge("codex_supervisor_job_cpu_seconds", "CPU time the running job's live process tree has used.", s.cpuTimeMs / 1000, labels);
-        gauge("codex_supervisor_job_memory_bytes", "Resident memory of the running job's process tree.", s.rss, labels);
-        if (s.tokens !== undefined) gauge("codex_supervisor_job_tokens", "Tokens the running job's thread has used.", s.tokens, labels);
-      }
-      gauge("codex_supervisor_untracked_codex", "Codex programs running that the supervisor did not start.", untracked);
+      last = facts;
     },
-    /** Every series: the counters and histogram, then the last tick's gauges. */
-    snapshot: (): ReadonlyArray<Metric.Metric.Snapshot> => [...Metric.snapshotUnsafe(cumulative), ...Metric.snapshotUnsafe(gauges)],
+    /** Every series: the counters and histogram, then the last tick's gauges (built once per tick). */
+    snapshot: (): ReadonlyArray<Metric.Metric.Snapshot> => {
+      if (last && built?.of !== last) built = { of: last, gauges: gaugesOf(last, jobs) };
+      return [...Metric.snapshotUnsafe(cumulative), ...(built?.gauges ?? [])];
+    },
   };
 };
 

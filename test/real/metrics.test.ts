@@ -95,7 +95,7 @@ describe("metrics", () => {
       const after = await waitFor("the killed job gone from /metrics", async () => {
         const now = await scrape(metricsPort);
         return now?.includes('codex_supervisor_jobs{status="killed"} 1') ? now : undefined;
-      });
+      }, 60_000);
       expect(after).not.toContain(job.jobId);
       expect(after).toContain('codex_supervisor_jobs{status="running"} 0');
     });

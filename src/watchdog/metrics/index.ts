@@ -69,6 +69,7 @@ export const makeWatchMetrics = Effect.fn("makeWatchMetrics")(function* (say: (l
     }
   };
 
+  let countFailed = false;
   let pushedAt = 0;
   let pushing = false;
   let otlpProblem: string | undefined;
@@ -104,7 +105,9 @@ export const makeWatchMetrics = Effect.fn("makeWatchMetrics")(function* (say: (l
       // a failed tick enforced nothing: it is counted, and the gauges (the last tick's time too) stay as they were
       if (!end.subjects) registry.tickFailed();
       else {
-        const jobs = end.full ? yield* store.countByStatus().pipe(Effect.orElseSucceed(() => undefined)) : undefined;
+        // counts change only with the database, which makes the tick a full one; a count that failed is read again next tick
+        const jobs = end.full || countFailed ? yield* store.countByStatus().pipe(Effect.orElseSucceed(() => undefined)) : undefined;
+        countFailed = jobs === undefined && (end.full || countFailed);
         registry.tick({ at: end.at, durationMs: end.durationMs, subjects: end.subjects, jobs });
       }
       if (config.otlp) yield* push(config.otlp, config.otlpInterval, end.at);

@@ -3,7 +3,7 @@ import type * as Metric from "effect/Metric";
 import type { JobEvent } from "../../services/JobStore.ts";
 
 // OTLP/HTTP with JSON bodies, by hand: effect/observability's OtlpMetrics and OtlpLogger bring
-// Effect's HTTP client and serializers, ~12 MB of RSS in the watchdog; these bodies are small.
+// Effect's HTTP client and serializers (`bun bench/tools/metrics-imports.ts`); these bodies are small.
 
 type AnyValue = { readonly stringValue: string } | { readonly doubleValue: number } | { readonly intValue: string };
 interface KeyValue { readonly key: string; readonly value: AnyValue }

@@ -1,4 +1,5 @@
 import { availableParallelism } from "node:os";
+import { join } from "node:path";
 import { defineConfig } from "vitest/config";
 import { testProjects } from "./test/matrix/projects.ts";
 
@@ -7,7 +8,13 @@ import { testProjects } from "./test/matrix/projects.ts";
 // The unit tests run once, the real-Codex tests once per release of the Codex matrix
 // (test/matrix/), each release installed into the user's cache before its tests run.
 // Those tests mostly wait on Codex, so even a 2-core machine runs two files at a time.
+// The built-in plugins import the package by name, as a user's plugin does; here it is these sources.
+const SELF = { "codex-supervisor": "src/index.ts", "codex-supervisor/plugin": "src/plugin.ts" };
+
 export default defineConfig({
+  resolve: {
+    alias: Object.entries(SELF).map(([name, file]) => ({ find: new RegExp(`^${name}$`), replacement: join(import.meta.dirname, file) })),
+  },
   test: {
     pool: "threads",
     maxWorkers: Math.max(2, availableParallelism() - 1),

@@ -1,6 +1,6 @@
 #!/usr/bin/env bun
 /**
- * Renders BENCHMARKS.md's tables (and the README's headline ratios) from bench/results/*.json.
+ * Renders BENCHMARKS.md's tables and its headline (each case against its goal) from bench/results/*.json.
  *
  *   bun bench/report.ts                  newest full-mode result of each benchmark
  *   bun bench/report.ts --include-quick  quick runs count too (smoke figures: not for publishing)
@@ -74,7 +74,7 @@ export const renderResults = (picked: ReadonlyArray<Picked>): string => {
   return out.join("\n");
 };
 
-/** One line per benchmark, each case's result against its goal, for the README. */
+/** One line per benchmark, each case's result against its goal: BENCHMARKS.md's headline. */
 export const renderHeadline = (picked: ReadonlyArray<Picked>): string => {
   const lines: string[] = [];
   for (const { suite, run } of picked) {
@@ -106,7 +106,7 @@ if (import.meta.main) {
   if (args.includes("--print")) {
     process.stdout.write(`${results}\n\n${headline}\n`);
   } else {
-    for (const [file, name, body] of [["BENCHMARKS.md", "results", results], ["README.md", "headline", headline]] as const) {
+    for (const [file, name, body] of [["BENCHMARKS.md", "results", results], ["BENCHMARKS.md", "headline", headline]] as const) {
       const path = join(REPO, file);
       const updated = existsSync(path) ? replaceBetween(readFileSync(path, "utf8"), name, body) : undefined;
       if (updated === undefined) {

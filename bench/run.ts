@@ -32,7 +32,7 @@ interface Flags {
   readonly options: Record<string, string>;
 }
 
-const USAGE = "usage: bun run bench [--quick] [--only ID,ID] [--no-pm2] [--out FILE] [--watch-window SECONDS] [--watch-interval DURATION] [--watch-metrics off,prometheus,otlp]";
+const USAGE = "usage: bun run bench [--quick] [--only ID,ID] [--no-pm2] [--out FILE] [--watch-window SECONDS] [--watch-interval DURATION]";
 
 export const parseFlags = (argv: ReadonlyArray<string>): Flags => {
   let quick = false, pm2 = true;
@@ -46,7 +46,6 @@ export const parseFlags = (argv: ReadonlyArray<string>): Flags => {
     else if (a === "--out") out = argv[++i];
     else if (a === "--watch-window") options.watchWindow = argv[++i] ?? "";
     else if (a === "--watch-interval") options.watchInterval = argv[++i] ?? "";
-    else if (a === "--watch-metrics") options.watchMetrics = argv[++i] ?? "";
     else if (a === "--help" || a === "-h") { process.stdout.write(`${USAGE}\nbenchmarks: ${SUITES.map((s) => s.id).join(", ")}\n`); process.exit(0); }
     else throw new Error(`unknown argument ${a}\n${USAGE}`);
   }

@@ -1,9 +1,9 @@
 /**
  * The CLI as one bytecode-compiled bundle, built on first use and whenever the sources change.
  *
- * Starting from the TypeScript sources costs Bun ~150 ms (hundreds of modules to resolve, read
- * and compile); the bundle, with JavaScriptCore bytecode beside it, starts in ~70 ms — the
- * difference between answering `list` faster than `pm2 jlist` and not (bench/, BENCHMARKS.md).
+ * Starting from the TypeScript sources costs Bun hundreds of modules to resolve, read and compile;
+ * the bundle, with JavaScriptCore bytecode beside it, starts in about half the time — the
+ * difference between answering `list` faster than `pm2 jlist` and not (BENCHMARKS.md, "Measurements behind the code").
  * The bundle lives in a directory named by a fingerprint of everything it is built from (the
  * sources, this builder, the lockfile, the Bun version), so a stale bundle is never run: a changed source
  * names another directory, which is built afresh. Nothing here may import more than node:fs.
@@ -13,7 +13,7 @@ import { homedir } from "node:os";
 import { join } from "node:path";
 
 export const ROOT = join(import.meta.dirname, "..");
-export const SOURCE_ENTRY = join(ROOT, "src", "cli", "main.ts");
+export const SOURCE_ENTRY = join(ROOT, "src", "main.ts");
 export const LAUNCHER = join(ROOT, "bin", "codex-supervisor.ts");
 
 /** Names, sizes and mtimes of every input: a change to any of them is a new fingerprint. */
@@ -90,7 +90,7 @@ export const buildBundle = async (fp = fingerprint()): Promise<string> => {
         target: "bun",
         format: "cjs",
         bytecode: true,
-        // No source map: Bun reads one eagerly at start (+30 ms). Identifiers stay, so stack traces still read.
+        // No source map: Bun reads one eagerly at start. Identifiers stay, so stack traces still read.
         minify: { whitespace: true, syntax: true, identifiers: false },
         define: { __CODEX_SUPERVISOR_LAUNCHER__: JSON.stringify(LAUNCHER) },
       });

@@ -4,7 +4,7 @@
  * Linux keeps a process's RSS high-water mark across exec, and a child made by fork or
  * posix_spawn starts from its parent's: the maxrss of any child of a process that once held
  * 300 MB reads at least ~300 MB, whatever the child used (test/bench/rss.test.ts shows it).
- * The bench's own peak (~140 MB once the history suite has written its 200 MB rollout) was all
+ * The bench's own peak (raised by the history suite writing its 200 MB rollout) was all
  * that suite's "peak memory" measured. Here the command is the child of a fresh Bun that does
  * nothing else; that Bun's own high-water mark is the floor of what can be measured, and is
  * reported with it.

@@ -1,6 +1,5 @@
-import { z } from "zod";
-import { applyPythonEnv, type LaunchSpec, tomlString } from "../../src/core/launch.ts";
-import { definePlugin } from "../../src/index.ts";
+import { definePlugin } from "codex-supervisor";
+import { applyPythonEnv, type LaunchSpec, tomlString, z } from "codex-supervisor/plugin";
 
 const envName = z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "expected an environment variable name");
 const envPattern = z.string().regex(/^[A-Za-z0-9_*?]+$/, `expected a variable name or a glob like "*_TOKEN"`);

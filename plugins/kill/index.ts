@@ -1,7 +1,5 @@
-import { z } from "zod";
-import { durationWithin } from "../../src/config/fields.ts";
-import { DURATION_RANGES, readDuration } from "../../src/core/duration.ts";
-import { type ActionResult, definePlugin, type KillSummary } from "../../src/index.ts";
+import { type ActionResult, definePlugin, type KillSummary } from "codex-supervisor";
+import { DURATION_RANGES, durationWithin, z } from "codex-supervisor/plugin";
 
 export const killOptions = z.strictObject({
   /** How long the tree gets between SIGTERM and SIGKILL, e.g. "5s". */
@@ -14,26 +12,22 @@ export const killOutcome = (summary: KillSummary): ActionResult => ({
   message: summary.message,
 });
 
-const actionGrace = (options: Record<string, unknown>): number | string | undefined => {
-  const unknown = Object.keys(options).filter((key) => key !== "grace");
-  if (unknown.length > 0) return `unknown option ${unknown.map((k) => `"${k}"`).join(", ")} (expected "grace")`;
-  const grace = options.grace;
-  if (grace === undefined) return undefined;
-  const read = typeof grace === "string" ? readDuration(grace, DURATION_RANGES.grace) : undefined;
-  if (read && "ms" in read) return read.ms;
-  return read && read.reason !== "malformed" ? `grace: ${read.problem}` : `grace must be a duration like "5s", got ${JSON.stringify(grace)}`;
-};
+/** A policy's own options for one kill: `["kill", { grace: "1s" }]`. */
+export const killActionOptions = z.strictObject({
+  /** Overrides the plugin's grace for this policy. */
+  grace: durationWithin(DURATION_RANGES.grace).optional(),
+});
 
 export default definePlugin({
   name: "kill",
   options: killOptions,
+  // checked when the config loads, so a mistyped grace is a config error, never a kill that keeps failing
+  actionOptions: { kill: killActionOptions },
   actions: {
     /** The verified whole-tree kill; `["kill", { grace: "1s" }]` overrides the plugin's grace. */
     kill: async (ctx) => {
-      const grace = actionGrace(ctx.actionOptions);
-      // A kill with unreadable options is not silently run with other ones: it stays not done, and says why.
-      if (typeof grace === "string") return { done: false, message: `kill not attempted: ${grace}` };
-      return killOutcome(await ctx.kill({ graceMs: grace ?? ctx.options.grace }));
+      const grace = ctx.actionOptions.grace;
+      return killOutcome(await ctx.kill({ graceMs: typeof grace === "number" ? grace : ctx.options.grace }));
     },
   },
 });

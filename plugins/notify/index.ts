@@ -1,6 +1,5 @@
-import { z } from "zod";
-import { duration } from "../../src/config/fields.ts";
-import { definePlugin } from "../../src/index.ts";
+import { definePlugin } from "codex-supervisor";
+import { duration, z } from "codex-supervisor/plugin";
 import { type Delivery, desktopArgv, postWebhook, runArgv } from "./channels.ts";
 import { actionPayload, commandEnv, type NotifyPayload, reportPayload } from "./payload.ts";
 
@@ -45,6 +44,7 @@ const NO_CHANNEL = "no channel configured (set desktop, webhook or command in th
 export default definePlugin({
   name: "notify",
   options: notifyOptions,
+  actionOptions: { notify: z.strictObject({}) },
   actions: {
     /** Sends the policy's message; done when at least one channel delivered it (a retry would repeat it on the others). */
     notify: async (ctx) => {

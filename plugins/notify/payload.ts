@@ -1,4 +1,4 @@
-import type { ActionContext } from "../../src/index.ts";
+import type { ActionContext } from "codex-supervisor";
 
 /** What every channel receives. Built from named fields only: never an environment, so never a secret. */
 export interface NotifyPayload {

@@ -9,11 +9,12 @@ import * as Effect from "effect/Effect";
 import * as Exit from "effect/Exit";
 import * as ManagedRuntime from "effect/ManagedRuntime";
 import * as Stream from "effect/Stream";
-import { describe, EXIT } from "../cli/messages.ts";
-import { isKnown } from "../cli/runtime.ts";
+import { describe, EXIT } from "../app/text/messages.ts";
+import { isKnown } from "../app/runtime.ts";
 import { CodexSupervisor, type SupervisorFailure } from "./service.ts";
 import { SupervisorError } from "./errors.ts";
 import type { Supervisor, SupervisorOptions } from "./types.ts";
+import { serveOwnPackage } from "../ownPackage.ts";
 
 export const toSupervisorError = (e: SupervisorFailure): SupervisorError => {
   if (e._tag === "WaitTimeout") {
@@ -33,6 +34,7 @@ const failureOf = (cause: Cause.Cause<SupervisorFailure>): SupervisorError => {
 };
 
 export const createInProcessSupervisor = (options: SupervisorOptions = {}): Supervisor => {
+  serveOwnPackage(); // the configs it loads may import `codex-supervisor` from a folder without it
   const runtime = ManagedRuntime.make(CodexSupervisor.layer(options));
   const stop = new AbortController();
   let closed = false;

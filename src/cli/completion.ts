@@ -4,9 +4,9 @@ import { UsageError } from "../core/errors.ts";
 import { COMMON_OPTIONS } from "./args.ts";
 import { type Command, print } from "./command.ts";
 import { type CompletionCommand, completionScript, SHELLS, type Shell } from "./completionScripts.ts";
-import { shortId } from "./format.ts";
-import { oneLine } from "./terminal.ts";
-import { runProgram } from "./runtime.ts";
+import { shortId } from "../app/text/format.ts";
+import { oneLine } from "../app/text/terminal.ts";
+import { runProgram } from "../app/runtime.ts";
 import { configSearchDir } from "./workingDir.ts";
 
 /** How many of the newest jobs a JOB argument completes to. */
@@ -28,7 +28,7 @@ export const completion: Command = {
       const program = Effect.gen(function* () {
         return yield* (yield* JobStore).list({ all: true, limit: JOB_COMPLETIONS });
       });
-      return runProgram({ cwd: configSearchDir(), configFile: values.config as string | undefined }, program, (jobs) => {
+      return runProgram({ cwd: configSearchDir(), configFile: values.config as string | undefined, badProjectConfig: "warn" }, program, (jobs) => {
         if (jobs.length > 0) print(jobs.map((j) => `${shortId(j.id)}\t${oneLine(j.name ?? j.status)}`).join("\n"));
       });
     }

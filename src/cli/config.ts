@@ -1,11 +1,13 @@
 import { resolve } from "node:path";
+import * as Effect from "effect/Effect";
 import { loadConfig } from "../config/load.ts";
+import { pluginsForConfig } from "../hooks/forConfig.ts";
 import { skippedText } from "../config/trust.ts";
 import { ConfigError } from "../core/errors.ts";
 import { COMMON_OPTIONS } from "./args.ts";
 import { type Command, print, printJson } from "./command.ts";
-import { describe } from "./messages.ts";
-import { reportFailure } from "./failure.ts";
+import { describe } from "../app/text/messages.ts";
+import { reportFailure } from "../app/failure.ts";
 import { requireWorkingDir } from "./workingDir.ts";
 
 /** Plugin objects (TS configs) print as their name: functions have no JSON form. */
@@ -19,6 +21,7 @@ export const config: Command = {
   usage: "config [--cwd DIR] [--json]",
   details: [
     "Shows what a job started in DIR would be judged by: the global file with the project's over it.",
+    "Checks it as start, doctor and watch do: the plugins load and every action a policy names exists (exit 2 if not).",
     "A project file applies only once trusted (see `trust`); one that is not is named, with the command that trusts it.",
     "Durations are in milliseconds and sizes in bytes, as the watchdog uses them.",
   ].join("\n"),
@@ -30,6 +33,9 @@ export const config: Command = {
     const cwd = resolve((values.cwd as string | undefined) ?? requireWorkingDir());
     try {
       const loaded = await loadConfig({ cwd, explicitFile: values.config as string | undefined });
+      // the same check start, doctor and the watchdog make: plugins load, every policy's actions exist
+      const checked = await Effect.runPromise(pluginsForConfig(loaded).pipe(Effect.result));
+      if (checked._tag === "Failure") throw checked.failure;
       const skipped = loaded.skipped ? { file: loaded.skipped.file, reason: loaded.skipped.reason, fix: loaded.skipped.fix ?? null } : null;
       if (values.json) return printJson({ cwd, files: loaded.files, notApplied: skipped ?? null, config: printable(loaded.config) }), 0;
       print(`config for ${cwd}`);

@@ -1,7 +1,7 @@
 import * as Effect from "effect/Effect";
 import type { Job } from "../core/job.ts";
 import { JobStore } from "../services/JobStore.ts";
-import { shortId } from "./fit.ts";
+import { shortId } from "../app/text/fit.ts";
 
 /** How a followed job ended: its final state, its exit code when known, and who killed it. */
 export interface JobEnding {
@@ -10,7 +10,7 @@ export interface JobEnding {
   readonly killedBy: string | undefined;
 }
 
-// A kill event's message starts with who asked: `${reason}: killed, 3 process(es), …` (core/jobs/kill.ts).
+// A kill event's message starts with who asked: `${reason}: killed, 3 process(es), …` (app/jobs/kill.ts).
 const KILL_REASON = /^(.*?): (killed|survivors|already-gone)\b/;
 
 /** The job's end as the store knows it, with who killed it when a kill ended it. */

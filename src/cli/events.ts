@@ -1,13 +1,13 @@
-import { findJob } from "../core/jobs/find.ts";
+import { findJob } from "../app/jobs/find.ts";
 import * as Effect from "effect/Effect";
 import { JobStore } from "../services/JobStore.ts";
 import { COMMON_OPTIONS, WIDE_OPTION } from "./args.ts";
 import { type Command, print, printJsonLines } from "./command.ts";
-import { outputWidth } from "./fit.ts";
-import { clock, type ColumnFit, shortId, table } from "./format.ts";
+import { outputWidth } from "../app/text/fit.ts";
+import { clock, type ColumnFit, shortId, table } from "../app/text/format.ts";
 import { UsageError } from "../core/errors.ts";
-import { runProgram } from "./runtime.ts";
-import { eventJson } from "./views.ts";
+import { runProgram } from "../app/runtime.ts";
+import { eventJson } from "../app/text/views.ts";
 import { configSearchDir } from "./workingDir.ts";
 
 // Narrowed, the message and a long policy or action name are cut; the action, then the policy go before the message would vanish.
@@ -31,7 +31,7 @@ export const events: Command = {
       const jobId = values.job ? (yield* findJob(values.job as string)).id : undefined;
       return yield* store.listEvents({ jobId, limit });
     });
-    return runProgram({ cwd: configSearchDir(), configFile: values.config as string | undefined }, program, (list) => {
+    return runProgram({ cwd: configSearchDir(), configFile: values.config as string | undefined, badProjectConfig: "warn" }, program, (list) => {
       if (values.json) return printJsonLines(list.map((e) => JSON.stringify(eventJson(e))));
       if (list.length === 0) return print("no events");
       const wide = values.wide === true;

@@ -1,8 +1,8 @@
 /**
- * `--json` output a piece at a time. `list --all --json` of 100,000 jobs is 57 MB of text; made
- * at once, it was one string, a buffer of its bytes and 100,000 JSON views alive together: a peak
- * RSS of 442 MB, against 366 MB printed this way (`bun bench/tools/cli-ab.ts --ended 100000
- * --read -- list --all --json`). A top-level object's lists are stringified a batch of items at a
+ * `--json` output a piece at a time. `list --all --json` of 100,000 jobs is tens of MB of text; made
+ * at once, it was one string, a buffer of its bytes and 100,000 JSON views alive together, a far
+ * higher peak RSS than printed this way (`bun bench/tools/cli-ab.ts --ended 100000 --read -- list
+ * --all --json`; BENCHMARKS.md, "Measurements behind the code"). A top-level object's lists are stringified a batch of items at a
  * time, and a `JsonList`'s items become their JSON views only when their batch does. The text is
  * exactly `JSON.stringify(value, null, 2)`.
  */

@@ -99,6 +99,8 @@ export const killShape = jobShape.extend({
   members: z.array(z.strictObject({ pid, argv: z.string(), signals: z.array(z.string()) })),
   survivors: z.array(pid),
   survivorReasons: z.array(z.strictObject({ pid, reason: z.string() })),
+  /** What the kill could not check (empty: it proved every fact it acted on). */
+  unchecked: z.array(z.string()),
   /** From the first signal to the last look that found the tree gone. */
   elapsedMs: z.number().int().nonnegative(),
   /** False when the signals went out but the database could not record the kill. */

@@ -1,15 +1,6 @@
-import * as Effect from "effect/Effect";
-import { releaseCleanFilePages } from "../services/proc/cleanPages.ts";
-import { type TickTrace, Watchdog } from "../watchdog/loop.ts";
 import { COMMON_OPTIONS } from "./args.ts";
 import type { Command } from "./command.ts";
-import { runProgram } from "./runtime.ts";
-import { stderr } from "./output.ts";
 import { configSearchDir } from "./workingDir.ts";
-
-const trace = (t: TickTrace) => {
-  stderr.write(`tick ${t.n} ${t.kind}${t.reason ? ` (${t.reason})` : ""} subjects=${t.subjects} cpu=${t.cpuMs.toFixed(2)}ms${t.releasedKb !== undefined ? ` released=${t.releasedKb}kB` : ""}\n`);
-};
 
 export const watch: Command = {
   name: "watch",
@@ -31,32 +22,14 @@ export const watch: Command = {
   options: {
     once: { type: "boolean", help: "run one tick and exit" },
     trace: { type: "boolean", help: "print a line per tick to stderr: full (and why) or quiet, subjects, CPU ms, memory let go of" },
-    cwd: { type: "string", value: "DIR", help: "whose config sets the interval and schedules (default: home)" },
+    cwd: { type: "string", value: "DIR", help: "whose config judges programs of unknown cwd (default: home); the interval and schedules come from the global config or --config" },
     ...COMMON_OPTIONS,
   },
-  run: async ({ values }) => {
-    const cwd = values.cwd as string | undefined;
-    const configFile = values.config as string | undefined;
-    const controller = new AbortController();
-    const stop = () => controller.abort();
-    process.once("SIGTERM", stop);
-    process.once("SIGINT", stop);
-    const program = Effect.scoped(Effect.gen(function* () {
-      const dog = yield* Watchdog;
-      process.on("SIGHUP", dog.wake);
-      stderr.write(`codex-supervisor: watchdog running (pid ${process.pid})\n`);
-      yield* dog.done;
-      return dog.refusedBy();
-    }).pipe(Effect.provide(Watchdog.layer({
-      explicitFile: configFile, cwd, maxTicks: values.once ? 1 : undefined, onTick: values.trace ? trace : undefined,
-      releaseMemory: releaseCleanFilePages, say: (line) => stderr.write(`codex-supervisor: ${line}\n`),
-    }))));
-    // --once while another watchdog acts: it looks at nothing and says so (standing by is for a running watchdog).
-    // Exit 0: the database is being watched, which is what a `watch --once` from cron is for.
-    const code = await runProgram({ cwd: cwd ?? configSearchDir(), configFile }, program, (refused) => {
-      if (refused) stderr.write(`codex-supervisor: --once did nothing: watchdog pid ${refused.pid ?? "unknown"} acts on this database\n`);
-    }, controller.signal);
-    stderr.write("codex-supervisor: watchdog stopped\n");
-    return code;
-  },
+  run: async ({ values }, doors) => doors.runWatchdog({
+    cwd: values.cwd as string | undefined,
+    searchDir: configSearchDir(),
+    configFile: values.config as string | undefined,
+    once: values.once === true,
+    trace: values.trace === true,
+  }),
 };

@@ -22,8 +22,10 @@ const version = (path: string, memo?: FingerprintMemo): string | undefined => {
 // only the file's, and the files that are there are stat'ed every time. One stat per directory,
 // not one per place, is what the watchdog pays each tick for each job's cwd and its parents.
 const places = new Map<string, { readonly key: string; readonly present: ReadonlyArray<string> }>();
+// A place under `.config/` changes that folder's mtime, not the directory's: both make the key.
 const presentFiles = (dir: string, memo?: FingerprintMemo): ReadonlyArray<string> => {
-  const key = version(dir, memo);
+  const own = version(dir, memo);
+  const key = own === undefined ? undefined : `${own}\0${version(join(dir, ".config"), memo) ?? ""}`;
   if (key === undefined) {
     places.delete(dir);
     return [];

@@ -6,7 +6,8 @@ import { homedir } from "node:os";
 import { basename, dirname, join, resolve } from "node:path";
 import { ConfigError } from "../core/errors.ts";
 import { configDefaults, defaultConfig } from "./defaults.ts";
-import { configIn, findProjectFile, GLOBAL_PLACES, PROJECT_PLACES } from "./locate.ts";
+import { GLOBAL_ONLY_KEYS, globalOnlyIssues } from "./globalOnly.ts";
+import { configsIn, conflictText, findProjectFile, findProjectFiles, GLOBAL_PLACES, PROJECT_PLACES } from "./locate.ts";
 import { ownershipProblem } from "./ownership.ts";
 import { userConfigDir, type PathContext } from "./paths.ts";
 import { localPluginFile, pluginFilesOf } from "./pluginFiles.ts";
@@ -14,12 +15,11 @@ import type { Config, ConfigSchema } from "./schema.ts";
 import { judgeConfigFile, judgePluginFiles, readTrust, sha256Of, trustCommand, type TrustEntry, trustFilePath } from "./trust.ts";
 import { typeName } from "./typeName.ts";
 
-export { GLOBAL_PLACES, PROJECT_PLACES };
+export { GLOBAL_ONLY_KEYS, GLOBAL_PLACES, PROJECT_PLACES };
 
 // cosmiconfig and zod are loaded only once there is a file to load and check, and most commands
-// find no config file at all. Loading both anyway cost such a command ~15 ms of CPU: a `kill` of
-// an unknown job, no config file, 60 runs of `bun bench/tools/cli-ab.ts` against the build before,
-// median 68 ms against 83.
+// find no config file at all, and loading both anyway costs such a command a noticeable share of its
+// start (`bun bench/tools/cli-ab.ts`; BENCHMARKS.md, "Measurements behind the code").
 
 export interface LoadConfigOptions {
   /** Where the project search starts. */
@@ -32,6 +32,11 @@ export interface LoadConfigOptions {
   readonly globalDir?: string | undefined;
   /** Home directory: the project search stops there, and `~/` expands to it. Defaults to os.homedir(). */
   readonly home?: string | undefined;
+  /**
+   * A project file found by the search that does not load or validate: "fail" (the default)
+   * rejects; "skip" goes on without it and says why in `skipped` (what read-only commands do).
+   */
+  readonly badProject?: "fail" | "skip" | undefined;
 }
 
 /** A project config found but not applied, and what would apply it. */
@@ -43,6 +48,8 @@ export interface SkippedConfig {
   readonly fix: string | undefined;
   /** sha256 of its content when it could be read: a new one is a new change to report. */
   readonly sha256: string | undefined;
+  /** Set when it was skipped because it does not load or validate (`badProject: "skip"`). */
+  readonly error?: ConfigError | undefined;
 }
 
 export interface LoadedConfig {
@@ -138,7 +145,7 @@ const objectOnly = (loader: Loader): Loader => async (file, content) => {
 };
 
 const LOADERS = {
-  ".ts": importModule, ".js": importModule, ".mjs": importModule,
+  ".ts": importModule, ".js": importModule, ".mjs": importModule, ".cjs": importModule, ".mts": importModule, ".cts": importModule,
   ".json": objectOnly(parseJson), ".yaml": objectOnly(parseYaml), ".yml": objectOnly(parseYaml), noExt: objectOnly(parseYaml),
 };
 
@@ -178,11 +185,6 @@ const attempt = async <A>(file: string, load: () => Promise<A>): Promise<A> => {
   } catch (cause) {
     throw cause instanceof ConfigError ? cause : readFailure(file, cause);
   }
-};
-
-const checkLayer = (schema: ConfigSchema, format: typeof import("./format.ts"), layer: Layer): void => {
-  const result = schema.safeParse(layer.raw, { error: format.configErrorMap, reportInput: true });
-  if (!result.success) throw new ConfigError({ file: layer.file, issues: format.configIssues(schema, result.error) });
 };
 
 // Paths in a file mean the same wherever the supervisor runs: relative to that file, `~/` to home.
@@ -258,13 +260,7 @@ const gateProject = (file: string, trustFile: string): Gate => {
   const record = readTrust(trustFile);
   if ("problem" in record) return { skipped: { file, reason: record.problem, fix: undefined, sha256 } };
   const verdict = judgeConfigFile(record, file, sha256);
-  return verdict.trusted ? { trusted: verdict.entry } : { skipped: { file, reason: verdict.reason, fix: trustCommand(dirname(file)), sha256 } };
-};
-
-// One watchdog serves the whole machine, and a project (a cloned repository) must not open a port on it.
-const globalOnly = (layer: Layer): void => {
-  if (!Object.hasOwn(layer.raw, "metrics")) return;
-  throw new ConfigError({ file: layer.file, issues: [{ path: "metrics", message: "only the global config may set metrics (the watchdog serves the whole machine): move it there" }] });
+  return verdict.trusted ? { trusted: verdict.entry } : { skipped: { file, reason: verdict.reason, fix: trustCommand(projectDirOf(file)), sha256 } };
 };
 
 /** Where a load with these options looks, and where its trust record is. */
@@ -306,43 +302,86 @@ export const projectFileFor = (options: LoadConfigOptions): string | undefined =
 export const loadConfig = async (options: LoadConfigOptions): Promise<LoadedConfig> => {
   const { env, home, ctx, cwd, globalDir, explicit, trustFile } = whereFrom(options);
   const defaults = configDefaults(ctx);
-
-  const globalFile = configIn(globalDir, GLOBAL_PLACES);
-  const global = globalFile ? await readLayer(globalFile) : undefined;
-  let project: Layer | undefined;
-  let skipped: SkippedConfig | undefined;
-  let trusted: TrustEntry | undefined;
-  if (explicit) {
-    project = await readLayer(explicit);
-    // Only a package.json without our key loads as null.
-    if (!project) throw failure(explicit, [`has no "${MODULE}" key`]);
-  } else {
-    const file = findProjectFile(cwd, home);
-    const gate = file ? gateProject(file, trustFile) : undefined;
-    if (gate && "skipped" in gate) skipped = gate.skipped;
-    if (file && gate && "trusted" in gate) {
-      trusted = gate.trusted;
-      project = await readLayer(file);
-    }
-  }
-
+  const globalFiles = configsIn(globalDir, GLOBAL_PLACES);
+  if (globalFiles.length > 1) throw failure(globalFiles[0]!, [conflictText(globalFiles)]);
+  const global = globalFiles[0] ? await readLayer(globalFiles[0]) : undefined;
+  let checks: Checks | undefined;
+  const checksFor = async () => (checks ??= await loadChecks(defaults));
+  if (global) checkLayer(await checksFor(), global);
+  const over = explicit ? await explicitLayer(explicit) : await projectLayer(findProjectFiles(cwd, home), { trustFile, home, globalDir, checks: checksFor }, options.badProject ?? "fail");
+  const project = over && "layer" in over ? over.layer : undefined;
+  if (explicit && project) checkLayer(await checksFor(), project);
+  const skipped = over && "skipped" in over ? over.skipped : undefined;
   const layers = [global, project].filter((layer): layer is Layer => layer !== undefined);
   const result = (loaded: Omit<LoadedConfig, "skipped">): LoadedConfig => (skipped ? { ...loaded, skipped } : loaded);
   if (layers.length === 0) return result({ config: applyEnvOverrides(defaultConfig(defaults), env), files: [] });
-  const [{ configSchema }, format] = await Promise.all([import("./schema.ts"), import("./format.ts")]);
-  const schema = configSchema(defaults);
-  for (const layer of layers) checkLayer(schema, format, layer);
-  if (project && !explicit) globalOnly(project);
-  let anchored = layers.map((layer) => anchorPaths(layer, home));
-  // The plugin files a trusted project file names are checked before any of them is imported.
-  const projectLayer = project && trusted ? anchored.at(-1) : undefined;
-  const pluginChange = projectLayer && trusted ? judgePluginFiles(trusted, pluginFilesOf(projectLayer.raw["plugins"], dirname(projectLayer.file), home)) : undefined;
-  if (projectLayer && pluginChange) {
-    skipped = { file: projectLayer.file, reason: pluginChange, fix: trustCommand(dirname(projectLayer.file)), sha256: sha256Of(projectLayer.file) };
-    anchored = anchored.slice(0, -1);
-  }
+  const anchored = layers.map((layer) => anchorPaths(layer, home));
   const merged = anchored.reduce<Raw>((acc, layer) => mergeLayers(acc, layer.raw), {});
-  return result({ config: applyEnvOverrides(schema.parse(merged), env), files: anchored.map((layer) => layer.file) });
+  return result({ config: applyEnvOverrides((await checksFor()).schema.parse(merged), env), files: anchored.map((layer) => layer.file) });
+};
+
+interface Checks {
+  readonly schema: ConfigSchema;
+  readonly format: typeof import("./format.ts");
+}
+
+const loadChecks = async (defaults: ReturnType<typeof configDefaults>): Promise<Checks> => {
+  const [{ configSchema }, format] = await Promise.all([import("./schema.ts"), import("./format.ts")]);
+  return { schema: configSchema(defaults), format };
+};
+
+const checkLayer = ({ schema, format }: Checks, layer: Layer): void => {
+  const result = schema.safeParse(layer.raw, { error: format.configErrorMap, reportInput: true });
+  if (!result.success) throw new ConfigError({ file: layer.file, issues: format.configIssues(schema, result.error) });
+};
+
+/** `--config FILE`: the user's own choice, loaded whatever it holds (a global-only key too). */
+const explicitLayer = async (file: string): Promise<{ readonly layer: Layer }> => {
+  const layer = await readLayer(file);
+  // Only a package.json without our key loads as null.
+  if (!layer) throw failure(file, [`has no "${MODULE}" key`]);
+  return { layer };
+};
+
+/** The folder a project file belongs to: the one holding it, or holding its `.config/`. */
+const projectDirOf = (file: string): string => (basename(dirname(file)) === ".config" ? dirname(dirname(file)) : dirname(file));
+
+/**
+ * The project file the search found, once it may apply: the only one in its folder, safely owned,
+ * trusted as it is now (it and its plugin files), valid, and setting no global-only key. With
+ * `bad: "skip"`, a file that fails any check after trust (or a conflict) is skipped, saying why.
+ */
+const projectLayer = async (
+  files: ReadonlyArray<string>,
+  where: { readonly trustFile: string; readonly home: string; readonly globalDir: string; readonly checks: () => Promise<Checks> },
+  bad: "fail" | "skip",
+): Promise<{ readonly layer: Layer } | { readonly skipped: SkippedConfig } | undefined> => {
+  const file = files[0];
+  if (file === undefined) return undefined;
+  const sha = () => { try { return sha256Of(file); } catch { return undefined; } };
+  const invalid = (error: ConfigError) => {
+    if (bad === "fail") throw error;
+    const where = error.issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join("; ");
+    return { skipped: { file: error.file, reason: `it is not valid: ${where}`, fix: undefined, sha256: sha(), error } };
+  };
+  if (files.length > 1) return invalid(failure(file, [conflictText(files)]));
+  const gate = gateProject(file, where.trustFile);
+  if ("skipped" in gate) return gate;
+  try {
+    const layer = await readLayer(file);
+    if (!layer) return undefined;
+    checkLayer(await where.checks(), layer);
+    const issues = globalOnlyIssues(layer.raw, where.globalDir);
+    if (issues.length > 0) throw new ConfigError({ file, issues });
+    // The plugin files a trusted project file names are checked before any of them is imported.
+    const anchored = anchorPaths(layer, where.home);
+    const pluginChange = judgePluginFiles(gate.trusted, pluginFilesOf(anchored.raw["plugins"], dirname(file), where.home));
+    if (pluginChange) return { skipped: { file, reason: pluginChange, fix: trustCommand(projectDirOf(file)), sha256: sha() } };
+    return { layer };
+  } catch (cause) {
+    if (cause instanceof ConfigError) return invalid(cause);
+    throw cause;
+  }
 };
 
 /** loadConfig as an Effect, for the CLI and the watchdog's reload. */

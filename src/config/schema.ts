@@ -7,8 +7,8 @@ import { pluginRef, policySchema, scheduleSchema } from "./policies.ts";
 import type { ConfigDefaults } from "./defaults.ts";
 
 // zod compiles a fast parser for an object schema the first time it parses one: worth it for a
-// schema parsed thousands of times, not for a config parsed once per command. Building the schema
-// and its first two parses: median 10.3 ms without, 15.2 with (`bun bench/tools/config-load.ts`).
+// schema parsed thousands of times, not for a config parsed once per command: building the schema
+// and its first parses is cheaper without (`bun bench/tools/config-load.ts`; BENCHMARKS.md, "Measurements behind the code").
 z.config({ jitless: true });
 
 export { duration };

@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
-import { chmodSync, mkdirSync, readFileSync, realpathSync, renameSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, readFileSync, realpathSync, renameSync, statSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
+import { ensurePrivateDir } from "../services/privateDir.ts";
 import { ownershipProblem } from "./ownership.ts";
 import { type PathContext, userStateDir } from "./paths.ts";
 
@@ -64,9 +65,7 @@ export const readTrust = (path: string): TrustRecord | { readonly problem: strin
 
 /** Writes the record whole (a temp file renamed over it): a reader never sees half of it. */
 export const writeTrust = (path: string, record: TrustRecord): void => {
-  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
-  const dir = statSync(dirname(path));
-  if (dir.uid === process.getuid?.() && (dir.mode & 0o077) !== 0) chmodSync(dirname(path), 0o700);
+  ensurePrivateDir(dirname(path));
   const temp = `${path}.${process.pid}.tmp`;
   writeFileSync(temp, `${JSON.stringify(record, null, 2)}\n`, { mode: 0o600 });
   chmodSync(temp, 0o600);

@@ -3,7 +3,7 @@ import { homedir } from "node:os";
 import { dirname, resolve } from "node:path";
 import { ConfigError } from "../core/errors.ts";
 import { loadConfig, type LoadConfigOptions, projectFileFor, readProjectFile } from "./load.ts";
-import { PROJECT_PLACES } from "./locate.ts";
+import { PROJECT_PLACES_TEXT } from "./locate.ts";
 import { ownershipProblem } from "./ownership.ts";
 import { processPathContext } from "./paths.ts";
 import {
@@ -31,7 +31,7 @@ export const targetFile = (options: TrustOptions): string => {
   if (!stats) throw problem(given, "does not exist");
   const dir = stats.isDirectory() ? given : dirname(given);
   const found = projectFileFor({ ...options, cwd: dir });
-  if (!found) throw problem(dir, `no project config file here or in a folder above it (looked for ${PROJECT_PLACES.join(", ")})`);
+  if (!found) throw problem(dir, `no project config file here or in a folder above it (looked for ${PROJECT_PLACES_TEXT})`);
   if (!stats.isDirectory() && found !== given) throw problem(given, `is not the config a job in ${dir} gets (that is ${found})`);
   return found;
 };

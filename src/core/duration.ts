@@ -12,7 +12,7 @@ export interface DurationRange {
 
 /**
  * Every duration a user can give, bounded: a value outside is an error naming the range, never an
- * endless wait nor a busy loop. The one place these limits are set (README, "Durations").
+ * endless wait nor a busy loop. The one place these limits are set (documented in docs/config.md).
  */
 export const DURATION_RANGES = {
   /** `kill --grace`, MCP `codex_kill` grace, the kill action's `grace`: between SIGTERM and SIGKILL. */

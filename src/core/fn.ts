@@ -4,9 +4,9 @@ import * as Effect from "effect/Effect";
  * A named Effect function, as `Effect.fn(name)`, but untraced unless CODEX_SUPERVISOR_TRACE=1.
  *
  * Each call of a traced Effect.fn captures a stack (`new Error()`) and opens a span, even with the
- * tracer off: 300-400 µs a call where the code has not run often enough to be compiled well, which
- * is all of a CLI command and every watchdog tick (one every 5 s), against ~70 µs untraced
- * (`bun bench/tools/effect-fn-cost.ts`, under watch's JSC settings: 387 against 70). Nothing here reads the spans (the runtime turns the tracer off); what they
+ * tracer off: several times an untraced call's cost where the code has not run often enough to be
+ * compiled well, which is all of a CLI command and every watchdog tick (`bun bench/tools/effect-fn-cost.ts`,
+ * under watch's JSC settings; BENCHMARKS.md, "Measurements behind the code"). Nothing here reads the spans (the runtime turns the tracer off); what they
  * add is the functions' names among the frames of a printed defect, which the variable brings back.
  */
 export const fn: (name: string) => Effect.fn.Untraced = process.env.CODEX_SUPERVISOR_TRACE === "1"

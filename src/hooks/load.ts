@@ -6,7 +6,7 @@ import type { PluginRef } from "../config/policies.ts";
 import { ConfigError, type ConfigIssue } from "../core/errors.ts";
 import { BUILTIN_NAMES, importBuiltin } from "./builtins.ts";
 import { type Candidate, resolveRef } from "./resolve.ts";
-import type { Plugin } from "./types.ts";
+import type { OptionsSchema, Plugin } from "./types.ts";
 import { isPlugin, pluginProblems } from "./validate.ts";
 import { fn } from "../core/fn.ts";
 
@@ -42,26 +42,33 @@ const rank = (plugin: Plugin) => RANK[plugin.order ?? "none"];
 
 const isEmptyObject = (value: unknown) => value === undefined || (typeof value === "object" && value !== null && Object.keys(value).length === 0);
 
-const parseOptions = (plugin: Plugin, at: string, given: unknown): { options?: Record<string, unknown>; issues: ConfigIssue[] } => {
-  const schema = plugin.options;
-  if (!schema) {
-    return isEmptyObject(given) ? { options: {}, issues: [] } : { issues: [{ path: at, message: `plugin "${plugin.name}" takes no options` }] };
-  }
+/**
+ * Options checked by a plugin's schema (its own options, or one action's), or one issue per
+ * problem at `at`; `who` names whose options they are (`plugin "kill"`, `action "kill"`).
+ */
+export const parseWith = (schema: OptionsSchema<unknown>, at: string, given: unknown, who: string): { options?: Record<string, unknown>; issues: ConfigIssue[] } => {
   let result: ReturnType<typeof schema.safeParse>;
   try { result = schema.safeParse(given ?? {}); } catch (cause) {
-    return { issues: [{ path: at, message: `plugin "${plugin.name}": its options schema threw: ${cause instanceof Error ? cause.message : String(cause)}` }] };
+    return { issues: [{ path: at, message: `${who}: its options schema threw: ${cause instanceof Error ? cause.message : String(cause)}` }] };
   }
   if (result.success) {
     const options = result.data;
-    if (typeof options === "object" && options !== null) return { options, issues: [] };
-    return { issues: [{ path: at, message: `plugin "${plugin.name}": its options schema produced ${typeName(options)}, expected an object` }] };
+    if (typeof options === "object" && options !== null) return { options: options as Record<string, unknown>, issues: [] };
+    return { issues: [{ path: at, message: `${who}: its options schema produced ${typeName(options)}, expected an object` }] };
   }
   // A zod schema from our own zod gets the config's wording, with "did you mean" for unknown keys.
   const error = result.error;
   const issues = schema instanceof z.core.$ZodType && error instanceof z.core.$ZodError
     ? configIssues(schema, error)
     : error.issues.map((issue) => ({ path: issuePath(issue.path), message: issue.message }));
-  return { issues: issues.map((issue) => ({ path: issue.path ? `${at}.${issue.path}` : at, message: issue.message })) };
+  return { issues: issues.map((issue) => ({ path: [at, issue.path].filter(Boolean).join("."), message: issue.message })) };
+};
+
+const parseOptions = (plugin: Plugin, at: string, given: unknown): { options?: Record<string, unknown>; issues: ConfigIssue[] } => {
+  if (!plugin.options) {
+    return isEmptyObject(given) ? { options: {}, issues: [] } : { issues: [{ path: at, message: `plugin "${plugin.name}" takes no options` }] };
+  }
+  return parseWith(plugin.options, at, given, `plugin "${plugin.name}"`);
 };
 
 /** Validates candidates into run order, or lists every problem: shapes, options, duplicate names and actions. */

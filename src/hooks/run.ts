@@ -6,7 +6,7 @@ import { type LaunchSpec, markerArgs } from "../core/launch.ts";
 import type { Subject } from "../core/subject.ts";
 import { callHook, type LogScope } from "./call.ts";
 import { PluginError, pluginErrorText, UnknownAction, unknownActionText } from "./errors.ts";
-import type { LoadedPlugin, LoadedPlugins } from "./load.ts";
+import { type LoadedPlugin, type LoadedPlugins, parseWith } from "./load.ts";
 import type { ActionContext, ActionResult, HookContext } from "./types.ts";
 import { fn } from "../core/fn.ts";
 
@@ -19,6 +19,8 @@ export interface ActionOutcome {
   readonly errors: ReadonlyArray<PluginError>;
   /** Set when no loaded plugin defines the action. */
   readonly missing?: UnknownAction;
+  /** It cannot succeed on a retry: no plugin defines it, or its options do not pass the action's schema. */
+  readonly permanent?: boolean;
 }
 
 const isStringArray = (value: unknown): value is string[] => Array.isArray(value) && value.every((v) => typeof v === "string");
@@ -83,13 +85,21 @@ export const runAction = fn("hooks.action")(function* (plugins: LoadedPlugins, a
   const handler = entry?.plugin.actions?.[action];
   if (!entry || !handler) {
     const missing = new UnknownAction({ action, available: actionNames(plugins) });
-    return { result: { done: false, message: unknownActionText(missing) }, errors: [], missing } satisfies ActionOutcome;
+    return { result: { done: false, message: unknownActionText(missing) }, errors: [], missing, permanent: true } satisfies ActionOutcome;
   }
+  const schema = entry.plugin.actionOptions?.[action];
+  const parsed = schema ? parseWith(schema, "", request.actionOptions, `action "${action}"`) : { options: request.actionOptions, issues: [] };
+  if (!parsed.options) {
+    const message = `action "${action}" not attempted: ${parsed.issues.map((i) => (i.path ? `${i.path}: ${i.message}` : i.message)).join("; ")}`;
+    return { result: { done: false, message }, errors: [], permanent: true } satisfies ActionOutcome;
+  }
+  const actionOptions = parsed.options;
   const scope: LogScope = { jobId: request.subject.job?.id, pid: request.subject.pid, policy: request.policy.name };
   const hook = `actions.${action}`;
   const failed = (e: PluginError): ActionOutcome => ({ result: { done: false, message: pluginErrorText(e) }, errors: [e] });
   const outcome = yield* callHook<unknown>(entry, hook, plugins.timeoutMs, scope, (base, extend) => handler({
     ...request,
+    actionOptions,
     ...base,
     kill: (options) => {
       if (budget.killMs) extend(budget.killMs(options?.graceMs));

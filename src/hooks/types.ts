@@ -86,6 +86,11 @@ export interface Plugin<Options = Record<string, unknown>> {
   readonly options?: OptionsSchema<Options>;
   readonly beforeLaunch?: BeforeLaunchHook<Options>;
   readonly actions?: Readonly<Record<string, ActionHandler<Options>>>;
+  /**
+   * A schema for the options a policy gives an action (`["kill", { grace: "1s" }]`), by action name:
+   * checked when the config loads; the action gets what it parsed to. Without one, they pass as given.
+   */
+  readonly actionOptions?: Readonly<Record<string, OptionsSchema<Record<string, unknown>>>>;
   readonly onTick?: OnTickHook<Options>;
   readonly onJobEnd?: OnJobEndHook<Options>;
   readonly onReport?: OnReportHook<Options>;

@@ -1,7 +1,7 @@
 import { didYouMean, typeName } from "../config/format.ts";
 import type { Plugin } from "./types.ts";
 
-const KEYS = ["name", "order", "options", "beforeLaunch", "actions", "onTick", "onJobEnd", "onReport"];
+const KEYS = ["name", "order", "options", "beforeLaunch", "actions", "actionOptions", "onTick", "onJobEnd", "onReport"];
 const FUNCTION_HOOKS = ["beforeLaunch", "onTick", "onJobEnd", "onReport"];
 
 const isObject = (value: unknown): value is object => typeof value === "object" && value !== null && !Array.isArray(value);
@@ -12,6 +12,18 @@ const actionProblems = (actions: unknown): string[] => {
   return Object.entries(actions).flatMap(([name, handler]) =>
     name.trim() === "" ? ["an action name must not be empty"]
       : typeof handler !== "function" ? [`action "${name}" must be a function, got ${typeName(handler)}`]
+      : []);
+};
+
+const isSchema = (value: unknown) => isObject(value) && typeof Reflect.get(value, "safeParse") === "function";
+
+const actionOptionsProblems = (schemas: unknown, actions: unknown): string[] => {
+  if (schemas === undefined) return [];
+  if (!isObject(schemas)) return [`"actionOptions" must be an object of schemas by action name, got ${typeName(schemas)}`];
+  const defined = isObject(actions) ? Object.keys(actions) : [];
+  return Object.entries(schemas).flatMap(([name, schema]) =>
+    !defined.includes(name) ? [`"actionOptions" names "${name}", which is not one of its actions${defined.length ? ` (${defined.join(", ")})` : ""}`]
+      : !isSchema(schema) ? [`"actionOptions.${name}" must be a schema with safeParse (e.g. a zod object), got ${typeName(schema)}`]
       : []);
 };
 
@@ -37,7 +49,7 @@ export const pluginProblems = (value: unknown): string[] => {
   if (options !== undefined && !(isObject(options) && typeof Reflect.get(options, "safeParse") === "function")) {
     problems.push(`"options" must be a schema with safeParse (e.g. a zod object), got ${typeName(options)}`);
   }
-  return [...problems, ...actionProblems(field("actions"))];
+  return [...problems, ...actionProblems(field("actions")), ...actionOptionsProblems(field("actionOptions"), field("actions"))];
 };
 
 export const isPlugin = (value: unknown): value is Plugin => pluginProblems(value).length === 0;

@@ -2,13 +2,13 @@ import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import * as Effect from "effect/Effect";
 import * as Stream from "effect/Stream";
 import { z } from "zod";
-import { awaitRollout, readable } from "../cli/logs.ts";
-import { jobJson, jobOutputJson } from "../cli/views.ts";
-import { jobOutput } from "../core/jobs/output.ts";
+import { awaitRollout, readable } from "../app/jobs/logs.ts";
+import { jobJson, jobOutputJson } from "../app/text/views.ts";
+import { jobOutput } from "../app/jobs/output.ts";
 import type { HistoryEvent } from "../core/history/records.ts";
 import { jsonRenderer, renderText } from "../core/history/render.ts";
 import { isFinal } from "../core/job.ts";
-import { findJob } from "../core/jobs/find.ts";
+import { findJob } from "../app/jobs/find.ts";
 import { CodexHistory } from "../services/CodexHistory.ts";
 import { callScope, runTool, type ServerContext, toolResult } from "./run.ts";
 import { cwdArg, jobArg, logsShape } from "./schemas.ts";
@@ -78,7 +78,7 @@ export const registerLogs = (server: McpServer, context: ServerContext): void =>
     outputSchema: logsShape,
     annotations: { readOnlyHint: true },
   }, async ({ job, tail, sinceOffset, cwd }) =>
-    runTool(callScope(context, cwd), logsProgram(job, tail ?? DEFAULT_TAIL, sinceOffset), ({ text, ...structured }) => {
+    runTool(callScope(context, cwd, "warn"), logsProgram(job, tail ?? DEFAULT_TAIL, sinceOffset), ({ text, ...structured }) => {
       const head = `job ${structured.job.jobId.slice(0, 8)} (${structured.job.status}), ${structured.historyFile ?? "no Codex history"}`;
       const more = structured.omitted > 0 ? `(${structured.omitted} earlier events omitted)` : undefined;
       const body = text === "" ? (structured.historyFile === null ? "" : sinceOffset === undefined ? "(no events yet)" : "(nothing new)") : text;

@@ -3,8 +3,10 @@ import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import * as Cause from "effect/Cause";
 import type * as Effect from "effect/Effect";
 import * as Exit from "effect/Exit";
-import { describe, type KnownError } from "../cli/messages.ts";
-import { type AppServices, isKnown, runApp, type RunOptions } from "../cli/runtime.ts";
+import type { SkippedConfig } from "../config/load.ts";
+import { skippedText } from "../config/trust.ts";
+import { describe, type KnownError } from "../app/text/messages.ts";
+import { type AppServices, isKnown, runApp, type RunOptions } from "../app/runtime.ts";
 
 /** What the server was started with; every call resolves its own config from these. */
 export interface ServerContext {
@@ -15,14 +17,27 @@ export interface ServerContext {
 }
 
 /** The config a call runs with: found from the call's `cwd`, relative to the server's. */
-export const callScope = (context: ServerContext, cwd?: string): RunOptions => ({
+export const callScope = (context: ServerContext, cwd?: string, badProjectConfig: RunOptions["badProjectConfig"] = "refuse"): RunOptions => ({
   cwd: cwd === undefined ? context.cwd : resolve(context.cwd, cwd),
   configFile: context.configFile,
+  badProjectConfig,
 });
 
 export const toolResult = (text: string, structured: Record<string, unknown>): CallToolResult => ({
   content: [{ type: "text", text }],
   structuredContent: structured,
+});
+
+/**
+ * A read-only call in a folder whose project config does not validate goes on with the global
+ * config and says so: a line of text, and `configNotApplied` as `codex_start` has it.
+ */
+const withWarning = (result: CallToolResult, skipped: SkippedConfig): CallToolResult => ({
+  ...result,
+  content: [...result.content, { type: "text", text: `warning: ${skippedText(skipped)}; went on with the global config` }],
+  ...(result.structuredContent
+    ? { structuredContent: { ...result.structuredContent, configNotApplied: { file: skipped.file, reason: skipped.reason, fix: skipped.fix ?? null } } }
+    : {}),
 });
 
 /** A failed call: the same message the CLI prints, returned to the client instead of thrown. */
@@ -42,8 +57,9 @@ export const runTool = async <A>(
   program: Effect.Effect<A, KnownError, AppServices>,
   present: (value: A) => CallToolResult,
 ): Promise<CallToolResult> => {
-  const exit = await runApp({ ...scope, reparentJobs: true }, program);
-  if (Exit.isSuccess(exit)) return present(exit.value);
+  let skipped: SkippedConfig | undefined;
+  const exit = await runApp({ ...scope, reparentJobs: true, onSkippedConfig: (s) => { skipped = s; } }, program);
+  if (Exit.isSuccess(exit)) return scope.badProjectConfig === "warn" && skipped?.error ? withWarning(present(exit.value), skipped) : present(exit.value);
   const failure = Cause.findErrorOption(exit.cause);
   if (failure._tag === "Some" && isKnown(failure.value)) return toolError(describe(failure.value).message);
   return toolError(`internal error: ${Cause.pretty(exit.cause)}`);

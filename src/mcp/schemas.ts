@@ -2,7 +2,7 @@ import { z } from "zod";
 
 /**
  * The tools' argument and result schemas. Results mirror the CLI's `--json` shapes
- * (src/cli/views.ts); they are loose objects so a field added to a view never turns a
+ * (src/app/text/views.ts); they are loose objects so a field added to a view never turns a
  * good result into a validation error.
  */
 
@@ -78,6 +78,7 @@ export const killShape = jobShape.extend({
   members: z.array(z.looseObject({ pid: z.number(), argv: z.string(), signals: z.array(z.string()) })),
   survivors: z.array(z.number()),
   survivorReasons: z.array(z.object({ pid: z.number(), reason: z.string() })).describe("why each survivor is left"),
+  unchecked: z.array(z.string()).describe("what the kill could not check: a possible stray whose environment could not be read, a fact the process table cannot read; empty when it proved everything"),
   elapsedMs: z.number(),
   recorded: z.boolean().describe("false: the processes were ended but the database could not record the kill"),
 });

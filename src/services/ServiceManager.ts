@@ -1,15 +1,15 @@
 import { mkdir, readFile, rm, writeFile } from "node:fs/promises";
-import { realpathSync } from "node:fs";
+import { existsSync, realpathSync } from "node:fs";
 import { homedir } from "node:os";
-import { delimiter, dirname, isAbsolute, resolve } from "node:path";
+import { basename, delimiter, dirname, isAbsolute, join, resolve } from "node:path";
 import * as Context from "effect/Context";
 import * as Data from "effect/Data";
 import * as Effect from "effect/Effect";
 import * as Layer from "effect/Layer";
 import {
-  launchdActivity, launchdAgent, launchdAgentPath, launchdCommands, LAUNCHD_LABEL, launchdLogFile,
+  launchdActivity, launchdAgent, launchdAgentPath, launchdCommands, LAUNCHD_LABEL, launchdLogFile, launchdProgramArguments,
 } from "../core/service/launchd.ts";
-import { systemdActivity, systemdCommands, systemdUnit, systemdUnitPath } from "../core/service/systemd.ts";
+import { systemdActivity, systemdCommands, systemdExecArgv, systemdUnit, systemdUnitPath } from "../core/service/systemd.ts";
 import { fn } from "../core/fn.ts";
 
 export type ServiceKind = "systemd" | "launchd";
@@ -28,8 +28,10 @@ export interface Host {
   readonly env: Readonly<Record<string, string | undefined>>;
   readonly home: string;
   readonly uid: number;
+  /** What runs the CLI: bun, or the standalone executable itself. */
   readonly bun: string;
-  readonly mainScript: string;
+  /** The `codex-supervisor` command bun runs; undefined for the standalone executable. */
+  readonly mainScript: string | undefined;
   readonly run: (command: ReadonlyArray<string>) => Promise<CommandResult>;
 }
 
@@ -59,6 +61,8 @@ export interface ServiceState {
   /** null: the service manager could not be asked. */
   readonly running: boolean | null;
   readonly detail: string;
+  /** Files the installed service runs (its executable, script, config) that no longer exist. */
+  readonly missing: ReadonlyArray<string>;
 }
 
 export interface InstallOptions { readonly codexBin: string; readonly configFile?: string | undefined }
@@ -90,7 +94,7 @@ export const watchdogSpec = (host: Host, options: InstallOptions): WatchdogSpec 
     .filter((d) => isAbsolute(d) && !/[/\\]bun-node-[^/\\]*$/.test(d));
   const carried = CARRIED.flatMap((name) => (host.env[name] ? [[name, resolve(host.env[name])] as const] : []));
   return {
-    argv: [host.bun, host.mainScript, "watch", ...(options.configFile ? ["--config", resolve(options.configFile)] : [])],
+    argv: [host.bun, ...(host.mainScript === undefined ? [] : [host.mainScript]), "watch", ...(options.configFile ? ["--config", resolve(options.configFile)] : [])],
     workingDirectory: host.home,
     environment: Object.fromEntries([["PATH", [...new Set(dirs)].join(delimiter)], ...carried]),
     warnings: codex ? [] : [`codex ("${options.codexBin}") is not on PATH: the service will not find it either`],
@@ -159,7 +163,9 @@ const make = (host: Host) => {
       const activity = asked.exitCode === null ? { running: null, detail: asked.output }
         : kind === "systemd" ? systemdActivity(asked.output) : launchdActivity(asked.exitCode, asked.output);
       const upToDate = installed === undefined ? null : installed === file.contents;
-      return { kind, path: file.path, installed: installed !== undefined, upToDate, ...activity } satisfies ServiceState;
+      const named = installed === undefined ? [] : kind === "systemd" ? systemdExecArgv(installed) : launchdProgramArguments(installed);
+      const missing = named.filter((word) => isAbsolute(word) && !existsSync(word));
+      return { kind, path: file.path, installed: installed !== undefined, upToDate, ...activity, missing } satisfies ServiceState;
     }),
   });
 };
@@ -177,10 +183,11 @@ const runCommand = (env: Readonly<Record<string, string | undefined>>) => async 
   }
 };
 
+const real = (p: string) => { try { return realpathSync(p); } catch { return p; } };
+
 // A symlink on PATH (Homebrew's /opt/homebrew/bin/bun) survives upgrades; the versioned path behind it does not.
 const stableBun = (): string => {
   const onPath = Bun.which("bun");
-  const real = (p: string) => { try { return realpathSync(p); } catch { return p; } };
   return onPath && real(onPath) === real(process.execPath) ? onPath : process.versions.bun ? process.execPath : onPath ?? "bun";
 };
 
@@ -192,12 +199,38 @@ const launcherPath = (): string =>
     ? __CODEX_SUPERVISOR_LAUNCHER__
     : resolve(import.meta.dirname, "../../bin/codex-supervisor.ts");
 
+/** Run as the executable `bun build --compile` made: its modules live in Bun's embedded file system. */
+export const isStandaloneExecutable = (main: string = Bun.main): boolean => main.startsWith("/$bunfs/") || /^[A-Z]:[\\/]~BUN[\\/]/.test(main);
+
+const COMMAND = "codex-supervisor";
+
+/**
+ * Where a package manager links the command of a package installed at `launcher`:
+ * node_modules/.bin for a local install, PREFIX/bin for `npm i -g` (PREFIX/lib/node_modules),
+ * $BUN_INSTALL/bin for `bun add -g` ($BUN_INSTALL/install/global/node_modules).
+ */
+export const installLinks = (launcher: string): string[] => {
+  const modules = dirname(dirname(dirname(launcher)));
+  if (basename(modules) !== "node_modules") return [];
+  return [join(modules, ".bin", COMMAND), join(modules, "..", "..", "bin", COMMAND), join(modules, "..", "..", "..", "bin", COMMAND)];
+};
+
+/**
+ * What a service should name to run `target`: the command on PATH or a package manager's link
+ * when it leads to `target` (it survives an upgrade that moves what is behind it), else `target`.
+ */
+export const stableCommand = (target: string, candidates: ReadonlyArray<string>, path = process.env.PATH ?? ""): string => {
+  const wanted = real(target);
+  const found = [Bun.which(COMMAND, { PATH: path }), ...candidates].find((c) => c && existsSync(c) && real(c) === wanted);
+  return found ?? target;
+};
+
 const processHost = (): Host => ({
   env: process.env,
   home: homedir(),
   uid: process.getuid?.() ?? -1,
-  bun: stableBun(),
-  mainScript: launcherPath(),
+  bun: isStandaloneExecutable() ? stableCommand(process.execPath, []) : stableBun(),
+  mainScript: isStandaloneExecutable() ? undefined : stableCommand(launcherPath(), installLinks(launcherPath())),
   run: runCommand(process.env),
 });
 

@@ -33,11 +33,11 @@ export class Signals extends Context.Service<Signals, {
 }>()("codex-supervisor/Signals") {
   static readonly layer = Layer.effect(Signals, Effect.gen(function* () {
     const table = yield* ProcessTable;
-    /** Is the process at the target's PID, read now, still the target? */
-    const check = (target: SignalTarget, bootId: string): SignalOutcome | undefined => {
+    /** Is the process at the target's PID, read now (or in the batch read just now: `read`), still the target? */
+    const check = (target: SignalTarget, bootId: string, read?: ReadonlyMap<number, ProcessStatus>): SignalOutcome | undefined => {
       let live: ProcessStatus | undefined;
       try {
-        live = table.statusNow(target.pid);
+        live = read ? read.get(target.pid) : table.statusNow(target.pid);
       } catch {
         live = undefined; // an unreadable process is not proven to be ours
       }
@@ -45,18 +45,26 @@ export class Signals extends Context.Service<Signals, {
       if (verdict.ok) return undefined;
       return verdict.reason === "gone" || verdict.reason === "zombie" ? { _tag: "Gone" } : { _tag: "Refused", reason: verdict.reason };
     };
-    const sendNow = (target: SignalTarget, signal: NodeJS.Signals, bootId: string): SignalOutcome => {
-      if (!Number.isInteger(target.pid) || target.pid <= 1) {
-        return { _tag: "Refused", reason: `pid ${target.pid} is never signalled` };
-      }
-      let fd: number | undefined;
+    const never = (target: SignalTarget): SignalOutcome | undefined =>
+      !Number.isInteger(target.pid) || target.pid <= 1 ? { _tag: "Refused", reason: `pid ${target.pid} is never signalled` } : undefined;
+    /** A pidfd on the target's PID (undefined: none on this system), or why it cannot be signalled. */
+    const open = (target: SignalTarget): { fd: number | undefined } | SignalOutcome => {
       try {
-        fd = kernel.pidfdOpen(target.pid);
+        return { fd: kernel.pidfdOpen(target.pid) };
       } catch (cause) {
         return failed(cause);
       }
+    };
+    const sendNow = (target: SignalTarget, signal: NodeJS.Signals, bootId: string): SignalOutcome => {
+      const refusedAlways = never(target);
+      if (refusedAlways) return refusedAlways;
+      const opened = open(target);
+      if ("_tag" in opened) return opened;
+      return sendOpened(target, opened.fd, signal, bootId);
+    };
+    const sendOpened = (target: SignalTarget, fd: number | undefined, signal: NodeJS.Signals, bootId: string, read?: ReadonlyMap<number, ProcessStatus>): SignalOutcome => {
       try {
-        const refused = check(target, bootId);
+        const refused = check(target, bootId, read);
         if (refused) return refused;
         if (fd === undefined) kernel.kill(target.pid, signal);
         else kernel.pidfdSend(fd, target.pid, signal);
@@ -69,9 +77,22 @@ export class Signals extends Context.Service<Signals, {
     };
     // One Effect for the whole batch: the read and the signal of each target stay back to back,
     // with none of the per-call machinery between targets.
+    // Where one read of many costs one of one (a `ps`), the targets are read together: each one's pidfd
+    // (where there are pidfds) opened first, so the read still names the very process each signal reaches.
     const sendAll = fn("Signals.sendAll")(function* (targets: ReadonlyArray<SignalTarget>, signal: NodeJS.Signals) {
       const bootId = yield* table.bootId();
-      return targets.map((target) => sendNow(target, signal, bootId));
+      if (!table.statusAllNow || targets.length < 2) return targets.map((target) => sendNow(target, signal, bootId));
+      const opened = targets.map((target) => never(target) ?? open(target));
+      let read: ReadonlyMap<number, ProcessStatus>;
+      try {
+        read = table.statusAllNow(targets.flatMap((t, i) => ("fd" in opened[i]! ? [t.pid] : [])));
+      } catch {
+        read = new Map(); // an unreadable process is not proven to be ours
+      }
+      return targets.map((target, i) => {
+        const o = opened[i]!;
+        return "fd" in o ? sendOpened(target, o.fd, signal, bootId, read) : o;
+      });
     });
     return Signals.of({ sendAll });
   }));

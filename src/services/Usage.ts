@@ -1,9 +1,7 @@
 import * as Context from "effect/Context";
 import * as Effect from "effect/Effect";
 import * as Layer from "effect/Layer";
-import pidusage from "pidusage";
 import type { ProcessInfo } from "../core/process.ts";
-import { fn } from "../core/fn.ts";
 
 export interface UsageSample {
   /** CPU percent (100 = one core); since the previous sample of this PID in this process, else since it started. */
@@ -14,11 +12,11 @@ export interface UsageSample {
 const round = (cpu: number) => Math.round(cpu * 10) / 10;
 
 /**
- * On Linux, from the facts the snapshot already read (/proc/PID/stat: CPU time, RSS): nothing
- * more is read. pidusage would read the same file again, plus /proc/uptime, after spawning
- * `getconf` twice. CPU is the share since this PID's previous sample, else since it started.
+ * From the facts the snapshot already read (CPU time and RSS, from /proc/PID/stat or the one
+ * `ps`): nothing more is read. pidusage would read the same again, one `ps -p` per process
+ * outside Linux. CPU is the share since this PID's previous sample, else since it started.
  */
-const linuxSampler = () => {
+const snapshotSampler = () => {
   const previous = new Map<number, { startTime: string; cpuTimeMs: number; at: number }>();
   /** The share of a core p used since its previous sample (else since it started), had it used cpuTimeMs by now. */
   const share = (p: ProcessInfo, cpuTimeMs: number, now: number): number => {
@@ -57,23 +55,14 @@ const linuxSampler = () => {
   return { sample, shares, record };
 };
 
-const pidusageSample = (pids: ReadonlyArray<number>) =>
-  Effect.promise(() => Promise.all(pids.map((pid) => pidusage(pid).then((s) => [pid, s] as const, () => undefined)))).pipe(
-    Effect.map((stats) => {
-      const out = new Map<number, UsageSample>();
-      for (const entry of stats) if (entry) out.set(entry[0], { cpu: round(entry[1].cpu), memory: entry[1].memory });
-      return out;
-    }),
-  );
-
 export interface SampleOptions {
   /** Compute without recording this as the PIDs' previous sample (a look that may be taken again). */
   readonly dryRun?: boolean | undefined;
 }
 
 /**
- * CPU and memory of processes of a snapshot taken at `at` (on Linux from what the snapshot read,
- * through pidusage elsewhere); a PID that vanished is simply absent.
+ * CPU and memory of processes of a snapshot taken at `at`, from what the snapshot read (on every
+ * backend: the previous samples it keeps are this layer's state).
  */
 export class Usage extends Context.Service<Usage, {
   readonly sample: (processes: ReadonlyArray<ProcessInfo>, at: number, options?: SampleOptions) => Effect.Effect<ReadonlyMap<number, UsageSample>>;
@@ -87,17 +76,11 @@ export class Usage extends Context.Service<Usage, {
   readonly record: (processes: ReadonlyArray<ProcessInfo>, cpuTimeMs: Float64Array, at: number) => Effect.Effect<void>;
 }>()("codex-supervisor/Usage") {
   static readonly layer = Layer.sync(Usage, () => {
-    const linux = process.platform === "linux" ? linuxSampler() : undefined;
+    const sampler = snapshotSampler();
     return Usage.of({
-      sample: fn("Usage.sample")(function* (processes: ReadonlyArray<ProcessInfo>, at: number, options?: SampleOptions) {
-        if (processes.length === 0) return new Map<number, UsageSample>();
-        return linux ? linux.sample(processes, at, options?.dryRun ?? false) : yield* pidusageSample(processes.map((p) => p.pid));
-      }),
-      shares: (processes, cpuTimeMs, at) => linux
-        ? Effect.sync(() => linux.shares(processes, cpuTimeMs, at))
-        : Effect.map(pidusageSample(processes.map((p) => p.pid)), (samples) => Float64Array.from(processes, (p) => samples.get(p.pid)?.cpu ?? 0)),
-      // pidusage keeps its own history: there is nothing to record elsewhere
-      record: (processes, cpuTimeMs, at) => (linux ? Effect.sync(() => linux.record(processes, cpuTimeMs, at)) : Effect.void),
+      sample: (processes, at, options) => Effect.sync(() => sampler.sample(processes, at, options?.dryRun ?? false)),
+      shares: (processes, cpuTimeMs, at) => Effect.sync(() => sampler.shares(processes, cpuTimeMs, at)),
+      record: (processes, cpuTimeMs, at) => Effect.sync(() => sampler.record(processes, cpuTimeMs, at)),
     });
   });
 }

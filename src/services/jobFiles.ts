@@ -1,5 +1,6 @@
-import { chmodSync, closeSync, fstatSync, ftruncateSync, mkdirSync, openSync, readSync, rmSync, statSync, writeSync } from "node:fs";
+import { closeSync, fstatSync, ftruncateSync, openSync, readSync, rmSync, statSync, writeSync } from "node:fs";
 import { dirname, join } from "node:path";
+import { ensurePrivateDir } from "./privateDir.ts";
 import { JOB_FILES, OUTPUT_CAP_BYTES, OUTPUT_KEEP_BYTES } from "../core/waiter.ts";
 
 /** The folder holding every job's files: `jobs/` beside the database. */
@@ -19,16 +20,10 @@ export const jobFilePaths = (dir: string): JobFilePaths => ({
   exit: join(dir, JOB_FILES.exit),
 });
 
-const mkdirPrivate = (dir: string) => {
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
-  // an existing folder (made by an older version, or by hand) is made private too
-  if ((statSync(dir).mode & 0o077) !== 0) chmodSync(dir, 0o700);
-};
-
 /** Makes the job's folder (0700, in a 0700 `jobs/`) and its empty output files (0600), before the launch. */
 export const prepareJobFiles = (dir: string): JobFilePaths => {
-  mkdirPrivate(dirname(dir));
-  mkdirPrivate(dir);
+  ensurePrivateDir(dirname(dir));
+  ensurePrivateDir(dir);
   const paths = jobFilePaths(dir);
   for (const file of [paths.stdout, paths.stderr]) closeSync(openSync(file, "a", 0o600));
   return paths;

@@ -7,10 +7,9 @@ import * as Effect from "effect/Effect";
 /**
  * The watchdog's sleep between ticks, which a wake (SIGHUP) ends early.
  *
- * Racing the Clock's sleep against a wake forks two fibers and interrupts one, every tick:
- * 750 µs of CPU a sleep against 417 for this alarm, on an idle machine with cold caches
- * (`bun bench/tools/alarm-cost.ts`); at the 5 s interval ~0.24 CPU s/h of a watchdog that costs
- * 1.4-4.1 (BENCHMARKS.md). On Effect's own clock, which
+ * Racing the Clock's sleep against a wake forks two fibers and interrupts one, every tick, and
+ * costs a sleep nearly twice this alarm's CPU (`bun bench/tools/alarm-cost.ts`; BENCHMARKS.md, "Measurements behind the code").
+ * On Effect's own clock, which
  * sleeps with a timer, the alarm is that timer itself, cleared on a wake: one suspension,
  * no fiber. On any other clock (TestClock) it is the race, so virtual time still drives it.
  */

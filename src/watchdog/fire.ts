@@ -2,7 +2,7 @@ import * as Context from "effect/Context";
 import * as Effect from "effect/Effect";
 import type { LoadedConfig } from "../config/load.ts";
 import type { ActionRef, PolicyConfig } from "../config/policies.ts";
-import type { Observation } from "../core/jobs/refresh.ts";
+import type { Observation } from "../app/jobs/refresh.ts";
 import { formatElapsed } from "../core/duration.ts";
 import { firingKey, type PolicyMemory, retryDelayMs } from "../core/policy.ts";
 import type { Subject } from "../core/subject.ts";
@@ -72,7 +72,8 @@ const claim = fn("watchdog.claim")(function* (firing: Firing, obs: Observation, 
  * Runs a policy's actions for one subject, in order, recording the decision and
  * each action. The policy counts as fired only when every action is done (a kill
  * is done when the tree is gone); otherwise it is tried again, on the next tick the
- * first time and then less and less often (see retryDelayMs).
+ * first time and then less and less often (see retryDelayMs). An action that cannot
+ * pass on a retry (unknown, or options it refuses) is one error event and counts as over.
  */
 export const fire = fn("watchdog.fire")(function* (firing: Firing, obs: Observation, memory: PolicyMemory, now: number, crew: FiringCrew) {
   const store = yield* JobStore;
@@ -103,6 +104,7 @@ export const fire = fn("watchdog.fire")(function* (firing: Firing, obs: Observat
     return running;
   };
   let allDone = true;
+  let failedForGood = 0;
   for (const ref of policy.do) {
     const [action, actionOptions] = actionParts(ref);
     const outcome = yield* runAction(plugins, action, {
@@ -114,6 +116,12 @@ export const fire = fn("watchdog.fire")(function* (firing: Firing, obs: Observat
     }, { killMs: (graceMs) => killBudgetMs(graceMs ?? DEFAULT_KILL_GRACE_MS) });
     for (const e of outcome.errors) {
       yield* journal.append({ ...base, kind: "error", action, message: `plugin ${e.plugin} ${e.hook} failed: ${String(e.cause instanceof Error ? e.cause.message : e.cause)}` });
+    }
+    if (outcome.permanent) {
+      // No retry can pass (an unknown action, options it refuses): said once, and the firing is over.
+      failedForGood++;
+      yield* journal.append({ ...base, kind: "error", action, message: `${action}: ${outcome.result.message ?? "failed"} (not retried: fix the config)`, data: { done: false, permanent: true, subject: subject.key } });
+      continue;
     }
     const done = outcome.result?.done ?? false;
     crew.counts?.firing(policy.name, action, done);
@@ -127,6 +135,7 @@ export const fire = fn("watchdog.fire")(function* (firing: Firing, obs: Observat
     memory.fired.set(key, now);
     const finished = yield* store.finishFiring(claimed.key, claimed.owner).pipe(Effect.result);
     if (finished._tag === "Failure") yield* journal.failed(finished.failure);
-    yield* journal.append({ ...base, kind: "fired", message: `${policy.name} done for ${label(subject)}`, data: { subject: subject.key } });
+    const note = failedForGood > 0 ? ` (${failedForGood} action(s) failed for good)` : "";
+    yield* journal.append({ ...base, kind: "fired", message: `${policy.name} done for ${label(subject)}${note}`, data: { subject: subject.key } });
   }
 });

@@ -1,7 +1,8 @@
 import * as Effect from "effect/Effect";
-import { killJob } from "../core/jobs/kill.ts";
-import { killTree } from "../core/jobs/killTree.ts";
-import type { Observation } from "../core/jobs/refresh.ts";
+import { killJob } from "../app/jobs/kill.ts";
+import { killTree } from "../app/jobs/killTree.ts";
+import { uncheckedText } from "../app/text/said.ts";
+import type { Observation } from "../app/jobs/refresh.ts";
 import { identityOf } from "../core/process.ts";
 import type { Subject } from "../core/subject.ts";
 import type { KillSummary } from "../hooks/types.ts";
@@ -36,7 +37,7 @@ export const killSubject = fn("killSubject")(function* (subject: Subject, obs: O
       result,
       processes: report?.members.length ?? 0,
       survivors: report?.survivors ?? [],
-      message: `${result}: ${report?.members.length ?? 0} process(es) in ${report?.elapsedMs ?? 0} ms`,
+      message: `${result}: ${report?.members.length ?? 0} process(es) in ${report?.elapsedMs ?? 0} ms${uncheckedText(report?.unchecked)}`,
     } satisfies KillSummary;
   }
   const store = yield* JobStore;
@@ -50,8 +51,8 @@ export const killSubject = fn("killSubject")(function* (subject: Subject, obs: O
   // recorded after the signals, and a record that cannot be written does not undo the kill
   yield* store.appendEvent({
     pid: subject.pid, kind: "kill", policy, action: "kill",
-    message: `policy ${policy}: ${result}, untracked ${subject.kind} pid ${subject.pid}, ${report.members.length} process(es)`,
-    data: { members: report.members, survivors: report.survivors, subject: subject.key },
+    message: `policy ${policy}: ${result}, untracked ${subject.kind} pid ${subject.pid}, ${report.members.length} process(es)${uncheckedText(report.unchecked)}`,
+    data: { members: report.members, survivors: report.survivors, unchecked: report.unchecked, subject: subject.key },
   }).pipe(Effect.ignore);
-  return { result, processes: report.members.length, survivors: report.survivors, message: `${result}: ${report.members.length} process(es)` } satisfies KillSummary;
+  return { result, processes: report.members.length, survivors: report.survivors, message: `${result}: ${report.members.length} process(es)${uncheckedText(report.unchecked)}` } satisfies KillSummary;
 });

@@ -8,7 +8,8 @@ import * as Layer from "effect/Layer";
 import type { LoadedConfig } from "../config/load.ts";
 import { emptyMemory } from "../core/policy.ts";
 import type { Subject } from "../core/subject.ts";
-import { type LoadedPlugins, loadPlugins } from "../hooks/host.ts";
+import type { LoadedPlugins } from "../hooks/host.ts";
+import { pluginsForConfig } from "../hooks/forConfig.ts";
 import { JobStore } from "../services/JobStore.ts";
 import { makeAlarm } from "./alarm.ts";
 import type { FiringCrew } from "./fire.ts";
@@ -83,7 +84,7 @@ export class Watchdog extends Context.Service<Watchdog, {
     const reportedPluginErrors = new Set<string>();
     const pluginsFor = (config: LoadedConfig) => Effect.gen(function* () {
       if (plugins.has(config)) return plugins.get(config);
-      const loaded = yield* loadPlugins(config.config.plugins, { configFile: config.files.at(-1), timeoutMs: config.config.watchdog.pluginTimeout }).pipe(
+      const loaded = yield* pluginsForConfig(config).pipe(
         Effect.catchTag("ConfigError", (e) => Effect.gen(function* () {
           const text = `plugins in ${e.file}: ${e.issues.map((i) => `${i.path}: ${i.message}`).join("; ")}`;
           if (!reportedPluginErrors.has(text)) {
@@ -98,7 +99,7 @@ export class Watchdog extends Context.Service<Watchdog, {
     }).pipe(Effect.orElseSucceed(() => undefined));
     // A config whose plugins do not load is a bad config like any other: the last good one (and its plugins) stays.
     const accept = (config: LoadedConfig) =>
-      loadPlugins(config.config.plugins, { configFile: config.files.at(-1), timeoutMs: config.config.watchdog.pluginTimeout }).pipe(
+      pluginsForConfig(config).pipe(
         Effect.map((loaded) => { plugins.set(config, loaded); return undefined; }),
         Effect.catchTag("ConfigError", (e) => Effect.succeed(e)),
       );

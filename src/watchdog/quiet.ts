@@ -1,9 +1,8 @@
 import * as Clock from "effect/Clock";
-import * as Effect from "effect/Effect";
 import type { LoadedConfig } from "../config/load.ts";
 import type { PolicyConfig } from "../config/policies.ts";
 import { isCodexLauncher, isNativeCodex } from "../core/codex.ts";
-import { threadAmong } from "../core/jobs/list.ts";
+import { threadAmong } from "../app/jobs/list.ts";
 import { dueToFire, holdsWhen, matches, observeTick, type PolicyMemory } from "../core/policy.ts";
 import { type ProcessInfo, sameProcess } from "../core/process.ts";
 import type { Subject } from "../core/subject.ts";
@@ -137,6 +136,8 @@ export const quietTick = fn("watchdog.quietTick")(function* (input: QuietInput) 
 
   // Idleness needs no fresh history: activity only postpones it, so a stale view can only
   // think a subject idle too early, and then the full tick reads the history and decides.
+  const holders = settled.subjects.flatMap((s) => s.threadHolders);
+  if (table.prepare && holders.length > 0) yield* table.prepare(holders, "files");
   const next: SettledSubject[] = [];
   let i = 0;
   for (const s of settled.subjects) {

@@ -18,12 +18,12 @@ import { join } from "node:path";
 import { Cause, Effect, Exit, Layer } from "effect";
 import { TestClock } from "effect/testing";
 import { afterAll, afterEach, describe, expect, test } from "vitest";
-import { describe as describeError } from "../../src/cli/messages.ts";
+import { describe as describeError } from "../../src/app/text/messages.ts";
 import { loadConfigEffect } from "../../src/config/load.ts";
 import type { Job } from "../../src/core/job.ts";
-import { loadPlugins } from "../../src/hooks/host.ts";
+import { pluginsForConfig } from "../../src/hooks/forConfig.ts";
 import { CodexHistory } from "../../src/services/CodexHistory.ts";
-import { fakeWorld, fakeWorldLayer } from "../../src/services/FakeWorld.ts";
+import { fakeWorld, fakeWorldLayer } from "../support/fakeWorld.ts";
 import { JobStore } from "../../src/services/JobStore.ts";
 import { Watchdog } from "../../src/watchdog/loop.ts";
 import { proc } from "../core/fixtures.ts";
@@ -71,7 +71,7 @@ const projectWith = (bad: BadConfig, where: string): string => {
 const configMessage = async (project: string, home: string): Promise<string> => {
   const exit = await Effect.runPromiseExit(Effect.gen(function* () {
     const loaded = yield* loadConfigEffect({ cwd: project, home, globalDir: join(home, "no-global-config"), env: worldEnv(home) });
-    yield* loadPlugins(loaded.config.plugins, { configFile: loaded.files.at(-1), timeoutMs: loaded.config.watchdog.pluginTimeout });
+    yield* pluginsForConfig(loaded);
   }));
   if (Exit.isSuccess(exit)) return "accepted";
   const error = Cause.findErrorOption(exit.cause);

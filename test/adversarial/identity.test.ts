@@ -16,7 +16,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, describe, expect, test } from "vitest";
 import { identityOf, type ProcessIdentity } from "../../src/core/process.ts";
-import { linuxBootId, linuxSnapshot, readLinuxProcess } from "../../src/services/proc/linux.ts";
+import { linuxBootId, linuxProc, readLinuxProcess } from "../../src/services/proc/linux.ts";
+
+const linuxSnapshot = linuxProc().snapshot;
 import { FakeKernel } from "./support/fakeKernel.ts";
 import { killOverKernel } from "./support/fakeRun.ts";
 import { figures } from "./support/figures.ts";

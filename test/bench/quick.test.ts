@@ -25,7 +25,7 @@ describe("bench --quick", () => {
     expect(code, `${stdout}\n${stderr}`).toBe(0);
     const result = JSON.parse(readFileSync(out, "utf8")) as RunResult;
     expect(result.mode).toBe("quick");
-    expect(result.suites.map((s) => s.id)).toEqual(["status", "watchdog", "kill", "detection", "history", "database"]);
+    expect(result.suites.map((s) => s.id)).toEqual(["status", "watchdog", "kill", "detection", "history", "database", "platforms"]);
     for (const suite of result.suites) {
       expect(suite.error, `${suite.id}: ${suite.error}`).toBeUndefined();
       expect(suite.rows.length, suite.id).toBeGreaterThan(0);

@@ -75,11 +75,14 @@ describe("config durations", () => {
   });
 
   test("the bounds themselves are accepted", async () => {
-    const r = await runCli(["config", "--json"], env, { cwd: project({
+    // the interval and schedules are global-only: a --config file may set them, a project file may not
+    const file = join(project({}), "bounds.json");
+    writeFileSync(file, JSON.stringify({
       watchdog: { interval: "100ms", pluginTimeout: "10m" },
       policies: [{ name: "p", when: { runtimeOver: "365d", idleFor: "0s" }, do: [["kill", { grace: "10m" }]], repeat: "365d" }],
       schedules: [{ cron: "0 3 * * *", do: "prune", olderThan: "3650d" }],
-    }) });
+    }));
+    const r = await runCli(["config", "--json", "--config", file], env);
     expect(r.code, r.stderr).toBe(0);
   });
 });

@@ -1,6 +1,6 @@
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { basename, dirname, join } from "node:path";
+import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { spawnSync } from "node:child_process";
 import { Effect, Exit } from "effect";
@@ -26,7 +26,7 @@ const tree = (files: Record<string, string>) => {
     mkdirSync(dirname(join(root, path)), { recursive: true });
     writeFileSync(join(root, path), text);
   }
-  const projectFiles = Object.keys(files).filter((path) => !path.startsWith("global/") && PROJECT_PLACES.includes(basename(path)));
+  const projectFiles = Object.keys(files).filter((path) => !path.startsWith("global/") && PROJECT_PLACES.some((place) => path === place || path.endsWith(`/${place}`)));
   trustAsIs(projectFiles.map((path) => join(root, path)), { home: root });
   const options = (cwd = "", extra: Partial<LoadConfigOptions> = {}): LoadConfigOptions =>
     ({ cwd: join(root, cwd), home: root, globalDir: join(root, "global"), env: {}, ...extra });
@@ -44,13 +44,13 @@ const configError = async (loading: Promise<unknown>): Promise<ConfigError> => {
 
 test("finds a TS config from a subdirectory and fills in the defaults", async () => {
   const { root, options } = tree({
-    "proj/codex-supervisor.config.ts": tsConfig(`{ codex: { args: ["-m", "o3"] }, watchdog: { interval: "250ms" } }`),
+    "proj/codex-supervisor.config.ts": tsConfig(`{ codex: { args: ["-m", "o3"] }, watchdog: { pluginTimeout: "250ms" } }`),
     "proj/src/deep/.keep": "",
   });
   const { config, files } = await loadConfig(options("proj/src/deep"));
   expect(files).toEqual([join(root, "proj/codex-supervisor.config.ts")]);
   expect(config.codex).toEqual({ bin: "codex", args: ["-m", "o3"], home: join(root, ".codex") });
-  expect(config.watchdog.interval).toBe(250);
+  expect(config.watchdog.pluginTimeout).toBe(250);
   expect(config.python).toEqual({ discover: true, names: [".venv", "venv"] });
   expect(config.database.path).toBe(join(root, ".local/state/codex-supervisor/supervisor.db"));
 });
@@ -190,4 +190,35 @@ test("the Effect version fails with the same ConfigError", async () => {
   const error = await Effect.runPromise(Effect.flip(loadConfigEffect(options())));
   expect(error).toBeInstanceOf(ConfigError);
   expect(error.issues).toEqual([{ path: "codex.bin", message: "expected a string, got number" }]);
+});
+
+test("finds a config under .config/, relative paths anchored to that file", async () => {
+  const { root, options } = tree({ "proj/.config/codex-supervisorrc.yaml": "database:\n  path: jobs.db\n" });
+  const { config, files } = await loadConfig(options("proj"));
+  expect(files).toEqual([join(root, "proj/.config/codex-supervisorrc.yaml")]);
+  expect(config.database.path).toBe(join(root, "proj/.config/jobs.db"));
+});
+
+test("two config files in one folder are an error naming both, trusted or not; a read-only load skips them saying so", async () => {
+  const { root, options } = tree({ "proj/.codex-supervisorrc.json": "{}", "proj/codex-supervisor.config.yml": "policies: []\n" });
+  const both = [join(root, "proj/.codex-supervisorrc.json"), join(root, "proj/codex-supervisor.config.yml")];
+  const error = await configError(loadConfig(options("proj")));
+  expect(error.issues[0]?.message).toBe(`2 config files in one folder: ${both.join(" and ")}; keep one (merge the other into it and remove it)`);
+  const skipped = await loadConfig(options("proj", { badProject: "skip" }));
+  expect(skipped.files).toEqual([]);
+  expect(skipped.skipped?.error?.issues[0]?.message).toContain(both.join(" and "));
+});
+
+test("a global-only key is refused in a project file, naming the key, and taken from the global file or --config", async () => {
+  const { root, options } = tree({
+    "global/config.json": `{ "watchdog": { "interval": "2s" } }`,
+    "proj/.codex-supervisorrc.json": `{ "watchdog": { "interval": "1s" }, "schedules": [] }`,
+    "other.json": `{ "watchdog": { "interval": "3s" } }`,
+  });
+  const error = await configError(loadConfig(options("proj")));
+  expect(error.file).toBe(join(root, "proj/.codex-supervisorrc.json"));
+  expect(error.issues.map((i) => i.path)).toEqual(["watchdog.interval", "schedules"]);
+  expect(error.issues[0]?.message).toMatch(/^a project config cannot set this \(one watchdog looks at every project's jobs, at one interval\): set it in the global config/);
+  expect((await loadConfig(options(""))).config.watchdog.interval).toBe(2000);
+  expect((await loadConfig(options("proj", { explicitFile: join(root, "other.json") }))).config.watchdog.interval).toBe(3000);
 });

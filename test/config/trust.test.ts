@@ -122,7 +122,7 @@ describe("an untrusted project config", () => {
     const { options, proj } = home({ "proj/.keep": "" });
     const error = await configError(trustProject(options));
     expect(error.file).toBe(proj);
-    expect(error.issues[0]?.message).toMatch(/^no project config file here or in a folder above it \(looked for package\.json, /);
+    expect(error.issues[0]?.message).toMatch(/^no project config file here or in a folder above it \(looked for package\.json's "codex-supervisor" key, \.codex-supervisorrc/);
   });
 });
 

@@ -5,11 +5,12 @@
  */
 import type { TestProject } from "vitest/node";
 import { installCodex } from "./install.ts";
-import { E2E_PROJECT_PREFIX } from "./projects.ts";
+import { E2E_PROJECT_PREFIX, PORTABLE_SUFFIX } from "./projects.ts";
 import { isVersion, MATRIX_ENV } from "./versions.ts";
 
 export default async function setup(project: TestProject): Promise<void> {
-  const version = project.name.startsWith(E2E_PROJECT_PREFIX) ? project.name.slice(E2E_PROJECT_PREFIX.length) : "";
+  // the portable pass runs the same release as its project without the suffix
+  const version = project.name.startsWith(E2E_PROJECT_PREFIX) ? project.name.slice(E2E_PROJECT_PREFIX.length).replace(new RegExp(`${PORTABLE_SUFFIX}$`), "") : "";
   if (!isVersion(version)) return;
   try {
     await installCodex(version);

@@ -6,6 +6,9 @@
 import { configDefaults, type TestProjectInlineConfiguration } from "vitest/config";
 import { CODEX_ENV, codexBinFor, MATRIX_ENV, pinnedVersion, selectVersions } from "./versions.ts";
 
+/** The variable that forces the process table backend (src/services/ProcessTable.ts BACKEND_ENV). */
+const BACKEND_ENV = "CODEX_SUPERVISOR_PROCESS_TABLE";
+
 /** The tests that drive the real Codex binary: what the matrix repeats per release. */
 export const E2E_TESTS: ReadonlyArray<string> = ["test/real/**/*.test.ts", "test/**/*.real.test.ts"];
 
@@ -18,6 +21,23 @@ export const E2E_TESTS: ReadonlyArray<string> = ["test/real/**/*.test.ts", "test
  */
 export const PER_RELEASE_TESTS: ReadonlyArray<string> = ["test/real/lifecycle.test.ts", "test/real/compat.test.ts"];
 
+/**
+ * The core of the end-to-end suite, run a second time against the pinned release with the process
+ * table forced portable (ps and lsof, what macOS runs): the lifecycle, the watchdog and the MCP
+ * status. Inside these files the cases outside the core are `fullPassOnly` (test/real/support/harness.ts).
+ */
+export const PORTABLE_TESTS: ReadonlyArray<string> = ["test/real/lifecycle.test.ts", "test/real/watchdog.test.ts", "test/mcp/server.real.test.ts"];
+export const PORTABLE_SUFFIX = "-portable";
+
+/**
+ * End-to-end files that only run on Linux: cgroups are Linux's, and the others check what the
+ * supervisor did by reading /proc themselves (a TUI's children, a job's end watched every 10 ms,
+ * a cwd deleted under a running process). docs/platforms.md lists them with the reason.
+ */
+export const LINUX_ONLY_E2E: ReadonlyArray<string> = [
+  "test/real/cgroup.test.ts", "test/real/observe.test.ts", "test/real/jobEnd.test.ts", "test/real/goneCwd.test.ts", "test/real/watchdogDatabase.test.ts",
+];
+
 export const E2E_PROJECT_PREFIX = "codex-";
 const INSTALL_SETUP = "./test/matrix/globalSetup.ts";
 const BUILD_SETUP = "./test/support/buildCli.ts";
@@ -28,15 +48,24 @@ export const testProjects = (env: Readonly<Record<string, string | undefined>> =
     extends: true,
     test: { name: "unit", include: ["test/**/*.test.ts"], exclude: [...configDefaults.exclude, ...E2E_TESTS], globalSetup: [BUILD_SETUP, CGROUP_SWEEP] },
   };
-  const e2e = (name: string, bin: string, include: ReadonlyArray<string> = E2E_TESTS): TestProjectInlineConfiguration => ({
+  const e2e = (name: string, bin: string, include: ReadonlyArray<string> = E2E_TESTS, extraEnv: Record<string, string> = {}): TestProjectInlineConfiguration => ({
     extends: true,
     // each release's project installs its release first (a no-op once it is in the cache)
-    test: { name, include: [...include], env: { [CODEX_ENV]: bin }, globalSetup: [BUILD_SETUP, INSTALL_SETUP, CGROUP_SWEEP] },
+    test: {
+      name, include: [...include], env: { [CODEX_ENV]: bin, ...extraEnv }, globalSetup: [BUILD_SETUP, INSTALL_SETUP, CGROUP_SWEEP],
+      ...(process.platform === "linux" ? {} : { exclude: [...configDefaults.exclude, ...LINUX_ONLY_E2E] }),
+    },
   });
+  // where the platform's own backend is already the portable one (macOS), the second pass would repeat the first
+  const portable = (name: string, bin: string) => (process.platform === "linux"
+    ? [e2e(`${name}${PORTABLE_SUFFIX}`, bin, PORTABLE_TESTS, { [BACKEND_ENV]: "portable" })]
+    : []);
   const given = env[CODEX_ENV];
   // one binary given by hand: the suite runs against it alone
-  if (given) return [unit, e2e(`${E2E_PROJECT_PREFIX}given`, given)];
+  if (given) return [unit, e2e(`${E2E_PROJECT_PREFIX}given`, given), ...portable(`${E2E_PROJECT_PREFIX}given`, given)];
   const everything = env[MATRIX_ENV] !== undefined && env[MATRIX_ENV] !== "";
-  return [unit, ...selectVersions(env).map((v) =>
-    e2e(`${E2E_PROJECT_PREFIX}${v}`, codexBinFor(v, env), everything || v === pinnedVersion() ? E2E_TESTS : PER_RELEASE_TESTS))];
+  return [unit, ...selectVersions(env).flatMap((v) => [
+    e2e(`${E2E_PROJECT_PREFIX}${v}`, codexBinFor(v, env), everything || v === pinnedVersion() ? E2E_TESTS : PER_RELEASE_TESTS),
+    ...(v === pinnedVersion() ? portable(`${E2E_PROJECT_PREFIX}${v}`, codexBinFor(v, env)) : []),
+  ])];
 };

@@ -9,7 +9,9 @@ describe("the Codex matrix", () => {
   test("by default: the older releases and the pinned dev dependency, newest last", () => {
     expect(pinnedVersion()).toMatch(/^\d+\.\d+\.\d+$/);
     expect(selectVersions({})).toEqual([...OLDER_RELEASES, pinnedVersion()]);
-    expect(names({})).toEqual(["unit", ...DEFAULT_MATRIX().map((v) => `codex-${v}`)]);
+    // on Linux the pinned release's core cases run a second time on the portable process table
+    const portable = process.platform === "linux" ? [`codex-${pinnedVersion()}-portable`] : [];
+    expect(names({})).toEqual(["unit", ...DEFAULT_MATRIX().map((v) => `codex-${v}`), ...portable]);
   });
 
   test("CODEX_SUPERVISOR_MATRIX names releases; `pinned` alone installs nothing", () => {
@@ -20,8 +22,12 @@ describe("the Codex matrix", () => {
 
   test("CODEX_SUPERVISOR_TEST_CODEX runs the end-to-end tests against that one binary", () => {
     const projects = testProjects({ CODEX_SUPERVISOR_TEST_CODEX: "/opt/codex/bin/codex" });
-    expect(projects.map((p) => p.test?.name)).toEqual(["unit", "codex-given"]);
+    expect(projects.map((p) => p.test?.name)).toEqual(["unit", "codex-given", ...(process.platform === "linux" ? ["codex-given-portable"] : [])]);
     expect(projects[1]!.test?.env).toEqual({ CODEX_SUPERVISOR_TEST_CODEX: "/opt/codex/bin/codex" });
+    if (process.platform === "linux") {
+      expect(projects[2]!.test?.env).toEqual({ CODEX_SUPERVISOR_TEST_CODEX: "/opt/codex/bin/codex", CODEX_SUPERVISOR_PROCESS_TABLE: "portable" });
+      expect(projects[2]!.test?.include).toEqual(["test/real/lifecycle.test.ts", "test/real/watchdog.test.ts", "test/mcp/server.real.test.ts"]);
+    }
   });
 
   test("older releases live in the user's cache, outside the project; the pinned one in node_modules", () => {

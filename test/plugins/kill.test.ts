@@ -31,17 +31,18 @@ describe("kill action", () => {
     expect((await kill("killed", { grace: "2s" }, { grace: "250ms" })).graces).toEqual([250]);
   });
 
-  test("a policy grace it cannot read kills nothing and says why", async () => {
+  test("a policy grace it cannot read kills nothing, says why, and is not retried", async () => {
     const outcome = await kill("killed", {}, { grace: "soon" });
     expect(outcome.graces).toEqual([]);
-    expect(outcome.result).toEqual({ done: false, message: `kill not attempted: grace must be a duration like "5s", got "soon"` });
-    expect((await kill("killed", {}, { grase: "1s" })).result.message).toBe(`kill not attempted: unknown option "grase" (expected "grace")`);
+    expect(outcome.permanent).toBe(true);
+    expect(outcome.result).toEqual({ done: false, message: `action "kill" not attempted: grace: expected a duration like "250ms", "5s", "45m", "1h" or "14d", got "soon"` });
+    expect((await kill("killed", {}, { grase: "1s" })).result.message).toBe(`action "kill" not attempted: grase: unknown key (did you mean "grace"?)`);
   });
 
   test("a policy grace without bounds or without a unit kills nothing and says what a grace may be", async () => {
     const endless = await kill("killed", {}, { grace: "99999999999999999999d" });
     expect(endless.graces).toEqual([]);
-    expect(endless.result).toEqual({ done: false, message: `kill not attempted: grace: expected a duration from 0s to 10m, got "99999999999999999999d"` });
-    expect((await kill("killed", {}, { grace: "5" })).result.message).toBe(`kill not attempted: grace: "5" has no unit: a duration needs one, e.g. "5s" (ms, s, m, h, d or w)`);
+    expect(endless.result).toEqual({ done: false, message: `action "kill" not attempted: grace: expected a duration from 0s to 10m, got "99999999999999999999d"` });
+    expect((await kill("killed", {}, { grace: "5" })).result.message).toBe(`action "kill" not attempted: grace: "5" has no unit: a duration needs one, e.g. "5s" (ms, s, m, h, d or w)`);
   });
 });

@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, test } from "vitest";
-import type { DoctorReport } from "../../src/core/doctor/index.ts";
+import type { DoctorReport } from "../../src/app/doctor/index.ts";
 import { createSandbox, type Sandbox } from "./support/harness.ts";
 import { trustAsIs } from "../support/trust.ts";
 
@@ -114,8 +114,14 @@ test("a healthy setup exits 0, and doctor creates and writes nothing", async () 
   expect(existsSync(sb.dbPath)).toBe(false);
   expect(readdirSync(dir)).toEqual([]);
   expect(report.checks.map((c) => c.id)).toEqual([
-    "config", "codex.binary", "codex.home", "codex.state-db", "codex.history", "database", "python.supervisor", "kill.cgroup", "watchdog.service",
+    "config", "codex.binary", "codex.home", "codex.state-db", "codex.history", "database", "python.supervisor", "process.table", "kill.cgroup", "watchdog.service",
   ]);
+  expect(check(report, "process.table").detail).toBe(process.platform === "linux" ? "linux (/proc): the default on linux" : `portable (ps and lsof): the default on ${process.platform}`);
+});
+
+test("doctor names the process table backend CODEX_SUPERVISOR_PROCESS_TABLE chose", async () => {
+  const r = await sb.cli(["doctor", "--cwd", sb.project("portable-doctor")], { env: { CODEX_SUPERVISOR_PROCESS_TABLE: "portable" } });
+  expect(r.stdout).toContain("✓ process table: portable (ps and lsof): CODEX_SUPERVISOR_PROCESS_TABLE=portable");
 });
 
 test("Codex history in a format this version does not know fails doctor, with the Codex version", async () => {

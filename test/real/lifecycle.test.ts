@@ -1,9 +1,10 @@
 import { Database } from "bun:sqlite";
 import { execFileSync } from "node:child_process";
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { commandOf, createSandbox, isAlive, type Sandbox, waitFor } from "./support/harness.ts";
+import { commandOf, createSandbox, fullPassOnly, isAlive, type Sandbox, waitFor } from "./support/harness.ts";
+import { hasVariable, ppidOf } from "./support/procs.ts";
 
 interface JobJson { jobId: string; pid: number; nativePid: number | null; threadId: string | null; status: string; cwd: string; pids?: number[]; python: { python?: string; venv?: string } }
 interface ListJson { jobs: JobJson[]; untracked: Array<{ pid: number; pids: number[]; kind: string; threadId: string | null; cwd: string | null }> }
@@ -26,9 +27,7 @@ const start = async (prompt: string, cwd: string, extra: string[] = []) => {
 };
 const list = async (all = false) => (await sb.cli(["list", "--json", ...(all ? ["--all"] : [])])).json<ListJson>();
 const status = async (id: string) => (await sb.cli(["status", id, "--json"])).json<JobJson & { lastAgentMessage: string | null }>();
-const pidsOfJob = (jobId: string) => sb.livePids().filter((pid) => {
-  try { return readFileSync(`/proc/${pid}/environ`, "utf8").includes(`CODEX_SUPERVISOR_JOB_ID=${jobId}`); } catch { return false; }
-});
+const pidsOfJob = (jobId: string) => sb.livePids().filter((pid) => hasVariable(pid, "CODEX_SUPERVISOR_JOB_ID", jobId));
 
 describe("start and list", () => {
   test("start returns while the job keeps running, and list shows it tracked with its thread", async () => {
@@ -37,7 +36,7 @@ describe("start and list", () => {
     expect(job.jobId).toMatch(/^[0-9a-f-]{36}$/);
     expect(isAlive(job.pid)).toBe(true);
     // the prompt travels on stdin: no process's argv shows it, while the job's marker is there
-    const argv = readFileSync(`/proc/${job.pid}/cmdline`, "utf8");
+    const argv = commandOf(job.pid);
     expect(argv).toContain(`CODEX_SUPERVISOR_JOB_ID="${job.jobId}"`);
     expect(argv).not.toContain("secret-prompt-words");
     const seen = await waitFor("the job's thread in list", async () => {
@@ -51,11 +50,18 @@ describe("start and list", () => {
     // the rollout file named in Codex's history is this thread's
     const day = readdirSync(join(sb.codexHome, "sessions"), { recursive: true }).map(String);
     expect(day.some((f) => f.endsWith(`${seen.threadId}.jsonl`))).toBe(true);
+    // status and logs of the running job read its history (the thread found from its open rollout)
+    const running = await status(job.jobId);
+    expect({ status: running.status, threadId: running.threadId }).toEqual({ status: "running", threadId: seen.threadId });
+    const logs = await sb.cli(["logs", job.jobId]);
+    expect(logs.code, logs.stderr).toBe(0);
+    expect(logs.stdout).not.toContain("no Codex history found");
+    expect(logs.stdout).toContain("sleep 20");
     const killed = await sb.cli(["kill", job.jobId, "--grace", "1s"]);
     expect(killed.code, killed.stderr).toBe(0);
   });
 
-  test("a Codex started outside the supervisor shows once, launcher and native as one", async () => {
+  fullPassOnly("a Codex started outside the supervisor shows once, launcher and native as one", async () => {
     const dir = sb.project("outside");
     const outside = sb.spawnCodex("STALL: 30", dir); // waiting on the model: a RUN'd Codex ends after ~11 s
     try {
@@ -73,7 +79,7 @@ describe("start and list", () => {
 });
 
 describe("logs and status", () => {
-  test("a finished job's logs show its command output and last agent message; its status is completed", async () => {
+  fullPassOnly("a finished job's logs show its command output and last agent message; its status is completed", async () => {
     const job = await start("RUN: echo hello-from-the-tool\nREPLY: all finished", sb.project("finish"));
     const done = await waitFor("completion", async () => {
       const s = await status(job.jobId);
@@ -89,7 +95,7 @@ describe("logs and status", () => {
   });
 
 
-  test("logs --follow streams a running job's new events and returns when it ends", async () => {
+  fullPassOnly("logs --follow streams a running job's new events and returns when it ends", async () => {
     const job = await start("RUN: sleep 2; echo printed-later\nREPLY: followed to the end", sb.project("follow"));
     const r = await sb.cli(["logs", job.jobId, "--follow"]);
     expect(r.code, r.stderr).toBe(0);
@@ -123,7 +129,7 @@ describe("kill", () => {
     // the job's cgroup step comes after the tree's phases, and shows only when the group held what the walk
     // missed (here, the login shell's marked but thread-less daemons): the tree's own phases are compared
     const names = phases.map((p) => p.text.replace(/[:(].*$/, "").trim()).filter((name) => name !== "cgroup");
-    expect(names.filter((name, i) => name !== names[i - 1])).toEqual([
+    expect(names.filter((name, i) => name !== names[i - 1]), r.stderr).toEqual([
       "kill command running", "job's processes read", "frozen", "SIGTERM sent", "continued all but the roots",
       // the grandchild outlived the grace, so the roots, frozen until it was gone, are past it too
       "past the deadline", "all but the roots gone", "past the deadline", "all gone, and a last look found nothing new",
@@ -136,7 +142,7 @@ describe("kill", () => {
     expect((await status(job.jobId)).status).toBe("killed");
   });
 
-  test("ends the whole tree after the launcher was SIGKILLed and the native Codex orphaned", async () => {
+  fullPassOnly("ends the whole tree after the launcher was SIGKILLed and the native Codex orphaned", async () => {
     const job = await start("RUN: sleep 300", sb.project("orphaned"));
     const tree = await waitFor("native and tool", () => {
       const pids = pidsOfJob(job.jobId);
@@ -150,6 +156,19 @@ describe("kill", () => {
     const r = await sb.cli(["kill", job.jobId, "--grace", "1s"]);
     expect(r.code, r.stderr).toBe(0);
     for (const pid of tree) expect(isAlive(pid)).toBe(false);
+  });
+
+  test("ends the stray a tool left reparented to init in its own session, found by the job's marker", async () => {
+    const job = await start("RUN: (setsid sleep 301 &); sleep 300", sb.project("stray"));
+    const stray = await waitFor("the stray sleep, adopted by init", () =>
+      pidsOfJob(job.jobId).find((pid) => commandOf(pid) === "sleep 301 " && ppidOf(pid) === 1));
+    const r = await sb.cli(["kill", job.jobId, "--grace", "1s", "--json"]);
+    expect(r.code, r.stderr).toBe(0);
+    const killed = r.json<{ result: string; members: Array<{ pid: number }>; survivors: number[]; unchecked: string[] }>();
+    expect(killed).toMatchObject({ result: "killed", survivors: [], unchecked: [] });
+    // found by the walk (its marker), not only ended by the job's cgroup afterwards
+    expect(killed.members.map((m) => m.pid)).toContain(stray);
+    expect(isAlive(stray)).toBe(false);
   });
 
   test("refuses when the recorded PID belongs to another process now, which survives", async () => {
@@ -175,7 +194,7 @@ describe("kill", () => {
 });
 
 describe("python", () => {
-  test("a job started in a subdirectory runs the project's .venv, module and sys.prefix", async () => {
+  fullPassOnly("a job started in a subdirectory runs the project's .venv, module and sys.prefix", async () => {
     const project = sb.project("pyproj");
     execFileSync("python3", ["-m", "venv", "--without-pip", join(project, ".venv")]);
     const site = execFileSync(join(project, ".venv/bin/python"), ["-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"]).toString().trim();

@@ -1,7 +1,7 @@
-import { mkdirSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { createSandbox, isAlive, type Sandbox, waitFor } from "./support/harness.ts";
+import { createSandbox, fullPassOnly, isAlive, type Sandbox, waitFor } from "./support/harness.ts";
 
 interface JobJson { jobId: string; pid: number; status: string; pids: number[] }
 interface EventJson { kind: string; jobId: string | null; pid: number | null; policy: string | null; action: string | null; message: string; data: unknown }
@@ -101,7 +101,7 @@ describe("watch", () => {
     }
   });
 
-  test("an idle policy fires for a job whose history has stopped growing", async () => {
+  fullPassOnly("an idle policy fires for a job whose history has stopped growing", async () => {
     global([{ name: "stuck", when: { idleFor: "2s" }, do: ["notify"] }]);
     hooks = [];
     const job = await start("STALL: 30\nRUN: echo never", sb.project("stuck"));
@@ -113,7 +113,7 @@ describe("watch", () => {
     await sb.cli(["kill", job.jobId, "--grace", "200ms"]);
   });
 
-  test("a plugin whose action throws: the error is an event, the other actions still run, the loop goes on", async () => {
+  fullPassOnly("a plugin whose action throws: the error is an event, the other actions still run, the loop goes on", async () => {
     const dir = sb.project("throwing");
     writeFileSync(join(dir, "boom-plugin.ts"), [
       `export default { name: "boom", actions: { explode: () => { throw new Error("kaboom from the plugin"); } } };`,
@@ -140,7 +140,7 @@ describe("watch", () => {
     await sb.cli(["kill", job.jobId, "--grace", "200ms"]);
   });
 
-  test("watch SIGKILLed and restarted still enforces the max runtime of a job started before", async () => {
+  fullPassOnly("watch SIGKILLed and restarted still enforces the max runtime of a job started before", async () => {
     global([{ name: "max-runtime", when: { runtimeOver: "4s" }, do: ["kill"] }]);
     const job = await start("RUN: sleep 300", sb.project("restart"));
     const first = sb.spawnWatch(["--cwd", sb.root]);
@@ -173,7 +173,7 @@ describe("watch", () => {
     await sb.cli(["kill", b.jobId, "--grace", "200ms"]);
   });
 
-  test("a config edited while watch runs stops applying until trusted again, then takes effect; a broken global edit keeps the last good config", { timeout: 180_000 }, async () => {
+  fullPassOnly("a config edited while watch runs stops applying until trusted again, then takes effect; a broken global edit keeps the last good config", { timeout: 180_000 }, async () => {
     const dir = sb.project("editing");
     const rc = join(dir, ".codex-supervisorrc.json");
     writeFileSync(rc, JSON.stringify({ policies: [{ name: "never", when: { runtimeOver: "1h" }, do: ["kill"] }] }));
@@ -209,7 +209,7 @@ describe("watch", () => {
     expect(decision?.policy).toBe("soon");
   });
 
-  test("a job looping on the same ModuleNotFoundError trips pythonMismatch", async () => {
+  fullPassOnly("a job looping on the same ModuleNotFoundError trips pythonMismatch", async () => {
     global([{ name: "python-env", when: { pythonMismatch: true }, do: ["notify"] }]);
     hooks = [];
     const run = `RUN: python3 -c "import no_such_mod_xyz"`;
@@ -221,7 +221,7 @@ describe("watch", () => {
     await sb.cli(["kill", job.jobId, "--grace", "200ms"]);
   });
 
-  test("SIGTERM stops watch promptly and leaves the jobs running", async () => {
+  fullPassOnly("SIGTERM stops watch promptly and leaves the jobs running", async () => {
     global([{ name: "max-runtime", when: { runtimeOver: "1h" }, do: ["kill"] }]);
     const job = await start("RUN: sleep 60", sb.project("survivor"));
     const watch = sb.spawnWatch(["--cwd", sb.root]);
@@ -242,7 +242,7 @@ describe("watch", () => {
     await sb.cli(["kill", job.jobId, "--grace", "200ms"]);
   });
 
-  test("schedules run on their cron: prune drops ended jobs, report goes out through notify", async () => {
+  fullPassOnly("schedules run on their cron: prune drops ended jobs, report goes out through notify", async () => {
     hooks = [];
     const job = await start("RUN: echo short", sb.project("prunable"));
     await waitFor("the job ended", async () => (await status(job.jobId)).status === "completed" || undefined);

@@ -10,10 +10,12 @@ afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 describe("a job's files", () => {
   test("are made private: the folders 0700 (an existing one too), the output files 0600", () => {
-    mkdirSync(join(scratch, "jobs"), { mode: 0o755 });
-    chmodSync(join(scratch, "jobs"), 0o755);
-    const paths = prepareJobFiles(join(scratch, "jobs", "a"));
-    expect(statSync(join(scratch, "jobs")).mode & 0o777).toBe(0o700);
+    // as in the state dir, `<state>/codex-supervisor/jobs/<id>`: a folder of ours by name
+    const jobs = join(scratch, "codex-supervisor", "jobs");
+    mkdirSync(jobs, { recursive: true, mode: 0o755 });
+    chmodSync(jobs, 0o755);
+    const paths = prepareJobFiles(join(jobs, "a"));
+    expect(statSync(jobs).mode & 0o777).toBe(0o700);
     expect(statSync(paths.dir).mode & 0o777).toBe(0o700);
     expect(statSync(paths.stdout).mode & 0o777).toBe(0o600);
     expect(statSync(paths.stderr).mode & 0o777).toBe(0o600);

@@ -1,7 +1,11 @@
 import { describe, expect, it } from "vitest";
 import { readFileSync } from "node:fs";
 import { sameProcess } from "../../src/core/process.ts";
-import { auxvConstants, linuxCounters, linuxStartedSince, linuxWatermark, linuxSnapshot, readLinuxProcess, readLinuxStatus } from "../../src/services/proc/linux.ts";
+import { auxvConstants, linuxProc, readLinuxProcess, readLinuxStatus } from "../../src/services/proc/linux.ts";
+
+// one state for the file, as one ProcessTable layer would hold it
+const proc = linuxProc();
+const { snapshot: linuxSnapshot, counters: linuxCounters, startedSince: linuxStartedSince, watermark: linuxWatermark } = proc;
 
 const onLinux = process.platform === "linux" ? describe : describe.skip;
 

@@ -85,3 +85,11 @@ export const launchdActivity = (exitCode: number, output: string): { readonly ru
   const pid = /^\s*pid = (\d+)$/m.exec(output)?.[1];
   return { running: state === "running", detail: pid ? `${state} (pid ${pid})` : state };
 };
+
+const UNESCAPED: Record<string, string> = Object.fromEntries(Object.entries(ENTITIES).map(([c, e]) => [e, c]));
+
+/** The command an installed agent runs: its ProgramArguments, as launchdAgent wrote them. */
+export const launchdProgramArguments = (plist: string): string[] => {
+  const array = /<key>ProgramArguments<\/key>\s*<array>([\s\S]*?)<\/array>/.exec(plist)?.[1] ?? "";
+  return [...array.matchAll(/<string>([\s\S]*?)<\/string>/g)].map((m) => (m[1] ?? "").replace(/&\w+;/g, (e) => UNESCAPED[e] ?? e));
+};

@@ -87,3 +87,14 @@ export const systemdActivity = (output: string): { readonly running: boolean | n
   const word = output.trim().split("\n")[0] ?? "";
   return /^[a-z-]+$/.test(word) ? { running: word === "active", detail: word } : { running: null, detail: output.trim() };
 };
+
+const unquote = (word: string) =>
+  word.startsWith("\"") ? word.slice(1, -1).replace(/\\(.)/g, (_m, c: string) => ({ n: "\n", t: "\t", r: "\r" })[c] ?? c) : word;
+
+/** The command an installed unit runs: its ExecStart words, as systemdUnit wrote them. */
+export const systemdExecArgv = (unit: string): string[] => {
+  const line = unit.split("\n").find((l) => l.startsWith("ExecStart="));
+  if (line === undefined) return [];
+  const words = line.slice("ExecStart=".length).match(/"(?:[^"\\]|\\.)*"|\S+/g) ?? [];
+  return words.map((w) => unquote(w).replaceAll("%%", "%").replaceAll("$$", "$"));
+};

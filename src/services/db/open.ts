@@ -1,6 +1,7 @@
 import { constants, Database } from "bun:sqlite";
-import { chmodSync, closeSync, mkdirSync, openSync, statSync } from "node:fs";
+import { chmodSync, closeSync, openSync, statSync } from "node:fs";
 import { dirname } from "node:path";
+import { ensurePrivateDir } from "../privateDir.ts";
 import { migrate, userVersion } from "./migrations.ts";
 
 /** How long a statement waits for another process's write lock before SQLite says "database is locked". */
@@ -86,8 +87,7 @@ export const openDatabase = (path: string, now: number): OpenedDatabase => {
 };
 
 const openWritable = (path: string, now: number): OpenedDatabase => {
-  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
-  restrict(dirname(path), 0o700);
+  ensurePrivateDir(dirname(path));
   // Created here with 0600 so SQLite's -wal and -shm, which copy the database's mode, are private too.
   closeSync(openSync(path, "a", 0o600));
   restrict(path, 0o600);

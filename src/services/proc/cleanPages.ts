@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 
-// Starting Bun, parsing the bundle and loading a config touch ~30 MB of the Bun binary's code
+// Starting Bun, parsing the bundle and loading a config touch megabytes of the Bun binary's code
 // and read-only data. Those pages stay mapped, and counted in the process's RSS, for as long as
 // the process lives, though a watchdog between ticks runs a small part of that code. They are
 // clean copies of the file: dropping them from this process (madvise MADV_DONTNEED) loses

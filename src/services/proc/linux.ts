@@ -154,23 +154,6 @@ export const readLinuxStatus = (pid: number): ProcessStatus | undefined => {
   }
 };
 
-const snapshotArgv = new Map<number, ArgvEntry>();
-
-export const linuxSnapshot = (): ProcessInfo[] => {
-  const out: ProcessInfo[] = [];
-  for (const entry of readdirSync("/proc")) {
-    const c = entry.charCodeAt(0);
-    if (c < 48 || c > 57) continue;
-    const info = readProcess(Number(entry), snapshotArgv);
-    if (info) out.push(info);
-  }
-  if (snapshotArgv.size > out.length) {
-    const alive = new Set(out.map((p) => p.pid));
-    for (const pid of snapshotArgv.keys()) if (!alive.has(pid)) snapshotArgv.delete(pid);
-  }
-  return out;
-};
-
 /** Where the kernel's PID allocation stands: the newest PID (or thread id) handed out, and tasks created since boot. */
 export interface Watermark {
   readonly lastPid: number;
@@ -179,90 +162,26 @@ export interface Watermark {
   readonly tasks: number;
 }
 
-const held = new Map<string, number>();
-const counterBuf = Buffer.alloc(65536);
-const readHeld = (path: string): string => {
-  let fd = held.get(path);
-  if (fd === undefined) held.set(path, (fd = openSync(path, "r")));
-  return counterBuf.toString("latin1", 0, readSync(fd, counterBuf, 0, counterBuf.length, 0));
-};
-
-/** Two reads of held descriptors, ~8 µs: /proc/loadavg ends "running/tasks lastPid"; /proc/stat counts "processes" (forks). */
-export const linuxWatermark = (): Watermark | undefined => {
-  try {
-    const loadavg = /(\d+)\/(\d+) (\d+)\s*$/.exec(readHeld("/proc/loadavg"));
-    const forks = /^processes (\d+)$/m.exec(readHeld("/proc/stat"));
-    if (!loadavg || !forks) return undefined;
-    return { lastPid: Number(loadavg[3]), tasks: Number(loadavg[2]), forks: Number(forks[1]) };
-  } catch {
-    return undefined;
-  }
-};
-
-let pidMax: number | undefined;
 const EXIT_SIGNAL = 35; // field 38 of proc(5): -1 for a thread, which is not a process of its own
 
 /** More creations than this between two looks, and a full snapshot is cheaper than probing each. */
 export const MAX_PROBED = 2048;
 
-/**
- * The processes (not threads, not kernel threads) started since `since`, read fresh; undefined
- * when that cannot be told cheaply. PIDs are handed out in order from the last one, wrapping at
- * pid_max and skipping those in use. So when fewer tasks were created than the PID space could
- * hold beside the ones alive, every new one lies between the two last PIDs, and probing that
- * range (most of it threads or already gone) finds them all, reused PIDs included.
- */
-export const linuxStartedSince = (since: Watermark): { now: Watermark; processes: ProcessInfo[] } | undefined => {
-  const now = linuxWatermark();
-  if (!now) return undefined;
-  const created = now.forks - since.forks;
-  if (created === 0 && now.lastPid === since.lastPid) return { now, processes: [] };
-  pidMax ??= Number(readFileSync("/proc/sys/kernel/pid_max", "latin1")) || 32768;
-  const span = (now.lastPid - since.lastPid + pidMax) % pidMax;
-  // the allocator moved past each new task and at most past every task alive in between: less than
-  // one lap of the PID space, so no PID from before was handed out again outside the span
-  if (created < 0 || created > MAX_PROBED || span > MAX_PROBED || 2 * created + Math.max(since.tasks, now.tasks) >= pidMax) return undefined;
-  const processes: ProcessInfo[] = [];
-  for (let i = 1, pid = since.lastPid; i <= span; i++) {
-    pid = pid + 1 >= pidMax ? 1 : pid + 1;
-    let line: string;
-    try {
-      line = readFileSync(`/proc/${pid}/stat`, "latin1");
-    } catch {
-      continue; // gone already, or never a task (a PID skipped because it was in use)
-    }
-    const fields = parseStat(line)?.fields;
-    if (!fields || fields[EXIT_SIGNAL] === "-1" || isKernelThread(fields)) continue;
-    const info = readProcess(pid, undefined, line);
-    if (info) processes.push(info);
-  }
-  return { now, processes };
-};
-
-/**
- * Open /proc/PID/stat descriptors of the processes being followed. A descriptor stays bound to
- * the process it was opened on: once that process is reaped, reads fail, even when its PID
- * already names another. So a read through one is both a fresh counter and an identity check,
- * and costs a quarter of opening the file anew (~1.5 µs against ~7 µs).
- */
-const followed = new Map<number, { readonly fd: number; readonly startTime: string; readonly startTicks: number }>();
-const statBuf = Buffer.alloc(4096);
-
 const Z = 0x5a; // "Z", a zombie's state
 
-/** Where the last statCounters read put its fields (one scratch object: reading a process allocates nothing). */
-const counters = { state: 0, ppid: 0, utime: 0, stime: 0, rss: 0 };
+/** The fields of a /proc/PID/stat line a quiet tick needs, numbered as in proc(5). */
+interface StatCounters { state: number; ppid: number; utime: number; stime: number; rss: number }
 
 /**
- * Parses the fields of a /proc/PID/stat line a quiet tick needs into `counters`, from the bytes
+ * Parses the fields of a /proc/PID/stat line a quiet tick needs into `into`, from the bytes
  * in place: no string of the line, no array of its 52 fields. Numbered as in proc(5): 3 state
  * (its byte), 4 ppid, 14 utime, 15 stime, 22 starttime, 24 rss. False when the line is not the
  * process started at `startTicks`.
  */
-const statCounters = (buf: Buffer, length: number, startTicks: number): boolean => {
+const statCounters = (buf: Buffer, length: number, startTicks: number, into: StatCounters): boolean => {
   let at = buf.lastIndexOf(0x29, length) + 2; // past the ')' closing the command name, and a space
   if (at < 2) return false;
-  counters.state = buf[at]!;
+  into.state = buf[at]!;
   let started = false;
   for (let field = 4, value = 0, i = at + 2; field <= 24 && i < length; i++) {
     const c = buf[i]!;
@@ -270,11 +189,11 @@ const statCounters = (buf: Buffer, length: number, startTicks: number): boolean 
       value = value * 10 + c - 48;
       continue;
     }
-    if (field === 4) counters.ppid = value;
-    else if (field === 14) counters.utime = value;
-    else if (field === 15) counters.stime = value;
+    if (field === 4) into.ppid = value;
+    else if (field === 14) into.utime = value;
+    else if (field === 15) into.stime = value;
     else if (field === 22) started = value === startTicks;
-    else if (field === 24) counters.rss = value;
+    else if (field === 24) into.rss = value;
     field++;
     value = 0;
   }
@@ -282,60 +201,165 @@ const statCounters = (buf: Buffer, length: number, startTicks: number): boolean 
 };
 
 /**
- * Reads a followed process into `counters` through the descriptor held on it (opened on first
- * use). False once it is not the process asked about: reaped, or never there.
+ * What reads of /proc keep between calls, owned by whoever made it (the ProcessTable layer, which
+ * closes it with its scope): the argv of each exec already read, descriptors held on /proc/loadavg
+ * and /proc/stat and on the /proc/PID/stat of every process followed, and the scratch buffers.
  */
-const readFollowed = (p: ProcessInfo): boolean => {
-  let held = followed.get(p.pid);
-  if (held && held.startTime !== p.startTime) {
-    closeSync(held.fd);
-    followed.delete(p.pid);
-    held = undefined;
-  }
-  try {
-    if (!held) {
-      held = { fd: openSync(`/proc/${p.pid}/stat`, "r"), startTime: p.startTime, startTicks: Number(p.startTime) };
-      followed.set(p.pid, held);
+export const linuxProc = () => {
+  const snapshotArgv = new Map<number, ArgvEntry>();
+  const held = new Map<string, number>();
+  const counterBuf = Buffer.alloc(65536);
+  /**
+   * Open /proc/PID/stat descriptors of the processes being followed. A descriptor stays bound to
+   * the process it was opened on: once that process is reaped, reads fail, even when its PID
+   * already names another. So a read through one is both a fresh counter and an identity check,
+   * and costs a quarter of opening the file anew (`bun bench/tools/tick-cost.ts`).
+   */
+  const followed = new Map<number, { readonly fd: number; readonly startTime: string; readonly startTicks: number }>();
+  const statBuf = Buffer.alloc(4096);
+  /** Where the last statCounters read put its fields (one scratch object: reading a process allocates nothing). */
+  const counters: StatCounters = { state: 0, ppid: 0, utime: 0, stime: 0, rss: 0 };
+  let pidMax: number | undefined;
+
+  const snapshot = (): ProcessInfo[] => {
+    const out: ProcessInfo[] = [];
+    for (const entry of readdirSync("/proc")) {
+      const c = entry.charCodeAt(0);
+      if (c < 48 || c > 57) continue;
+      const info = readProcess(Number(entry), snapshotArgv);
+      if (info) out.push(info);
     }
-    // opened on a PID that names another process now: not the one asked about
-    if (statCounters(statBuf, readSync(held.fd, statBuf, 0, statBuf.length, 0), held.startTicks)) return true;
-  } catch {}
-  if (held) closeSync(held.fd);
-  followed.delete(p.pid);
-  return false; // reaped (ESRCH), or never there
+    if (snapshotArgv.size > out.length) {
+      const alive = new Set(out.map((p) => p.pid));
+      for (const pid of snapshotArgv.keys()) if (!alive.has(pid)) snapshotArgv.delete(pid);
+    }
+    return out;
+  };
+
+  const readHeld = (path: string): string => {
+    let fd = held.get(path);
+    if (fd === undefined) held.set(path, (fd = openSync(path, "r")));
+    return counterBuf.toString("latin1", 0, readSync(fd, counterBuf, 0, counterBuf.length, 0));
+  };
+
+  /** Two reads of held descriptors, ~8 µs: /proc/loadavg ends "running/tasks lastPid"; /proc/stat counts "processes" (forks). */
+  const watermark = (): Watermark | undefined => {
+    try {
+      const loadavg = /(\d+)\/(\d+) (\d+)\s*$/.exec(readHeld("/proc/loadavg"));
+      const forks = /^processes (\d+)$/m.exec(readHeld("/proc/stat"));
+      if (!loadavg || !forks) return undefined;
+      return { lastPid: Number(loadavg[3]), tasks: Number(loadavg[2]), forks: Number(forks[1]) };
+    } catch {
+      return undefined;
+    }
+  };
+
+  /**
+   * The processes (not threads, not kernel threads) started since `since`, read fresh; undefined
+   * when that cannot be told cheaply. PIDs are handed out in order from the last one, wrapping at
+   * pid_max and skipping those in use. So when fewer tasks were created than the PID space could
+   * hold beside the ones alive, every new one lies between the two last PIDs, and probing that
+   * range (most of it threads or already gone) finds them all, reused PIDs included.
+   */
+  const startedSince = (since: Watermark): { now: Watermark; processes: ProcessInfo[] } | undefined => {
+    const now = watermark();
+    if (!now) return undefined;
+    const created = now.forks - since.forks;
+    if (created === 0 && now.lastPid === since.lastPid) return { now, processes: [] };
+    pidMax ??= Number(readFileSync("/proc/sys/kernel/pid_max", "latin1")) || 32768;
+    const span = (now.lastPid - since.lastPid + pidMax) % pidMax;
+    // the allocator moved past each new task and at most past every task alive in between: less than
+    // one lap of the PID space, so no PID from before was handed out again outside the span
+    if (created < 0 || created > MAX_PROBED || span > MAX_PROBED || 2 * created + Math.max(since.tasks, now.tasks) >= pidMax) return undefined;
+    const processes: ProcessInfo[] = [];
+    for (let i = 1, pid = since.lastPid; i <= span; i++) {
+      pid = pid + 1 >= pidMax ? 1 : pid + 1;
+      let line: string;
+      try {
+        line = readFileSync(`/proc/${pid}/stat`, "latin1");
+      } catch {
+        continue; // gone already, or never a task (a PID skipped because it was in use)
+      }
+      const fields = parseStat(line)?.fields;
+      if (!fields || fields[EXIT_SIGNAL] === "-1" || isKernelThread(fields)) continue;
+      const info = readProcess(pid, undefined, line);
+      if (info) processes.push(info);
+    }
+    return { now, processes };
+  };
+
+  /**
+   * Reads a followed process into `counters` through the descriptor held on it (opened on first
+   * use). False once it is not the process asked about: reaped, or never there.
+   */
+  const readFollowed = (p: ProcessInfo): boolean => {
+    let fd = followed.get(p.pid);
+    if (fd && fd.startTime !== p.startTime) {
+      closeSync(fd.fd);
+      followed.delete(p.pid);
+      fd = undefined;
+    }
+    try {
+      if (!fd) {
+        fd = { fd: openSync(`/proc/${p.pid}/stat`, "r"), startTime: p.startTime, startTicks: Number(p.startTime) };
+        followed.set(p.pid, fd);
+      }
+      // opened on a PID that names another process now: not the one asked about
+      if (statCounters(statBuf, readSync(fd.fd, statBuf, 0, statBuf.length, 0), fd.startTicks, counters)) return true;
+    } catch {}
+    if (fd) closeSync(fd.fd);
+    followed.delete(p.pid);
+    return false; // reaped (ESRCH), or never there
+  };
+
+  /** The set followed is the set last asked about: descriptors of processes not asked about this time are closed. */
+  const forgetOthers = (known: ReadonlyArray<ProcessInfo>) => {
+    if (followed.size <= known.length) return;
+    const asked = new Set(known.map((p) => p.pid));
+    for (const [pid, fd] of followed) {
+      if (asked.has(pid)) continue;
+      closeSync(fd.fd);
+      followed.delete(pid);
+    }
+  };
+
+  /**
+   * What a quiet tick reads of each process it follows, index for index, with nothing allocated
+   * per process: its CPU time and memory, or the first that ended (or turned zombie) or moved to
+   * another parent.
+   */
+  const countersOf = (known: ReadonlyArray<ProcessInfo>): Counters => {
+    const { clkTck, pageSize } = linuxConstants();
+    const cpuTimeMs = new Float64Array(known.length);
+    const rssBytes = new Float64Array(known.length);
+    let changed: Counters | undefined;
+    for (let i = 0; i < known.length && !changed; i++) {
+      const p = known[i]!;
+      if (!readFollowed(p) || counters.state === Z) changed = { _tag: "Changed", pid: p.pid, change: "ended" };
+      else if (counters.ppid !== p.ppid) changed = { _tag: "Changed", pid: p.pid, change: "changed parent" };
+      cpuTimeMs[i] = ((counters.utime + counters.stime) / clkTck) * 1000;
+      rssBytes[i] = counters.rss * pageSize;
+    }
+    forgetOthers(known);
+    return changed ?? { _tag: "Same", cpuTimeMs, rssBytes };
+  };
+
+  /** Closes every descriptor held: what the layer's finalizer runs. */
+  const close = () => {
+    for (const fd of held.values()) closeSync(fd);
+    held.clear();
+    for (const { fd } of followed.values()) closeSync(fd);
+    followed.clear();
+    snapshotArgv.clear();
+  };
+
+  /** How many descriptors are held now (for the test that the finalizer closes them). */
+  const heldCount = () => held.size + followed.size;
+
+  return { snapshot, watermark, startedSince, counters: countersOf, close, heldCount };
 };
 
-/** The set followed is the set last asked about: descriptors of processes not asked about this time are closed. */
-const forgetOthers = (known: ReadonlyArray<ProcessInfo>) => {
-  if (followed.size <= known.length) return;
-  const asked = new Set(known.map((p) => p.pid));
-  for (const [pid, held] of followed) {
-    if (asked.has(pid)) continue;
-    closeSync(held.fd);
-    followed.delete(pid);
-  }
-};
-
-/**
- * What a quiet tick reads of each process it follows, index for index, with nothing allocated
- * per process: its CPU time and memory, or the first that ended (or turned zombie) or moved to
- * another parent.
- */
-export const linuxCounters = (known: ReadonlyArray<ProcessInfo>): Counters => {
-  const { clkTck, pageSize } = linuxConstants();
-  const cpuTimeMs = new Float64Array(known.length);
-  const rssBytes = new Float64Array(known.length);
-  let changed: Counters | undefined;
-  for (let i = 0; i < known.length && !changed; i++) {
-    const p = known[i]!;
-    if (!readFollowed(p) || counters.state === Z) changed = { _tag: "Changed", pid: p.pid, change: "ended" };
-    else if (counters.ppid !== p.ppid) changed = { _tag: "Changed", pid: p.pid, change: "changed parent" };
-    cpuTimeMs[i] = ((counters.utime + counters.stime) / clkTck) * 1000;
-    rssBytes[i] = counters.rss * pageSize;
-  }
-  forgetOthers(known);
-  return changed ?? { _tag: "Same", cpuTimeMs, rssBytes };
-};
+export type LinuxProc = ReturnType<typeof linuxProc>;
 
 export const linuxEnviron = (pid: number): Map<string, string> | undefined => {
   try {

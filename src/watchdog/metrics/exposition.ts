@@ -2,7 +2,7 @@ import type * as Metric from "effect/Metric";
 
 // By hand rather than effect/observability's PrometheusMetrics.format: that module brings Effect's
 // HTTP router with it, megabytes of RSS the watchdog's budget (0.8× PM2's daemon) has no room for;
-// see `bun bench/tools/metrics-imports.ts` and BENCHMARKS.md, "Metrics (issue 27)".
+// see `bun bench/tools/metrics-imports.ts` and bench/NOTES.md, "Metrics (issue 27)".
 
 /** A label value as the exposition format writes it: backslash, double quote and line feed escaped. */
 export const escapeLabelValue = (value: string): string =>

@@ -261,6 +261,7 @@ export class FakeKernel {
     };
     const read = (pid: number) => Effect.try({ try: () => readNow(pid), catch: (e) => e as ProcessTableError });
     return Layer.succeed(ProcessTable, ProcessTable.of({
+      backend: "linux",
       snapshot: () => Effect.sync(() => {
         this.beforeOp?.("snapshot");
         this.step();

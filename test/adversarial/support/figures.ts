@@ -1,7 +1,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 
-/** Where each suite leaves its figures for the README: test/adversarial/.results/<suite>.json (gitignored). */
+/** Where each suite leaves its figures for docs/safety.md: test/adversarial/.results/<suite>.json (gitignored). */
 export const RESULTS_DIR = join(import.meta.dirname, "..", ".results");
 
 export type Figures = Record<string, number | string | boolean | ReadonlyArray<string>>;

@@ -5,10 +5,17 @@
  * under that CODEX_HOME — and nothing else.
  */
 import { Database } from "bun:sqlite";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmdirSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, rmdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { delimiter, dirname, join, resolve } from "node:path";
+import { test } from "vitest";
 import { codexConfigFor, type ModelServer, startModelServer } from "./modelServer.ts";
+import { pidsWithVariable } from "./procs.ts";
+
+/** This run's process table is the portable one (ps and lsof): the second pass over the core cases (test/matrix/projects.ts). */
+export const PORTABLE_PASS = process.env.CODEX_SUPERVISOR_PROCESS_TABLE === "portable";
+/** A case outside the core the portable pass repeats: it runs once, on the platform's own backend. */
+export const fullPassOnly = test.skipIf(PORTABLE_PASS);
 
 export const REPO = resolve(import.meta.dirname, "../../..");
 export const CODEX_BIN = process.env.CODEX_SUPERVISOR_TEST_CODEX ?? join(REPO, "node_modules/.bin/codex");
@@ -45,10 +52,6 @@ export interface Sandbox {
 // npm launcher under the real node, as they do for users.
 const userPath = (process.env.PATH ?? "").split(delimiter).filter((p) => !p.includes("bun-node-")).join(delimiter);
 
-const environOf = (pid: string): string | undefined => {
-  try { return readFileSync(`/proc/${pid}/environ`, "utf8"); } catch { return undefined; }
-};
-
 export const createSandbox = (): Sandbox => {
   const root = mkdtempSync(join(tmpdir(), "cs-test-"));
   const codexHome = join(root, "codex-home");
@@ -69,9 +72,7 @@ export const createSandbox = (): Sandbox => {
   // Tests kill login shells mid-start; a shell killed while pyenv rehashes leaves its lock behind,
   // and every later `bash -l` would wait 60 s for it.
   env.PYENV_REHASH_TIMEOUT = "2";
-  const marker = `CODEX_HOME=${codexHome}\0`;
-  const livePids = () => readdirSync("/proc").filter((d) => /^\d+$/.test(d) && d !== String(process.pid))
-    .filter((pid) => environOf(pid)?.includes(marker)).map(Number);
+  const livePids = () => pidsWithVariable("CODEX_HOME", codexHome);
   return {
     root, codexHome, dbPath, model, env,
     project: (name) => {
@@ -154,17 +155,4 @@ export const waitFor = async <T>(what: string, check: () => Promise<T | undefine
   }
 };
 
-/** Is this exact PID alive and not a zombie? */
-/** A process's command line, its arguments joined by spaces (each followed by one); "" when it is gone. */
-export const commandOf = (pid: number): string => {
-  try { return readFileSync(`/proc/${pid}/cmdline`, "utf8").replaceAll("\0", " "); } catch { return ""; }
-};
-
-export const isAlive = (pid: number): boolean => {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) !== "Z";
-  } catch {
-    return false;
-  }
-};
+export { commandOf, isAlive } from "./procs.ts";

@@ -1,0 +1,40 @@
+import { readdirSync } from "node:fs";
+import * as Effect from "effect/Effect";
+import * as Layer from "effect/Layer";
+import { describe, expect, it } from "vitest";
+import { chooseBackend, ProcessTable } from "../../src/services/ProcessTable.ts";
+
+describe("chooseBackend", () => {
+  it("is /proc on Linux and portable elsewhere, unless CODEX_SUPERVISOR_PROCESS_TABLE says otherwise", () => {
+    expect(chooseBackend({}, "linux").backend).toBe("linux");
+    expect(chooseBackend({}, "darwin").backend).toBe("portable");
+    expect(chooseBackend({ CODEX_SUPERVISOR_PROCESS_TABLE: "portable" }, "linux")).toEqual({ backend: "portable", why: "CODEX_SUPERVISOR_PROCESS_TABLE=portable" });
+    expect(chooseBackend({ CODEX_SUPERVISOR_PROCESS_TABLE: "linux" }, "darwin")).toEqual({ backend: "portable", why: "the default on darwin (CODEX_SUPERVISOR_PROCESS_TABLE=linux ignored: not Linux)" });
+    expect(chooseBackend({ CODEX_SUPERVISOR_PROCESS_TABLE: "procfs" }, "linux").why).toContain("expected portable or linux");
+  });
+});
+
+const openDescriptors = () => readdirSync("/proc/self/fd").length;
+
+describe.runIf(process.platform === "linux")("ProcessTable.layerLinux", () => {
+  it("holds descriptors on the processes it follows while its scope is open, and closes every one with it", async () => {
+    const children = Array.from({ length: 5 }, () => Bun.spawn(["sleep", "30"], { stdout: "ignore" }));
+    try {
+      const before = openDescriptors();
+      const during = await Effect.runPromise(Effect.scoped(Effect.gen(function* () {
+        const context = yield* Layer.build(ProcessTable.layerLinux);
+        const table = yield* Effect.provideContext(Effect.gen(function* () { return yield* ProcessTable; }), context);
+        const known = (yield* table.snapshot()).filter((p) => children.some((c) => c.pid === p.pid));
+        expect(known).toHaveLength(5);
+        yield* table.watermark();
+        expect((yield* table.counters(known))._tag).toBe("Same");
+        return openDescriptors();
+      })));
+      expect(during).toBeGreaterThanOrEqual(before + 5 + 2); // one per process followed, /proc/loadavg and /proc/stat
+      expect(openDescriptors()).toBe(before);
+    } finally {
+      for (const c of children) c.kill("SIGKILL");
+      await Promise.all(children.map((c) => c.exited));
+    }
+  });
+});

@@ -7,12 +7,14 @@ import * as Effect from "effect/Effect";
 import * as Layer from "effect/Layer";
 import type { LoadedConfig } from "../config/load.ts";
 import { emptyMemory } from "../core/policy.ts";
+import type { Subject } from "../core/subject.ts";
 import type { LoadedPlugins } from "../hooks/host.ts";
 import { pluginsForConfig } from "../hooks/forConfig.ts";
 import { JobStore } from "../services/JobStore.ts";
 import { makeAlarm } from "./alarm.ts";
 import type { FiringCrew } from "./fire.ts";
 import { makeJournal } from "./journal.ts";
+import { makeWatchMetrics } from "./metrics/index.ts";
 import { makeTurn } from "./turn.ts";
 import { configBook } from "./configs.ts";
 import { FULL_TICK_AT_LEAST_EVERY_MS, quietTick } from "./quiet.ts";
@@ -69,7 +71,8 @@ export class Watchdog extends Context.Service<Watchdog, {
     const fallbackCwd = options.cwd ?? homedir();
     const memory = emptyMemory();
     const say = options.say ?? (() => {});
-    const crew: FiringCrew = { journal: makeJournal(say), inflight: new Map() };
+    const metrics = yield* makeWatchMetrics(say, { exports: options.maxTicks === undefined });
+    const crew: FiringCrew = { journal: makeJournal(say), inflight: new Map(), counts: metrics };
     // adopt what an earlier watchdog already did: a policy fired once stays fired across restarts (and takeovers)
     const adopt = Effect.gen(function* () {
       for (const e of yield* store.listEvents({ limit: 20_000 })) {
@@ -127,6 +130,7 @@ export class Watchdog extends Context.Service<Watchdog, {
     const loop = Effect.gen(function* () {
       for (let n = 0; options.maxTicks === undefined || n < options.maxTicks; n++) {
         const started = yield* Clock.currentTimeMillis;
+        const t0 = performance.now();
         const cpu0 = options.onTick ? cpuMs() : 0;
         if (yield* turn.reopenIfReplaced) state.settled = undefined;
         const standby = yield* turn.ours;
@@ -141,6 +145,7 @@ export class Watchdog extends Context.Service<Watchdog, {
         yield* crew.journal.recover;
         const look = yield* quiet;
         let subjects = typeof look === "string" ? 0 : look.subjects.length;
+        let judged: (() => ReadonlyArray<Subject>) | undefined = typeof look === "string" ? undefined : () => look.subjects.map((s) => s.subject);
         if (typeof look === "string") {
           woken = false;
           // while the database fails, nothing in the tick waits on its lock
@@ -150,10 +155,11 @@ export class Watchdog extends Context.Service<Watchdog, {
             yield* crew.journal.append({ kind: "tick-error", message: `tick failed (the loop goes on): ${Cause.pretty(result.cause).slice(0, 2000)}` });
           }
           fullTicks++;
-          if (result._tag === "Success") subjects = result.value.subjects;
+          if (result._tag === "Success") { subjects = result.value.subjects; judged = () => result.value.judged; }
           fallback = result._tag === "Success" ? result.value.fallback : (yield* state.book.forDirs([])).fallback;
           if (fallback) schedules.sync(fallback);
         }
+        yield* metrics.afterTick({ at: started, durationMs: performance.now() - t0, full: typeof look === "string", subjects: judged, config: fallback?.config.metrics });
         const lastTick = options.maxTicks !== undefined && n + 1 >= options.maxTicks;
         const releaseDue = releasedAt === undefined || started - releasedAt >= FULL_TICK_AT_LEAST_EVERY_MS;
         let releasedKb: number | undefined;
@@ -170,7 +176,7 @@ export class Watchdog extends Context.Service<Watchdog, {
       }
       Deferred.doneUnsafe(done, Effect.void);
     });
-    yield* Effect.addFinalizer(() => Effect.sync(() => { schedules.stop(); turn.release(); }));
+    yield* Effect.addFinalizer(() => Effect.sync(() => { schedules.stop(); turn.release(); metrics.stop(); }));
     yield* Effect.forkScoped(loop);
     return Watchdog.of({
       // woken (SIGHUP): look afresh, not quietly

@@ -72,10 +72,12 @@ export const detectionSuite: Suite = {
     const real = setupRealCodex(ctx);
     ctx.writeConfig({
       ...(quick ? { watchdog: { interval: "1s" } } : {}),
+      // notify's channels are the plugin's options; a policy's `["notify", {…}]` was never read
+      plugins: [["notify", { command: ["/bin/true"] }]],
       policies: [
         { name: "bench-runtime", match: { name: "runtime-*" }, when: { runtimeOver: `${runtimeMs}ms` }, do: [["kill", { grace: `${graceMs}ms` }]] },
         { name: "bench-real", match: { name: "real-*" }, when: { runtimeOver: `${realRuntimeMs}ms` }, do: [["kill", { grace: `${graceMs}ms` }]] },
-        { name: "bench-orphan", match: { name: "orphan-*" }, when: { orphaned: true }, do: [["notify", { command: ["/bin/true"] }]] },
+        { name: "bench-orphan", match: { name: "orphan-*" }, when: { orphaned: true }, do: ["notify"] },
       ],
     });
     const watch = ctx.spawn([process.execPath, CLI, "watch", "--cwd", ctx.root], { env });

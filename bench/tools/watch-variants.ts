@@ -10,7 +10,10 @@
  *
  * Variants add to the launcher's own environment for `watch` (see bin/codex-supervisor.ts), e.g.
  *   --variant 'no-jit-threads=BUN_JSC_useConcurrentJIT=0'
- * except CLI, which names another command to run instead: two builds over one fleet, e.g.
+ * except METRICS (prometheus: `metrics.listen` on, /metrics scraped every 15 s; otlp: `metrics.otlp`
+ * pushing to a loopback collector every 15 s), which turns the watchdog's metrics on in its config, e.g.
+ *   --variant 'prometheus=METRICS=prometheus' --variant 'otlp=METRICS=otlp'
+ * and CLI, which names another command to run instead: two builds over one fleet, e.g.
  *   git worktree add /tmp/before HEAD~1 && cp -r node_modules /tmp/before/ &&
  *   bun bench/tools/watch-variants.ts --variant 'before=CLI=/tmp/before/bin/codex-supervisor.ts'
  */
@@ -41,6 +44,14 @@ const rounds = Number(arg("rounds", "2"));
 const tids = (pid: number): string[] => threadIds(pid) ?? [];
 
 const ctx = createContext({ quick: false });
+// what an OTLP collector is to the watchdog (variant METRICS=otlp): it answers, and keeps nothing
+const collector = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: async (req) => { await req.arrayBuffer(); return new Response("{}"); } });
+const freePort = () => {
+  const probe = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: () => new Response() });
+  const port = probe.port!;
+  void probe.stop(true);
+  return port;
+};
 // stopped early (Ctrl-C, SIGTERM): end the fleet, the sleepers and the running watch, as `bun run bench` does
 let meter: ReturnType<typeof cpuMeter> | undefined;
 const stop = () => {
@@ -57,30 +68,45 @@ try {
   const results = new Map<string, Array<{ sph: number; threads: number; rssMb: number }>>();
   for (let round = 0; round < rounds; round++) {
     for (const v of variants) {
-      const { CLI: cli = CLI, ...extra } = v.env;
+      const { CLI: cli = CLI, METRICS: metrics, ...extra } = v.env;
+      const metricsPort = metrics === "prometheus" ? freePort() : undefined;
+      ctx.writeConfig({
+        policies: EVERYDAY_POLICIES,
+        ...(metrics === "prometheus" ? { metrics: { listen: `127.0.0.1:${metricsPort}` } } : {}),
+        ...(metrics === "otlp" ? { metrics: { otlp: `http://127.0.0.1:${collector.port}` } } : {}),
+      });
+      const scraper = metricsPort === undefined ? undefined
+        : setInterval(() => { void fetch(`http://127.0.0.1:${metricsPort}/metrics`).then((r) => r.text(), () => ""); }, 15_000);
       const watch = Bun.spawn([process.execPath, cli, "watch", "--cwd", ctx.root], { env: { ...process.env, ...env, ...extra }, stderr: "ignore", stdout: "ignore" });
       await Bun.sleep(12_000);
       meter = cpuMeter(watch.pid);
       const seen = new Set(tids(watch.pid));
       const before = seen.size;
       const end = Date.now() + (seconds - 12) * 1000;
-      while (Date.now() < end) { for (const t of tids(watch.pid)) seen.add(t); await Bun.sleep(250); }
+      const rss: number[] = [];
+      while (Date.now() < end) {
+        for (const t of tids(watch.pid)) seen.add(t);
+        rss.push((memoryOf(watch.pid)?.rss ?? Number.NaN) / 1024 / 1024);
+        await Bun.sleep(250);
+      }
       const used = meter.read().ms;
       meter.close();
       meter = undefined;
-      const rssMb = (memoryOf(watch.pid)?.rss ?? Number.NaN) / 1024 / 1024;
+      const rssMb = summarize(rss).median;
+      if (scraper) clearInterval(scraper);
       watch.kill("SIGTERM");
       await watch.exited;
       const row = { sph: used / 1000 / ((seconds - 12) / 3600), threads: seen.size - before, rssMb };
       results.set(v.name, [...(results.get(v.name) ?? []), row]);
-      process.stdout.write(`round ${round + 1} ${v.name.padEnd(24)} ${row.sph.toFixed(2)} CPU s/h, ${row.threads} threads started (at least), RSS ${row.rssMb.toFixed(0)} MB\n`);
+      process.stdout.write(`round ${round + 1} ${v.name.padEnd(24)} ${row.sph.toFixed(2)} CPU s/h, ${row.threads} threads started (at least), RSS ${row.rssMb.toFixed(1)} MB (median of 4 a second)\n`);
     }
   }
   process.stdout.write(`\n${jobs} jobs, ${seconds - 12} s windows, median of ${rounds}:\n`);
   for (const [name, rows] of results) {
-    process.stdout.write(`${name.padEnd(24)} ${summarize(rows.map((r) => r.sph)).median.toFixed(2)} s/h, ${summarize(rows.map((r) => r.threads)).median} threads, ${summarize(rows.map((r) => r.rssMb)).median.toFixed(0)} MB\n`);
+    process.stdout.write(`${name.padEnd(24)} ${summarize(rows.map((r) => r.sph)).median.toFixed(2)} s/h, ${summarize(rows.map((r) => r.threads)).median} threads, ${summarize(rows.map((r) => r.rssMb)).median.toFixed(1)} MB\n`);
   }
   stopSleepers();
 } finally {
+  void collector.stop(true);
   await ctx.cleanup();
 }

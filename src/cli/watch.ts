@@ -17,6 +17,7 @@ export const watch: Command = {
     "Only one watchdog acts on a database (an flock on a lock file beside it): a second one stands by, naming",
     "the first one's pid, and takes over when it stops; `--once` then says so and does nothing. While the",
     "database cannot be written it says so once, keeps enforcing policies, and writes what it did later.",
+    "With `metrics` in the global config it serves Prometheus metrics and/or pushes OTLP (docs/fleet.md).",
   ].join("\n"),
   options: {
     once: { type: "boolean", help: "run one tick and exit" },

@@ -8,6 +8,7 @@ import type { ConfigIssue } from "../core/errors.ts";
 export const GLOBAL_ONLY_KEYS: ReadonlyArray<{ readonly path: string; readonly why: string }> = [
   { path: "watchdog.interval", why: "one watchdog looks at every project's jobs, at one interval" },
   { path: "schedules", why: "the watchdog runs one set of schedules for every project" },
+  { path: "metrics", why: "one watchdog serves the whole machine's metrics, and a project must not open a port on it" },
 ];
 
 const valueAt = (raw: Readonly<Record<string, unknown>>, path: string): unknown =>

@@ -2,6 +2,7 @@ import { z } from "zod";
 import { DURATION_RANGES } from "../core/duration.ts";
 import { duration, durationWithin } from "./fields.ts";
 import { limitsSchema } from "./limits.ts";
+import { metricsSchema } from "./metrics.ts";
 import { pluginRef, policySchema, scheduleSchema } from "./policies.ts";
 import type { ConfigDefaults } from "./defaults.ts";
 
@@ -63,6 +64,8 @@ export const configSchema = (defaults: ConfigDefaults) =>
     policies: z.array(policySchema).default(() => []),
     /** Periodic work on cron schedules. */
     schedules: z.array(scheduleSchema).default(() => []),
+    /** Prometheus and OpenTelemetry metrics of the watchdog (docs/fleet.md); only the global config may set them. */
+    metrics: metricsSchema.optional(),
   });
 
 export type ConfigSchema = ReturnType<typeof configSchema>;

@@ -88,6 +88,8 @@ export interface JobStoreService {
   readonly close: () => Effect.Effect<void>;
   /** The folder of a job's own files (Codex's output, its exit status), beside the database. */
   readonly filesDir: (jobId: string) => string;
+  /** How many jobs the database holds in each status (statuses with none are absent). */
+  readonly countByStatus: () => Effect.Effect<ReadonlyMap<string, number>, DatabaseError>;
   /** When the first job created at or after `at` was created (an index seek): no older process is any job's. */
   readonly firstCreatedSince: (at: number) => Effect.Effect<number | undefined, DatabaseError>;
 }
@@ -245,6 +247,9 @@ const make = fn("JobStore.open")(function* (path: string) {
     yield* write("finishFiring", () => finishFiring(db(), key, owner, at));
   });
 
+  const countByStatus = () => read("countByStatus", () =>
+    new Map(db().query<{ status: string; n: number }, []>("SELECT status, count(*) AS n FROM jobs GROUP BY status").all().map((r) => [r.status, r.n])));
+
   const firstCreatedSince = (at: number) => read("firstCreatedSince", () =>
     db().query<{ first: number | null }, [number]>("SELECT min(created_at) AS first FROM jobs WHERE created_at >= ?").get(at)?.first ?? undefined);
 
@@ -260,7 +265,7 @@ const make = fn("JobStore.open")(function* (path: string) {
 
   return JobStore.of({
     insert, get, resolve, list, startedIn, update, markEnded, appendEvent, listEvents, prune, dataVersion,
-    markKillRequested, claimFiring: claim, finishFiring: finish, withoutWaiting, replaced: connection.replaced, reopen, path, close, filesDir, firstCreatedSince,
+    markKillRequested, claimFiring: claim, finishFiring: finish, withoutWaiting, replaced: connection.replaced, reopen, path, close, filesDir, firstCreatedSince, countByStatus,
   });
 });
 

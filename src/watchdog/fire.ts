@@ -33,6 +33,8 @@ export interface FiringCrew {
   readonly journal: Journal;
   /** Kills under way, by firing key: a try of a firing never starts while its previous try still runs. */
   readonly inflight: Map<string, Promise<unknown>>;
+  /** Counts each action's outcome and each kill's result (watchdog/metrics). */
+  readonly counts?: { readonly firing: (policy: string, action: string, done: boolean) => void; readonly kill: (result: string) => void };
 }
 
 /** Which firing of a policy this is: one ever, one per tick (`repeat: true`), or one per `repeat` window. */
@@ -97,6 +99,7 @@ export const fire = fn("watchdog.fire")(function* (firing: Firing, obs: Observat
     crew.inflight.set(key, running);
     const forget = () => { if (crew.inflight.get(key) === running) crew.inflight.delete(key); };
     running.then(forget, forget);
+    running.then((summary) => crew.counts?.kill(summary.result), () => {});
     return running;
   };
   let allDone = true;
@@ -120,6 +123,7 @@ export const fire = fn("watchdog.fire")(function* (firing: Firing, obs: Observat
       continue;
     }
     const done = outcome.result?.done ?? false;
+    crew.counts?.firing(policy.name, action, done);
     allDone &&= done;
     const said = outcome.result?.message ?? (done ? "done" : "not done");
     yield* journal.append({ ...base, kind: "action", action, message: `${action}: ${said}${done ? "" : ` (${retryNote})`}`, data: { done, subject: subject.key, ...(done ? {} : { attempt: attempts, retryInMs: retry }) } });

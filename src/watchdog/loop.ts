@@ -7,10 +7,12 @@ import * as Effect from "effect/Effect";
 import * as Layer from "effect/Layer";
 import type { LoadedConfig } from "../config/load.ts";
 import { emptyMemory } from "../core/policy.ts";
+import type { Subject } from "../core/subject.ts";
 import { JobStore, type JobStoreService } from "../services/JobStore.ts";
 import { type Alarm, makeAlarm } from "./alarm.ts";
 import type { FiringCrew } from "./fire.ts";
 import { makeJournal } from "./journal.ts";
+import { makeWatchMetrics } from "./metrics/index.ts";
 import { makeTurn } from "./turn.ts";
 import { pluginBook } from "./plugins.ts";
 import { configBook } from "./configs.ts";
@@ -78,6 +80,7 @@ interface Loop {
   readonly schedules: ReturnType<typeof scheduleBook>;
   readonly turn: ReturnType<typeof makeTurn>;
   readonly alarm: Alarm;
+  readonly metrics: Effect.Success<ReturnType<typeof makeWatchMetrics>>;
   readonly state: LoopState;
 }
 
@@ -107,7 +110,7 @@ const quietLook = (loop: Loop) => Effect.gen(function* () {
   return next;
 });
 
-/** A full tick; a failing one is recorded and the loop goes on. Returns how many subjects it judged. */
+/** A full tick; a failing one is recorded and the loop goes on. Returns how many subjects it judged, and which. */
 const fullLook = (loop: Loop) => Effect.gen(function* () {
   const { store, crew, watch, state } = loop;
   state.woken = false;
@@ -120,7 +123,9 @@ const fullLook = (loop: Loop) => Effect.gen(function* () {
   state.fullTicks++;
   state.fallback = result._tag === "Success" ? result.value.fallback : (yield* watch.book.forDirs([])).fallback;
   if (state.fallback) loop.schedules.sync(state.fallback);
-  return result._tag === "Success" ? result.value.subjects : 0;
+  return result._tag === "Success"
+    ? { subjects: result.value.subjects, judged: (): ReadonlyArray<Subject> => result.value.judged }
+    : { subjects: 0, judged: undefined };
 });
 
 /** After a full tick, at most every FULL_TICK_AT_LEAST_EVERY_MS (and not on the last): let go of memory; the kB, when it did. */
@@ -136,6 +141,7 @@ const run = (loop: Loop, done: Deferred.Deferred<void>) => Effect.gen(function* 
   const { options, state } = loop;
   for (let n = 0; options.maxTicks === undefined || n < options.maxTicks; n++) {
     const started = yield* Clock.currentTimeMillis;
+    const t0 = performance.now();
     const cpu0 = options.onTick ? cpuMs() : 0;
     if (yield* loop.turn.reopenIfReplaced) loop.watch.settled = undefined;
     const standby = yield* loop.turn.ours;
@@ -147,7 +153,8 @@ const run = (loop: Loop, done: Deferred.Deferred<void>) => Effect.gen(function* 
     yield* loop.crew.journal.recover;
     const look = yield* quietLook(loop);
     const full = typeof look === "string";
-    const subjects = full ? yield* fullLook(loop) : look.subjects.length;
+    const { subjects, judged } = full ? yield* fullLook(loop) : { subjects: look.subjects.length, judged: () => look.subjects.map((s) => s.subject) };
+    yield* loop.metrics.afterTick({ at: started, durationMs: performance.now() - t0, full, subjects: judged, config: state.fallback?.config.metrics });
     const lastTick = options.maxTicks !== undefined && n + 1 >= options.maxTicks;
     const releasedKb = releaseMemoryIfDue(loop, started, full, lastTick);
     state.ticks++;
@@ -184,7 +191,8 @@ export class Watchdog extends Context.Service<Watchdog, {
     const store = yield* JobStore;
     const memory = emptyMemory();
     const say = options.say ?? (() => {});
-    const crew: FiringCrew = { journal: makeJournal(say), inflight: new Map() };
+    const metrics = yield* makeWatchMetrics(say, { exports: options.maxTicks === undefined });
+    const crew: FiringCrew = { journal: makeJournal(say), inflight: new Map(), counts: metrics };
     const { pluginsFor, accept } = pluginBook(store);
     const book = configBook({ explicitFile: options.explicitFile, fallbackCwd: options.cwd ?? homedir(), accept });
     const watch: WatchState = { book, memory, summaries: summaryCache(), pluginsFor, crew, settled: undefined };
@@ -196,10 +204,11 @@ export class Watchdog extends Context.Service<Watchdog, {
       schedules: scheduleBook(yield* Effect.context<JobStore>(), pluginsFor),
       turn: makeTurn(store, say, adoptFirings(store, memory), options.maxTicks === undefined),
       alarm: makeAlarm(),
+      metrics,
       state: { woken: false, ticks: 0, fullTicks: 0, fallback: undefined, releasedAt: undefined, refusedBy: undefined },
     };
     const done = Deferred.makeUnsafe<void>();
-    yield* Effect.addFinalizer(() => Effect.sync(() => { loop.schedules.stop(); loop.turn.release(); }));
+    yield* Effect.addFinalizer(() => Effect.sync(() => { loop.schedules.stop(); loop.turn.release(); metrics.stop(); }));
     yield* Effect.forkScoped(run(loop, done));
     const { state } = loop;
     return Watchdog.of({

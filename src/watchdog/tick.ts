@@ -98,5 +98,5 @@ export const tick = fn("watchdog.tick")(function* (state: WatchState) {
   if (watermark !== undefined && canSettle(settled, { onTick: plugins?.plugins.some((p) => p.plugin.onTick) ?? false, now })) {
     state.settled = settle({ watermark, young: [], dataVersion, fullAt: now, dirs: [...new Set(dirs)], policies, subjects: settled });
   }
-  return { subjects: subjects.length, at: now, fallback };
+  return { subjects: subjects.length, judged: subjects, at: now, fallback };
 });

@@ -30,7 +30,7 @@ import { processKeeper, until } from "./support/procs.ts";
 import { FakeKernel } from "./support/fakeKernel.ts";
 import { killOverKernel, refreshOverKernel } from "./support/fakeRun.ts";
 import { caseCount, runSeed, seeded } from "./support/random.ts";
-import { recordedJob } from "./support/realRun.ts";
+import { realLayer, recordedJob } from "./support/realRun.ts";
 import { worldEnv } from "./support/world.ts";
 
 const SEED = runSeed();
@@ -38,7 +38,7 @@ const dir = mkdtempSync(join(tmpdir(), "cs-crashes-"));
 const keeper = processKeeper(`crashes-${crypto.randomUUID()}`);
 const fakeCodex = writeFakeCodex(join(dir, "bin"));
 const fig = figures("crashes", {
-  seed: SEED, watchKills: 0, jobsStarted: 0, recordsLost: 0, duplicateRecords: 0, wrongStates: 0, integrity: "unchecked",
+  seed: SEED, watchKills: 0, watchKilledMidKill: 0, jobsStarted: 0, recordsLost: 0, duplicateRecords: 0, wrongStates: 0, integrity: "unchecked",
   concurrentStarts: 0, concurrentRecords: 0, busyErrors: 0, migrationRaces: 0, migrationsRun: 0,
   interruptedKills: 0, orphanedByInterruptedKills: 0, staleRefreshCases: 0,
 });
@@ -47,7 +47,7 @@ afterEach(async () => { await keeper.cleanup(); });
 afterAll(async () => {
   await keeper.cleanup();
   const v = fig.values;
-  fig.write(`watch SIGKILLed ${v.watchKills} times (seed ${SEED}) over ${v.jobsStarted} jobs: ${v.recordsLost} records lost, ${v.duplicateRecords} duplicated, ` +
+  fig.write(`watch SIGKILLed ${v.watchKills} times (seed ${SEED}; ${v.watchKilledMidKill} in the middle of its kill of a job) over ${v.jobsStarted} jobs: ${v.recordsLost} records lost, ${v.duplicateRecords} duplicated, ` +
     `${v.wrongStates} in a wrong state, integrity ${v.integrity}; ${v.concurrentStarts} concurrent starts → ${v.concurrentRecords} records, ${v.busyErrors} SQLITE_BUSY; ` +
     `${v.migrationRaces} migration races, each migrated once: ${v.migrationsRun === v.migrationRaces}; ` +
     `${v.interruptedKills} kills cut short at random points: ${v.orphanedByInterruptedKills} left processes behind a job recorded as ended`);
@@ -78,6 +78,14 @@ const world = (name: string, config: unknown) => {
       return proc;
     },
     db: () => new Database(dbPath, { readonly: true }),
+    /** The jobs whose kill has been recorded as requested and that are not yet recorded as ended. */
+    killsInFlight: (): string[] => {
+      let db: Database;
+      try { db = new Database(dbPath, { readonly: true }); } catch { return []; } // not created yet
+      try {
+        return db.query<{ id: string }, []>("SELECT id FROM jobs WHERE kill_requested_at IS NOT NULL AND status IN ('starting', 'running')").all().map((row) => row.id);
+      } catch { return []; } finally { db.close(); }
+    },
   };
 };
 
@@ -86,7 +94,8 @@ describe("watch SIGKILLed again and again", () => {
     const r = seeded(SEED);
     const w = world("sigkill", {
       watchdog: { interval: "100ms" },
-      policies: [{ name: "doomed-runtime", match: { name: "doomed-*" }, when: { runtimeOver: "1s" }, do: ["kill"] }],
+      // doomed jobs ignore SIGTERM: each kill lasts its whole grace, a window wide enough to SIGKILL watch in
+      policies: [{ name: "doomed-runtime", match: { name: "doomed-*" }, when: { runtimeOver: "1s" }, do: [["kill", { grace: "1s" }]] }],
       schedules: [{ cron: "* * * * * *", do: "prune", olderThan: "1h" }],
     });
     const started = new Map<string, "doomed" | "quick">();
@@ -97,7 +106,7 @@ describe("watch SIGKILLed again and again", () => {
     const starter = (async () => {
       const one = async (i: number) => {
         const doomed = r.chance(0.4);
-        const res = await w.cli(["start", "--json", "--cwd", w.project, "--name", `${doomed ? "doomed" : "quick"}-${i}`, "-"], doomed ? "SLEEP 120" : `SLEEP ${r.int(5, 30) / 10}`);
+        const res = await w.cli(["start", "--json", "--cwd", w.project, "--name", `${doomed ? "doomed" : "quick"}-${i}`, "-"], doomed ? "SLEEP 120\nIGNORE TERM" : `SLEEP ${r.int(5, 30) / 10}`);
         if (res.code === 0) started.set((JSON.parse(res.stdout) as { jobId: string }).jobId, doomed ? "doomed" : "quick");
         else startErrors.push(`exit ${res.code}: ${res.stderr}`);
       };
@@ -105,8 +114,17 @@ describe("watch SIGKILLed again and again", () => {
     })();
     try {
       for (let n = 0; n < 20; n++) {
+        const inFlightBefore = new Set(w.killsInFlight());
         const watch = await w.watch();
-        await Bun.sleep(r.int(0, 450)); // ticks every 100 ms: a random point of one of them
+        if (n % 2 === 0) {
+          await Bun.sleep(r.int(0, 450)); // ticks every 100 ms: a random point of one of them
+        } else {
+          // the race that matters, forced: watch killed while its own kill of a job is under way (the
+          // request recorded, the tree frozen or in its grace, the end not yet written)
+          // (a kill the last watch was cut off in does not count: this one must have begun its own)
+          await until("watch in the middle of a kill", () => w.killsInFlight().some((id) => !inFlightBefore.has(id)) || undefined, 30_000);
+          fig.add("watchKilledMidKill");
+        }
         watch.kill("SIGKILL");
         await watch.exited;
         fig.add("watchKills");
@@ -208,7 +226,7 @@ test("a kill cut short at any point (the watchdog SIGKILLed mid-kill) never leav
   expect(problems).toEqual([]);
 });
 
-test("a job killed by another process while this one holds an older copy is recorded as killed, not exited", async () => {
+test("a job killed by another process while this one holds an older copy is recorded as killed, not exited (FakeWorld)", async () => {
   // `start` settling, a `list`, the watchdog's tick: each refreshes a copy read before a kill began elsewhere
   const world = fakeWorld();
   world.processes.set(4100, proc(4100, ["node", "/x/bin/codex.js", "exec", "-"], { uid: 1000, startTime: "4100" }));
@@ -224,6 +242,27 @@ test("a job killed by another process while this one holds an older copy is reco
   }).pipe(Effect.provide(Layer.mergeAll(fakeWorldLayer(world), JobStore.layerTest, CodexHistory.layer))));
   expect({ seen, stored }).toEqual({ seen: "killed", stored: "killed" });
   fig.add("staleRefreshCases");
+});
+
+test("a job a `kill` in another process ended is recorded killed, not exited, by a look holding a copy read before that kill", async () => {
+  // the same rule as above, on the real machine: a real job, a real `codex-supervisor kill` in a process of its own
+  const w = world("reread", {});
+  const started = await w.cli(["start", "--json", "--cwd", w.project, "-"], "SLEEP 60");
+  expect(started.code, started.stderr).toBe(0);
+  const jobId = (JSON.parse(started.stdout) as { jobId: string }).jobId;
+  const layer = realLayer(w.dbPath);
+  // the copy `list`, `start`'s settling or a watchdog's tick holds: read before any kill began
+  const older = await Effect.runPromise(Effect.gen(function* () { return (yield* (yield* JobStore).get(jobId))!; }).pipe(Effect.provide(layer)));
+  expect(older.killRequestedAt).toBeUndefined();
+  const killed = await w.cli(["kill", jobId, "--grace", "1s"]);
+  expect(killed.code, killed.stderr).toBe(0);
+  // the look comes after the kill recorded its request and ended the tree, before it recorded the end
+  const db = new Database(w.dbPath);
+  db.run("UPDATE jobs SET status = 'running', ended_at = NULL WHERE id = ?", [jobId]);
+  db.close();
+  const seen = await Effect.runPromise(Effect.gen(function* () { return (yield* refreshJob(older)).job.status; }).pipe(Effect.provide(layer)));
+  const status = await w.cli(["status", jobId, "--json"]);
+  expect({ seen, shown: (JSON.parse(status.stdout) as { status: string }).status }).toEqual({ seen: "killed", shown: "killed" });
 });
 
 test("a look begun before a job was recorded does not end it for want of processes it could not have seen", async () => {

@@ -205,7 +205,7 @@ describe("against the real kernel", () => {
     });
 
     test.skipIf(!user.ok)("inside a job's tree (a tool that switched user, started after its parent) is the job's: as root, it ends with the rest", async () => {
-      if (!user.ok) return;
+      if (!user.ok) throw new Error("unreachable: the test is skipped without another user");
       const out = join(dir, `tree-${crypto.randomUUID()}`);
       const script = `${user.argv(["sleep", "60"]).map((a) => `'${a}'`).join(" ")} & sleep 60 & echo $! >> ${out}; wait`;
       const root = keeper.spawnDetached(["bash", "-c", script], keeper.env());
@@ -215,7 +215,9 @@ describe("against the real kernel", () => {
         return p ? keeper.adopt(identityOf(p, linuxBootId())) : undefined;
       });
       // its parent: setpriv execs in place, runuser and su leave the sleep as their child
-      const between = [theirs.pid, readLinuxProcess(theirs.pid)?.ppid ?? 0].filter((pid) => pid !== root.pid);
+      const parent = readLinuxProcess(theirs.pid)?.ppid; // read while it runs: a missing one is no PID to allow
+      expect(parent).toBeGreaterThan(1);
+      const between = [theirs.pid, parent!].filter((pid) => pid !== root.pid);
       await recordingKills(false, async (kills) => {
         const exit = await killRecorded(join(dir, "real.db"), recordedJob(jobId(), root), 200);
         expect(outcomeOf(exit)).toBe("killed");

@@ -53,6 +53,11 @@ afterAll(async () => {
 });
 
 const modeOf = (path: string) => statSync(path).mode & 0o777;
+/**
+ * The notify command the tests give: it keeps its stdin and environment in `$0.stdin` and `$0.env`,
+ * each written whole and then renamed, so once `$0.env` exists both are complete.
+ */
+const NOTIFY_SCRIPT = `cat > "$0.stdin.part" && mv "$0.stdin.part" "$0.stdin" && env > "$0.env.part" && mv "$0.env.part" "$0.env"`;
 
 describe("file modes", () => {
   test("under umask 000 and over a state directory and database left open to all: 0700 and 0600, -wal and -shm too", async () => {
@@ -100,7 +105,7 @@ describe("a canary API key", () => {
     sb.writeGlobalConfig({
       codex: { args: ["--skip-git-repo-check", "--dangerously-bypass-approvals-and-sandbox"] },
       watchdog: { interval: "200ms" },
-      plugins: [["notify", { webhook: `http://127.0.0.1:${server.port}/canary`, command: ["/bin/sh", "-c", `cat > "$0.stdin"; env > "$0.env"`, commandOut] }]],
+      plugins: [["notify", { webhook: `http://127.0.0.1:${server.port}/canary`, command: ["/bin/sh", "-c", NOTIFY_SCRIPT, commandOut] }]],
       policies: [{ name: "announce", when: { runtimeOver: "1ms" }, do: ["notify"] }],
     });
   });
@@ -184,7 +189,7 @@ describe("shell syntax in names, prompts and messages", () => {
     const out = join(root, "command");
     writeConfig(root, {
       watchdog: { interval: "100ms" },
-      plugins: [["notify", { webhook: `http://127.0.0.1:${server.port}/hostile`, command: ["/bin/sh", "-c", `cat > "$0.stdin"; env > "$0.env"`, out] }]],
+      plugins: [["notify", { webhook: `http://127.0.0.1:${server.port}/hostile`, command: ["/bin/sh", "-c", NOTIFY_SCRIPT, out] }]],
       policies: [{ name: policy, when: { runtimeOver: "1ms" }, do: ["notify"] }],
     });
     hooks.length = 0;
@@ -194,7 +199,6 @@ describe("shell syntax in names, prompts and messages", () => {
     const watch = Bun.spawn([process.execPath, CLI, "watch", "--cwd", root], { cwd: root, env, stdin: "ignore", stdout: "ignore", stderr: "ignore" });
     try {
       await until("the webhook and the command", () => (hooks.length > 0 && existsSync(`${out}.env`) ? true : undefined), 20_000);
-      await Bun.sleep(200);
     } finally {
       watch.kill("SIGTERM");
       await watch.exited;
@@ -223,7 +227,7 @@ describe("shell syntax in names, prompts and messages", () => {
 
 describe("plugins others could rewrite", () => {
   test("a plugin file or directory writable by others, or owned by another user, is refused and never imported", async () => {
-    const root = join(dir, "plugins");
+    const root = mkdtempSync(join(dir, "plugins-"));
     mkdirSync(join(root, "project"), { recursive: true });
     const imported = join(root, "imported");
     const plugin = (path: string) => {

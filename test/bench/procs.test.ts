@@ -42,12 +42,16 @@ describe.runIf(process.platform === "linux")("cpuMeter's split", () => {
       child.stdin.write("go\n");
       await child.stdin.flush();
       for (let i = 0; i < 800 && !(await Bun.file(`/proc/${child.pid}/comm`).text()).startsWith("sleep"); i++) await Bun.sleep(25);
+      expect(await Bun.file(`/proc/${child.pid}/comm`).text()).toMatch(/^sleep/);
       const { ownMs, reapedChildrenMs, others } = meter.split();
       expect(reapedChildrenMs).toBeGreaterThan(0);
       expect(ownMs).toBeLessThan(reapedChildrenMs);
       if (meter.source === "cgroup") {
         expect(others).toHaveLength(1); // the background sleep; the busy one is gone
         expect(meter.read().ms).toBeGreaterThanOrEqual(reapedChildrenMs - 20);
+      } else {
+        expect(meter.source).toBe("threads");
+        expect(others).toEqual([]); // without a group nothing else is counted
       }
       // closed while the background sleep is still in it: the group goes all the same
       meter.close();

@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
 import { testProjects } from "./projects.ts";
-import { codexBinFor, codexCacheDir, DEFAULT_MATRIX, OLDER_RELEASES, pinnedVersion, REPO, selectVersions } from "./versions.ts";
+import { codexBinFor, codexCacheDir, DEFAULT_MATRIX, OLDER_RELEASES, pinnedVersion, RELEASE_DATES, REPO, selectVersions } from "./versions.ts";
 
 const names = (env: Record<string, string>) => testProjects(env).map((p) => p.test?.name);
 
@@ -12,6 +12,17 @@ describe("the Codex matrix", () => {
     // on Linux the pinned release's core cases run a second time on the portable process table
     const portable = process.platform === "linux" ? [`codex-${pinnedVersion()}-portable`] : [];
     expect(names({})).toEqual(["unit", ...DEFAULT_MATRIX().map((v) => `codex-${v}`), ...portable]);
+  });
+
+  test("the default matrix holds three releases or more, published six months or more apart, oldest first", () => {
+    const matrix = DEFAULT_MATRIX();
+    expect(matrix.length).toBeGreaterThanOrEqual(3);
+    // a release pinned without its date fails here: add it to RELEASE_DATES (`npm view @openai/codex time`)
+    const dates = matrix.map((v) => RELEASE_DATES[v]);
+    expect(dates.filter((d) => d === undefined), `no RELEASE_DATES for ${matrix.filter((v) => !RELEASE_DATES[v]).join(", ")}`).toEqual([]);
+    const days = dates.map((d) => Date.parse(`${d!}T00:00:00Z`) / 86_400_000);
+    expect([...days].sort((a, b) => a - b)).toEqual(days);
+    expect(days.at(-1)! - days[0]!).toBeGreaterThanOrEqual(182);
   });
 
   test("CODEX_SUPERVISOR_MATRIX names releases; `pinned` alone installs nothing", () => {

@@ -16,6 +16,16 @@ export const REPO = resolve(import.meta.dirname, "../..");
  */
 export const OLDER_RELEASES: ReadonlyArray<string> = ["0.128.0", "0.150.1"];
 
+/**
+ * When each release of the default matrix was published on npm (`npm view @openai/codex time`):
+ * the matrix must hold three releases or more over six months or more (test/matrix/versions.test.ts).
+ */
+export const RELEASE_DATES: Readonly<Record<string, string>> = {
+  "0.128.0": "2026-05-14",
+  "0.150.1": "2026-08-28",
+  "0.171.0": "2026-11-20",
+};
+
 /** Selects the matrix; unset means the default one. See `selectVersions`. */
 export const MATRIX_ENV = "CODEX_SUPERVISOR_MATRIX";
 /** One Codex binary to run the end-to-end suite against instead of the matrix. */

@@ -202,7 +202,7 @@ describe(`codex ${flavor.version}: every kind of Codex program in list`, () => {
   });
 
   const script = Bun.which("script");
-  test.skipIf(!script)(`the interactive TUI${script ? "" : " (skipped: no `script` from util-linux to give it a terminal)"}`, async () => {
+  test.skipIf(!script)(`the interactive TUI${script ? "" : " (skipped: no `script` from util-linux to give it a terminal)"}`, { timeout: 240_000 }, async () => {
     const dir = sb.project("tui");
     const quoted = `'${CODEX_BIN.replaceAll("'", `'\\''`)}'`;
     // a pty of its own: the TUI refuses to start without a terminal
@@ -213,7 +213,10 @@ describe(`codex ${flavor.version}: every kind of Codex program in list`, () => {
       const entry = await programIn(dir);
       expect(entry.kind).toBe("tui");
       if (flavor.tuiUsesDaemon) {
-        await waitFor("the TUI's app-server daemon", () => sb.livePids().some((pid) => commandOf(pid).includes(" app-server ")) || undefined);
+        // 0.171 first installs the daemon into $CODEX_HOME/packages (a fresh CODEX_HOME each run): ~15 s idle, more under load
+        await waitFor("the TUI's app-server daemon", () => sb.livePids().some((pid) => commandOf(pid).includes(" app-server ")) || undefined, 120_000);
+      } else {
+        expect(sb.livePids().filter((pid) => commandOf(pid).includes(" app-server "))).toEqual([]);
       }
       // the daemon is the TUI's child: part of the TUI's program, not a program of its own
       const ours = new Set(sb.livePids());

@@ -78,7 +78,7 @@ test("doctor's verdict on plain codex exec agrees with what this machine's login
   const report = (await sb.cli(["doctor", "--cwd", dir, "--json"])).json<DoctorReport>();
   const plain = check(report, "python.plain-codex");
   expect(plain.status, plain.detail).toBe(loginKeepsVenv ? "ok" : "warn");
-  if (!loginKeepsVenv) expect(plain.fix).toBe(FIX);
+  expect(plain.fix ?? null).toBe(loginKeepsVenv ? null : FIX);
 });
 
 test("a broken config file in the project fails doctor, naming the file and the key", async () => {

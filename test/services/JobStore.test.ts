@@ -128,7 +128,9 @@ describe("JobStore", () => {
     expect(result.events.map((e) => e.jobId)).toEqual([recent, live]);
   });
 
-  test("keeps its directory 0700 and the database, -wal and -shm 0600", async () => {
+  // The folder here is one the user named (not a `codex-supervisor` folder): it keeps its mode, as /tmp
+  // must (test/services/privateDir.test.ts has the supervisor's own folders narrowed to 0700).
+  test("keeps the database, -wal and -shm 0600, and leaves the mode of a folder the user chose", async () => {
     mkdirSync(join(dir, "state"), { mode: 0o755 });
     chmodSync(join(dir, "state"), 0o755);
     const modes = await withStore(dbPath, (s) =>
@@ -136,7 +138,7 @@ describe("JobStore", () => {
         yield* s.insert(job("d0000000-0000-4000-8000-000000000001"));
         return [join(dir, "state"), dbPath, `${dbPath}-wal`, `${dbPath}-shm`].map((p) => statSync(p).mode & 0o777);
       }));
-    expect(modes).toEqual([0o700, 0o600, 0o600, 0o600]);
+    expect(modes).toEqual([0o755, 0o600, 0o600, 0o600]);
   });
 
   test("a database from a newer codex-supervisor can be read but not written", async () => {

@@ -4,7 +4,8 @@
  * whose child is a native binary named `codex` that holds its rollout open under
  * $CODEX_HOME/sessions, so `start` records the native and the thread at once. It reads
  * its prompt to EOF as Codex does; `SLEEP n` in the prompt makes it run n seconds, and
- * with FAKE_CODEX_ECHO=<path> it first writes its prompt and argv there. Its rollout
+ * with FAKE_CODEX_ECHO=<path> it first writes its prompt and argv there; an `IGNORE TERM` line makes
+ * it and all it starts ignore SIGTERM (a kill then takes its whole grace). Its rollout
  * holds only the session record, so a job ends as `exited` (or `killed`).
  */
 import { chmodSync, copyFileSync, mkdirSync, writeFileSync } from "node:fs";
@@ -21,6 +22,7 @@ export const writeFakeCodex = (dir: string): string => {
     "prompt=$(cat)",
     `if [ -n "$FAKE_CODEX_ECHO" ]; then printf '%s' "$prompt" > "$FAKE_CODEX_ECHO.prompt"; printf '%s\\n' "$@" > "$FAKE_CODEX_ECHO.argv"; fi`,
     `secs=$(printf '%s' "$prompt" | sed -n 's/^SLEEP \\([0-9.]*\\).*/\\1/p' | head -1)`,
+    `if printf '%s' "$prompt" | grep -qx 'IGNORE TERM'; then trap '' TERM; fi`,
     `thread=$(cat /proc/sys/kernel/random/uuid)`,
     `day="$CODEX_HOME/sessions/2026/01/01"; mkdir -p "$day"`,
     `rollout="$day/rollout-2026-01-01T00-00-00-$thread.jsonl"`,

@@ -1,6 +1,6 @@
 import { Effect, Fiber, Layer } from "effect";
 import { TestClock } from "effect/testing";
-import { mkdtempSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, describe, expect, test } from "vitest";
@@ -27,6 +27,16 @@ afterEach(() => {
   spawned.length = 0;
 });
 
+const outFiles = new WeakMap<ReadonlyArray<number>, string>();
+const outFileOf = (pids: ReadonlyArray<number>) => outFiles.get(pids)!;
+/** Waits (up to 10 s) until `ready` holds. */
+const until = async (ready: () => boolean | undefined) => {
+  for (const deadline = Date.now() + 10_000; !ready();) {
+    if (Date.now() > deadline) throw new Error("timed out waiting");
+    await Bun.sleep(10);
+  }
+};
+
 /** Starts `script` under bash; returns the root and every PID the script reports in its output file. */
 const startTree = async (script: string, expected: number) => {
   const out = join(outDir, crypto.randomUUID());
@@ -36,6 +46,7 @@ const startTree = async (script: string, expected: number) => {
     const pids = (await Bun.file(out).text().catch(() => "")).split("\n").filter(Boolean).map(Number);
     if (pids.length >= expected) {
       pids.forEach((p) => tagged.add(p));
+      outFiles.set(pids, out);
       return { root, pids };
     }
     await Bun.sleep(20);
@@ -74,6 +85,28 @@ describe("killTree", () => {
     expect(report.survivors).toEqual([]);
     const out = report.members.map((m) => m.pid);
     for (const pid of out) expect(isAlive(pid)).toBe(false);
+  });
+
+  // The freeze must not cost a tool its cleanup: what a TERM handler does before it exits is done.
+  // Graces are generous: a tool that handles TERM ends at once, so they cost nothing unless broken.
+  test("a tool's `trap … TERM` handler runs during the grace and what it writes lands", async () => {
+    const { root, pids } = await startTree(`bash -c 'trap "echo cleaned-up > $OUT.trap; exit 0" TERM; sleep 300 & echo $! >> $OUT; wait' & echo $! >> $OUT; wait`, 2);
+    const report = await run(Effect.gen(function* () { return yield* killTree([yield* rootIdentity(root.pid)], marks(), 20_000); }));
+    expect(report.survivors).toEqual([]);
+    for (const pid of pids) expect(isAlive(pid)).toBe(false);
+    expect(readFileSync(`${outFileOf(pids)}.trap`, "utf8")).toBe("cleaned-up\n");
+    expect(report.elapsedMs).toBeLessThan(20_000); // ended by its handler, not forced at the deadline
+  });
+
+  test("a tool the job had stopped (SIGSTOP, as Ctrl-Z) is continued, runs its TERM handler and ends", async () => {
+    const { root, pids } = await startTree(`bash -c 'trap "echo continued > $OUT.trap; exit 0" TERM; echo $$ >> $OUT; kill -STOP $$; sleep 300 & wait' & wait`, 1);
+    const stopped = pids[0]!;
+    await until(() => readFileSync(`/proc/${stopped}/stat`, "utf8").split(") ")[1]?.startsWith("T"));
+    const report = await run(Effect.gen(function* () { return yield* killTree([yield* rootIdentity(root.pid)], marks(), 20_000); }));
+    expect(report.survivors).toEqual([]);
+    expect(isAlive(stopped)).toBe(false);
+    expect(readFileSync(`${outFileOf(pids)}.trap`, "utf8")).toBe("continued\n");
+    expect(report.elapsedMs).toBeLessThan(20_000);
   });
 });
 
@@ -210,6 +243,22 @@ describe("killTree's one grace (FakeWorld, TestClock)", () => {
     expect(report.survivorReasons).toEqual([{ pid: 103, reason: "refused: the signal is not permitted (EPERM)" }]);
     // the rest of the tree, roots included, is ended all the same
     expect([100, 101, 102].filter((pid) => world.processes.has(pid))).toEqual([]);
+  });
+
+  test("a child that a TERM handler forks during the grace is found before the deadline and asked to stop, not only SIGKILLed", async () => {
+    // 102's handler (a tool's `trap … TERM`) starts a cleanup child 104 and waits for it past the grace
+    const world = codexTree([100, 101, 102]);
+    const { report } = await killOnTestClock(world, {
+      signals: (target, signal) => {
+        if (signal === "SIGTERM" && target.pid === 102 && !world.processes.has(104)) {
+          world.processes.set(104, proc(104, ["/bin/sh", "-c", "cleanup"], { ppid: 102 }));
+        }
+        return undefined;
+      },
+    });
+    expect(sent(world).filter((s) => s.endsWith(" 104"))).toEqual(["SIGTERM 104"]);
+    expect(world.processes.has(104)).toBe(false);
+    expect(report.survivors).toEqual([]);
   });
 
   test("roots that ignore SIGTERM get what is left of the grace the rest of the tree did not use", async () => {

@@ -5,6 +5,7 @@ import { failureMessage } from "../core/output.ts";
 import type { KillOutcome } from "../core/jobs/kill.ts";
 import type { JobEntry, UntrackedEntry } from "../core/jobs/list.ts";
 import type { JobEvent } from "../services/JobStore.ts";
+import type { LoggedEvent } from "../watchdog/eventLog.ts";
 
 /** The JSON shapes printed by `--json` (and returned by the MCP tools): docs/json.md, checked by src/cli/jsonShapes.ts. */
 export const jobJson = (job: Job) => ({
@@ -116,3 +117,6 @@ export const eventJson = (e: JobEvent) => ({
   message: e.message,
   data: e.data ?? null,
 });
+
+/** One line of `watch --json`: an event as `events --json` prints it; `id` null while the database cannot take it, and `kind: "watchdog"` for the watchdog's own notices. */
+export const watchLogJson = (e: LoggedEvent) => ({ ...eventJson({ ...e, id: 0 }), id: e.id ?? null });

@@ -4,12 +4,27 @@ import { type TickTrace, Watchdog } from "../watchdog/loop.ts";
 import { COMMON_OPTIONS } from "./args.ts";
 import type { Command } from "./command.ts";
 import { runProgram } from "./runtime.ts";
-import { stderr } from "./output.ts";
+import { jsonStdout, stderr, stdout } from "./output.ts";
+import type { LoggedEvent } from "../watchdog/eventLog.ts";
+import { eventLine } from "./eventLine.ts";
+import { watchLogJson } from "./views.ts";
 import { configSearchDir } from "./workingDir.ts";
 
 const trace = (t: TickTrace) => {
   stderr.write(`tick ${t.n} ${t.kind}${t.reason ? ` (${t.reason})` : ""} subjects=${t.subjects} cpu=${t.cpuMs.toFixed(2)}ms${t.releasedKb !== undefined ? ` released=${t.releasedKb}kB` : ""}\n`);
 };
+
+/**
+ * The watchdog's log on stdout, a line per event it records (for journald, launchd's log file, Loki):
+ * text, or with --json one object a line. With --json its notices (database trouble, another
+ * watchdog, start and stop) are lines of the same stream instead of text on stderr.
+ */
+const watchLog = (json: boolean) => ({
+  event: (e: LoggedEvent) => (json ? jsonStdout.write(`${JSON.stringify(watchLogJson(e))}\n`) : stdout.write(`${eventLine(e)}\n`)),
+  notice: (line: string) => (json
+    ? jsonStdout.write(`${JSON.stringify(watchLogJson({ id: undefined, at: Date.now(), kind: "watchdog", jobId: undefined, pid: undefined, policy: undefined, action: undefined, message: line, data: undefined }))}\n`)
+    : stderr.write(`codex-supervisor: ${line}\n`)),
+});
 
 export const watch: Command = {
   name: "watch",
@@ -26,6 +41,8 @@ export const watch: Command = {
     "Only one watchdog acts on a database (an flock on a lock file beside it): a second one stands by, naming",
     "the first one's pid, and takes over when it stops; `--once` then says so and does nothing. While the",
     "database cannot be written it says so once, keeps enforcing policies, and writes what it did later.",
+    "Every event it records is also a line on stdout (--json: one JSON object a line, its notices too), for",
+    "journald, launchd's log file or Loki.",
   ].join("\n"),
   options: {
     once: { type: "boolean", help: "run one tick and exit" },
@@ -40,22 +57,23 @@ export const watch: Command = {
     const stop = () => controller.abort();
     process.once("SIGTERM", stop);
     process.once("SIGINT", stop);
+    const log = watchLog(values.json === true);
     const program = Effect.scoped(Effect.gen(function* () {
       const dog = yield* Watchdog;
       process.on("SIGHUP", dog.wake);
-      stderr.write(`codex-supervisor: watchdog running (pid ${process.pid})\n`);
+      log.notice(`watchdog running (pid ${process.pid})`);
       yield* dog.done;
       return dog.refusedBy();
     }).pipe(Effect.provide(Watchdog.layer({
       explicitFile: configFile, cwd, maxTicks: values.once ? 1 : undefined, onTick: values.trace ? trace : undefined,
-      releaseMemory: releaseCleanFilePages, say: (line) => stderr.write(`codex-supervisor: ${line}\n`),
+      releaseMemory: releaseCleanFilePages, say: log.notice, onEvent: log.event,
     }))));
     // --once while another watchdog acts: it looks at nothing and says so (standing by is for a running watchdog).
     // Exit 0: the database is being watched, which is what a `watch --once` from cron is for.
     const code = await runProgram({ cwd: cwd ?? configSearchDir(), configFile }, program, (refused) => {
-      if (refused) stderr.write(`codex-supervisor: --once did nothing: watchdog pid ${refused.pid ?? "unknown"} acts on this database\n`);
+      if (refused) log.notice(`--once did nothing: watchdog pid ${refused.pid ?? "unknown"} acts on this database`);
     }, controller.signal);
-    stderr.write("codex-supervisor: watchdog stopped\n");
+    log.notice("watchdog stopped");
     return code;
   },
 };

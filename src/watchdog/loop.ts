@@ -12,10 +12,12 @@ import { JobStore } from "../services/JobStore.ts";
 import { makeAlarm } from "./alarm.ts";
 import type { FiringCrew } from "./fire.ts";
 import { makeJournal } from "./journal.ts";
+import { type LoggedEvent, makeEventLog } from "./eventLog.ts";
 import { makeTurn } from "./turn.ts";
 import { configBook } from "./configs.ts";
 import { FULL_TICK_AT_LEAST_EVERY_MS, quietTick } from "./quiet.ts";
 import { scheduleBook } from "./schedules.ts";
+import { endBook } from "./ended.ts";
 import { summaryCache } from "./subjects.ts";
 import { tick, type WatchState } from "./tick.ts";
 
@@ -37,6 +39,8 @@ export interface WatchdogOptions {
    * another watchdog acting on the same database. Once per change, never once per tick.
    */
   readonly say?: ((line: string) => void) | undefined;
+  /** Told of every event the watchdog records, once, as it records it (`watch`'s log on stdout). */
+  readonly onEvent?: ((event: LoggedEvent) => void) | undefined;
 }
 
 export interface TickTrace {
@@ -64,11 +68,13 @@ export class Watchdog extends Context.Service<Watchdog, {
 }>()("codex-supervisor/Watchdog") {
   /** Forks the loop into the layer's scope: closing the scope stops it; it never touches the jobs. */
   static readonly layer = (options: WatchdogOptions) => Layer.effect(Watchdog, Effect.gen(function* () {
-    const store = yield* JobStore;
+    const say = options.say ?? (() => {});
+    const log = makeEventLog(options.onEvent, say);
+    // everything the loop does writes its events through this store, so each reaches the log
+    const store = log.store(yield* JobStore);
     const fallbackCwd = options.cwd ?? homedir();
     const memory = emptyMemory();
-    const say = options.say ?? (() => {});
-    const crew: FiringCrew = { journal: makeJournal(say), inflight: new Map() };
+    const crew: FiringCrew = { journal: makeJournal(say, log.kept), inflight: new Map() };
     // adopt what an earlier watchdog already did: a policy fired once stays fired across restarts (and takeovers)
     const adopt = Effect.gen(function* () {
       for (const e of yield* store.listEvents({ limit: 20_000 })) {
@@ -100,8 +106,8 @@ export class Watchdog extends Context.Service<Watchdog, {
         Effect.catchTag("ConfigError", (e) => Effect.succeed(e)),
       );
     const book = configBook({ explicitFile: options.explicitFile, fallbackCwd, accept });
-    const state: WatchState = { book, memory, summaries: summaryCache(), pluginsFor, crew, settled: undefined };
-    const schedules = scheduleBook(yield* Effect.context<JobStore>(), pluginsFor);
+    const state: WatchState = { book, memory, summaries: summaryCache(), pluginsFor, crew, settled: undefined, ends: endBook() };
+    const schedules = scheduleBook(Context.add(yield* Effect.context<JobStore>(), JobStore, store), pluginsFor);
 
     const alarm = makeAlarm();
     let woken = false;
@@ -149,7 +155,7 @@ export class Watchdog extends Context.Service<Watchdog, {
             yield* crew.journal.append({ kind: "tick-error", message: `tick failed (the loop goes on): ${Cause.pretty(result.cause).slice(0, 2000)}` });
           }
           fullTicks++;
-          if (result._tag === "Success") subjects = result.value.subjects;
+          if (result._tag === "Success") { subjects = result.value.subjects; log.tickOk(); }
           fallback = result._tag === "Success" ? result.value.fallback : (yield* state.book.forDirs([])).fallback;
           if (fallback) schedules.sync(fallback);
         }
@@ -170,7 +176,7 @@ export class Watchdog extends Context.Service<Watchdog, {
       Deferred.doneUnsafe(done, Effect.void);
     });
     yield* Effect.addFinalizer(() => Effect.sync(() => { schedules.stop(); turn.release(); }));
-    yield* Effect.forkScoped(loop);
+    yield* Effect.forkScoped(loop.pipe(Effect.provideService(JobStore, store)));
     return Watchdog.of({
       // woken (SIGHUP): look afresh, not quietly
       wake: () => { woken = true; alarm.wake(); },

@@ -32,7 +32,8 @@ const argv = process.argv.slice(2);
 //    rounds of 88 s: 6.1 and 2.9 CPU s/h as before against 1.6 and 2.1, no thread started.
 // Bun reads them when it starts, so `watch` re-executes itself with them set: same PID, once, ~20 ms.
 const WATCH_ENV: Readonly<Record<string, string>> = { BUN_GC_TIMER_DISABLE: "1", BUN_JSC_useDFGJIT: "0", BUN_JSC_useConcurrentJIT: "0" };
-if (argv[0] === "watch" && Object.keys(WATCH_ENV).some((k) => process.env[k] === undefined) && typeof process.execve === "function") {
+// `top` redraws every second all the while it is open: the same holds for it.
+if ((argv[0] === "watch" || argv[0] === "top") && Object.keys(WATCH_ENV).some((k) => process.env[k] === undefined) && typeof process.execve === "function") {
   process.execve(process.execPath, [process.execPath, ...process.execArgv, ...process.argv.slice(1)], { ...WATCH_ENV, ...process.env });
 }
 

@@ -41,16 +41,24 @@ export interface LiveFrame {
 }
 
 /** At least this often a full look, for what a quiet one cannot see (a process that became Codex by exec). */
-const FULL_LOOK_AT_LEAST_EVERY_MS = 30_000;
+const FULL_LOOK_AT_LEAST_EVERY_MS = 5 * 60_000;
+/**
+ * At most this often a full look for what the process table shows (a Codex started, a tree's root
+ * ended): on a machine where Codex starts all the time (each full look costs 100-200 ms of CPU with
+ * a thousand other processes, `bun bench/tools/top-cost.ts`), so in
+ * between a look keeps counting the known trees and the change shows a few seconds later. A write
+ * to the database (a job started or killed) is shown at the next look.
+ */
+const FULL_LOOK_AT_MOST_EVERY_MS = 10_000;
 
 interface Settled {
   readonly frame: LiveFrame;
+  /** Something the process table showed needs a full look, once one is allowed again. */
+  readonly stale: boolean;
   readonly watermark: Watermark;
   readonly young: ReadonlyArray<ProcessInfo>;
   readonly dataVersion: number;
   readonly fullAt: number;
-  readonly members: ReadonlyArray<ProcessInfo>;
-  readonly memberPids: ReadonlySet<number>;
 }
 
 const activityOf = (s: RolloutSummary | undefined) => {
@@ -61,9 +69,9 @@ const activityOf = (s: RolloutSummary | undefined) => {
 /**
  * The live view `top` draws, looked at again and again at a low cost. Like the watchdog's quiet
  * tick, a look proves nothing changed but counters with a few reads — the kernel's PID watermark
- * (no Codex, and no child of a known tree, started), each known tree's processes read as
- * themselves, SQLite's data_version (nobody wrote) — and then reads only the trees' CPU and memory.
- * Anything else, and every 30 s, makes it a full look: the process table, the jobs, the events.
+ * (no Codex started), each known tree's processes read as themselves, SQLite's data_version
+ * (nobody wrote) — and then reads only the trees' CPU and memory.
+ * Anything else, and every 5 minutes, makes it a full look: the process table, the jobs, the events.
  */
 export const liveView = (options: { readonly events: number }) => {
   let settled: Settled | undefined;
@@ -108,46 +116,63 @@ export const liveView = (options: { readonly events: number }) => {
     }
     const events = yield* store.listEvents({ limit: options.events }).pipe(Effect.orElseSucceed((): ReadonlyArray<JobEvent> => []));
     const frame: LiveFrame = { jobs, others, events, at: obs.at, full: true };
-    const members = [...jobs, ...others].flatMap((r) => r.tree);
-    settled = obs.watermark === undefined ? undefined : {
-      frame, watermark: obs.watermark, young: [], dataVersion, fullAt: obs.at, members, memberPids: new Set(members.map((p) => p.pid)),
-    };
+    settled = obs.watermark === undefined ? undefined : { frame, stale: false, watermark: obs.watermark, young: [], dataVersion, fullAt: obs.at };
     return frame;
   });
 
-  /** The last frame with fresh counters; undefined when something changed and a full look is needed. */
+  /**
+   * The last frame with fresh counters; undefined when something changed that needs a full look. A
+   * process that started under a known tree (a tool command) joins that tree, and one of a tree
+   * that ended (not its launcher or native Codex) leaves it: a job at work does not make every
+   * look a full one.
+   */
   const quiet = fn("liveView.quiet")(function* (s: Settled) {
     const now = Date.now();
     if (now - s.fullAt >= FULL_LOOK_AT_LEAST_EVERY_MS) return undefined;
+    const mayGoFull = now - s.fullAt >= FULL_LOOK_AT_MOST_EVERY_MS;
+    if (s.stale && mayGoFull) return undefined;
+    if ((yield* (yield* JobStore).dataVersion()) !== s.dataVersion) return undefined;
     const table = yield* ProcessTable;
     const started = yield* table.startedSince(s.watermark);
     if (!started) return undefined;
-    const matters = (p: ProcessInfo) => isCodexLauncher(p) || isNativeCodex(p) || s.memberPids.has(p.ppid);
-    if (started.processes.some(matters)) return undefined;
+    let stale = s.stale || started.processes.some((p) => isCodexLauncher(p) || isNativeCodex(p));
     for (const p of s.young) {
       const live = sameProcess(p, yield* table.read(p.pid));
-      if (live && matters(live)) return undefined;
+      if (live && (isCodexLauncher(live) || isNativeCodex(live))) stale = true;
     }
-    if ((yield* (yield* JobStore).dataVersion()) !== s.dataVersion) return undefined;
-    const counted = yield* table.counters(s.members);
-    if (counted._tag === "Changed") return undefined;
+    if (stale && mayGoFull) return undefined;
+    const rows = [...s.frame.jobs, ...s.frame.others];
+    const trees = rows.map((r) => [...r.tree]);
+    const rowOf = new Map<number, number>();
+    trees.forEach((tree, i) => { for (const p of tree) rowOf.set(p.pid, i); });
+    for (const p of started.processes) {
+      const row = rowOf.get(p.ppid);
+      if (row !== undefined) { trees[row]!.push(p); rowOf.set(p.pid, row); }
+    }
+    const roots = new Set(rows.flatMap((r) => r.pids));
+    let members = trees.flat();
+    let counted = yield* table.counters(members);
+    for (let tries = 0; counted._tag === "Changed"; tries++) {
+      const { pid, change } = counted;
+      if (tries >= 20 || ((change !== "ended" || roots.has(pid)) && mayGoFull)) return undefined;
+      if (change !== "ended" || roots.has(pid)) stale = true;
+      const row = rowOf.get(pid)!;
+      trees[row] = trees[row]!.filter((p) => p.pid !== pid);
+      members = trees.flat();
+      counted = yield* table.counters(members);
+    }
     const usage = yield* Usage;
-    const shares = yield* usage.shares(s.members, counted.cpuTimeMs, now);
-    yield* usage.record(s.members, counted.cpuTimeMs, now);
+    const shares = yield* usage.shares(members, counted.cpuTimeMs, now);
+    yield* usage.record(members, counted.cpuTimeMs, now);
+    const next: LiveRow[] = [];
     let i = 0;
-    const recount = function* (rows: ReadonlyArray<LiveRow>) {
-      const out: LiveRow[] = [];
-      for (const row of rows) {
-        let cpu = 0, memory = 0;
-        for (const end = i + row.tree.length; i < end; i++) { cpu += shares[i]!; memory += counted.rssBytes[i]!; }
-        out.push(yield* withHistory({ ...row, cpu: Math.round(cpu * 10) / 10, memory }));
-      }
-      return out;
-    };
-    const jobs = yield* recount(s.frame.jobs);
-    const others = yield* recount(s.frame.others);
-    const frame: LiveFrame = { ...s.frame, jobs, others, at: now, full: false };
-    settled = { ...s, frame, watermark: started.now, young: started.processes };
+    for (const [r, row] of rows.entries()) {
+      let cpu = 0, memory = 0;
+      for (const end = i + trees[r]!.length; i < end; i++) { cpu += shares[i]!; memory += counted.rssBytes[i]!; }
+      next.push(yield* withHistory({ ...row, tree: trees[r]!, cpu: Math.round(cpu * 10) / 10, memory }));
+    }
+    const frame: LiveFrame = { ...s.frame, jobs: next.slice(0, s.frame.jobs.length), others: next.slice(s.frame.jobs.length), at: now, full: false };
+    settled = { ...s, frame, stale, watermark: started.now, young: started.processes.filter((p) => !rowOf.has(p.pid)) };
     return frame;
   });
 

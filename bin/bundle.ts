@@ -13,7 +13,7 @@ import { homedir } from "node:os";
 import { join } from "node:path";
 
 export const ROOT = join(import.meta.dirname, "..");
-export const SOURCE_ENTRY = join(ROOT, "src", "cli", "main.ts");
+export const SOURCE_ENTRY = join(ROOT, "src", "main.ts");
 export const LAUNCHER = join(ROOT, "bin", "codex-supervisor.ts");
 
 /** Names, sizes and mtimes of every input: a change to any of them is a new fingerprint. */

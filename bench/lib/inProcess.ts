@@ -5,7 +5,7 @@
  */
 import { join } from "node:path";
 import { Effect } from "effect";
-import { type AppServices, appLayer, loadSettings } from "../../src/cli/runtime.ts";
+import { type AppServices, appLayer, loadSettings } from "../../src/app/runtime.ts";
 import { EVERYDAY_POLICIES } from "../suites/watchdog.ts";
 import { type BenchContext, createContext } from "./context.ts";
 import { jobFleet } from "./jobs.ts";

@@ -2,7 +2,7 @@
 /**
  * What a command's first line of output costs in a fresh Bun process: `process.stdout.write`
  * (Bun builds the stream on first use), against a plain write(2) (`fs.writeSync`) and the
- * CLI's own writer (src/cli/output.ts). Each way runs in its own process, R times, into a pipe.
+ * CLI's own writer (src/app/output.ts). Each way runs in its own process, R times, into a pipe.
  *
  *   bun bench/tools/first-write.ts [--reps 15]
  */
@@ -11,11 +11,11 @@ import { summarize } from "../lib/stats.ts";
 
 const at = process.argv.indexOf("--reps");
 const reps = at >= 0 ? Number(process.argv[at + 1]) : 15;
-const output = join(import.meta.dirname, "../../src/cli/output.ts");
+const output = join(import.meta.dirname, "../../src/app/output.ts");
 const ways: Record<string, string> = {
   "process.stdout.write": `process.stdout.write("x\\n")`,
   "fs.writeSync": `require("node:fs").writeSync(1, "x\\n")`,
-  "src/cli/output.ts": `require(${JSON.stringify(output)}).stdout.write("x\\n")`,
+  "src/app/output.ts": `require(${JSON.stringify(output)}).stdout.write("x\\n")`,
 };
 const times = new Map<string, number[]>(Object.keys(ways).map((k) => [k, []]));
 for (let r = 0; r < reps; r++) {

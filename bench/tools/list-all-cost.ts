@@ -8,9 +8,9 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Effect } from "effect";
-import { appLayer, loadSettings } from "../../src/cli/runtime.ts";
-import { jobEntryJson } from "../../src/cli/views.ts";
-import { listEverything } from "../../src/core/jobs/list.ts";
+import { appLayer, loadSettings } from "../../src/app/runtime.ts";
+import { jobEntryJson } from "../../src/app/text/views.ts";
+import { listEverything } from "../../src/app/jobs/list.ts";
 import { JobStore } from "../../src/services/JobStore.ts";
 import { endedJob, seedJobs } from "../lib/db.ts";
 

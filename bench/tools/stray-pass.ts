@@ -10,9 +10,9 @@
  */
 import { readFileSync } from "node:fs";
 import { Effect } from "effect";
-import { listEverything } from "../../src/core/jobs/list.ts";
-import { observe } from "../../src/core/jobs/refresh.ts";
-import { findStrays } from "../../src/core/jobs/strays.ts";
+import { listEverything } from "../../src/app/jobs/list.ts";
+import { observe } from "../../src/app/jobs/refresh.ts";
+import { findStrays } from "../../src/app/jobs/strays.ts";
 import { inFleet, numberArg, stageTimer } from "../lib/inProcess.ts";
 import { allPids } from "../lib/procs.ts";
 

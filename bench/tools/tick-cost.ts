@@ -8,8 +8,8 @@
  */
 import { endBook } from "../../src/watchdog/ended.ts";
 import { Effect } from "effect";
-import { listEverything } from "../../src/core/jobs/list.ts";
-import { observe } from "../../src/core/jobs/refresh.ts";
+import { listEverything } from "../../src/app/jobs/list.ts";
+import { observe } from "../../src/app/jobs/refresh.ts";
 import { emptyMemory } from "../../src/core/policy.ts";
 import { ProcessTable } from "../../src/services/ProcessTable.ts";
 import { configBook } from "../../src/watchdog/configs.ts";

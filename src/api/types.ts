@@ -2,8 +2,7 @@
  * The public types of the programmatic API: the JSON shapes the CLI's `--json` prints, and the
  * options of each operation. Type-only imports: this file runs under Node as well as Bun.
  */
-import type { detailJson } from "../cli/status.ts";
-import type { jobEntryJson, jobJson, killJson, untrackedJson } from "../cli/views.ts";
+import type { detailJson, jobEntryJson, jobJson, killJson, untrackedJson } from "../app/text/views.ts";
 import type { JobStatus } from "../core/job.ts";
 import type { HistoryEvent } from "../core/history/records.ts";
 import type { JobEvent } from "../services/db/rows.ts";

@@ -1,6 +1,7 @@
+import type { Doors } from "../app/doors.ts";
 import type { OptionSpec, ParsedArgs } from "./args.ts";
 import { jsonPieces } from "./json.ts";
-import { jsonStdout, stdout } from "./output.ts";
+import { jsonStdout, stdout } from "../app/output.ts";
 
 /** One CLI command: flags and help here, the work in the core. */
 export interface Command {
@@ -14,7 +15,8 @@ export interface Command {
   readonly options: Record<string, OptionSpec>;
   /** Takes `-- CODEX_EXEC_ARGS...`: a codex exec option given before `--` is told to go after it. */
   readonly codexArgs?: boolean;
-  readonly run: (args: ParsedArgs) => Promise<number>;
+  /** `doors`: the MCP server and the watchdog, for the commands that start them. */
+  readonly run: (args: ParsedArgs, doors: Doors) => Promise<number>;
 }
 
 /** Prints `JSON.stringify(value, null, 2)`, a top-level object's long lists a batch at a time (see json.ts). */

@@ -4,9 +4,9 @@ import { UsageError } from "../core/errors.ts";
 import { COMMON_OPTIONS } from "./args.ts";
 import { type Command, print } from "./command.ts";
 import { type CompletionCommand, completionScript, SHELLS, type Shell } from "./completionScripts.ts";
-import { shortId } from "./format.ts";
-import { oneLine } from "./terminal.ts";
-import { runProgram } from "./runtime.ts";
+import { shortId } from "../app/text/format.ts";
+import { oneLine } from "../app/text/terminal.ts";
+import { runProgram } from "../app/runtime.ts";
 import { configSearchDir } from "./workingDir.ts";
 
 /** How many of the newest jobs a JOB argument completes to. */

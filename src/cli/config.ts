@@ -4,8 +4,8 @@ import { skippedText } from "../config/trust.ts";
 import { ConfigError } from "../core/errors.ts";
 import { COMMON_OPTIONS } from "./args.ts";
 import { type Command, print, printJson } from "./command.ts";
-import { describe } from "./messages.ts";
-import { reportFailure } from "./failure.ts";
+import { describe } from "../app/text/messages.ts";
+import { reportFailure } from "../app/failure.ts";
 import { requireWorkingDir } from "./workingDir.ts";
 
 /** Plugin objects (TS configs) print as their name: functions have no JSON form. */

@@ -1,10 +1,10 @@
 import * as Effect from "effect/Effect";
 import { resolve } from "node:path";
-import { doctorReport, renderDoctor, runDoctor } from "../core/doctor/index.ts";
+import { doctorReport, renderDoctor, runDoctor } from "../app/doctor/index.ts";
 import { COMMON_OPTIONS, WIDE_OPTION } from "./args.ts";
 import { type Command, print, printJson } from "./command.ts";
-import { outputWidth, wrapLines } from "./fit.ts";
-import { EXIT } from "./messages.ts";
+import { outputWidth, wrapLines } from "../app/text/fit.ts";
+import { EXIT } from "../app/text/messages.ts";
 import { requireWorkingDir } from "./workingDir.ts";
 
 export const doctor: Command = {

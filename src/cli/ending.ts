@@ -1,7 +1,7 @@
 import * as Effect from "effect/Effect";
 import type { Job } from "../core/job.ts";
-import { killerOf } from "../core/jobs/killer.ts";
-import { shortId } from "./fit.ts";
+import { killerOf } from "../app/jobs/killer.ts";
+import { shortId } from "../app/text/fit.ts";
 
 /** How a followed job ended: its final state, its exit code when known, and who killed it. */
 export interface JobEnding {

@@ -1,18 +1,18 @@
-import { findJob } from "../core/jobs/find.ts";
+import { findJob } from "../app/jobs/find.ts";
 import * as Effect from "effect/Effect";
 import { JobStore } from "../services/JobStore.ts";
 import { COMMON_OPTIONS, WIDE_OPTION } from "./args.ts";
 import { type Command, print, printJsonLines } from "./command.ts";
-import { stdout } from "./output.ts";
-import { outputWidth } from "./fit.ts";
-import { clock, type ColumnFit, shortId, table } from "./format.ts";
+import { stdout } from "../app/output.ts";
+import { outputWidth } from "../app/text/fit.ts";
+import { clock, type ColumnFit, shortId, table } from "../app/text/format.ts";
 import { UsageError } from "../core/errors.ts";
-import { runProgram } from "./runtime.ts";
-import { eventJson } from "./views.ts";
+import { runProgram } from "../app/runtime.ts";
+import { eventJson } from "../app/text/views.ts";
 import { configSearchDir } from "./workingDir.ts";
-import { followEvents } from "../core/events/follow.ts";
+import { followEvents } from "../app/events/follow.ts";
 import type { JobEvent } from "../services/JobStore.ts";
-import { eventLine } from "./eventLine.ts";
+import { eventLine } from "../app/text/eventLine.ts";
 
 // Narrowed, the message and a long policy or action name are cut; the action, then the policy go before the message would vanish.
 const EVENT_FIT: ReadonlyArray<ColumnFit> = [{}, {}, {}, { cut: "end", min: 8, drop: 1 }, { cut: "end", min: 6, drop: 2 }, { cut: "end", min: 16 }];

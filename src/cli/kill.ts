@@ -1,16 +1,15 @@
-import { findJob } from "../core/jobs/find.ts";
+import { findJob } from "../app/jobs/find.ts";
 import * as Effect from "effect/Effect";
 import { DURATION_RANGES, readDuration } from "../core/duration.ts";
 import { UsageError } from "../core/errors.ts";
-import { killJob } from "../core/jobs/kill.ts";
-import { JobStore } from "../services/JobStore.ts";
+import { killJob } from "../app/jobs/kill.ts";
 import { COMMON_OPTIONS } from "./args.ts";
 import { type Command, print, printJson } from "./command.ts";
-import { shortId } from "./format.ts";
-import { describe, EXIT } from "./messages.ts";
-import { runProgram } from "./runtime.ts";
-import { killJson, survivorList } from "./views.ts";
-import { stderr } from "./output.ts";
+import { describe, EXIT } from "../app/text/messages.ts";
+import { runProgram } from "../app/runtime.ts";
+import { killJson } from "../app/text/views.ts";
+import { killText } from "../app/text/said.ts";
+import { stderr } from "../app/output.ts";
 import { configSearchDir } from "./workingDir.ts";
 
 export const kill: Command = {
@@ -40,18 +39,9 @@ export const kill: Command = {
       return yield* killJob(yield* findJob(positionals[0]!), graceMs, { onPhase: trace });
     });
     return runProgram({ cwd: configSearchDir(), configFile: values.config as string | undefined }, program, (outcome) => {
-      const { job, result, report } = outcome;
-      if (values.json) {
-        printJson(killJson(outcome));
-      } else if (result === "already-gone") {
-        print(`job ${shortId(job.id)} was not running (${job.status}); nothing to kill`);
-      } else {
-        const n = report?.members.length ?? 0;
-        print(result === "killed"
-          // the tree's time runs from the first signal; `in all` counts from this command's start, as --trace does
-          ? `killed job ${shortId(job.id)}: ${n} process${n === 1 ? "" : "es"} ended in ${report?.elapsedMs} ms after the first signal, ${performance.now().toFixed(0)} ms in all`
-          : `job ${shortId(job.id)}: ${report?.survivors.length} process(es) survived: ${survivorList(report?.survivorReasons ?? [])}`);
-      }
+      const { result } = outcome;
+      if (values.json) printJson(killJson(outcome));
+      else print(killText(outcome, result === "killed" ? performance.now() : undefined));
       if (outcome.unrecorded) {
         stderr.write(`codex-supervisor: could not record the kill in the database (${describe(outcome.unrecorded).message}); what is printed above was done\n`);
         return EXIT.failed;

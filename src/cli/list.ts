@@ -1,11 +1,11 @@
-import { type JobEntry, listEverything } from "../core/jobs/list.ts";
+import { type JobEntry, listEverything } from "../app/jobs/list.ts";
 import { COMMON_OPTIONS, WIDE_OPTION } from "./args.ts";
 import { type Command, print, printJson } from "./command.ts";
-import { outputWidth, shortThread, tildePath } from "./fit.ts";
-import { bytes, clock, type ColumnFit, elapsed, shortId, table } from "./format.ts";
+import { outputWidth, shortThread, tildePath } from "../app/text/fit.ts";
+import { bytes, clock, type ColumnFit, elapsed, shortId, table } from "../app/text/format.ts";
 import { JsonList } from "./json.ts";
-import { runProgram } from "./runtime.ts";
-import { jobEntryJson, kindText, statusText, untrackedJson } from "./views.ts";
+import { runProgram } from "../app/runtime.ts";
+import { jobEntryJson, kindText, statusText, untrackedJson } from "../app/text/views.ts";
 import { configSearchDir } from "./workingDir.ts";
 
 /** The first two PIDs of the job's tree, and its strays' (what is left of an ended job): the PID to look at or kill. */

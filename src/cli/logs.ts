@@ -1,39 +1,23 @@
-import { findJob } from "../core/jobs/find.ts";
+import { findJob } from "../app/jobs/find.ts";
 import * as Effect from "effect/Effect";
 import * as Stream from "effect/Stream";
-import { HistoryError, UsageError } from "../core/errors.ts";
+import { UsageError } from "../core/errors.ts";
 import type { HistoryEvent } from "../core/history/records.ts";
 import { jsonRenderer, textRenderer } from "../core/history/render.ts";
-import { isFinal, type Job } from "../core/job.ts";
-import { refreshJob } from "../core/jobs/refresh.ts";
+import { isFinal } from "../core/job.ts";
+import { refreshJob } from "../app/jobs/refresh.ts";
 import { CodexHistory } from "../services/CodexHistory.ts";
 import { JobStore } from "../services/JobStore.ts";
 import type { ProcessTable } from "../services/ProcessTable.ts";
 import { COMMON_OPTIONS } from "./args.ts";
 import { type Command, printJsonLines } from "./command.ts";
-import { runProgram } from "./runtime.ts";
-import { stderr, stdout } from "./output.ts";
-import { jobStderr } from "../core/jobs/output.ts";
+import { runProgram } from "../app/runtime.ts";
+import { stderr, stdout } from "../app/output.ts";
+import { jobStderr } from "../app/jobs/output.ts";
 import { cleanLines } from "../core/output.ts";
-import { fn } from "../core/fn.ts";
 import { configSearchDir } from "./workingDir.ts";
+import { awaitRollout, readable } from "../app/jobs/logs.ts";
 import { endingJson, endingText, type JobEnding, jobEnding } from "./ending.ts";
-
-/** What a person wants to read: not the instructions Codex injects, nor records this version skips. */
-export const readable = (e: HistoryEvent) => e.kind !== "context" && e.kind !== "unknown" && e.kind !== "turn_context" && e.kind !== "malformed";
-
-export const awaitRollout = fn("awaitRollout")(function* (job: Job, follow: boolean) {
-  let current = (yield* refreshJob(job)).job;
-  // a job just started may not have its thread yet; --follow waits for it
-  while (follow && !current.rolloutPath && !isFinal(current.status)) {
-    yield* Effect.sleep(200);
-    current = (yield* refreshJob(current)).job;
-  }
-  if (!current.rolloutPath) {
-    return yield* new HistoryError({ path: current.codexHome, reason: `no Codex history found for job ${current.id.slice(0, 8)} (${current.status})` });
-  }
-  return { job: current, path: current.rolloutPath };
-});
 
 /** Codex's stderr as `logs` prints it: text lines, or one `{"kind":"stderr","text":…}` per line with --json. */
 const stderrLines = (text: string, tail: number | undefined, json: boolean): string[] => {

@@ -1,12 +1,12 @@
-#!/usr/bin/env bun
+import type { Doors } from "../app/doors.ts";
 import { didYouMean } from "../core/didYouMean.ts";
 import { UsageError } from "../core/errors.ts";
 import { optionHelp, parseCommandArgs } from "./args.ts";
 import type { Command } from "./command.ts";
-import { describe, EXIT } from "./messages.ts";
+import { describe, EXIT } from "../app/text/messages.ts";
 import pkg from "../../package.json" with { type: "json" };
-import { stdout } from "./output.ts";
-import { reportErrorsAsJson, reportFailure } from "./failure.ts";
+import { stdout } from "../app/output.ts";
+import { reportErrorsAsJson, reportFailure } from "../app/failure.ts";
 import { checkPathOption, settleWorkingDir } from "./workingDir.ts";
 
 /** A command by name, its module imported only when it runs: one command's start-up never pays for the others'. */
@@ -52,7 +52,8 @@ const overview = async () => [
 const commandHelp = (c: Command) =>
   [`usage: codex-supervisor ${c.usage}`, "", c.summary, ...(c.details ? ["", c.details] : []), "", "options:", optionHelp(c.options)].join("\n");
 
-export const main = async (argv: ReadonlyArray<string>): Promise<number> => {
+/** The CLI door: runs one command; `doors` are the other doors, for `mcp` and `watch` (see src/main.ts). */
+export const main = async (argv: ReadonlyArray<string>, doors: Doors): Promise<number> => {
   settleWorkingDir();
   const [name, ...rest] = argv;
   if (name === undefined || name === "help" || name === "--help" || name === "-h") {
@@ -80,7 +81,7 @@ export const main = async (argv: ReadonlyArray<string>): Promise<number> => {
       return EXIT.ok;
     }
     for (const option of ["config", "cwd"]) checkPathOption(option, args.values[option]);
-    return await command.run(args);
+    return await command.run(args, doors);
   } catch (e) {
     if (e instanceof UsageError) {
       reportFailure(e._tag, describe(e).message, `codex-supervisor ${command.name}`);
@@ -89,9 +90,3 @@ export const main = async (argv: ReadonlyArray<string>): Promise<number> => {
     throw e;
   }
 };
-
-if (import.meta.main) {
-  void main(process.argv.slice(2)).then((code) => {
-    process.exitCode = code;
-  });
-}

@@ -1,7 +1,7 @@
 import { UsageError } from "../core/errors.ts";
 import { COMMON_OPTIONS } from "./args.ts";
 import type { Command } from "./command.ts";
-import { EXIT } from "./messages.ts";
+import { EXIT } from "../app/text/messages.ts";
 import { configSearchDir } from "./workingDir.ts";
 
 export const mcp: Command = {
@@ -14,13 +14,11 @@ export const mcp: Command = {
     "argument (default: this command's directory); --config uses one file for every call instead.",
   ].join("\n"),
   options: { ...COMMON_OPTIONS },
-  run: async ({ values, positionals }) => {
+  run: async ({ values, positionals }, doors) => {
     if (positionals.length > 0) throw new UsageError({ message: "mcp takes no arguments" });
     // stdout carries the protocol: anything a config or plugin prints must go elsewhere
     console.log = console.info = console.debug = console.error;
-    // loaded here so other commands do not pay for the MCP SDK
-    const { serveStdio } = await import("../mcp/server.ts");
-    await serveStdio({ cwd: configSearchDir(), configFile: values.config as string | undefined });
+    await doors.serveMcp({ cwd: configSearchDir(), configFile: values.config as string | undefined });
     return EXIT.ok;
   },
 };

@@ -1,17 +1,15 @@
 import * as Effect from "effect/Effect";
 import { UsageError } from "../core/errors.ts";
-import { findJob } from "../core/jobs/find.ts";
-import { DEFAULT_RESUME_PROMPT, resumeJob } from "../core/jobs/resume.ts";
+import { findJob } from "../app/jobs/find.ts";
+import { DEFAULT_RESUME_PROMPT, resumeJob } from "../app/jobs/resume.ts";
 import { checkPythonOptions, COMMON_OPTIONS, PYTHON_OPTIONS } from "./args.ts";
 import { type Command, print, printJson } from "./command.ts";
-import { outputWidth } from "./fit.ts";
-import { fields, shortId } from "./format.ts";
-import { runProgram } from "./runtime.ts";
-import { describePython } from "./start.ts";
-import { failedLaunchText, isFailedLaunch, jobJson, jobOutputJson } from "./views.ts";
-import { withOutput } from "../core/jobs/output.ts";
-import { stderr } from "./output.ts";
-import { oneLine } from "./terminal.ts";
+import { outputWidth } from "../app/text/fit.ts";
+import { runProgram } from "../app/runtime.ts";
+import { launchedText } from "../app/text/said.ts";
+import { failedLaunchText, isFailedLaunch, jobJson, jobOutputJson } from "../app/text/views.ts";
+import { withOutput } from "../app/jobs/output.ts";
+import { stderr } from "../app/output.ts";
 import { configSearchDir } from "./workingDir.ts";
 
 export const resume: Command = {
@@ -53,8 +51,7 @@ export const resume: Command = {
       if (!ok) stderr.write(`codex-supervisor: ${failedLaunchText(job, output)}\n`);
       if (values.json) return printJson({ ...jobJson(job), ...jobOutputJson(output) }), ok ? 0 : 1;
       if (!ok) return 1;
-      print(`resumed job ${shortId(job.resumedFrom ?? "")} as job ${shortId(job.id)}${job.name ? ` (${oneLine(job.name)})` : ""}, pid ${job.launcher.pid}`);
-      print(fields([["id", job.id], ["thread", job.threadId ?? "-"], ["cwd", job.cwd], ["python", describePython(job.python)]], 7, "  ", outputWidth(false)).join("\n"));
+      print(launchedText(job, outputWidth(false)));
       return ok ? 0 : 1;
     });
   },

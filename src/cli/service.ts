@@ -6,10 +6,10 @@ import { UsageError } from "../core/errors.ts";
 import { type Activation, type ServiceFileError, type ServiceKind, ServiceManager } from "../services/ServiceManager.ts";
 import { COMMON_OPTIONS } from "./args.ts";
 import { type Command, print, printJson } from "./command.ts";
-import { describe, EXIT } from "./messages.ts";
-import { loadSettings } from "./runtime.ts";
-import { stderr, stdout } from "./output.ts";
-import { reportFailure } from "./failure.ts";
+import { describe, EXIT } from "../app/text/messages.ts";
+import { loadSettings } from "../app/runtime.ts";
+import { stderr, stdout } from "../app/output.ts";
+import { reportFailure } from "../app/failure.ts";
 
 const ACTIONS = ["install", "uninstall", "status"] as const;
 const defaultKind = (platform: NodeJS.Platform): ServiceKind => (platform === "darwin" ? "launchd" : "systemd");

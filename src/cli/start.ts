@@ -2,27 +2,19 @@ import * as Effect from "effect/Effect";
 import { projectFileFor } from "../config/load.ts";
 import { trustFile } from "../config/trustProject.ts";
 import { ConfigError, UsageError } from "../core/errors.ts";
-import type { PythonEnv } from "../core/job.ts";
-import { startJob } from "../core/jobs/start.ts";
+import { startJob } from "../app/jobs/start.ts";
 import { checkPythonOptions, COMMON_OPTIONS, PYTHON_OPTIONS } from "./args.ts";
 import { type Command, print, printJson } from "./command.ts";
-import { outputWidth } from "./fit.ts";
-import { fields, shortId } from "./format.ts";
-import { runProgram } from "./runtime.ts";
-import { failedLaunchText, isFailedLaunch, jobJson, jobOutputJson } from "./views.ts";
-import { withOutput } from "../core/jobs/output.ts";
-import { describe as describeError } from "./messages.ts";
-import { stderr } from "./output.ts";
-import { oneLine } from "./terminal.ts";
+import { outputWidth } from "../app/text/fit.ts";
+import { runProgram } from "../app/runtime.ts";
+import { launchedText } from "../app/text/said.ts";
+import { failedLaunchText, isFailedLaunch, jobJson, jobOutputJson } from "../app/text/views.ts";
+import { withOutput } from "../app/jobs/output.ts";
+import { describe as describeError } from "../app/text/messages.ts";
+import { stderr } from "../app/output.ts";
 import { requireWorkingDir } from "./workingDir.ts";
 
 const readStdin = async (): Promise<string> => await new Response(Bun.stdin.stream()).text();
-
-export const describePython = (python: PythonEnv): string => {
-  const why = { option: "from the command line", config: "from the config", discovered: "found in the project", caller: "the caller's VIRTUAL_ENV", none: "" }[python.source];
-  if (python.kind === "none") return "no venv: tool commands use the PATH's python";
-  return `${python.python}${python.venv ? ` (venv ${python.venv}, ${why})` : ` (${why})`}`;
-};
 
 export const start: Command = {
   name: "start",
@@ -75,14 +67,7 @@ export const start: Command = {
         if (failed) stderr.write(`codex-supervisor: ${failedLaunchText(job, output)}\n`);
         if (values.json) return printJson({ ...jobJson(job), ...jobOutputJson(output) }), failed ? 1 : 0;
         if (failed) return 1;
-        print(`started job ${shortId(job.id)}${job.name ? ` (${oneLine(job.name)})` : ""}, pid ${job.launcher.pid}`);
-        print(fields([
-          ["id", job.id],
-          ["cwd", job.cwd],
-          ["python", describePython(job.python)],
-          ...(job.threadId ? [["thread", job.threadId] as const] : []),
-          ...(job.status === "completed" ? [["status", "already completed"] as const] : []),
-        ], 7, "  ", outputWidth(false)).join("\n"));
+        print(launchedText(job, outputWidth(false)));
         return 0;
       },
     );

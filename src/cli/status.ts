@@ -1,35 +1,16 @@
-import { findJob } from "../core/jobs/find.ts";
+import { findJob } from "../app/jobs/find.ts";
 import * as Effect from "effect/Effect";
 import { UsageError } from "../core/errors.ts";
 import { formatTokens } from "../core/history/render.ts";
-import { inspectJob, type JobDetail } from "../core/jobs/inspect.ts";
-import { JobStore } from "../services/JobStore.ts";
+import { inspectJob, type JobDetail } from "../app/jobs/inspect.ts";
 import { COMMON_OPTIONS, WIDE_OPTION } from "./args.ts";
 import { type Command, print, printJson } from "./command.ts";
-import { cutEnd, outputWidth } from "./fit.ts";
-import { bytes, clock, elapsed, fields, shortId, truncate } from "./format.ts";
-import { oneLine } from "./terminal.ts";
-import { runProgram } from "./runtime.ts";
-import { describePython } from "./start.ts";
-import { describeStatus, jobJson, jobOutputJson } from "./views.ts";
+import { cutEnd, outputWidth } from "../app/text/fit.ts";
+import { bytes, clock, elapsed, fields, shortId, truncate } from "../app/text/format.ts";
+import { oneLine } from "../app/text/terminal.ts";
+import { runProgram } from "../app/runtime.ts";
+import { describePython, describeStatus, detailJson } from "../app/text/views.ts";
 import { configSearchDir } from "./workingDir.ts";
-
-export const detailJson = (d: JobDetail) => ({
-  ...jobJson(d.job),
-  pids: d.tree.map((p) => p.pid),
-  strays: d.strays,
-  cpu: d.cpu,
-  memory: d.memory,
-  elapsedMs: (d.job.endedAt ?? Date.now()) - d.job.createdAt,
-  cliVersion: d.history?.cliVersion ?? null,
-  lastActivityAt: d.history?.lastActivityAt ?? null,
-  turnState: d.history?.state ?? null,
-  tokens: d.history?.tokens ?? null,
-  lastAgentMessage: d.history?.lastAgentMessage ?? null,
-  historyProblem: d.historyProblem ?? null,
-  tree: d.tree.map((p) => ({ pid: p.pid, ppid: p.ppid, sid: p.sid, state: p.state, memory: p.rssBytes, command: p.argv.join(" ") || p.name })),
-  ...jobOutputJson(d.output),
-});
 
 /** The text view; given a width, each value wraps under itself and each process line is cut to fit. */
 const render = (d: JobDetail, width: number | undefined): string => {

@@ -2,8 +2,8 @@ import { ConfigError, UsageError } from "../core/errors.ts";
 import { listTrusted, trustProject, untrustProject } from "../config/trustProject.ts";
 import { COMMON_OPTIONS } from "./args.ts";
 import { type Command, print, printJson } from "./command.ts";
-import { describe } from "./messages.ts";
-import { stderr } from "./output.ts";
+import { describe } from "../app/text/messages.ts";
+import { stderr } from "../app/output.ts";
 
 const TRUST_DETAILS = [
   "A project's config file (codex-supervisor.config.ts, .codex-supervisorrc*, package.json's key) applies",

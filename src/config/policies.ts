@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { DURATION_RANGES } from "../core/duration.ts";
+import type { Policy } from "../core/policy.ts";
 import { duration, durationWithin, size } from "./fields.ts";
 
 /** The states a job ends in, as `when.ended` names them. */
@@ -83,6 +84,9 @@ const pluginObject = z.custom<{ readonly name: string }>(
 export const pluginRef = z.union([z.string().min(1), z.tuple([z.string().min(1), z.record(z.string(), z.unknown())]), pluginObject]);
 
 export type PolicyConfig = z.output<typeof policySchema>;
+/** A parsed policy is what the core judges (core/policy.ts): tsc checks the two agree. */
+type Holds<T extends true> = T;
+export type PolicyFitsCore = Holds<PolicyConfig extends Policy ? true : false>;
 export type ScheduleConfig = z.output<typeof scheduleSchema>;
 export type PluginRef = z.output<typeof pluginRef>;
 export type ActionRef = z.output<typeof actionRef>;

@@ -1,6 +1,32 @@
-import type { PolicyConfig } from "../config/policies.ts";
 import { formatElapsed } from "./duration.ts";
 import type { Subject } from "./subject.ts";
+
+/**
+ * A policy as the watchdog judges it: what a config's `policies` entry reads to (config/policies.ts
+ * parses durations to ms and sizes to bytes). Declared here so the core needs no config.
+ */
+export interface Policy {
+  readonly name: string;
+  readonly match: {
+    readonly tracked: boolean | "either";
+    readonly cwd?: string | undefined;
+    readonly name?: string | undefined;
+    readonly kind?: string | ReadonlyArray<string> | undefined;
+  };
+  readonly when: {
+    readonly runtimeOver?: number | undefined;
+    readonly idleFor?: number | undefined;
+    readonly rssOver?: number | undefined;
+    readonly cpuOver?: number | undefined;
+    readonly forTicks?: number | undefined;
+    readonly orphaned?: boolean | undefined;
+    readonly tokensOver?: number | undefined;
+    readonly pythonMismatch?: boolean | undefined;
+    /** The job ended (true), or ended in one of these states. */
+    readonly ended?: true | ReadonlyArray<string> | undefined;
+  };
+  readonly repeat: boolean | number;
+}
 
 /** Counters a policy carries from tick to tick, per subject: consecutive CPU-over ticks, last firing. */
 export interface PolicyMemory {
@@ -27,12 +53,12 @@ export const MAX_RETRY_DELAY_MS = 10 * 60_000;
 export const retryDelayMs = (attempts: number): number =>
   attempts <= 1 ? 0 : Math.min(MAX_RETRY_DELAY_MS, 10_000 * 2 ** (attempts - 2));
 
-export const firingKey = (subject: Pick<Subject, "key">, policy: Pick<PolicyConfig, "name">): string => `${subject.key}|${policy.name}`;
+export const firingKey = (subject: Pick<Subject, "key">, policy: Pick<Policy, "name">): string => `${subject.key}|${policy.name}`;
 
 const glob = (pattern: string, value: string | undefined) => value !== undefined && new Bun.Glob(pattern).match(value);
 
 /** Does the policy's `match` select this subject? Untracked Codex is judged only by policies that ask for it. */
-export const matches = (policy: PolicyConfig, subject: Subject): boolean => {
+export const matches = (policy: Policy, subject: Subject): boolean => {
   const { tracked, cwd, name, kind } = policy.match;
   if (tracked !== "either" && tracked !== subject.tracked) return false;
   if (cwd !== undefined && !glob(cwd, subject.cwd)) return false;
@@ -62,7 +88,7 @@ const idleSinceOf = (subject: Subject, memory: PolicyMemory) =>
  * so it builds nothing. Pure: the caller updates `memory.cpuTicks` and `memory.busy` once
  * per tick first.
  */
-export const holdsWhen = (policy: PolicyConfig, subject: Subject, memory: PolicyMemory, now: number): boolean => {
+export const holdsWhen = (policy: Policy, subject: Subject, memory: PolicyMemory, now: number): boolean => {
   const w = policy.when;
   return endedHolds(w.ended, subject) &&
     (w.runtimeOver === undefined || (subject.end?.at ?? now) - subject.startedAt > w.runtimeOver) &&
@@ -75,11 +101,11 @@ export const holdsWhen = (policy: PolicyConfig, subject: Subject, memory: Policy
 };
 
 /** An `ended` policy judges only ended jobs, and every other policy only live subjects. */
-const endedHolds = (ended: PolicyConfig["when"]["ended"], subject: Subject): boolean =>
+const endedHolds = (ended: Policy["when"]["ended"], subject: Subject): boolean =>
   ended === undefined ? subject.end === undefined : subject.end !== undefined && (ended === true || (ended as ReadonlyArray<string>).includes(subject.end.status));
 
 /** `holdsWhen`, and when it holds, each condition in words. */
-export const evaluateWhen = (policy: PolicyConfig, subject: Subject, memory: PolicyMemory, now: number): { holds: boolean; reasons: string[] } => {
+export const evaluateWhen = (policy: Policy, subject: Subject, memory: PolicyMemory, now: number): { holds: boolean; reasons: string[] } => {
   if (!holdsWhen(policy, subject, memory, now)) return { holds: false, reasons: [] };
   const w = policy.when;
   const runtime = (subject.end?.at ?? now) - subject.startedAt;
@@ -116,7 +142,7 @@ const pythonReason = (s: Subject): string => [
 ].join("; ") || "Python env as expected";
 
 /** Updates the per-tick counters `evaluateWhen` reads. */
-export const observeTick = (subjects: ReadonlyArray<Subject>, policies: ReadonlyArray<PolicyConfig>, memory: PolicyMemory, now: number): void => {
+export const observeTick = (subjects: ReadonlyArray<Subject>, policies: ReadonlyArray<Policy>, memory: PolicyMemory, now: number): void => {
   const thresholds = new Set(policies.flatMap((p) => (p.when.cpuOver === undefined ? [] : [p.when.cpuOver])));
   const live = new Set(subjects.map((s) => s.key));
   for (const s of subjects) {
@@ -143,7 +169,7 @@ export const observeTick = (subjects: ReadonlyArray<Subject>, policies: Readonly
  * Fire now? Once per subject and policy, unless `repeat` (true: every tick; ms: at most that
  * often); after a firing whose actions were not all done, once its retry delay has passed.
  */
-export const dueToFire = (policy: PolicyConfig, subject: Subject, memory: PolicyMemory, now: number): boolean => {
+export const dueToFire = (policy: Policy, subject: Subject, memory: PolicyMemory, now: number): boolean => {
   const key = firingKey(subject, policy);
   const failed = memory.failed.get(key);
   if (failed && now - failed.at < retryDelayMs(failed.attempts)) return false;

@@ -3,7 +3,7 @@ import * as Cause from "effect/Cause";
 import * as Effect from "effect/Effect";
 import * as Exit from "effect/Exit";
 import { z } from "zod";
-import { doctorReport, renderDoctor, runDoctor } from "../core/doctor/index.ts";
+import { doctorReport, renderDoctor, runDoctor } from "../app/doctor/index.ts";
 import { callScope, type ServerContext, toolError, toolResult } from "./run.ts";
 import { cwdArg } from "./schemas.ts";
 

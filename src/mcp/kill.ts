@@ -1,11 +1,12 @@
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import * as Effect from "effect/Effect";
 import { z } from "zod";
-import { shortId } from "../cli/format.ts";
-import { killJson, survivorList } from "../cli/views.ts";
+import { shortId } from "../app/text/format.ts";
+import { killJson } from "../app/text/views.ts";
+import { killText } from "../app/text/said.ts";
 import { DURATION_RANGES, readDuration } from "../core/duration.ts";
-import { findJob } from "../core/jobs/find.ts";
-import { killJob } from "../core/jobs/kill.ts";
+import { findJob } from "../app/jobs/find.ts";
+import { killJob } from "../app/jobs/kill.ts";
 import { callScope, runTool, type ServerContext, toolError, toolResult } from "./run.ts";
 import { cwdArg, jobArg, killShape } from "./schemas.ts";
 
@@ -39,14 +40,7 @@ export const registerKill = (server: McpServer, context: ServerContext): void =>
       if (outcome.unrecorded && outcome.result !== "survivors") {
         return toolError(`job ${id}: ${outcome.result}, ${n} process(es) ended, but the kill could not be recorded: ${String(outcome.unrecorded.cause)}`, json);
       }
-      switch (outcome.result) {
-        case "already-gone":
-          return toolResult(`job ${id} was not running (${outcome.job.status}); nothing to kill`, json);
-        case "killed":
-          return toolResult(`killed job ${id}: ${n} process${n === 1 ? "" : "es"} (${json.members.map((m) => m.pid).join(", ")}) ended in ${json.elapsedMs} ms after the first signal`, json);
-        case "survivors":
-          return toolError(`job ${id}: ${json.survivors.length} process(es) survived the kill: ${survivorList(json.survivorReasons)}`, json);
-      }
+      return outcome.result === "survivors" ? toolError(killText(outcome), json) : toolResult(killText(outcome), json);
     });
   });
 };

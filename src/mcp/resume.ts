@@ -1,12 +1,12 @@
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import * as Effect from "effect/Effect";
 import { z } from "zod";
-import { findJob } from "../core/jobs/find.ts";
-import { DEFAULT_RESUME_PROMPT, resumeJob } from "../core/jobs/resume.ts";
+import { findJob } from "../app/jobs/find.ts";
+import { DEFAULT_RESUME_PROMPT, resumeJob } from "../app/jobs/resume.ts";
 import { callScope, runTool, type ServerContext, toolError } from "./run.ts";
 import { cwdArg, jobArg, jobShape, launchArgs, pythonConflict } from "./schemas.ts";
 import { launched } from "./start.ts";
-import { withOutput } from "../core/jobs/output.ts";
+import { withOutput } from "../app/jobs/output.ts";
 
 export const registerResume = (server: McpServer, context: ServerContext): void => {
   server.registerTool("codex_resume", {
@@ -36,6 +36,6 @@ export const registerResume = (server: McpServer, context: ServerContext): void 
       });
       return yield* withOutput(job);
     });
-    return runTool(callScope(context, input.cwd), program, (job) => launched(job, "resumed as"));
+    return runTool(callScope(context, input.cwd), program, (job) => launched(job));
   });
 };

@@ -3,8 +3,8 @@ import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import * as Cause from "effect/Cause";
 import type * as Effect from "effect/Effect";
 import * as Exit from "effect/Exit";
-import { describe, type KnownError } from "../cli/messages.ts";
-import { type AppServices, isKnown, runApp, type RunOptions } from "../cli/runtime.ts";
+import { describe, type KnownError } from "../app/text/messages.ts";
+import { type AppServices, isKnown, runApp, type RunOptions } from "../app/runtime.ts";
 
 /** What the server was started with; every call resolves its own config from these. */
 export interface ServerContext {

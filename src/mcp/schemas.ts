@@ -2,7 +2,7 @@ import { z } from "zod";
 
 /**
  * The tools' argument and result schemas. Results mirror the CLI's `--json` shapes
- * (src/cli/views.ts); they are loose objects so a field added to a view never turns a
+ * (src/app/text/views.ts); they are loose objects so a field added to a view never turns a
  * good result into a validation error.
  */
 

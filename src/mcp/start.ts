@@ -2,14 +2,13 @@ import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import * as Effect from "effect/Effect";
 import { z } from "zod";
-import { shortId } from "../cli/format.ts";
-import { describePython } from "../cli/start.ts";
-import { failedLaunchText, isFailedLaunch, jobJson, jobOutputJson } from "../cli/views.ts";
+import { launchedText } from "../app/text/said.ts";
+import { failedLaunchText, isFailedLaunch, jobJson, jobOutputJson } from "../app/text/views.ts";
 import type { SkippedConfig } from "../config/load.ts";
 import { skippedText } from "../config/trust.ts";
 import type { Job } from "../core/job.ts";
-import { type JobOutput, withOutput } from "../core/jobs/output.ts";
-import { startJob } from "../core/jobs/start.ts";
+import { type JobOutput, withOutput } from "../app/jobs/output.ts";
+import { startJob } from "../app/jobs/start.ts";
 import { Settings } from "../services/Settings.ts";
 import { callScope, runTool, type ServerContext, toolError, toolResult } from "./run.ts";
 import { jobShape, launchArgs, pythonConflict } from "./schemas.ts";
@@ -18,21 +17,14 @@ import { jobShape, launchArgs, pythonConflict } from "./schemas.ts";
  * A job launched (or resumed), told the way `start` tells it; a Codex that died at once is an error, in its own words.
  * A project config that was not applied is said (the job got the global config): the server never trusts one itself.
  */
-export const launched = ({ job, output }: { job: Job; output: JobOutput }, verb: string, skipped?: SkippedConfig): CallToolResult => {
+export const launched = ({ job, output }: { job: Job; output: JobOutput }, skipped?: SkippedConfig): CallToolResult => {
   const json = {
     ...jobJson(job), ...jobOutputJson(output),
     ...(skipped ? { configNotApplied: { file: skipped.file, reason: skipped.reason, fix: skipped.fix ?? null } } : {}),
   };
   if (isFailedLaunch(job)) return toolError(failedLaunchText(job, output), json);
-  return toolResult([
-    `${verb} job ${shortId(job.id)}${job.name ? ` (${job.name})` : ""}, pid ${job.launcher.pid}, ${job.status}`,
-    `  id      ${job.id}`,
-    ...(job.resumedFrom ? [`  resumes ${job.resumedFrom}`] : []),
-    `  thread  ${job.threadId ?? "- (not started yet)"}`,
-    `  cwd     ${job.cwd}`,
-    `  python  ${describePython(job.python)}`,
-    ...(skipped ? [`  config  ${skippedText(skipped)}; the job runs with the global config`] : []),
-  ].join("\n"), json);
+  const config = skipped ? [["config", `${skippedText(skipped)}; the job runs with the global config`] as const] : [];
+  return toolResult(launchedText(job, undefined, config), json);
 };
 
 export const registerStart = (server: McpServer, context: ServerContext): void => {
@@ -63,6 +55,6 @@ export const registerStart = (server: McpServer, context: ServerContext): void =
       Effect.flatMap((r) => withOutput(r.job)),
       Effect.flatMap((launch) => Effect.map(Settings, (settings) => ({ launch, skipped: settings.skippedConfig }))),
     );
-    return runTool(scope, program, ({ launch, skipped }) => launched(launch, "started", skipped));
+    return runTool(scope, program, ({ launch, skipped }) => launched(launch, skipped));
   });
 };

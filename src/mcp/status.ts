@@ -1,10 +1,10 @@
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import * as Effect from "effect/Effect";
 import { z } from "zod";
-import { bytes, clock, elapsed, shortId, truncate } from "../cli/format.ts";
-import { jobEntryJson, jobOutputJson, untrackedJson } from "../cli/views.ts";
-import { jobOutput } from "../core/jobs/output.ts";
-import { type JobEntry, listEverything } from "../core/jobs/list.ts";
+import { bytes, clock, elapsed, shortId, truncate } from "../app/text/format.ts";
+import { jobEntryJson, jobOutputJson, untrackedJson } from "../app/text/views.ts";
+import { jobOutput } from "../app/jobs/output.ts";
+import { type JobEntry, listEverything } from "../app/jobs/list.ts";
 import { CodexHistory, type RolloutSummary } from "../services/CodexHistory.ts";
 import { callScope, runTool, type ServerContext, toolResult } from "./run.ts";
 import { cwdArg, statusShape } from "./schemas.ts";

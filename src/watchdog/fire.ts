@@ -2,7 +2,7 @@ import * as Context from "effect/Context";
 import * as Effect from "effect/Effect";
 import type { LoadedConfig } from "../config/load.ts";
 import type { ActionRef, PolicyConfig } from "../config/policies.ts";
-import type { Observation } from "../core/jobs/refresh.ts";
+import type { Observation } from "../app/jobs/refresh.ts";
 import { formatElapsed } from "../core/duration.ts";
 import { firingKey, type PolicyMemory, retryDelayMs } from "../core/policy.ts";
 import type { Subject } from "../core/subject.ts";

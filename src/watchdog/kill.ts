@@ -1,7 +1,7 @@
 import * as Effect from "effect/Effect";
-import { killJob } from "../core/jobs/kill.ts";
-import { killTree } from "../core/jobs/killTree.ts";
-import type { Observation } from "../core/jobs/refresh.ts";
+import { killJob } from "../app/jobs/kill.ts";
+import { killTree } from "../app/jobs/killTree.ts";
+import type { Observation } from "../app/jobs/refresh.ts";
 import { identityOf } from "../core/process.ts";
 import type { Subject } from "../core/subject.ts";
 import type { KillSummary } from "../hooks/types.ts";

@@ -1,9 +1,8 @@
 import * as Clock from "effect/Clock";
-import * as Effect from "effect/Effect";
 import type { LoadedConfig } from "../config/load.ts";
 import type { PolicyConfig } from "../config/policies.ts";
 import { isCodexLauncher, isNativeCodex } from "../core/codex.ts";
-import { threadAmong } from "../core/jobs/list.ts";
+import { threadAmong } from "../app/jobs/list.ts";
 import { dueToFire, holdsWhen, matches, observeTick, type PolicyMemory } from "../core/policy.ts";
 import { type ProcessInfo, sameProcess } from "../core/process.ts";
 import type { Subject } from "../core/subject.ts";

@@ -1,9 +1,9 @@
 import * as Clock from "effect/Clock";
 import * as Effect from "effect/Effect";
 import type { LoadedConfig } from "../config/load.ts";
-import { sweepJobCgroups } from "../core/jobs/cgroup.ts";
-import { listEverything } from "../core/jobs/list.ts";
-import { observe } from "../core/jobs/refresh.ts";
+import { sweepJobCgroups } from "../app/jobs/cgroup.ts";
+import { listEverything } from "../app/jobs/list.ts";
+import { observe } from "../app/jobs/refresh.ts";
 import { dueToFire, evaluateWhen, firingKey, holdsWhen, matches, observeTick, type PolicyMemory } from "../core/policy.ts";
 import type { Subject } from "../core/subject.ts";
 import type { LoadedPlugins } from "../hooks/host.ts";

@@ -18,7 +18,7 @@ import { join } from "node:path";
 import { Cause, Effect, Exit, Layer } from "effect";
 import { TestClock } from "effect/testing";
 import { afterAll, afterEach, describe, expect, test } from "vitest";
-import { describe as describeError } from "../../src/cli/messages.ts";
+import { describe as describeError } from "../../src/app/text/messages.ts";
 import { loadConfigEffect } from "../../src/config/load.ts";
 import type { Job } from "../../src/core/job.ts";
 import { loadPlugins } from "../../src/hooks/host.ts";

@@ -16,7 +16,7 @@ import { join } from "node:path";
 import { Effect, Layer } from "effect";
 import { afterAll, afterEach, describe, expect, test } from "vitest";
 import { JOB_MARKER } from "../../src/core/job.ts";
-import { observe, refreshJob } from "../../src/core/jobs/refresh.ts";
+import { observe, refreshJob } from "../../src/app/jobs/refresh.ts";
 import { CodexHistory } from "../../src/services/CodexHistory.ts";
 import { SCHEMA_VERSION } from "../../src/services/db/migrations.ts";
 import { fakeWorld, fakeWorldLayer } from "../../src/services/FakeWorld.ts";

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { cutEnd, cutMiddle, displayWidth, outputWidth, shortThread, tildePath, wrap, wrapLines } from "../../src/cli/fit.ts";
-import { fields, table } from "../../src/cli/format.ts";
+import { cutEnd, cutMiddle, displayWidth, outputWidth, shortThread, tildePath, wrap, wrapLines } from "../../src/app/text/fit.ts";
+import { fields, table } from "../../src/app/text/format.ts";
 
 describe("fitting text to a width", () => {
   it("counts a CJK character and an emoji as two columns, not as bytes", () => {

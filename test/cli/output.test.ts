@@ -1,5 +1,5 @@
 /**
- * The CLI writes its output with write(2) (src/cli/output.ts). A reader that left the pipe
+ * The CLI writes its output with write(2) (src/app/output.ts). A reader that left the pipe
  * non-blocking gets EAGAIN on a full pipe: the rest must still arrive, whole and in order.
  */
 import { mkdtempSync, rmSync } from "node:fs";
@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { endedJob, seedJobs } from "../../bench/lib/db.ts";
-import { makeWriter } from "../../src/cli/output.ts";
+import { makeWriter } from "../../src/app/output.ts";
 
 const errno = (code: string) => Object.assign(new Error(code), { code });
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
-import { fields, table } from "../../src/cli/format.ts";
-import { oneLine, terminalSafe } from "../../src/cli/terminal.ts";
-import { makeWriter, terminalWriter } from "../../src/cli/output.ts";
+import { fields, table } from "../../src/app/text/format.ts";
+import { oneLine, terminalSafe } from "../../src/app/text/terminal.ts";
+import { makeWriter, terminalWriter } from "../../src/app/output.ts";
 
 describe("terminalSafe", () => {
   it("shows ESC, BEL, CR and DEL escaped and keeps lines and tabs", () => {

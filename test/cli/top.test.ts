@@ -1,8 +1,8 @@
 import { expect, test } from "vitest";
 import type { Job } from "../../src/core/job.ts";
-import type { LiveFrame, LiveRow } from "../../src/core/jobs/live.ts";
+import type { LiveFrame, LiveRow } from "../../src/app/jobs/live.ts";
 import { parseKeys } from "../../src/cli/top/keys.ts";
-import { renderScreen, type TopState } from "../../src/cli/top/screen.ts";
+import { renderScreen, type TopState } from "../../src/app/text/topScreen.ts";
 
 const NOW = Date.parse("2026-12-06T20:00:00Z");
 const row = (id: string, name: string, extra: Partial<LiveRow> = {}): LiveRow => ({

@@ -16,7 +16,7 @@ export interface Mutant {
 
 const IDENTITY_TESTS = ["--project unit test/core/process.test.ts test/adversarial/identity.test.ts"];
 const POLICY_TESTS = ["--project unit test/core/policy.test.ts test/watchdog/loop.test.ts"];
-const THREAD_TESTS = ["--project unit test/core/threadMatch.test.ts test/core/history/codexHome.test.ts"];
+const THREAD_TESTS = ["--project unit test/core/threadMatch.test.ts test/services/history/codexHome.test.ts"];
 
 export const MUTANTS: ReadonlyArray<Mutant> = [
   // identity: what makes a PID still the job's process

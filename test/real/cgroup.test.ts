@@ -2,7 +2,7 @@ import { existsSync, readFileSync, rmdirSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
 import { parseMountinfo, parseProcCgroup } from "../../src/core/cgroup.ts";
-import type { DoctorReport } from "../../src/core/doctor/index.ts";
+import type { DoctorReport } from "../../src/app/doctor/index.ts";
 import { commandOf, createSandbox, isAlive, type Sandbox, waitFor } from "./support/harness.ts";
 
 // Needs a machine that gives this user cgroups (root, here and in CI); the marker-walk half runs with them off.

@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, test } from "vitest";
-import type { DoctorReport } from "../../src/core/doctor/index.ts";
+import type { DoctorReport } from "../../src/app/doctor/index.ts";
 import { createSandbox, type Sandbox } from "./support/harness.ts";
 import { trustAsIs } from "../support/trust.ts";
 

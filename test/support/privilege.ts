@@ -22,6 +22,6 @@ export const needsPermissionErrors = overridesFilePermissions
 
 /** The test files that hold such tests: test/permissions.test.ts runs them without the capability. */
 export const PERMISSION_TEST_FILES: ReadonlyArray<string> = [
-  "test/core/doctor/database.test.ts",
+  "test/app/doctor/database.test.ts",
   "test/services/JobStore.test.ts",
 ];

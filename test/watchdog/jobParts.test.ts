@@ -5,7 +5,7 @@ import { Effect, Layer } from "effect";
 import { TestClock } from "effect/testing";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import { JOB_MARKER, type Job } from "../../src/core/job.ts";
-import { listEverything } from "../../src/core/jobs/list.ts";
+import { listEverything } from "../../src/app/jobs/list.ts";
 import { CodexHistory } from "../../src/services/CodexHistory.ts";
 import { fakeWorld, fakeWorldLayer } from "../../src/services/FakeWorld.ts";
 import { JobStore } from "../../src/services/JobStore.ts";

@@ -6,8 +6,8 @@
  */
 import { Cause, Effect, Exit, Layer } from "effect";
 import type { Job } from "../../../src/core/job.ts";
-import { killJob, type KillOutcome } from "../../../src/core/jobs/kill.ts";
-import { refreshJob } from "../../../src/core/jobs/refresh.ts";
+import { killJob, type KillOutcome } from "../../../src/app/jobs/kill.ts";
+import { refreshJob } from "../../../src/app/jobs/refresh.ts";
 import { CodexHistory } from "../../../src/services/CodexHistory.ts";
 import { JobStore } from "../../../src/services/JobStore.ts";
 import type { ProcessTable } from "../../../src/services/ProcessTable.ts";

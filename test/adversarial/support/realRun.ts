@@ -1,7 +1,7 @@
 /** The production kill path over the real machine: real ProcessTable, Signals, JobStore. */
 import { Cause, Effect, Exit, Layer } from "effect";
 import type { Job } from "../../../src/core/job.ts";
-import { killJob } from "../../../src/core/jobs/kill.ts";
+import { killJob } from "../../../src/app/jobs/kill.ts";
 import type { ProcessIdentity } from "../../../src/core/process.ts";
 import { CodexHistory } from "../../../src/services/CodexHistory.ts";
 import { JobStore } from "../../../src/services/JobStore.ts";

@@ -3,7 +3,7 @@
  * package by its name through a node_modules symlink, prints what it saw as one JSON line and
  * then just returns — the test asserts that the process exits by itself.
  */
-import { mkdirSync, symlinkSync, writeFileSync } from "node:fs";
+import { mkdirSync, symlinkSync } from "node:fs";
 import { join } from "node:path";
 import { REPO } from "../support/harness.ts";
 

@@ -15,10 +15,12 @@ import { makeAlarm } from "./alarm.ts";
 import type { FiringCrew } from "./fire.ts";
 import { makeJournal } from "./journal.ts";
 import { makeWatchMetrics } from "./metrics/index.ts";
+import { type LoggedEvent, makeEventLog } from "./eventLog.ts";
 import { makeTurn } from "./turn.ts";
 import { configBook } from "./configs.ts";
 import { FULL_TICK_AT_LEAST_EVERY_MS, quietTick } from "./quiet.ts";
 import { scheduleBook } from "./schedules.ts";
+import { endBook } from "./ended.ts";
 import { summaryCache } from "./subjects.ts";
 import { tick, type WatchState } from "./tick.ts";
 
@@ -40,6 +42,8 @@ export interface WatchdogOptions {
    * another watchdog acting on the same database. Once per change, never once per tick.
    */
   readonly say?: ((line: string) => void) | undefined;
+  /** Told of every event the watchdog records, once, as it records it (`watch`'s log on stdout). */
+  readonly onEvent?: ((event: LoggedEvent) => void) | undefined;
 }
 
 export interface TickTrace {
@@ -67,12 +71,14 @@ export class Watchdog extends Context.Service<Watchdog, {
 }>()("codex-supervisor/Watchdog") {
   /** Forks the loop into the layer's scope: closing the scope stops it; it never touches the jobs. */
   static readonly layer = (options: WatchdogOptions) => Layer.effect(Watchdog, Effect.gen(function* () {
-    const store = yield* JobStore;
+    const say = options.say ?? (() => {});
+    const log = makeEventLog(options.onEvent, say);
+    // everything the loop does writes its events through this store, so each reaches the log
+    const store = log.store(yield* JobStore);
     const fallbackCwd = options.cwd ?? homedir();
     const memory = emptyMemory();
-    const say = options.say ?? (() => {});
     const metrics = yield* makeWatchMetrics(say, { exports: options.maxTicks === undefined });
-    const crew: FiringCrew = { journal: makeJournal(say), inflight: new Map(), counts: metrics };
+    const crew: FiringCrew = { journal: makeJournal(say, log.kept), inflight: new Map(), counts: metrics };
     // adopt what an earlier watchdog already did: a policy fired once stays fired across restarts (and takeovers)
     const adopt = Effect.gen(function* () {
       for (const e of yield* store.listEvents({ limit: 20_000 })) {
@@ -104,8 +110,8 @@ export class Watchdog extends Context.Service<Watchdog, {
         Effect.catchTag("ConfigError", (e) => Effect.succeed(e)),
       );
     const book = configBook({ explicitFile: options.explicitFile, fallbackCwd, accept });
-    const state: WatchState = { book, memory, summaries: summaryCache(), pluginsFor, crew, settled: undefined };
-    const schedules = scheduleBook(yield* Effect.context<JobStore>(), pluginsFor);
+    const state: WatchState = { book, memory, summaries: summaryCache(), pluginsFor, crew, settled: undefined, ends: endBook() };
+    const schedules = scheduleBook(Context.add(yield* Effect.context<JobStore>(), JobStore, store), pluginsFor);
 
     const alarm = makeAlarm();
     let woken = false;
@@ -155,7 +161,7 @@ export class Watchdog extends Context.Service<Watchdog, {
             yield* crew.journal.append({ kind: "tick-error", message: `tick failed (the loop goes on): ${Cause.pretty(result.cause).slice(0, 2000)}` });
           }
           fullTicks++;
-          if (result._tag === "Success") { subjects = result.value.subjects; judged = () => result.value.judged; }
+          if (result._tag === "Success") { subjects = result.value.subjects; judged = () => result.value.judged; log.tickOk(); }
           fallback = result._tag === "Success" ? result.value.fallback : (yield* state.book.forDirs([])).fallback;
           if (fallback) schedules.sync(fallback);
         }
@@ -177,7 +183,7 @@ export class Watchdog extends Context.Service<Watchdog, {
       Deferred.doneUnsafe(done, Effect.void);
     });
     yield* Effect.addFinalizer(() => Effect.sync(() => { schedules.stop(); turn.release(); metrics.stop(); }));
-    yield* Effect.forkScoped(loop);
+    yield* Effect.forkScoped(loop.pipe(Effect.provideService(JobStore, store)));
     return Watchdog.of({
       // woken (SIGHUP): look afresh, not quietly
       wake: () => { woken = true; alarm.wake(); },

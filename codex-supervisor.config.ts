@@ -14,4 +14,11 @@ export default defineConfig({
   watchdog: {
     interval: "5s",
   },
+  // Tell me when a job is done, or failed, or was killed (and by whom): a desktop notification
+  // once per job, from the watchdog (`codex-supervisor watch`), with the job's end state, exit
+  // code, duration, tokens and last message. Add `webhook: "https://…"` to get it elsewhere.
+  plugins: [["notify", { desktop: true }]],
+  policies: [
+    { name: "job-ended", when: { ended: true }, do: ["notify"] },
+  ],
 });

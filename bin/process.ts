@@ -22,7 +22,8 @@ const WATCH_ENV: Readonly<Record<string, string>> = { BUN_GC_TIMER_DISABLE: "1",
 
 /** `watch` without the watchdog's runtime settings: run `execArgv` (this same command) again with them. */
 export const reexecForWatch = (argv: ReadonlyArray<string>, execArgv: ReadonlyArray<string>): void => {
-  if (argv[0] === "watch" && Object.keys(WATCH_ENV).some((k) => process.env[k] === undefined) && typeof process.execve === "function") {
+  // `top` redraws every second all the while it is open: the same holds for it.
+  if ((argv[0] === "watch" || argv[0] === "top") && Object.keys(WATCH_ENV).some((k) => process.env[k] === undefined) && typeof process.execve === "function") {
     process.execve(process.execPath, [...execArgv], { ...WATCH_ENV, ...process.env });
   }
 };

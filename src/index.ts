@@ -8,7 +8,7 @@ export type {
 } from "./hooks/types.ts";
 export type { Job } from "./core/job.ts";
 export type { LaunchSpec } from "./core/launch.ts";
-export type { Subject } from "./core/subject.ts";
+export type { Subject, SubjectEnd } from "./core/subject.ts";
 
 // The programmatic API (docs/api.md); the Effect service it is built on is `codex-supervisor/effect`.
 export { createSupervisor } from "./api/lazy.ts";

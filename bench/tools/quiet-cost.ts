@@ -8,6 +8,7 @@
  *
  *   bun bench/tools/quiet-cost.ts [--jobs 100] [--others 1000] [--reps 50] [--pause 0]
  */
+import { endBook } from "../../src/watchdog/ended.ts";
 import { Effect } from "effect";
 import { emptyMemory, holdsWhen, matches, observeTick } from "../../src/core/policy.ts";
 import { JobStore } from "../../src/services/JobStore.ts";
@@ -32,7 +33,7 @@ await inFleet({ jobs: numberArg("jobs", 100), others: numberArg("others", 1000) 
   const usage = yield* Usage;
   const book = configBook({ fallbackCwd: ctx.root });
   const summaries = summaryCache();
-  const state: WatchState = { book, memory: emptyMemory(), summaries, pluginsFor: () => Effect.succeed(undefined), crew: { journal: makeJournal(() => {}), inflight: new Map() }, settled: undefined };
+  const state: WatchState = { book, memory: emptyMemory(), summaries, pluginsFor: () => Effect.succeed(undefined), crew: { journal: makeJournal(() => {}), inflight: new Map() }, settled: undefined, ends: endBook() };
   yield* tick(state);
   const settled = state.settled;
   if (!settled) throw new Error("the full tick did not settle");

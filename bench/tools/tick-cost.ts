@@ -6,6 +6,7 @@
  *
  *   bun bench/tools/tick-cost.ts [--jobs 20] [--others 1000] [--reps 15]
  */
+import { endBook } from "../../src/watchdog/ended.ts";
 import { Effect } from "effect";
 import { listEverything } from "../../src/app/jobs/list.ts";
 import { observe } from "../../src/app/jobs/observe.ts";
@@ -23,7 +24,7 @@ await inFleet({ jobs: numberArg("jobs", 20), others: numberArg("others", 1000) }
   const table = yield* ProcessTable;
   const book = configBook({ fallbackCwd: ctx.root });
   const summaries = summaryCache();
-  const state: WatchState = { book, memory: emptyMemory(), summaries, pluginsFor: () => Effect.succeed(undefined), crew: { journal: makeJournal(() => {}), inflight: new Map() }, settled: undefined };
+  const state: WatchState = { book, memory: emptyMemory(), summaries, pluginsFor: () => Effect.succeed(undefined), crew: { journal: makeJournal(() => {}), inflight: new Map() }, settled: undefined, ends: endBook() };
   for (let i = 0; i < numberArg("reps", 15); i++) {
     yield* time("snapshot", table.snapshot());
     const obs = yield* time("observe", observe());

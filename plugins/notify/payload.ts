@@ -14,7 +14,36 @@ export interface NotifyPayload {
   readonly tracked: boolean | null;
   /** ISO 8601. */
   readonly at: string;
+  /** For a policy on a job's end (`when.ended`), else null: how it ended (completed, aborted, failed, exited, killed). */
+  readonly endState: string | null;
+  /** Who asked for the kill that ended it: `kill command`, `policy NAME`, `MCP codex_kill`. */
+  readonly killedBy: string | null;
+  /** Why, when a policy killed it: what the policy saw (`ran 46m (over 45m)`). */
+  readonly killReason: string | null;
+  /** From its start to its end. */
+  readonly durationMs: number | null;
+  readonly exitCode: number | null;
+  /** The thread's total tokens. */
+  readonly tokens: number | null;
+  readonly lastAgentMessage: string | null;
 }
+
+const NO_END = { endState: null, killedBy: null, killReason: null, durationMs: null, exitCode: null, tokens: null, lastAgentMessage: null } as const;
+
+/** How the subject's job ended, when the policy is one on its end. */
+const endFields = (subject: ActionContext<unknown>["subject"]) => {
+  const end = subject.end;
+  if (!end) return NO_END;
+  return {
+    endState: end.status,
+    killedBy: end.killedBy ?? null,
+    killReason: end.killReason ?? null,
+    durationMs: Math.max(0, end.at - subject.startedAt),
+    exitCode: end.exitCode ?? null,
+    tokens: subject.tokens ?? null,
+    lastAgentMessage: end.lastAgentMessage ?? null,
+  };
+};
 
 export const actionPayload = (ctx: ActionContext<unknown>, action: string, at: number): NotifyPayload => ({
   jobId: ctx.subject.job?.id ?? null,
@@ -28,11 +57,12 @@ export const actionPayload = (ctx: ActionContext<unknown>, action: string, at: n
   kind: ctx.subject.kind,
   tracked: ctx.subject.tracked,
   at: new Date(at).toISOString(),
+  ...endFields(ctx.subject),
 });
 
 export const reportPayload = (text: string, at: number): NotifyPayload => ({
   jobId: null, pid: null, policy: null, action: "report", message: text,
-  cwd: null, name: null, threadId: null, kind: null, tracked: null, at: new Date(at).toISOString(),
+  cwd: null, name: null, threadId: null, kind: null, tracked: null, at: new Date(at).toISOString(), ...NO_END,
 });
 
 const envKey = (field: string) => `CODEX_SUPERVISOR_EVENT_${field.replace(/[A-Z]/g, (c) => `_${c}`).toUpperCase()}`;

@@ -19,4 +19,6 @@ export interface WatchdogRun {
   readonly once: boolean;
   /** A line per tick on stderr. */
   readonly trace: boolean;
+  /** Its log on stdout as one JSON object a line (its notices too), not text. */
+  readonly json: boolean;
 }

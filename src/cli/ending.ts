@@ -1,6 +1,6 @@
 import * as Effect from "effect/Effect";
 import type { Job } from "../core/job.ts";
-import { JobStore } from "../services/JobStore.ts";
+import { killerOf } from "../app/jobs/killer.ts";
 import { shortId } from "../app/text/fit.ts";
 
 /** How a followed job ended: its final state, its exit code when known, and who killed it. */
@@ -10,15 +10,9 @@ export interface JobEnding {
   readonly killedBy: string | undefined;
 }
 
-// A kill event's message starts with who asked: `${reason}: killed, 3 process(es), …` (app/jobs/kill.ts).
-const KILL_REASON = /^(.*?): (killed|survivors|already-gone)\b/;
-
 /** The job's end as the store knows it, with who killed it when a kill ended it. */
 export const jobEnding = (job: Job) => Effect.gen(function* () {
-  if (job.status !== "killed") return { job, killedBy: undefined } satisfies JobEnding;
-  const events = yield* (yield* JobStore).listEvents({ jobId: job.id, limit: 50 });
-  const kill = [...events].sort((a, b) => b.id - a.id).find((e) => e.kind === "kill" && KILL_REASON.test(e.message));
-  return { job, killedBy: kill ? KILL_REASON.exec(kill.message)![1] : undefined } satisfies JobEnding;
+  return { job, killedBy: (yield* killerOf(job)).by } satisfies JobEnding;
 });
 
 /** `job 1a2b3c4d ended: killed by the kill command (exit code unknown)`. */

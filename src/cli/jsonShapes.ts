@@ -120,6 +120,9 @@ export const eventShape = z.strictObject({
   data: z.unknown(),
 });
 
+/** One line of `watch --json`: an event (its `id` null while the database cannot be written), or a notice of the watchdog's own (`kind: "watchdog"`). */
+export const watchLogShape = eventShape.extend({ id: z.number().int().positive().nullable() });
+
 const at = iso.nullable();
 const via = z.enum(["response_item", "event_msg"]);
 const opt = <T extends z.ZodType>(t: T) => t.optional();

@@ -25,6 +25,7 @@ export const COMMANDS: ReadonlyArray<CommandEntry> = [
   { name: "kill", load: async () => (await import("./kill.ts")).kill },
   { name: "watch", load: async () => (await import("./watch.ts")).watch },
   { name: "events", load: async () => (await import("./events.ts")).events },
+  { name: "top", load: async () => (await import("./top.ts")).top },
   { name: "config", load: async () => (await import("./config.ts")).config },
   { name: "init", load: async () => (await import("./init.ts")).init },
   { name: "trust", load: async () => (await import("./trust.ts")).trust },

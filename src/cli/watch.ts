@@ -18,6 +18,8 @@ export const watch: Command = {
     "the first one's pid, and takes over when it stops; `--once` then says so and does nothing. While the",
     "database cannot be written it says so once, keeps enforcing policies, and writes what it did later.",
     "With `metrics` in the global config it serves Prometheus metrics and/or pushes OTLP (docs/fleet.md).",
+    "Every event it records is also a line on stdout (--json: one JSON object a line, its notices too), for",
+    "journald, launchd's log file or Loki.",
   ].join("\n"),
   options: {
     once: { type: "boolean", help: "run one tick and exit" },
@@ -31,5 +33,6 @@ export const watch: Command = {
     configFile: values.config as string | undefined,
     once: values.once === true,
     trace: values.trace === true,
+    json: values.json === true,
   }),
 };

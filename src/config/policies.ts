@@ -3,6 +3,9 @@ import { DURATION_RANGES } from "../core/duration.ts";
 import type { Policy } from "../core/policy.ts";
 import { duration, durationWithin, size } from "./fields.ts";
 
+/** The states a job ends in, as `when.ended` names them. */
+export const END_STATES = ["completed", "aborted", "failed", "exited", "killed"] as const;
+
 /** An action a policy runs: its name, or `[name, options]`. */
 export const actionRef = z.union([z.string().min(1), z.tuple([z.string().min(1), z.record(z.string(), z.unknown())])]);
 
@@ -38,11 +41,15 @@ export const policySchema = z.strictObject({
     tokensOver: z.number().int().positive().optional(),
     /** Its tools run a Python outside the project's env, or it keeps hitting the same ModuleNotFoundError. */
     pythonMismatch: z.boolean().optional(),
+    /** The job ended (true), or ended in one of these states: fires once per job, after its end. */
+    ended: z.union([z.literal(true), z.array(z.enum(END_STATES)).min(1)]).optional(),
   }).refine((when) => Object.keys(when).length > 0, "expected at least one condition"),
   /** Actions, in order: names or [name, options]. */
   do: z.array(actionRef).min(1),
   /** Fire again while the condition holds: true (every tick) or a duration between firings. Default: once per job. */
   repeat: z.union([z.boolean(), duration]).default(false),
+}).refine((policy) => policy.when.ended === undefined || policy.repeat === false, {
+  path: ["repeat"], message: "a job ends once: repeat cannot be used with when.ended",
 });
 
 // node-cron (and the node:crypto it loads) is required only when a config has a schedule to check:

@@ -26,13 +26,15 @@ export default defineConfig({
     // A job whose launcher is gone while Codex runs, or whose tool processes outlived it.
     // Add \`match: { tracked: "either" }\` to judge Codex this supervisor did not start, too.
     { name: "orphans", when: { orphaned: true }, do: ["kill"] },
-    // Tell me when a job ends (needs a notify channel below).
-    // { name: "job-ended", when: { ended: true }, do: ["notify"] },
+    // Tell me when a job ends — completed, failed, killed (by whom and why) — once per job, including jobs
+    // that ended while no watchdog ran. \`ended: ["failed", "killed"]\` for the bad news only.
+    { name: "job-ended", when: { ended: true }, do: ["notify"] },
   ],
   plugins: [
-    // Where \`notify\` sends: a desktop notification, a webhook (POSTs JSON), or a command (JSON on stdin).
-    // ["notify", { desktop: true }],
-    // ["notify", { webhook: "https://example.com/hook" }],
+    // Where \`notify\` sends: a desktop notification (notify-send on Linux, osascript on macOS); on a server
+    // without a desktop, a webhook (POSTs JSON) or a command (the event as JSON on its stdin) instead:
+    // ["notify", { webhook: "https://example.com/hook" }], ["notify", { command: ["my-pager"] }]
+    ["notify", { desktop: true }],
   ],
 });
 `;

@@ -22,6 +22,8 @@ export interface Policy {
     readonly orphaned?: boolean | undefined;
     readonly tokensOver?: number | undefined;
     readonly pythonMismatch?: boolean | undefined;
+    /** The job ended (true), or ended in one of these states. */
+    readonly ended?: true | ReadonlyArray<string> | undefined;
   };
   readonly repeat: boolean | number;
 }
@@ -51,7 +53,7 @@ export const MAX_RETRY_DELAY_MS = 10 * 60_000;
 export const retryDelayMs = (attempts: number): number =>
   attempts <= 1 ? 0 : Math.min(MAX_RETRY_DELAY_MS, 10_000 * 2 ** (attempts - 2));
 
-export const firingKey = (subject: Subject, policy: Policy): string => `${subject.key}|${policy.name}`;
+export const firingKey = (subject: Pick<Subject, "key">, policy: Pick<Policy, "name">): string => `${subject.key}|${policy.name}`;
 
 const glob = (pattern: string, value: string | undefined) => value !== undefined && new Bun.Glob(pattern).match(value);
 
@@ -88,7 +90,8 @@ const idleSinceOf = (subject: Subject, memory: PolicyMemory) =>
  */
 export const holdsWhen = (policy: Policy, subject: Subject, memory: PolicyMemory, now: number): boolean => {
   const w = policy.when;
-  return (w.runtimeOver === undefined || now - subject.startedAt > w.runtimeOver) &&
+  return endedHolds(w.ended, subject) &&
+    (w.runtimeOver === undefined || (subject.end?.at ?? now) - subject.startedAt > w.runtimeOver) &&
     (w.idleFor === undefined || now - idleSinceOf(subject, memory) > w.idleFor) &&
     (w.rssOver === undefined || subject.rss > w.rssOver) &&
     (w.cpuOver === undefined || (memory.cpuTicks.get(`${subject.key}|${w.cpuOver}`) ?? 0) >= (w.forTicks ?? 3)) &&
@@ -97,13 +100,18 @@ export const holdsWhen = (policy: Policy, subject: Subject, memory: PolicyMemory
     (w.pythonMismatch === undefined || pythonMismatch(subject) === w.pythonMismatch);
 };
 
+/** An `ended` policy judges only ended jobs, and every other policy only live subjects. */
+const endedHolds = (ended: Policy["when"]["ended"], subject: Subject): boolean =>
+  ended === undefined ? subject.end === undefined : subject.end !== undefined && (ended === true || (ended as ReadonlyArray<string>).includes(subject.end.status));
+
 /** `holdsWhen`, and when it holds, each condition in words. */
 export const evaluateWhen = (policy: Policy, subject: Subject, memory: PolicyMemory, now: number): { holds: boolean; reasons: string[] } => {
   if (!holdsWhen(policy, subject, memory, now)) return { holds: false, reasons: [] };
   const w = policy.when;
-  const runtime = now - subject.startedAt;
+  const runtime = (subject.end?.at ?? now) - subject.startedAt;
   const idle = now - idleSinceOf(subject, memory);
   const reasons: string[] = [];
+  if (subject.end) reasons.push(endReason(subject, subject.end));
   if (w.runtimeOver !== undefined) reasons.push(`ran ${formatElapsed(runtime)} (over ${formatElapsed(w.runtimeOver)})`);
   if (w.idleFor !== undefined) reasons.push(`idle ${formatElapsed(idle)} (over ${formatElapsed(w.idleFor)})`);
   if (w.rssOver !== undefined) reasons.push(`memory ${mb(subject.rss)} (over ${mb(w.rssOver)})`);
@@ -112,6 +120,17 @@ export const evaluateWhen = (policy: Policy, subject: Subject, memory: PolicyMem
   if (w.tokensOver !== undefined) reasons.push(`used ${subject.tokens ?? 0} tokens (over ${w.tokensOver})`);
   if (w.pythonMismatch !== undefined) reasons.push(pythonReason(subject));
   return { holds: true, reasons };
+};
+
+const LAST_MESSAGE_CHARS = 300;
+
+/** `ended: killed by policy max-runtime (ran 46m (over 45m)) after 46m, exit 143, 1520 tokens; last message: "…"`. */
+const endReason = (s: Subject, end: NonNullable<Subject["end"]>): string => {
+  const by = end.status === "killed" ? ` by ${end.killedBy ?? "someone else (no kill was recorded)"}${end.killReason ? ` (${end.killReason})` : ""}` : "";
+  const code = end.exitCode === undefined ? "exit code unknown" : `exit ${end.exitCode}`;
+  const tokens = s.tokens === undefined ? "" : `, ${s.tokens} tokens`;
+  const said = end.lastAgentMessage === undefined ? "" : `; last message: ${JSON.stringify(end.lastAgentMessage.length > LAST_MESSAGE_CHARS ? `${end.lastAgentMessage.slice(0, LAST_MESSAGE_CHARS - 1)}…` : end.lastAgentMessage)}`;
+  return `ended: ${end.status}${by} after ${formatElapsed(Math.max(0, end.at - s.startedAt))}, ${code}${tokens}${said}`;
 };
 
 export const pythonMismatch = (s: Subject): boolean =>

@@ -1,4 +1,17 @@
-import type { Job } from "./job.ts";
+import type { Job, JobStatus } from "./job.ts";
+
+/** How a job ended, for the policies that fire on it (`when.ended`). */
+export interface SubjectEnd {
+  readonly status: JobStatus;
+  /** Epoch ms: when Codex exited. */
+  readonly at: number;
+  readonly exitCode: number | undefined;
+  /** Who asked for the kill that ended it: `kill command`, `policy NAME`, `MCP codex_kill`. */
+  readonly killedBy: string | undefined;
+  /** Why, when a policy killed it: what its decision said (`ran 46m (over 45m)`). */
+  readonly killReason: string | undefined;
+  readonly lastAgentMessage: string | undefined;
+}
 
 /**
  * What a policy judges: one of the supervisor's jobs, or a Codex program it did
@@ -32,6 +45,8 @@ export interface Subject {
   readonly lastActivityAt: number | undefined;
   /** Total tokens its thread has used, when known. */
   readonly tokens: number | undefined;
+  /** Set only for an ended job judged by `when.ended` policies; a live subject has none. */
+  readonly end?: SubjectEnd | undefined;
   /** Python problems seen: interpreters outside the project's env, repeated missing modules. */
   readonly python: {
     readonly foreignInterpreters: ReadonlyArray<string>;

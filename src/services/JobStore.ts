@@ -51,6 +51,11 @@ export interface JobStoreService {
   readonly resolve: (query: string) => Effect.Effect<Job, JobNotFound | JobAmbiguous | DatabaseError>;
   /** Newest first. */
   readonly list: (options?: ListJobsOptions) => Effect.Effect<ReadonlyArray<Job>, DatabaseError>;
+  /**
+   * Ended jobs whose end is at or after `since`, among those created at or after `createdSince`
+   * (which lets the status index bound the read), oldest end first, at most `limit`.
+   */
+  readonly endedSince: (options: { readonly since: number; readonly createdSince: number; readonly limit: number }) => Effect.Effect<ReadonlyArray<Job>, DatabaseError>;
   /** Jobs started in one folder, under one CODEX_HOME, between two instants (inclusive), oldest first. */
   readonly startedIn: (place: StartedIn) => Effect.Effect<ReadonlyArray<Job>, DatabaseError>;
   /** Whether a job with that id exists (and so was updated). */
@@ -160,6 +165,14 @@ const make = fn("JobStore.open")(function* (path: string) {
     );
   });
 
+  const endedSince = fn("JobStore.endedSince")(function* (options: { readonly since: number; readonly createdSince: number; readonly limit: number }) {
+    return yield* read("endedSince", () =>
+      db().query<JobRow, Record<string, number>>(
+        `${SELECT_JOBS} WHERE status IN (${FINAL}) AND created_at >= $created AND coalesce(ended_at, created_at) >= $since ORDER BY coalesce(ended_at, created_at), rowid LIMIT $limit`,
+      ).all({ created: options.createdSince, since: options.since, limit: options.limit }).map(rowToJob),
+    );
+  });
+
   const startedIn = fn("JobStore.startedIn")(function* (place: StartedIn) {
     return yield* read("startedIn", () =>
       db().query<JobRow, [number, number, string, string]>(
@@ -264,7 +277,7 @@ const make = fn("JobStore.open")(function* (path: string) {
   const close = () => Effect.sync(() => connection.close());
 
   return JobStore.of({
-    insert, get, resolve, list, startedIn, update, markEnded, appendEvent, listEvents, prune, dataVersion,
+    insert, get, resolve, list, endedSince, startedIn, update, markEnded, appendEvent, listEvents, prune, dataVersion,
     markKillRequested, claimFiring: claim, finishFiring: finish, withoutWaiting, replaced: connection.replaced, reopen, path, close, filesDir, firstCreatedSince, countByStatus,
   });
 });

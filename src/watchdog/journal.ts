@@ -14,14 +14,16 @@ const why = (e: DatabaseError) => (e.cause instanceof Error ? e.cause.message : 
  * kept in memory, in order, with the time they happened, and written when it can be again;
  * the watchdog says so on stderr when that state changes, never once per tick.
  */
-export const makeJournal = (say: (line: string) => void) => {
+export const makeJournal = (say: (line: string) => void, onKept?: (event: NewEvent & { readonly at: number }) => void) => {
   const kept: NewEvent[] = [];
   let dropped = 0;
   let failure: string | undefined;
 
   const keep = (event: NewEvent, at: number) => {
     if (kept.length >= MAX_KEPT) { kept.shift(); dropped++; }
-    kept.push({ ...event, at: event.at ?? at });
+    const held = { ...event, at: event.at ?? at };
+    kept.push(held);
+    onKept?.(held);
   };
 
   /** A write failed: the database is failing, or failing for another reason than before. */

@@ -12,6 +12,8 @@ import { JobStore, type JobStoreService } from "../services/JobStore.ts";
 import { type Alarm, makeAlarm } from "./alarm.ts";
 import type { FiringCrew } from "./fire.ts";
 import { makeJournal } from "./journal.ts";
+import { type LoggedEvent, makeEventLog } from "./eventLog.ts";
+import { endBook } from "./ended.ts";
 import { makeWatchMetrics } from "./metrics/index.ts";
 import { makeTurn } from "./turn.ts";
 import { pluginBook } from "./plugins.ts";
@@ -43,6 +45,8 @@ export interface WatchdogOptions {
    * another watchdog acting on the same database. Once per change, never once per tick.
    */
   readonly say?: ((line: string) => void) | undefined;
+  /** Told of every event the watchdog records, once, as it records it (`watch`'s log on stdout). */
+  readonly onEvent?: ((event: LoggedEvent) => void) | undefined;
 }
 
 export interface TickTrace {
@@ -81,6 +85,7 @@ interface Loop {
   readonly turn: ReturnType<typeof makeTurn>;
   readonly alarm: Alarm;
   readonly metrics: Effect.Success<ReturnType<typeof makeWatchMetrics>>;
+  readonly log: ReturnType<typeof makeEventLog>;
   readonly state: LoopState;
 }
 
@@ -123,9 +128,9 @@ const fullLook = (loop: Loop) => Effect.gen(function* () {
   state.fullTicks++;
   state.fallback = result._tag === "Success" ? result.value.fallback : (yield* watch.book.forDirs([])).fallback;
   if (state.fallback) loop.schedules.sync(state.fallback);
-  return result._tag === "Success"
-    ? { subjects: result.value.subjects, judged: (): ReadonlyArray<Subject> => result.value.judged }
-    : { subjects: 0, judged: undefined };
+  if (result._tag === "Failure") return { subjects: 0, judged: undefined };
+  loop.log.tickOk();
+  return { subjects: result.value.subjects, judged: (): ReadonlyArray<Subject> => result.value.judged };
 });
 
 /** After a full tick, at most every FULL_TICK_AT_LEAST_EVERY_MS (and not on the last): let go of memory; the kB, when it did. */
@@ -188,28 +193,31 @@ export class Watchdog extends Context.Service<Watchdog, {
 }>()("codex-supervisor/Watchdog") {
   /** Forks the loop into the layer's scope: closing the scope stops it; it never touches the jobs. */
   static readonly layer = (options: WatchdogOptions) => Layer.effect(Watchdog, Effect.gen(function* () {
-    const store = yield* JobStore;
-    const memory = emptyMemory();
     const say = options.say ?? (() => {});
+    const log = makeEventLog(options.onEvent, say);
+    // everything the loop does writes its events through this store, so each reaches the log
+    const store = log.store(yield* JobStore);
+    const memory = emptyMemory();
     const metrics = yield* makeWatchMetrics(say, { exports: options.maxTicks === undefined });
-    const crew: FiringCrew = { journal: makeJournal(say), inflight: new Map(), counts: metrics };
+    const crew: FiringCrew = { journal: makeJournal(say, log.kept), inflight: new Map(), counts: metrics };
     const { pluginsFor, accept } = pluginBook(store);
     const book = configBook({ explicitFile: options.explicitFile, fallbackCwd: options.cwd ?? homedir(), accept });
-    const watch: WatchState = { book, memory, summaries: summaryCache(), pluginsFor, crew, settled: undefined };
+    const watch: WatchState = { book, memory, summaries: summaryCache(), pluginsFor, crew, settled: undefined, ends: endBook() };
     const loop: Loop = {
       options,
       store,
       crew,
       watch,
-      schedules: scheduleBook(yield* Effect.context<JobStore>(), pluginsFor),
+      schedules: scheduleBook(Context.add(yield* Effect.context<JobStore>(), JobStore, store), pluginsFor),
       turn: makeTurn(store, say, adoptFirings(store, memory), options.maxTicks === undefined),
       alarm: makeAlarm(),
       metrics,
+      log,
       state: { woken: false, ticks: 0, fullTicks: 0, fallback: undefined, releasedAt: undefined, refusedBy: undefined },
     };
     const done = Deferred.makeUnsafe<void>();
     yield* Effect.addFinalizer(() => Effect.sync(() => { loop.schedules.stop(); loop.turn.release(); metrics.stop(); }));
-    yield* Effect.forkScoped(run(loop, done));
+    yield* Effect.forkScoped(run(loop, done).pipe(Effect.provideService(JobStore, store)));
     const { state } = loop;
     return Watchdog.of({
       // woken (SIGHUP): look afresh, not quietly

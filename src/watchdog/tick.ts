@@ -14,6 +14,7 @@ import { fire, type FiringCrew } from "./fire.ts";
 import { canSettle, settle, type Settled, type SettledSubject } from "./quiet.ts";
 import { jobSubject, type SummaryReader, untrackedSubject } from "./subjects.ts";
 import { fn } from "../core/fn.ts";
+import type { EndBook } from "./ended.ts";
 
 export interface WatchState {
   readonly book: ReturnType<typeof configBook>;
@@ -25,6 +26,8 @@ export interface WatchState {
   readonly crew: FiringCrew;
   /** What the last full tick saw, when quiet ticks may follow it. */
   settled: Settled | undefined;
+  /** The ended jobs `when.ended` policies still judge. */
+  readonly ends: EndBook;
 }
 
 /**
@@ -55,7 +58,9 @@ export const tick = fn("watchdog.tick")(function* (state: WatchState) {
     ...subjects.flatMap((s) => (s.cwd ? [s.cwd] : [])),
     ...listed.untracked.flatMap((u) => (u.cwd ? [u.cwd] : [])),
   ];
-  const { configs, problems, fallback } = yield* state.book.forDirs(dirs);
+  // ended jobs' folders get their configs too, but are no part of what quiet ticks watch
+  const ends = yield* state.ends.pending(listed.ended, now);
+  const { configs, problems, fallback } = yield* state.book.forDirs([...dirs, ...ends.map((j) => j.cwd)]);
   for (const p of problems) {
     yield* state.crew.journal.append({ kind: "config-error", message: `config error in ${p.error.file} (keeping the last good config): ${p.error.issues.map((i) => `${i.path ? `${i.path}: ` : ""}${i.message}`).join("; ")}` });
   }
@@ -81,6 +86,8 @@ export const tick = fn("watchdog.tick")(function* (state: WatchState) {
       yield* fire({ subject, policy, reasons, config, plugins }, obs, state.memory, now, state.crew);
     }
   }
+
+  yield* state.ends.judge(ends, (cwd) => configs.get(cwd) ?? fallback, state, obs, now);
 
   const plugins = fallback ? yield* state.pluginsFor(fallback) : undefined;
   if (plugins) {

@@ -49,7 +49,10 @@ describe("notify webhook", () => {
     expect(received).toHaveLength(1);
     expect(received[0]!.contentType).toBe("application/json");
     const body = JSON.parse(received[0]!.body) as Record<string, unknown>;
-    expect(Object.keys(body).sort()).toEqual(["action", "at", "cwd", "jobId", "kind", "message", "name", "pid", "policy", "threadId", "tracked"]);
+    expect(Object.keys(body).sort()).toEqual([
+      "action", "at", "cwd", "durationMs", "endState", "exitCode", "jobId", "killReason", "killedBy", "kind", "lastAgentMessage", "message", "name",
+      "pid", "policy", "threadId", "tokens", "tracked",
+    ]);
     expect(body).toMatchObject({ message: HOSTILE, pid: 4242, policy: "max-runtime", action: "notify", cwd: "/work/project", name: "nightly $(touch x)", kind: "exec", tracked: true });
     expect(received[0]!.body).not.toContain("sk-");
     expect(trapsSprung()).toEqual([]);

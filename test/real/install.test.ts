@@ -235,6 +235,6 @@ describe.each(INSTALLS)("installed with $name", (install) => {
     const listed = await cli(["list", "--json"], { env: xdg });
     expect(listed.code, listed.stderr).toBe(0);
     const shown = JSON.parse((await cli(["config", "--json"], { env: xdg })).stdout) as { config: { policies: Array<{ name: string }> } };
-    expect(shown.config.policies.map((p) => p.name)).toEqual(["max-runtime", "stuck", "orphans"]);
+    expect(shown.config.policies.map((p) => p.name)).toEqual(["max-runtime", "stuck", "orphans", "job-ended"]);
   });
 });

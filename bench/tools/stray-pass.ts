@@ -11,7 +11,7 @@
 import { readFileSync } from "node:fs";
 import { Effect } from "effect";
 import { listEverything } from "../../src/app/jobs/list.ts";
-import { observe } from "../../src/app/jobs/refresh.ts";
+import { observe } from "../../src/app/jobs/observe.ts";
 import { findStrays } from "../../src/app/jobs/strays.ts";
 import { inFleet, numberArg, stageTimer } from "../lib/inProcess.ts";
 import { allPids } from "../lib/procs.ts";

@@ -9,7 +9,7 @@
 import { endBook } from "../../src/watchdog/ended.ts";
 import { Effect } from "effect";
 import { listEverything } from "../../src/app/jobs/list.ts";
-import { observe } from "../../src/app/jobs/refresh.ts";
+import { observe } from "../../src/app/jobs/observe.ts";
 import { emptyMemory } from "../../src/core/policy.ts";
 import { ProcessTable } from "../../src/services/ProcessTable.ts";
 import { configBook } from "../../src/watchdog/configs.ts";

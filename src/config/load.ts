@@ -167,12 +167,13 @@ const readFailure = (file: string, cause: unknown): ConfigError => {
   return failure(typeof filepath === "string" ? filepath : file, messages, cause);
 };
 
-interface Layer {
+/** One config file as read: where it is and what it holds, before the global and project files merge. */
+interface ConfigSource {
   readonly file: string;
   readonly raw: Raw;
 }
 
-const toLayer = (found: { filepath: string; config: unknown } | null): Layer | undefined => {
+const toLayer = (found: { filepath: string; config: unknown } | null): ConfigSource | undefined => {
   if (!found) return undefined;
   if (found.config === undefined) return { file: found.filepath, raw: {} };
   if (!isPlainObject(found.config)) throw failure(found.filepath, [`expected a config object, got ${typeName(found.config)}`]);
@@ -189,7 +190,7 @@ const attempt = async <A>(file: string, load: () => Promise<A>): Promise<A> => {
 
 // Paths in a file mean the same wherever the supervisor runs: relative to that file, `~/` to home.
 // A bare `codex.bin` stays a PATH lookup; python paths stay relative to each job's directory.
-const anchorPaths = (layer: Layer, home: string): Layer => {
+const anchorPaths = (layer: ConfigSource, home: string): ConfigSource => {
   const anchor = (p: string) => (p === "~" ? home : p.startsWith("~/") ? join(home, p.slice(2)) : resolve(dirname(layer.file), p));
   const fields = [["database", "path"], ["codex", "home"], ["codex", "bin"]] as const;
   let raw = layer.raw;
@@ -242,7 +243,7 @@ const applyEnvOverrides = (config: Config, env: PathContext["env"]): Config => (
 });
 
 /** Loads one file as a layer, once no other user can have written it; rejects with ConfigError. */
-const readLayer = async (file: string): Promise<Layer | undefined> => {
+const readLayer = async (file: string): Promise<ConfigSource | undefined> => {
   const refused = existsSync(file) ? ownershipProblem(file) : undefined; // a missing one: cosmiconfig says "file not found"
   if (refused) throw failure(file, [refused]);
   return toLayer(await attempt(file, async () => (await explorer(PROJECT_PLACES)).load(file)));
@@ -312,7 +313,7 @@ export const loadConfig = async (options: LoadConfigOptions): Promise<LoadedConf
   const project = over && "layer" in over ? over.layer : undefined;
   if (explicit && project) checkLayer(await checksFor(), project);
   const skipped = over && "skipped" in over ? over.skipped : undefined;
-  const layers = [global, project].filter((layer): layer is Layer => layer !== undefined);
+  const layers = [global, project].filter((layer): layer is ConfigSource => layer !== undefined);
   const result = (loaded: Omit<LoadedConfig, "skipped">): LoadedConfig => (skipped ? { ...loaded, skipped } : loaded);
   if (layers.length === 0) return result({ config: applyEnvOverrides(defaultConfig(defaults), env), files: [] });
   const anchored = layers.map((layer) => anchorPaths(layer, home));
@@ -330,13 +331,13 @@ const loadChecks = async (defaults: ReturnType<typeof configDefaults>): Promise<
   return { schema: configSchema(defaults), format };
 };
 
-const checkLayer = ({ schema, format }: Checks, layer: Layer): void => {
+const checkLayer = ({ schema, format }: Checks, layer: ConfigSource): void => {
   const result = schema.safeParse(layer.raw, { error: format.configErrorMap, reportInput: true });
   if (!result.success) throw new ConfigError({ file: layer.file, issues: format.configIssues(schema, result.error) });
 };
 
 /** `--config FILE`: the user's own choice, loaded whatever it holds (a global-only key too). */
-const explicitLayer = async (file: string): Promise<{ readonly layer: Layer }> => {
+const explicitLayer = async (file: string): Promise<{ readonly layer: ConfigSource }> => {
   const layer = await readLayer(file);
   // Only a package.json without our key loads as null.
   if (!layer) throw failure(file, [`has no "${MODULE}" key`]);
@@ -355,7 +356,7 @@ const projectLayer = async (
   files: ReadonlyArray<string>,
   where: { readonly trustFile: string; readonly home: string; readonly globalDir: string; readonly checks: () => Promise<Checks> },
   bad: "fail" | "skip",
-): Promise<{ readonly layer: Layer } | { readonly skipped: SkippedConfig } | undefined> => {
+): Promise<{ readonly layer: ConfigSource } | { readonly skipped: SkippedConfig } | undefined> => {
   const file = files[0];
   if (file === undefined) return undefined;
   const sha = () => { try { return sha256Of(file); } catch { return undefined; } };

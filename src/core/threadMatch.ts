@@ -23,6 +23,13 @@ export interface ThreadOffer {
   readonly titleDigest: string | undefined;
 }
 
+/**
+ * How long after its start a program's thread may first appear in Codex's history: a job's
+ * thread is sought this far after it, and a program whose thread is unknown this long after
+ * its start may never have one (an idle app-server).
+ */
+export const THREAD_WINDOW_MS = 120_000;
+
 /** How much earlier than its job a thread may look: the state db keeps whole seconds. */
 export const THREAD_CLOCK_SLACK_MS = 2000;
 

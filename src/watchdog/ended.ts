@@ -3,7 +3,7 @@ import type { LoadedConfig } from "../config/load.ts";
 import { fn } from "../core/fn.ts";
 import { isFinal, type Job } from "../core/job.ts";
 import { killerOf } from "../app/jobs/killer.ts";
-import type { Observation } from "../app/jobs/refresh.ts";
+import type { Observation } from "../app/jobs/observe.ts";
 import { dueToFire, evaluateWhen, firingKey, holdsWhen, matches } from "../core/policy.ts";
 import type { Subject } from "../core/subject.ts";
 import { JobStore } from "../services/JobStore.ts";

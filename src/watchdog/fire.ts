@@ -1,12 +1,11 @@
-import * as Context from "effect/Context";
 import * as Effect from "effect/Effect";
 import type { LoadedConfig } from "../config/load.ts";
 import type { ActionRef, PolicyConfig } from "../config/policies.ts";
-import type { Observation } from "../app/jobs/refresh.ts";
+import type { Observation } from "../app/jobs/observe.ts";
 import { formatElapsed } from "../core/duration.ts";
 import { firingKey, type PolicyMemory, retryDelayMs } from "../core/policy.ts";
 import type { Subject } from "../core/subject.ts";
-import { runAction } from "../hooks/host.ts";
+import { pluginErrorText, runAction } from "../hooks/host.ts";
 import type { LoadedPlugins } from "../hooks/host.ts";
 import type { KillSummary } from "../hooks/types.ts";
 import { JobStore } from "../services/JobStore.ts";
@@ -79,8 +78,8 @@ export const fire = fn("watchdog.fire")(function* (firing: Firing, obs: Observat
   const store = yield* JobStore;
   const { subject, policy, plugins } = firing;
   const { journal } = crew;
-  const context = yield* Effect.context<JobStore>();
-  const run = Effect.runPromiseWith(context as Context.Context<never>);
+  // a plugin's kill runs outside this fiber: with what the kill needs, captured here
+  const run = Effect.runPromiseWith(yield* Effect.context<Effect.Services<ReturnType<typeof killSubject>>>());
   const message = `${policy.name}: ${label(subject)} ${firing.reasons.join(", ")}`;
   const base = { jobId: subject.job?.id, pid: subject.pid, policy: policy.name };
   const key = firingKey(subject, policy);
@@ -96,7 +95,7 @@ export const fire = fn("watchdog.fire")(function* (firing: Firing, obs: Observat
   yield* journal.append({ ...base, kind: "decision", message, data: { subject: subject.key, reasons: firing.reasons } });
   // the kill's own record may fail like any write: the journal has said so; the kill still counts
   const killOnce = (graceMs: number) => {
-    const running: Promise<KillSummary> = run(killSubject(subject, obs, graceMs, policy.name) as never);
+    const running: Promise<KillSummary> = run(killSubject(subject, obs, graceMs, policy.name));
     crew.inflight.set(key, running);
     const forget = () => { if (crew.inflight.get(key) === running) crew.inflight.delete(key); };
     running.then(forget, forget);
@@ -115,7 +114,7 @@ export const fire = fn("watchdog.fire")(function* (firing: Firing, obs: Observat
       kill: (o) => killOnce(o?.graceMs ?? DEFAULT_KILL_GRACE_MS),
     }, { killMs: (graceMs) => killBudgetMs(graceMs ?? DEFAULT_KILL_GRACE_MS) });
     for (const e of outcome.errors) {
-      yield* journal.append({ ...base, kind: "error", action, message: `plugin ${e.plugin} ${e.hook} failed: ${String(e.cause instanceof Error ? e.cause.message : e.cause)}` });
+      yield* journal.append({ ...base, kind: "error", action, message: pluginErrorText(e) });
     }
     if (outcome.permanent) {
       // No retry can pass (an unknown action, options it refuses): said once, and the firing is over.

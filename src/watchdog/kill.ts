@@ -1,8 +1,8 @@
 import * as Effect from "effect/Effect";
-import { killJob } from "../app/jobs/kill.ts";
+import { killJob, killResult } from "../app/jobs/kill.ts";
 import { killTree } from "../app/jobs/killTree.ts";
+import type { Observation } from "../app/jobs/observe.ts";
 import { uncheckedText } from "../app/text/said.ts";
-import type { Observation } from "../app/jobs/refresh.ts";
 import { identityOf } from "../core/process.ts";
 import type { Subject } from "../core/subject.ts";
 import type { KillSummary } from "../hooks/types.ts";
@@ -47,7 +47,7 @@ export const killSubject = fn("killSubject")(function* (subject: Subject, obs: O
   });
   const marks = { jobId: "untracked", threadId: subject.threadId, createdAt: subject.startedAt, uid: obs.uid };
   const report = yield* killTree(roots, marks, graceMs, obs);
-  const result = report.survivors.length > 0 ? "survivors" : report.members.length > 0 ? "killed" : "already-gone";
+  const result = killResult(report);
   // recorded after the signals, and a record that cannot be written does not undo the kill
   yield* store.appendEvent({
     pid: subject.pid, kind: "kill", policy, action: "kill",

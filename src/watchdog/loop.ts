@@ -8,21 +8,24 @@ import * as Layer from "effect/Layer";
 import type { LoadedConfig } from "../config/load.ts";
 import { emptyMemory } from "../core/policy.ts";
 import type { Subject } from "../core/subject.ts";
-import type { LoadedPlugins } from "../hooks/host.ts";
-import { pluginsForConfig } from "../hooks/forConfig.ts";
-import { JobStore } from "../services/JobStore.ts";
-import { makeAlarm } from "./alarm.ts";
+import { JobStore, type JobStoreService } from "../services/JobStore.ts";
+import { type Alarm, makeAlarm } from "./alarm.ts";
 import type { FiringCrew } from "./fire.ts";
 import { makeJournal } from "./journal.ts";
-import { makeWatchMetrics } from "./metrics/index.ts";
 import { type LoggedEvent, makeEventLog } from "./eventLog.ts";
+import { endBook } from "./ended.ts";
+import { makeWatchMetrics } from "./metrics/index.ts";
 import { makeTurn } from "./turn.ts";
+import { pluginBook } from "./plugins.ts";
 import { configBook } from "./configs.ts";
 import { FULL_TICK_AT_LEAST_EVERY_MS, quietTick } from "./quiet.ts";
 import { scheduleBook } from "./schedules.ts";
-import { endBook } from "./ended.ts";
 import { summaryCache } from "./subjects.ts";
 import { tick, type WatchState } from "./tick.ts";
+
+// The loop, one turn per interval: stand by while another watchdog holds the lease; else a quiet
+// look when one will do (see quiet.ts), a full tick (tick.ts) when not; let go of memory when due;
+// tell the trace; sleep until the next. Each step below is a function over one Loop.
 
 export interface WatchdogOptions {
   readonly explicitFile?: string | undefined;
@@ -58,6 +61,125 @@ export interface TickTrace {
   readonly releasedKb?: number | undefined;
 }
 
+/** What the loop carries from one turn to the next. */
+interface LoopState {
+  /** Woken (SIGHUP): the next look is a full one. */
+  woken: boolean;
+  ticks: number;
+  fullTicks: number;
+  /** The config of the watchdog's own folder, as the last full tick (or stand-by) read it: the interval, the schedules. */
+  fallback: LoadedConfig | undefined;
+  /** When memory was last let go of (see WatchdogOptions.releaseMemory). */
+  releasedAt: number | undefined;
+  /** With maxTicks: the watchdog that acts on the database instead of this one. */
+  refusedBy: { readonly pid: number | undefined } | undefined;
+}
+
+/** Everything the loop's steps use: the options, the services and books made once, and the mutable state. */
+interface Loop {
+  readonly options: WatchdogOptions;
+  readonly store: JobStoreService;
+  readonly crew: FiringCrew;
+  readonly watch: WatchState;
+  readonly schedules: ReturnType<typeof scheduleBook>;
+  readonly turn: ReturnType<typeof makeTurn>;
+  readonly alarm: Alarm;
+  readonly metrics: Effect.Success<ReturnType<typeof makeWatchMetrics>>;
+  readonly log: ReturnType<typeof makeEventLog>;
+  readonly state: LoopState;
+}
+
+const DEFAULT_INTERVAL_MS = 5000;
+
+const cpuMs = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1000; };
+
+/** Another watchdog acts on the database: stop the schedules, and wait one interval (or, with maxTicks, stop). */
+const standBy = (loop: Loop, standby: { readonly pid: number | undefined }) => Effect.gen(function* () {
+  const { state } = loop;
+  loop.schedules.stop();
+  if (loop.options.maxTicks !== undefined) { state.refusedBy = standby; return "stop" as const; }
+  state.fallback ??= (yield* loop.watch.book.forDirs([])).fallback;
+  yield* loop.alarm.sleep(state.fallback?.config.watchdog.interval ?? DEFAULT_INTERVAL_MS);
+  return "again" as const;
+});
+
+/** A quiet tick when one will do; else why not. */
+const quietLook = (loop: Loop) => Effect.gen(function* () {
+  const { watch, state } = loop;
+  if (state.woken) return "woken";
+  if (!watch.settled) return state.ticks === 0 ? "first look" : "not settled";
+  const next = yield* quietTick({ settled: watch.settled, memory: watch.memory, summaries: watch.summaries, configsUnchanged: watch.book.unchanged }).pipe(
+    Effect.catchCause((cause) => Effect.succeed(`quiet look failed: ${Cause.pretty(cause).split("\n")[0]}`)),
+  );
+  watch.settled = typeof next === "string" ? undefined : next;
+  return next;
+});
+
+/** A full tick; a failing one is recorded and the loop goes on. Returns how many subjects it judged, and which. */
+const fullLook = (loop: Loop) => Effect.gen(function* () {
+  const { store, crew, watch, state } = loop;
+  state.woken = false;
+  // while the database fails, nothing in the tick waits on its lock
+  const result = yield* (crew.journal.failing() ? store.withoutWaiting(tick(watch)) : tick(watch)).pipe(Effect.exit);
+  if (result._tag === "Failure") {
+    watch.settled = undefined;
+    yield* crew.journal.append({ kind: "tick-error", message: `tick failed (the loop goes on): ${Cause.pretty(result.cause).slice(0, 2000)}` });
+  }
+  state.fullTicks++;
+  state.fallback = result._tag === "Success" ? result.value.fallback : (yield* watch.book.forDirs([])).fallback;
+  if (state.fallback) loop.schedules.sync(state.fallback);
+  if (result._tag === "Failure") return { subjects: 0, judged: undefined };
+  loop.log.tickOk();
+  return { subjects: result.value.subjects, judged: (): ReadonlyArray<Subject> => result.value.judged };
+});
+
+/** After a full tick, at most every FULL_TICK_AT_LEAST_EVERY_MS (and not on the last): let go of memory; the kB, when it did. */
+const releaseMemoryIfDue = (loop: Loop, started: number, full: boolean, lastTick: boolean): number | undefined => {
+  const { options, state } = loop;
+  const releaseDue = state.releasedAt === undefined || started - state.releasedAt >= FULL_TICK_AT_LEAST_EVERY_MS;
+  if (!options.releaseMemory || !full || lastTick || !releaseDue) return undefined;
+  state.releasedAt = started;
+  return options.releaseMemory();
+};
+
+const run = (loop: Loop, done: Deferred.Deferred<void>) => Effect.gen(function* () {
+  const { options, state } = loop;
+  for (let n = 0; options.maxTicks === undefined || n < options.maxTicks; n++) {
+    const started = yield* Clock.currentTimeMillis;
+    const t0 = performance.now();
+    const cpu0 = options.onTick ? cpuMs() : 0;
+    if (yield* loop.turn.reopenIfReplaced) loop.watch.settled = undefined;
+    const standby = yield* loop.turn.ours;
+    if (standby !== undefined) {
+      if ((yield* standBy(loop, standby)) === "stop") break;
+      n--;
+      continue;
+    }
+    yield* loop.crew.journal.recover;
+    const look = yield* quietLook(loop);
+    const full = typeof look === "string";
+    const { subjects, judged } = full ? yield* fullLook(loop) : { subjects: look.subjects.length, judged: () => look.subjects.map((s) => s.subject) };
+    yield* loop.metrics.afterTick({ at: started, durationMs: performance.now() - t0, full, subjects: judged, config: state.fallback?.config.metrics });
+    const lastTick = options.maxTicks !== undefined && n + 1 >= options.maxTicks;
+    const releasedKb = releaseMemoryIfDue(loop, started, full, lastTick);
+    state.ticks++;
+    options.onTick?.({ n: state.ticks, kind: full ? "full" : "quiet", reason: full ? look : undefined, subjects, cpuMs: cpuMs() - cpu0, releasedKb });
+    if (lastTick) break;
+    const interval = state.fallback?.config.watchdog.interval ?? DEFAULT_INTERVAL_MS;
+    const elapsed = (yield* Clock.currentTimeMillis) - started;
+    yield* loop.alarm.sleep(Math.max(0, interval - elapsed));
+  }
+  Deferred.doneUnsafe(done, Effect.void);
+});
+
+/** Adopt what an earlier watchdog already did: a policy fired once stays fired across restarts (and takeovers). */
+const adoptFirings = (store: JobStoreService, memory: WatchState["memory"]) => Effect.gen(function* () {
+  for (const e of yield* store.listEvents({ limit: 20_000 })) {
+    const subject = (e.data as { subject?: unknown } | null)?.subject;
+    if (e.kind === "fired" && e.policy && typeof subject === "string") memory.fired.set(`${subject}|${e.policy}`, e.at);
+  }
+}).pipe(Effect.ignore);
+
 /** The running watchdog: wake it early (SIGHUP), and wait until it stops by itself (maxTicks). */
 export class Watchdog extends Context.Service<Watchdog, {
   readonly wake: () => void;
@@ -75,122 +197,35 @@ export class Watchdog extends Context.Service<Watchdog, {
     const log = makeEventLog(options.onEvent, say);
     // everything the loop does writes its events through this store, so each reaches the log
     const store = log.store(yield* JobStore);
-    const fallbackCwd = options.cwd ?? homedir();
     const memory = emptyMemory();
     const metrics = yield* makeWatchMetrics(say, { exports: options.maxTicks === undefined });
     const crew: FiringCrew = { journal: makeJournal(say, log.kept), inflight: new Map(), counts: metrics };
-    // adopt what an earlier watchdog already did: a policy fired once stays fired across restarts (and takeovers)
-    const adopt = Effect.gen(function* () {
-      for (const e of yield* store.listEvents({ limit: 20_000 })) {
-        const subject = (e.data as { subject?: unknown } | null)?.subject;
-        if (e.kind === "fired" && e.policy && typeof subject === "string") memory.fired.set(`${subject}|${e.policy}`, e.at);
-      }
-    }).pipe(Effect.ignore);
-    const plugins = new WeakMap<LoadedConfig, LoadedPlugins | undefined>();
-    const reportedPluginErrors = new Set<string>();
-    const pluginsFor = (config: LoadedConfig) => Effect.gen(function* () {
-      if (plugins.has(config)) return plugins.get(config);
-      const loaded = yield* pluginsForConfig(config).pipe(
-        Effect.catchTag("ConfigError", (e) => Effect.gen(function* () {
-          const text = `plugins in ${e.file}: ${e.issues.map((i) => `${i.path}: ${i.message}`).join("; ")}`;
-          if (!reportedPluginErrors.has(text)) {
-            reportedPluginErrors.add(text);
-            yield* store.appendEvent({ kind: "config-error", message: text });
-          }
-          return undefined;
-        })),
-      );
-      plugins.set(config, loaded);
-      return loaded;
-    }).pipe(Effect.orElseSucceed(() => undefined));
-    // A config whose plugins do not load is a bad config like any other: the last good one (and its plugins) stays.
-    const accept = (config: LoadedConfig) =>
-      pluginsForConfig(config).pipe(
-        Effect.map((loaded) => { plugins.set(config, loaded); return undefined; }),
-        Effect.catchTag("ConfigError", (e) => Effect.succeed(e)),
-      );
-    const book = configBook({ explicitFile: options.explicitFile, fallbackCwd, accept });
-    const state: WatchState = { book, memory, summaries: summaryCache(), pluginsFor, crew, settled: undefined, ends: endBook() };
-    const schedules = scheduleBook(Context.add(yield* Effect.context<JobStore>(), JobStore, store), pluginsFor);
-
-    const alarm = makeAlarm();
-    let woken = false;
-    let ticks = 0;
-    let fullTicks = 0;
-    let fallback: LoadedConfig | undefined;
-    let releasedAt: number | undefined;
+    const { pluginsFor, accept } = pluginBook(store);
+    const book = configBook({ explicitFile: options.explicitFile, fallbackCwd: options.cwd ?? homedir(), accept });
+    const watch: WatchState = { book, memory, summaries: summaryCache(), pluginsFor, crew, settled: undefined, ends: endBook() };
+    const loop: Loop = {
+      options,
+      store,
+      crew,
+      watch,
+      schedules: scheduleBook(Context.add(yield* Effect.context<JobStore>(), JobStore, store), pluginsFor),
+      turn: makeTurn(store, say, adoptFirings(store, memory), options.maxTicks === undefined),
+      alarm: makeAlarm(),
+      metrics,
+      log,
+      state: { woken: false, ticks: 0, fullTicks: 0, fallback: undefined, releasedAt: undefined, refusedBy: undefined },
+    };
     const done = Deferred.makeUnsafe<void>();
-    const turn = makeTurn(store, say, adopt, options.maxTicks === undefined);
-    let refusedBy: { readonly pid: number | undefined } | undefined;
-    /** A quiet tick when one will do; else why not. */
-    const quiet = Effect.gen(function* () {
-      if (woken) return "woken";
-      if (!state.settled) return ticks === 0 ? "first look" : "not settled";
-      const next = yield* quietTick({ settled: state.settled, memory, summaries: state.summaries, configsUnchanged: book.unchanged }).pipe(
-        Effect.catchCause((cause) => Effect.succeed(`quiet look failed: ${Cause.pretty(cause).split("\n")[0]}`)),
-      );
-      state.settled = typeof next === "string" ? undefined : next;
-      return next;
-    });
-    const cpuMs = () => { const u = process.cpuUsage(); return (u.user + u.system) / 1000; };
-    const loop = Effect.gen(function* () {
-      for (let n = 0; options.maxTicks === undefined || n < options.maxTicks; n++) {
-        const started = yield* Clock.currentTimeMillis;
-        const t0 = performance.now();
-        const cpu0 = options.onTick ? cpuMs() : 0;
-        if (yield* turn.reopenIfReplaced) state.settled = undefined;
-        const standby = yield* turn.ours;
-        if (standby !== undefined) {
-          schedules.stop();
-          if (options.maxTicks !== undefined) { refusedBy = standby; break; }
-          n--;
-          fallback ??= (yield* state.book.forDirs([])).fallback;
-          yield* alarm.sleep(fallback?.config.watchdog.interval ?? 5000);
-          continue;
-        }
-        yield* crew.journal.recover;
-        const look = yield* quiet;
-        let subjects = typeof look === "string" ? 0 : look.subjects.length;
-        let judged: (() => ReadonlyArray<Subject>) | undefined = typeof look === "string" ? undefined : () => look.subjects.map((s) => s.subject);
-        if (typeof look === "string") {
-          woken = false;
-          // while the database fails, nothing in the tick waits on its lock
-          const result = yield* (crew.journal.failing() ? store.withoutWaiting(tick(state)) : tick(state)).pipe(Effect.exit);
-          if (result._tag === "Failure") {
-            state.settled = undefined;
-            yield* crew.journal.append({ kind: "tick-error", message: `tick failed (the loop goes on): ${Cause.pretty(result.cause).slice(0, 2000)}` });
-          }
-          fullTicks++;
-          if (result._tag === "Success") { subjects = result.value.subjects; judged = () => result.value.judged; log.tickOk(); }
-          fallback = result._tag === "Success" ? result.value.fallback : (yield* state.book.forDirs([])).fallback;
-          if (fallback) schedules.sync(fallback);
-        }
-        yield* metrics.afterTick({ at: started, durationMs: performance.now() - t0, full: typeof look === "string", subjects: judged, config: fallback?.config.metrics });
-        const lastTick = options.maxTicks !== undefined && n + 1 >= options.maxTicks;
-        const releaseDue = releasedAt === undefined || started - releasedAt >= FULL_TICK_AT_LEAST_EVERY_MS;
-        let releasedKb: number | undefined;
-        if (options.releaseMemory && typeof look === "string" && !lastTick && releaseDue) {
-          releasedAt = started;
-          releasedKb = options.releaseMemory();
-        }
-        ticks++;
-        options.onTick?.({ n: ticks, kind: typeof look === "string" ? "full" : "quiet", reason: typeof look === "string" ? look : undefined, subjects, cpuMs: cpuMs() - cpu0, releasedKb });
-        if (lastTick) break;
-        const interval = fallback?.config.watchdog.interval ?? 5000;
-        const elapsed = (yield* Clock.currentTimeMillis) - started;
-        yield* alarm.sleep(Math.max(0, interval - elapsed));
-      }
-      Deferred.doneUnsafe(done, Effect.void);
-    });
-    yield* Effect.addFinalizer(() => Effect.sync(() => { schedules.stop(); turn.release(); metrics.stop(); }));
-    yield* Effect.forkScoped(loop.pipe(Effect.provideService(JobStore, store)));
+    yield* Effect.addFinalizer(() => Effect.sync(() => { loop.schedules.stop(); loop.turn.release(); metrics.stop(); }));
+    yield* Effect.forkScoped(run(loop, done).pipe(Effect.provideService(JobStore, store)));
+    const { state } = loop;
     return Watchdog.of({
       // woken (SIGHUP): look afresh, not quietly
-      wake: () => { woken = true; alarm.wake(); },
+      wake: () => { state.woken = true; loop.alarm.wake(); },
       done: Deferred.await(done),
-      ticks: () => ticks,
-      fullTicks: () => fullTicks,
-      refusedBy: () => refusedBy,
+      ticks: () => state.ticks,
+      fullTicks: () => state.fullTicks,
+      refusedBy: () => state.refusedBy,
     });
   }));
 }

@@ -6,6 +6,7 @@ import { threadAmong } from "../app/jobs/list.ts";
 import { dueToFire, holdsWhen, matches, observeTick, type PolicyMemory } from "../core/policy.ts";
 import { type ProcessInfo, sameProcess } from "../core/process.ts";
 import type { Subject } from "../core/subject.ts";
+import { THREAD_WINDOW_MS } from "../core/threadMatch.ts";
 import { JobStore } from "../services/JobStore.ts";
 import { ProcessTable, type Watermark } from "../services/ProcessTable.ts";
 import { Usage } from "../services/Usage.ts";
@@ -31,9 +32,6 @@ import { fn } from "../core/fn.ts";
 // watermark cannot show: a process that was not new when it turned into Codex by exec.
 
 export const FULL_TICK_AT_LEAST_EVERY_MS = 10 * 60_000;
-
-/** A program whose thread is still unknown this long after its start may never have one (an idle app-server). */
-const THREAD_WINDOW_MS = 120_000;
 
 export interface SettledSubject {
   readonly subject: Subject;

@@ -5,7 +5,7 @@ import * as Effect from "effect/Effect";
 import type { LoadedConfig } from "../config/load.ts";
 import type { ScheduleConfig } from "../config/policies.ts";
 import { formatElapsed } from "../core/duration.ts";
-import { type LoadedPlugins, sendReport } from "../hooks/host.ts";
+import { type LoadedPlugins, pluginErrorText, sendReport } from "../hooks/host.ts";
 import { JobStore } from "../services/JobStore.ts";
 import { fn } from "../core/fn.ts";
 
@@ -26,7 +26,7 @@ export const runSchedule = fn("runSchedule")(function* (schedule: ScheduleConfig
   const text = `codex-supervisor report: ${recent.length} job(s) in the last 24h` +
     (counts.size > 0 ? ` (${[...counts].map(([s, n]) => `${n} ${s}`).join(", ")})` : "");
   const errors = plugins ? yield* sendReport(plugins, text) : [];
-  yield* store.appendEvent({ kind: "schedule", action: "report", message: text, data: { errors: errors.map((e) => `${e.plugin}: ${String(e.cause)}`) } });
+  yield* store.appendEvent({ kind: "schedule", action: "report", message: text, data: { errors: errors.map(pluginErrorText) } });
 });
 
 /**

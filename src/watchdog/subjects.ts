@@ -2,7 +2,7 @@ import { existsSync, statSync } from "node:fs";
 import { delimiter, isAbsolute, join, resolve } from "node:path";
 import * as Effect from "effect/Effect";
 import type { JobEntry, UntrackedEntry } from "../app/jobs/list.ts";
-import type { Observation } from "../app/jobs/refresh.ts";
+import type { Observation } from "../app/jobs/observe.ts";
 import type { PythonEnv } from "../core/job.ts";
 import type { ProcessInfo } from "../core/process.ts";
 import { discoverVenv } from "../core/python.ts";

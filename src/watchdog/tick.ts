@@ -3,11 +3,11 @@ import * as Effect from "effect/Effect";
 import type { LoadedConfig } from "../config/load.ts";
 import { sweepJobCgroups } from "../app/jobs/cgroup.ts";
 import { listEverything } from "../app/jobs/list.ts";
-import { observe } from "../app/jobs/refresh.ts";
+import { observe } from "../app/jobs/observe.ts";
 import { dueToFire, evaluateWhen, firingKey, holdsWhen, matches, observeTick, type PolicyMemory } from "../core/policy.ts";
 import type { Subject } from "../core/subject.ts";
 import type { LoadedPlugins } from "../hooks/host.ts";
-import { runOnJobEnd, runOnTick } from "../hooks/host.ts";
+import { pluginErrorText, runOnJobEnd, runOnTick } from "../hooks/host.ts";
 import { JobStore } from "../services/JobStore.ts";
 import type { configBook } from "./configs.ts";
 import { fire, type FiringCrew } from "./fire.ts";
@@ -94,11 +94,11 @@ export const tick = fn("watchdog.tick")(function* (state: WatchState) {
     for (const job of listed.ended) {
       yield* state.crew.journal.append({ jobId: job.id, kind: "state", message: `job ${job.id.slice(0, 8)} ${job.status}` });
       for (const e of yield* runOnJobEnd(plugins, { job })) {
-        yield* state.crew.journal.append({ jobId: job.id, kind: "error", message: `plugin ${e.plugin} onJobEnd failed: ${String(e.cause)}` });
+        yield* state.crew.journal.append({ jobId: job.id, kind: "error", message: pluginErrorText(e) });
       }
     }
     for (const e of yield* runOnTick(plugins, { at: now, subjects })) {
-      yield* state.crew.journal.append({ kind: "error", message: `plugin ${e.plugin} onTick failed: ${String(e.cause)}` });
+      yield* state.crew.journal.append({ kind: "error", message: pluginErrorText(e) });
     }
   }
   const settled = subjects.map((subject, i) => ({ subject, config: configFor(subject), ...follow[i]! }));

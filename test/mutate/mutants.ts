@@ -186,7 +186,7 @@ export const MUTANTS: ReadonlyArray<Mutant> = [
   {
     name: "killTree does not freeze the tree first",
     file: "src/app/jobs/killTree.ts",
-    find: `yield* sendAll(fresh.map(keyOf), "SIGSTOP");`,
+    find: `yield* sendAll(state, fresh.map(keyOf), "SIGSTOP");`,
     replace: "",
     tests: KILL_TESTS,
     why: "a tool that forks while the kill runs outruns it: its children survive",
@@ -194,7 +194,7 @@ export const MUTANTS: ReadonlyArray<Mutant> = [
   {
     name: "killTree does not continue the tree after SIGTERM",
     file: "src/app/jobs/killTree.ts",
-    find: `yield* sendAll([...known.keys()].filter((key) => !rootKeys.has(key)), "SIGCONT");`,
+    find: `yield* sendAll(state, [...known.keys()].filter((key) => !rootKeys.has(key)), "SIGCONT");`,
     replace: "",
     tests: KILL_TESTS,
     why: "no tool's TERM handler ever runs: each is SIGKILLed, frozen, at the deadline, its cleanup lost",
@@ -202,7 +202,7 @@ export const MUTANTS: ReadonlyArray<Mutant> = [
   {
     name: "killTree skips the look shortly before the deadline",
     file: "src/app/jobs/killTree.ts",
-    find: `yield* sendAll((yield* scan()).map(keyOf), "SIGTERM");`,
+    find: `yield* sendAll(state, (yield* scan(state)).map(keyOf), "SIGTERM");`,
     replace: "",
     tests: KILL_TESTS,
     why: "a child a TERM handler starts (its cleanup) gets no SIGTERM, only SIGKILL, or survives",
@@ -210,7 +210,7 @@ export const MUTANTS: ReadonlyArray<Mutant> = [
   {
     name: "killTree never looks again once the members are gone",
     file: "src/app/jobs/killTree.ts",
-    find: "const late = yield* scan({ full: withRoots });",
+    find: "const late = yield* scan(state, { full: withRoots });",
     replace: "const late: ProcessInfo[] = [];",
     tests: KILL_TESTS,
     why: "a process forked by a dying member survives the kill, which says killed",
@@ -218,8 +218,8 @@ export const MUTANTS: ReadonlyArray<Mutant> = [
   {
     name: "killTree counts a refused member gone",
     file: "src/app/jobs/killTree.ts",
-    find: "const left = yield* alive(true, false, true);",
-    replace: "const left = yield* alive(true, false, false);",
+    find: "const left = yield* alive(state, true, false, true);",
+    replace: "const left = yield* alive(state, true, false, false);",
     tests: KILL_TESTS,
     why: "kill says killed while a process it was not allowed to signal runs on",
   },

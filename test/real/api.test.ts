@@ -1,8 +1,9 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { describe, expect, test } from "vitest";
 import type { EventJson, JobDetailJson, JobEntryJson, JobJson, KillJson, LogEvent } from "../../src/index.ts";
-import { createSandbox, isAlive, REPO, type Sandbox } from "./support/harness.ts";
+import { isAlive, REPO, type Sandbox } from "./support/harness.ts";
+import { withExecSandbox } from "./support/execSandbox.ts";
 import { appFolder, lifecycleApp } from "./api/scripts.ts";
 import { reportOf, runApp } from "./api/run.ts";
 
@@ -25,14 +26,8 @@ interface Report {
   afterClose: string | null;
 }
 
-const EXEC_ARGS = ["--skip-git-repo-check", "--dangerously-bypass-approvals-and-sandbox"];
 let sb: Sandbox;
-
-beforeAll(() => {
-  sb = createSandbox();
-  sb.writeGlobalConfig({ codex: { args: EXEC_ARGS } });
-});
-afterAll(async () => { await sb.cleanup(); });
+withExecSandbox((made) => (sb = made));
 
 /** What every app run shows, whichever path (in process or through the CLI) it took. */
 const expectLifecycle = (report: Report, project: string) => {

@@ -3,17 +3,12 @@
  * the job's end and who killed it; `kill` says which of its two times is which.
  */
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { createSandbox, REPO, type Sandbox, waitFor } from "./support/harness.ts";
+import { describe, expect, test } from "vitest";
+import { REPO, type Sandbox, waitFor } from "./support/harness.ts";
+import { withExecSandbox } from "./support/execSandbox.ts";
 
-const EXEC_ARGS = ["--skip-git-repo-check", "--dangerously-bypass-approvals-and-sandbox"];
 let sb: Sandbox;
-
-beforeAll(() => {
-  sb = createSandbox();
-  sb.writeGlobalConfig({ codex: { args: EXEC_ARGS } });
-});
-afterAll(async () => { await sb.cleanup(); });
+withExecSandbox((made) => (sb = made));
 
 const startLong = async (name: string) => {
   const r = await sb.cli(["start", "--json", "--cwd", sb.project(name), "RUN: sleep 60\nREPLY: never reached"]);

@@ -4,19 +4,14 @@
  */
 import { chmodSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, expect, test } from "vitest";
-import { createSandbox, isAlive, type Sandbox, waitFor } from "./support/harness.ts";
+import { expect, test } from "vitest";
+import { isAlive, type Sandbox, waitFor } from "./support/harness.ts";
+import { withExecSandbox } from "./support/execSandbox.ts";
 
 interface JobJson { jobId: string; pid: number; nativePid: number | null; status: string; exitCode: number | null; endedAt: string | null; stderrFile: string }
 
-const EXEC_ARGS = ["--skip-git-repo-check", "--dangerously-bypass-approvals-and-sandbox"];
 let sb: Sandbox;
-
-beforeAll(() => {
-  sb = createSandbox();
-  sb.writeGlobalConfig({ codex: { args: EXEC_ARGS } });
-});
-afterAll(async () => { await sb.cleanup(); });
+withExecSandbox((made) => (sb = made));
 
 const start = async (prompt: string, dir: string, env: Record<string, string> = {}) => {
   const r = await sb.cli(["start", "--json", "--cwd", dir, "-"], { stdin: prompt, env });

@@ -1,5 +1,6 @@
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { createSandbox, type Sandbox, waitFor } from "./support/harness.ts";
+import { describe, expect, test } from "vitest";
+import { type Sandbox, waitFor } from "./support/harness.ts";
+import { withExecSandbox } from "./support/execSandbox.ts";
 
 interface JobJson {
   jobId: string; pid: number; status: string; threadId: string | null; resumedFrom: string | null; cwd: string;
@@ -7,14 +8,8 @@ interface JobJson {
 }
 interface EventJson { kind: string; text?: string; threadId?: string }
 
-const EXEC_ARGS = ["--skip-git-repo-check", "--dangerously-bypass-approvals-and-sandbox"];
 let sb: Sandbox;
-
-beforeAll(() => {
-  sb = createSandbox();
-  sb.writeGlobalConfig({ codex: { args: EXEC_ARGS } });
-});
-afterAll(async () => { await sb.cleanup(); });
+withExecSandbox((made) => (sb = made));
 
 const start = async (prompt: string, cwd: string) => {
   const r = await sb.cli(["start", "--json", "--cwd", cwd, "-"], { stdin: prompt });

@@ -3,20 +3,15 @@
  * watchdogs racing for one firing, exactly one may act; a retry is its own; a crashed owner's
  * unfinished firing passes to one claimant only.
  */
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { Effect } from "effect";
-import { afterEach, beforeEach, describe, expect, test } from "vitest";
-import { runChildren, withStore } from "./support/jobStore.ts";
+import { describe, expect, test } from "vitest";
+import { runChildren, withStore , withStoreDir } from "./support/jobStore.ts";
 
 let dir: string;
 let dbPath: string;
-beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), "jobstore-firings-"));
-  dbPath = join(dir, "state", "jobs.db");
-});
-afterEach(() => rmSync(dir, { recursive: true, force: true }));
+withStoreDir("jobstore-firings-", (d, p) => { dir = d; dbPath = p; });
 
 const key = { policy: "max-runtime", subject: "job-1", firing: "once" };
 const alive = () => true;

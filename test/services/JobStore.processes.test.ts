@@ -1,20 +1,13 @@
 import { Database } from "bun:sqlite";
-import { mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
 import { Effect } from "effect";
-import { afterEach, beforeEach, describe, expect, test } from "vitest";
+import { describe, expect, test } from "vitest";
 import { MIGRATIONS, SCHEMA_VERSION } from "../../src/services/db/migrations.ts";
 import { JOB_COLUMNS } from "../../src/services/db/rows.ts";
-import { job, runChildren, withStore } from "./support/jobStore.ts";
+import { job, runChildren, withStore , withStoreDir } from "./support/jobStore.ts";
 
 let dir: string;
 let dbPath: string;
-beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), "jobstore-test-"));
-  dbPath = join(dir, "state", "jobs.db");
-});
-afterEach(() => rmSync(dir, { recursive: true, force: true }));
+withStoreDir("jobstore-test-", (d, p) => { dir = d; dbPath = p; });
 
 describe("JobStore across processes and at scale", () => {
   test("processes migrating a fresh database at once each find it migrated exactly once", async () => {

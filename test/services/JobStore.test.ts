@@ -1,21 +1,16 @@
 import { Database } from "bun:sqlite";
-import { chmodSync, existsSync, mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { chmodSync, existsSync, mkdirSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Effect } from "effect";
-import { afterEach, beforeEach, describe, expect, test } from "vitest";
+import { describe, expect, test } from "vitest";
 import { SCHEMA_VERSION } from "../../src/services/db/migrations.ts";
 import { JobStore } from "../../src/services/JobStore.ts";
-import { job, openError, withStore } from "./support/jobStore.ts";
+import { job, openError, withStore , withStoreDir } from "./support/jobStore.ts";
 import { needsPermissionErrors, overridesFilePermissions } from "../support/privilege.ts";
 
 let dir: string;
 let dbPath: string;
-beforeEach(() => {
-  dir = mkdtempSync(join(tmpdir(), "jobstore-test-"));
-  dbPath = join(dir, "state", "jobs.db");
-});
-afterEach(() => rmSync(dir, { recursive: true, force: true }));
+withStoreDir("jobstore-test-", (d, p) => { dir = d; dbPath = p; });
 
 describe("JobStore", () => {
   test("prune removes an ended job's files with its record, and leaves a running job's alone", async () => {

@@ -1,8 +1,10 @@
-import { Effect } from "effect";
+import { Effect, Layer } from "effect";
 import { expect, test } from "vitest";
 import type { PolicyConfig } from "../../src/config/policies.ts";
-import type { Observation } from "../../src/app/jobs/refresh.ts";
+import type { Observation } from "../../src/app/jobs/observe.ts";
 import { dueToFire, emptyMemory } from "../../src/core/policy.ts";
+import { CodexHistory } from "../../src/services/CodexHistory.ts";
+import { fakeWorld, fakeWorldLayer } from "../support/fakeWorld.ts";
 import { JobStore } from "../../src/services/JobStore.ts";
 import { fire, type FiringCrew } from "../../src/watchdog/fire.ts";
 import { makeJournal } from "../../src/watchdog/journal.ts";
@@ -25,7 +27,8 @@ const fireTwice = (p: PolicyConfig) => Effect.runPromise(Effect.gen(function* ()
   const dueAgain = [15_000, 10 * 60_000].map((now) => dueToFire(p, s, memory, now));
   const events = yield* (yield* JobStore).listEvents({});
   return { events, dueAgain };
-}).pipe(Effect.provide(JobStore.layerTest)));
+  // what a kill would need: no action here gets as far as one
+}).pipe(Effect.provide(Layer.mergeAll(JobStore.layerTest, CodexHistory.layer, fakeWorldLayer(fakeWorld())))));
 
 test("an unknown action is one error event, and the firing is over: never retried", async () => {
   const { events, dueAgain } = await fireTwice(policy(["kil"]));

@@ -72,7 +72,7 @@ const machine = () => {
   return world;
 };
 
-const run = <A, E>(world: ReturnType<typeof fakeWorld>, body: Effect.Effect<A, E, JobStore | CodexHistory | import("../../src/services/ProcessTable.ts").ProcessTable | import("../../src/services/Usage.ts").Usage>) =>
+const run = <A, E>(world: ReturnType<typeof fakeWorld>, body: Effect.Effect<A, E, JobStore | CodexHistory | Layer.Success<ReturnType<typeof fakeWorldLayer>>>) =>
   Effect.runPromise(Effect.gen(function* () {
     const store = yield* JobStore;
     yield* TestClock.setTime(CREATED + 60_000);

@@ -4,7 +4,8 @@ import { type DatabaseError, KillRefused } from "../../core/errors.ts";
 import { isFinal, type Job } from "../../core/job.ts";
 import type { ProcessIdentity } from "../../core/process.ts";
 import { JobStore } from "../../services/JobStore.ts";
-import { observe, refreshJob } from "./refresh.ts";
+import { observe } from "./observe.ts";
+import { refreshJob } from "./refresh.ts";
 import { endJobCgroup, withCgroupEnd } from "./cgroup.ts";
 import { type KillTreeReport, killTree } from "./killTree.ts";
 import { fn } from "../../core/fn.ts";
@@ -17,6 +18,10 @@ export interface KillOutcome {
   /** The kill was carried out but could not be recorded (the database stayed locked, or the disk is full). */
   readonly unrecorded?: DatabaseError | undefined;
 }
+
+/** What a kill came to: its tree gone, some of it still alive, or nothing of it found running. */
+export const killResult = (report: KillTreeReport): KillOutcome["result"] =>
+  report.survivors.length > 0 ? "survivors" : report.members.length > 0 ? "killed" : "already-gone";
 
 /**
  * The verified whole-tree kill, shared by the CLI, the MCP server and the watchdog.
@@ -95,8 +100,7 @@ export const killJob = fn("killJob")(function* (job: Job, graceMs: number, optio
       reason: why === "reused" ? "now belongs to another process (PID reused)" : "belongs to another user",
     });
   }
-  const result: KillOutcome["result"] =
-    report.survivors.length > 0 ? "survivors" : report.members.length > 0 ? "killed" : "already-gone";
+  const result = killResult(report);
   const left = report.survivorReasons.map((s) => `pid ${s.pid} ${s.reason}`).join("; ");
   const unchecked = report.unchecked.length > 0 ? `; not checked: ${report.unchecked.join("; ")}` : "";
   const unrecorded = yield* recordWithRetries(Effect.gen(function* () {

@@ -6,8 +6,9 @@ import { isAdoptedBy } from "../../core/tree.ts";
 import { JobStore } from "../../services/JobStore.ts";
 import { ProcessTable } from "../../services/ProcessTable.ts";
 import { Usage } from "../../services/Usage.ts";
-import { type JobSighting, liveRoots, sightJob } from "./observe.ts";
-import { observe, refreshJob, type Observation } from "./refresh.ts";
+import { type JobSighting, liveRoots, sightJob } from "./sighting.ts";
+import { observe, type Observation } from "./observe.ts";
+import { refreshJob } from "./refresh.ts";
 import { cwdOfGroup, holdersOf, threadOfGroup } from "./programs.ts";
 import { findStrays } from "./strays.ts";
 

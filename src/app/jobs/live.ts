@@ -9,7 +9,7 @@ import { type JobEvent, JobStore } from "../../services/JobStore.ts";
 import { ProcessTable, type Watermark } from "../../services/ProcessTable.ts";
 import { Usage } from "../../services/Usage.ts";
 import { listEverything } from "./list.ts";
-import { observe } from "./refresh.ts";
+import { observe } from "./observe.ts";
 
 /** A row of the live view: one of the supervisor's jobs, or a Codex it did not start. */
 export interface LiveRow {

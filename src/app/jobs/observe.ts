@@ -1,73 +1,35 @@
-import { isNativeCodex, threadIdFromRolloutPath } from "../../core/codex.ts";
-import type { Job } from "../../core/job.ts";
-import { type ProcessIdentity, type ProcessInfo, identityOf, verifyIdentity } from "../../core/process.ts";
+import { ProcessTable, type Watermark } from "../../services/ProcessTable.ts";
+import type { ProcessInfo } from "../../core/process.ts";
+import { childrenIndex } from "../../core/codex.ts";
+import { fn } from "../../core/fn.ts";
 
-/** What one snapshot says about one job's Codex processes. */
-export interface JobSighting {
-  readonly launcher: ProcessInfo | undefined;
-  readonly native: ProcessInfo | undefined;
-  /** A native seen for the first time (a child of the verified launcher): to be recorded. */
-  readonly newNative: ProcessIdentity | undefined;
-  /** Why a recorded PID is not the job's any more, when it is alive but another process. */
-  readonly reused: ReadonlyArray<{ readonly pid: number; readonly reason: string }>;
+/** One reading of the process table, shared by everything judged in the same instant. */
+export interface Observation {
+  /** When the snapshot was begun and when it was done, epoch ms. */
+  readonly begunAt: number;
+  readonly at: number;
+  readonly table: ReadonlyArray<ProcessInfo>;
+  readonly byPid: ReadonlyMap<number, ProcessInfo>;
+  readonly children: ReadonlyMap<number, ReadonlyArray<ProcessInfo>>;
+  readonly bootId: string;
+  readonly uid: number;
+  /** Where process creation stood just before the snapshot: what started since is what it missed. */
+  readonly watermark: Watermark | undefined;
 }
 
-const verified = (
-  identity: ProcessIdentity | undefined,
-  byPid: ReadonlyMap<number, ProcessInfo>,
-  bootId: string,
-  uid: number,
-  reused: Array<{ pid: number; reason: string }>,
-): ProcessInfo | undefined => {
-  if (!identity) return undefined;
-  const live = byPid.get(identity.pid);
-  const verdict = verifyIdentity(identity, live, bootId, uid);
-  if (verdict.ok) return live;
-  if (live && (verdict.reason === "reused" || verdict.reason === "other-user")) reused.push({ pid: identity.pid, reason: verdict.reason });
-  return undefined;
-};
-
-const NOTHING_SEEN: JobSighting = Object.freeze({ launcher: undefined, native: undefined, newNative: undefined, reused: Object.freeze([]) });
-
-/**
- * Finds the job's launcher and native Codex in a snapshot by recorded identity only.
- * The native is adopted the first time it is seen as a child of the verified
- * launcher; after that its own recorded identity is what counts.
- */
-export const sightJob = (
-  job: Job,
-  byPid: ReadonlyMap<number, ProcessInfo>,
-  children: ReadonlyMap<number, ReadonlyArray<ProcessInfo>>,
-  bootId: string,
-  uid: number,
-): JobSighting => {
-  // most recorded jobs ended long ago: neither PID is in the table, and there is nothing to verify
-  if (!byPid.has(job.launcher.pid) && (!job.native || !byPid.has(job.native.pid))) return NOTHING_SEEN;
-  const reused: Array<{ pid: number; reason: string }> = [];
-  const launcher = verified(job.launcher, byPid, bootId, uid, reused);
-  let native = verified(job.native, byPid, bootId, uid, reused);
-  let newNative: ProcessIdentity | undefined;
-  if (!job.native && launcher) {
-    native = (children.get(launcher.pid) ?? []).find(isNativeCodex);
-    if (native) newNative = identityOf(native, bootId);
-  }
-  return { launcher, native, newNative, reused };
-};
-
-const NO_ROOTS: ReadonlyArray<ProcessInfo> = Object.freeze([]);
-
-/** The job's Codex processes seen alive: launcher, then native. (Called once per recorded job by `list --all`.) */
-export const liveRoots = (sighting: JobSighting): ReadonlyArray<ProcessInfo> => {
-  const { launcher, native } = sighting;
-  if (!launcher && !native) return NO_ROOTS;
-  return launcher && native ? [launcher, native] : [(launcher ?? native)!];
-};
-
-export { childrenIndex } from "../../core/codex.ts";
-
-/** The rollout a live native Codex holds open, under this CODEX_HOME. */
-export const rolloutFromOpenFiles = (files: ReadonlyArray<string>, codexHome: string) => {
-  const path = files.find((f) => f.startsWith(`${codexHome}/sessions/`) && f.endsWith(".jsonl"));
-  const threadId = path ? threadIdFromRolloutPath(path) : undefined;
-  return path && threadId ? { path, threadId } : undefined;
-};
+export const observe = fn("observe")(function* () {
+  const table = yield* ProcessTable;
+  const begunAt = Date.now();
+  const watermark = yield* table.watermark();
+  const snapshot = yield* table.snapshot();
+  return {
+    begunAt,
+    watermark,
+    at: Date.now(),
+    table: snapshot,
+    byPid: new Map(snapshot.map((p) => [p.pid, p])),
+    children: childrenIndex(snapshot),
+    bootId: yield* table.bootId(),
+    uid: table.currentUid,
+  } satisfies Observation;
+});

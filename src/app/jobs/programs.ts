@@ -7,10 +7,12 @@ import { fn } from "../../core/fn.ts";
 
 // What `list` tells of a Codex program it did not start: which thread it is on, and where it works.
 
-/** The rollout among a native Codex's open files, with the thread it names. */
-export const rolloutAmong = (files: ReadonlyArray<string>): { threadId: string; rolloutPath: string } | undefined => {
+/** The rollout among a native Codex's open files (under this CODEX_HOME, when given), with the thread it names. */
+export const rolloutAmong = (files: ReadonlyArray<string>, codexHome?: string): { threadId: string; rolloutPath: string } | undefined => {
+  const sessions = codexHome === undefined ? undefined : `${codexHome}/sessions/`;
   for (const file of files) {
-    const threadId = file.includes("/sessions/") ? threadIdFromRolloutPath(file) : undefined;
+    const inSessions = sessions === undefined ? file.includes("/sessions/") : file.startsWith(sessions);
+    const threadId = inSessions ? threadIdFromRolloutPath(file) : undefined;
     if (threadId) return { threadId, rolloutPath: file };
   }
   return undefined;

@@ -1,52 +1,19 @@
 import { realpathSync } from "node:fs";
 import * as Effect from "effect/Effect";
 import { type Job, type JobStatus, isFinal } from "../../core/job.ts";
-import type { ProcessInfo } from "../../core/process.ts";
 import { CodexHistory } from "../../services/CodexHistory.ts";
 import { type FinalStatus, JobStore, type JobPatch } from "../../services/JobStore.ts";
-import { ProcessTable, type Watermark } from "../../services/ProcessTable.ts";
+import { ProcessTable } from "../../services/ProcessTable.ts";
 import { trimJobOutput } from "../../services/jobFiles.ts";
 import { type JobEnd, jobEnd } from "./end.ts";
-import { type JobSighting, childrenIndex, rolloutFromOpenFiles, sightJob } from "./observe.ts";
+import { type Observation, observe } from "./observe.ts";
+import { rolloutAmong } from "./programs.ts";
+import { type JobSighting, sightJob } from "./sighting.ts";
 import { fn } from "../../core/fn.ts";
-import { matchThread, promptDigest, THREAD_CLOCK_SLACK_MS } from "../../core/threadMatch.ts";
+import { matchThread, promptDigest, THREAD_CLOCK_SLACK_MS, THREAD_WINDOW_MS } from "../../core/threadMatch.ts";
 import { releaseEndedJobCgroup, releaseJobCgroup } from "./cgroup.ts";
 
-/** One reading of the process table, shared by everything judged in the same instant. */
-export interface Observation {
-  /** When the snapshot was begun and when it was done, epoch ms. */
-  readonly begunAt: number;
-  readonly at: number;
-  readonly table: ReadonlyArray<ProcessInfo>;
-  readonly byPid: ReadonlyMap<number, ProcessInfo>;
-  readonly children: ReadonlyMap<number, ReadonlyArray<ProcessInfo>>;
-  readonly bootId: string;
-  readonly uid: number;
-  /** Where process creation stood just before the snapshot: what started since is what it missed. */
-  readonly watermark: Watermark | undefined;
-}
-
-export const observe = fn("observe")(function* () {
-  const table = yield* ProcessTable;
-  const begunAt = Date.now();
-  const watermark = yield* table.watermark();
-  const snapshot = yield* table.snapshot();
-  return {
-    begunAt,
-    watermark,
-    at: Date.now(),
-    table: snapshot,
-    byPid: new Map(snapshot.map((p) => [p.pid, p])),
-    children: childrenIndex(snapshot),
-    bootId: yield* table.bootId(),
-    uid: table.currentUid,
-  } satisfies Observation;
-});
-
 const realHome = (home: string) => { try { return realpathSync(home); } catch { return home; } };
-
-/** How long after its start a job's thread may first appear in Codex's history. */
-const THREAD_WINDOW_MS = 120_000;
 
 export interface RefreshedJob {
   readonly job: Job;
@@ -76,8 +43,8 @@ export const refreshJob = fn("refreshJob")(function* (job: Job, given?: Observat
 
   if (!job.rolloutPath) {
     if (sighting.native) {
-      const found = rolloutFromOpenFiles(yield* table.openFiles(sighting.native.pid), realHome(job.codexHome));
-      if (found) Object.assign(patch, { threadId: found.threadId, rolloutPath: found.path });
+      const found = rolloutAmong(yield* table.openFiles(sighting.native.pid), realHome(job.codexHome));
+      if (found) Object.assign(patch, found);
     } else if (!sighting.launcher) {
       if (job.threadId) {
         const path = yield* history.locateRollout(job.codexHome, job.threadId).pipe(Effect.orElseSucceed(() => undefined));

@@ -16,7 +16,7 @@ import { pluginsForConfig } from "../../hooks/forConfig.ts";
 import { endJobCgroup, prepareJobCgroup, releaseJobCgroup, sweepJobCgroups } from "./cgroup.ts";
 import { killTree } from "./killTree.ts";
 import { refreshJob } from "./refresh.ts";
-import type { JobSighting } from "./observe.ts";
+import type { JobSighting } from "./sighting.ts";
 import { isCodexLauncher, isNativeCodex } from "../../core/codex.ts";
 import { isExecShell } from "../../core/waiter.ts";
 import { fn } from "../../core/fn.ts";

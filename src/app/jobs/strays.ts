@@ -5,7 +5,7 @@ import { collectJobTree, couldBeStray, isStrayOfJob, type JobMarks } from "../..
 import type { DatabaseError } from "../../core/errors.ts";
 import { JobStore } from "../../services/JobStore.ts";
 import { ProcessTable } from "../../services/ProcessTable.ts";
-import type { Observation } from "./refresh.ts";
+import type { Observation } from "./observe.ts";
 import { fn } from "../../core/fn.ts";
 
 /** A job's strays: processes cut off from its tree that prove, by the kill path's rule, to be its own; and their descendants. */

@@ -1,4 +1,5 @@
 import { readFileSync } from "node:fs";
+import { openLibc } from "./libc.ts";
 
 // Starting Bun, parsing the bundle and loading a config touch megabytes of the Bun binary's code
 // and read-only data. Those pages stay mapped, and counted in the process's RSS, for as long as
@@ -54,18 +55,8 @@ type Madvise = (start: bigint, length: bigint, advice: number) => number;
 let madvise: Madvise | null | undefined;
 const loadMadvise = (): Madvise | null => {
   if (madvise !== undefined) return madvise;
-  madvise = null;
-  if (process.platform !== "linux" || typeof Bun === "undefined") return madvise;
-  const { dlopen, FFIType } = require("bun:ffi") as typeof import("bun:ffi");
-  for (const name of ["libc.so.6", "libc.musl-x86_64.so.1", "libc.musl-aarch64.so.1", "libc.so"]) {
-    try {
-      const lib = dlopen(name, { madvise: { args: [FFIType.u64, FFIType.u64, FFIType.i32], returns: FFIType.i32 } });
-      madvise = (start, length, advice) => lib.symbols.madvise(start, length, advice);
-      break;
-    } catch {
-      // not this libc
-    }
-  }
+  const libc = openLibc(({ FFIType }) => ({ madvise: { args: [FFIType.u64, FFIType.u64, FFIType.i32], returns: FFIType.i32 } }));
+  madvise = libc ? (start, length, advice) => libc.lib.symbols.madvise(start, length, advice) : null;
   return madvise;
 };
 

@@ -1,4 +1,5 @@
 import { constants } from "node:os";
+import { openLibc } from "./libc.ts";
 
 // The kernel's side of a signal. On Linux (5.3 and later) a signal goes through a pidfd: a
 // handle on one process, not on a number. Opened before the identity check, it names the
@@ -26,30 +27,22 @@ interface Native {
 let native: Native | null | undefined;
 const loadNative = (): Native | null => {
   if (native !== undefined) return native;
-  native = null;
-  if (process.platform !== "linux" || typeof Bun === "undefined") return native;
-  const { dlopen, FFIType, read } = require("bun:ffi") as typeof import("bun:ffi");
-  for (const name of ["libc.so.6", "libc.musl-x86_64.so.1", "libc.musl-aarch64.so.1", "libc.so"]) {
-    try {
-      const lib = dlopen(name, {
-        syscall: { args: [FFIType.i64, FFIType.i64, FFIType.i64, FFIType.i64, FFIType.i64], returns: FFIType.i64_fast },
-        close: { args: [FFIType.i32], returns: FFIType.i32 },
-        __errno_location: { args: [], returns: FFIType.ptr },
-      });
-      native = {
-        syscall: (nr, a, b, c, d) => Number(lib.symbols.syscall(nr, a, b, c, d)),
-        close: (fd) => lib.symbols.close(fd),
-        errno: () => {
-          const at = lib.symbols.__errno_location();
-          const n = at ? read.i32(at) : -1;
-          return ERRNO[n] ?? `errno ${n}`;
-        },
-      };
-      break;
-    } catch {
-      // not this libc
-    }
-  }
+  const libc = openLibc(({ FFIType }) => ({
+    syscall: { args: [FFIType.i64, FFIType.i64, FFIType.i64, FFIType.i64, FFIType.i64], returns: FFIType.i64_fast },
+    close: { args: [FFIType.i32], returns: FFIType.i32 },
+    __errno_location: { args: [], returns: FFIType.ptr },
+  }));
+  if (!libc) return (native = null);
+  const { lib, ffi: { read } } = libc;
+  native = {
+    syscall: (nr, a, b, c, d) => Number(lib.symbols.syscall(nr, a, b, c, d)),
+    close: (fd) => lib.symbols.close(fd),
+    errno: () => {
+      const at = lib.symbols.__errno_location();
+      const n = at ? read.i32(at) : -1;
+      return ERRNO[n] ?? `errno ${n}`;
+    },
+  };
   return native;
 };
 

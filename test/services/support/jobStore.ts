@@ -1,5 +1,7 @@
-import { mkdirSync, readdirSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { afterEach, beforeEach } from "vitest";
 import { Effect } from "effect";
 import type { Job } from "../../../src/core/job.ts";
 import { JobStore, type JobStoreService } from "../../../src/services/JobStore.ts";
@@ -58,4 +60,17 @@ export const runChildren = async (dir: string, dbPath: string, count: number, bo
   } finally {
     for (const child of children) if (child.exitCode === null) child.kill("SIGKILL");
   }
+};
+
+/**
+ * A fresh folder for each test, removed after it, and the database path inside it:
+ * `let dir: string, dbPath: string; withStoreDir("jobstore-test-", (d, p) => { dir = d; dbPath = p; });`
+ */
+export const withStoreDir = (prefix: string, take: (dir: string, dbPath: string) => void): void => {
+  let dir: string | undefined;
+  beforeEach(() => {
+    dir = mkdtempSync(join(tmpdir(), prefix));
+    take(dir, join(dir, "state", "jobs.db"));
+  });
+  afterEach(() => { if (dir) rmSync(dir, { recursive: true, force: true }); });
 };

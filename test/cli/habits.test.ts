@@ -46,7 +46,7 @@ describe("a mistyped option", () => {
   test("an option far from every one names the command's options", async () => {
     const r = await runCli(["events", "--zzzzzz"], env);
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain(`unknown option --zzzzzz (events takes --job, --limit, --wide, --config, --json, --help)`);
+    expect(r.stderr).toContain(`unknown option --zzzzzz (events takes --follow, --job, --limit, --wide, --config, --json, --help)`);
   });
 });
 

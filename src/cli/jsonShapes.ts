@@ -170,6 +170,8 @@ export const serviceStatusShape = z.strictObject({
   upToDate: z.boolean().nullable(),
   running: z.boolean().nullable(),
   detail: z.string(),
+  /** The absolute paths the installed unit runs that no longer exist (an upgrade or uninstall moved them). */
+  missing: z.array(z.string()),
 });
 
 /** What any command prints on stderr under `--json` when it fails. */

@@ -74,8 +74,10 @@ describe("the waiting parent", () => {
     const { dir, waiter, pid } = launch(`cat >/dev/null; sleep 30`);
     const codex = await pid;
     try {
-      // once exec'd, the stand-in runs `sleep`; wait until it is the child of the script's shell
-      expect(environ(codex)).toContain(`${JOB_MARKER}=job-id-1`);
+      // the PID is told before the exec: until it is done, /proc/PID/environ can read empty (seen under load)
+      const marked = `${JOB_MARKER}=job-id-1`;
+      for (const deadline = Date.now() + 10_000; !environ(codex).includes(marked) && Date.now() < deadline;) await Bun.sleep(20);
+      expect(environ(codex)).toContain(marked);
       expect(environ(waiter.pid!).some((e) => e.startsWith(`${JOB_MARKER}=`))).toBe(false);
       expect(/^SigIgn:\s*0+$/m.test(procStatus(codex))).toBe(true);
       expect(Number(/^PPid:\s*(\d+)/m.exec(procStatus(codex))![1])).toBe(waiter.pid);

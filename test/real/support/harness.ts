@@ -8,14 +8,21 @@ import { Database } from "bun:sqlite";
 import { existsSync, mkdirSync, mkdtempSync, rmdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { delimiter, dirname, join, resolve } from "node:path";
-import { test } from "vitest";
+import { test, type TestFunction, type TestOptions } from "vitest";
 import { codexConfigFor, type ModelServer, startModelServer } from "./modelServer.ts";
 import { pidsWithVariable } from "./procs.ts";
 
 /** This run's process table is the portable one (ps and lsof): the second pass over the core cases (test/matrix/projects.ts). */
 export const PORTABLE_PASS = process.env.CODEX_SUPERVISOR_PROCESS_TABLE === "portable";
-/** A case outside the core the portable pass repeats: it runs once, on the platform's own backend. */
-export const fullPassOnly = test.skipIf(PORTABLE_PASS);
+/**
+ * A case outside the core the portable pass repeats: it runs once, on the platform's own backend. On the
+ * portable pass it is skipped saying so, so the end-of-run list of skips gives the reason.
+ */
+export const fullPassOnly = (name: string, ...rest: [TestFunction] | [TestOptions, TestFunction]): void => {
+  if (PORTABLE_PASS) test(name, (ctx) => ctx.skip("the portable pass repeats only the core cases; this one runs on the platform's own process table"));
+  else if (rest.length === 1) test(name, rest[0]);
+  else test(name, rest[0], rest[1]);
+};
 
 export const REPO = resolve(import.meta.dirname, "../../..");
 export const CODEX_BIN = process.env.CODEX_SUPERVISOR_TEST_CODEX ?? join(REPO, "node_modules/.bin/codex");

@@ -1,17 +1,9 @@
 import { SYSTEMD_UNIT } from "../../core/service/systemd.ts";
+import type { ServiceState } from "../../services/ServiceManager.ts";
 import { type DoctorCheck, fail, ok, warn } from "./check.ts";
 
 /** What ServiceManager.status says. */
-export interface ServiceFacts {
-  readonly kind: "systemd" | "launchd";
-  readonly path: string;
-  readonly installed: boolean;
-  readonly upToDate: boolean | null;
-  readonly running: boolean | null;
-  readonly detail: string;
-  /** Files the installed service runs that no longer exist. */
-  readonly missing: ReadonlyArray<string>;
-}
+export type ServiceFacts = ServiceState;
 
 const SERVICE = { id: "watchdog.service", title: "watchdog service" };
 const INSTALL = "codex-supervisor service install";

@@ -1,4 +1,4 @@
-import { readdirSync } from "node:fs";
+import { readdirSync, readlinkSync } from "node:fs";
 import * as Effect from "effect/Effect";
 import * as Layer from "effect/Layer";
 import { describe, expect, it } from "vitest";
@@ -14,13 +14,24 @@ describe("chooseBackend", () => {
   });
 });
 
-const openDescriptors = () => readdirSync("/proc/self/fd").length;
+// The vitest workers are threads of one process, so /proc/self/fd holds every running test file's
+// descriptors: count only those naming what the table opens, by descriptor and target.
+const descriptors = (): Map<string, string> => {
+  const found = new Map<string, string>();
+  for (const fd of readdirSync("/proc/self/fd")) {
+    try { found.set(fd, readlinkSync(`/proc/self/fd/${fd}`)); } catch { /* closed between the two reads */ }
+  }
+  return found;
+};
+const opened = (before: Map<string, string>, now: Map<string, string>, target: (path: string) => boolean) =>
+  [...now].filter(([fd, path]) => target(path) && before.get(fd) !== path);
 
 describe.runIf(process.platform === "linux")("ProcessTable.layerLinux", () => {
   it("holds descriptors on the processes it follows while its scope is open, and closes every one with it", async () => {
     const children = Array.from({ length: 5 }, () => Bun.spawn(["sleep", "30"], { stdout: "ignore" }));
     try {
-      const before = openDescriptors();
+      const ours = new Set(["/proc/loadavg", "/proc/stat", ...children.map((c) => `/proc/${c.pid}/stat`)]);
+      const before = descriptors();
       const during = await Effect.runPromise(Effect.scoped(Effect.gen(function* () {
         const context = yield* Layer.build(ProcessTable.layerLinux);
         const table = yield* Effect.provideContext(Effect.gen(function* () { return yield* ProcessTable; }), context);
@@ -28,10 +39,13 @@ describe.runIf(process.platform === "linux")("ProcessTable.layerLinux", () => {
         expect(known).toHaveLength(5);
         yield* table.watermark();
         expect((yield* table.counters(known))._tag).toBe("Same");
-        return openDescriptors();
+        return descriptors();
       })));
-      expect(during).toBeGreaterThanOrEqual(before + 5 + 2); // one per process followed, /proc/loadavg and /proc/stat
-      expect(openDescriptors()).toBe(before);
+      const held = opened(before, during, (path) => ours.has(path));
+      // one per process followed, then /proc/loadavg and /proc/stat
+      expect(held.map(([, path]) => path).sort()).toEqual([...ours].sort());
+      const after = descriptors();
+      expect(held.filter(([fd, path]) => after.get(fd) === path)).toEqual([]);
     } finally {
       for (const c of children) c.kill("SIGKILL");
       await Promise.all(children.map((c) => c.exited));

@@ -93,7 +93,7 @@ const make = Effect.gen(function* () {
   }));
 
   const list = (o: ListOptions = {}) => run(listEverything({ all: o.all === true }).pipe(
-    Effect.map((r): ListJson => ({ jobs: r.jobs.map(jobEntryJson), untracked: r.untracked.map(untrackedJson) })),
+    Effect.map((r): ListJson => ({ jobs: r.jobs.map(jobEntryJson), untracked: r.untracked.map(untrackedJson), unchecked: r.unchecked })),
   ));
 
   const status = (job: string) => run(Effect.gen(function* () {

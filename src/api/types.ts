@@ -21,6 +21,8 @@ export type UntrackedJson = ReturnType<typeof untrackedJson>;
 export interface ListJson {
   readonly jobs: ReadonlyArray<JobEntryJson>;
   readonly untracked: ReadonlyArray<UntrackedJson>;
+  /** What the process table could not read (`open files … (lsof not found)`); empty when it read everything. */
+  readonly unchecked: ReadonlyArray<string>;
 }
 /** `kill --json`. */
 export type KillJson = ReturnType<typeof killJson>;

@@ -73,7 +73,12 @@ export const untrackedShape = z.strictObject({
 });
 
 /** `list --json` */
-export const listShape = z.strictObject({ jobs: z.array(listJobShape), untracked: z.array(untrackedShape) });
+export const listShape = z.strictObject({
+  jobs: z.array(listJobShape),
+  untracked: z.array(untrackedShape),
+  /** What the process table could not read (`open files … (lsof not found)`); empty when it read everything. */
+  unchecked: z.array(z.string()),
+});
 
 export const tokensShape = z.strictObject({
   input: z.number().int(), cached: z.number().int(), output: z.number().int(), reasoning: z.number().int(), total: z.number().int(),
@@ -88,6 +93,8 @@ export const statusShape = listJobShape.omit({ nestedCodex: true }).extend({
   tokens: tokensShape.nullable(),
   lastAgentMessage: z.string().nullable(),
   historyProblem: z.string().nullable(),
+  /** What the process table could not read (`open files … (lsof not found)`); empty when it read everything. */
+  unchecked: z.array(z.string()),
   tree: z.array(z.strictObject({
     pid, ppid: z.number().int().nonnegative(), sid: z.number().int().nonnegative(), state: z.string(), memory: z.number().int().nonnegative(), command: z.string(),
   })),

@@ -5,6 +5,7 @@ import { outputWidth, shortThread, tildePath } from "../app/text/fit.ts";
 import { bytes, clock, type ColumnFit, elapsed, shortId, table } from "../app/text/format.ts";
 import { JsonList } from "./json.ts";
 import { runProgram } from "../app/runtime.ts";
+import { stderr } from "../app/output.ts";
 import { jobEntryJson, kindText, statusText, untrackedJson } from "../app/text/views.ts";
 import { configSearchDir } from "./workingDir.ts";
 
@@ -42,7 +43,7 @@ export const list: Command = {
   },
   run: async ({ values }) =>
     runProgram({ cwd: configSearchDir(), configFile: values.config as string | undefined, badProjectConfig: "warn" }, listEverything({ all: values.all === true }), (result) => {
-      if (values.json) return printJson({ jobs: new JsonList(result.jobs, jobEntryJson), untracked: result.untracked.map(untrackedJson) });
+      if (values.json) return printJson({ jobs: new JsonList(result.jobs, jobEntryJson), untracked: result.untracked.map(untrackedJson), unchecked: result.unchecked });
       const wide = values.wide === true;
       const width = outputWidth(wide);
       const id = wide ? (s: string) => s : shortId;
@@ -65,5 +66,6 @@ export const list: Command = {
           thread(u.threadId), cwd(u.cwd),
         ]), { width, fit: UNTRACKED_FIT }));
       }
+      if (result.unchecked.length > 0) stderr.write(`could not check ${result.unchecked.join("; ")}: threads, cwds and strays that rest on it may be missing above\n`);
     }),
 };

@@ -32,6 +32,7 @@ const render = (d: JobDetail, width: number | undefined): string => {
   if (history?.tokens) rows.push(["tokens", formatTokens(history.tokens).replace(/^tokens: /, "")]);
   if (history?.lastAgentMessage) rows.push(["message", width === undefined ? history.lastAgentMessage.replace(/\s+/g, " ") : truncate(history.lastAgentMessage.replace(/\s+/g, " "), 200)]);
   if (d.historyProblem) rows.push(["note", d.historyProblem]);
+  if (d.unchecked.length > 0) rows.push(["unchecked", `${d.unchecked.join("; ")}: what rests on it may be missing above`]);
   const lines = fields(rows, 9, "", width);
   if (d.output.stderrTail.length > 0) {
     // what Codex says goes wrong (a model it cannot reach, a refused start) is nowhere in its history

@@ -62,6 +62,7 @@ export const statusShape = z.looseObject({
     cwd: nullable(z.string()),
     claimedJobId: nullable(z.string()),
   })),
+  unchecked: z.array(z.string()).describe("what the process table could not read (open files when lsof is missing); empty when it read everything"),
 });
 
 export const logsShape = z.looseObject({

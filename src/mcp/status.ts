@@ -28,14 +28,14 @@ const statusProgram = (all: boolean) => Effect.gen(function* () {
     };
   }), { concurrency: 4 });
   const untracked = listing.untracked.map(untrackedJson);
-  return { totals: { all: jobs.length + untracked.length, tracked: jobs.length, untracked: untracked.length }, jobs, untracked };
+  return { totals: { all: jobs.length + untracked.length, tracked: jobs.length, untracked: untracked.length }, jobs, untracked, unchecked: listing.unchecked };
 });
 
 type Status = Effect.Success<ReturnType<typeof statusProgram>>;
 
 const plural = (n: number, word: string) => `${n} ${word}${n === 1 ? "" : "s"}`;
 
-const render = ({ totals, jobs, untracked }: Status, all: boolean): string => {
+const render = ({ totals, jobs, untracked, unchecked }: Status, all: boolean): string => {
   const lines = [`${plural(totals.all, "Codex program")}: ${totals.tracked} tracked by the supervisor${all ? " (ended jobs included)" : ""}, ${totals.untracked} not`];
   if (jobs.length > 0) lines.push("", "tracked jobs:");
   for (const j of jobs) {
@@ -53,6 +53,7 @@ const render = ({ totals, jobs, untracked }: Status, all: boolean): string => {
     lines.push(`- ${u.leftoverOf ? `${u.kind} left by a dead ${u.leftoverOf}` : u.kind} pids ${u.pids.join(",")}, cpu ${u.cpu}%, mem ${bytes(u.memory)}, started ${clock(started)} (${elapsed(started)})`);
     lines.push(`  thread ${u.threadId ?? "-"}, cwd ${u.cwd ?? "-"}${u.claimedJobId ? `, claims job ${u.claimedJobId}` : ""}`);
   }
+  if (unchecked.length > 0) lines.push("", `could not check ${unchecked.join("; ")}: threads, cwds and strays that rest on it may be missing above`);
   return lines.join("\n");
 };
 

@@ -6,7 +6,7 @@ import type { Counters, ProcessInfo, ProcessStatus } from "../core/process.ts";
 import {
   linuxBootId, linuxCwd, linuxEnviron, linuxEnvironVar, linuxOpenFiles, linuxProc, readLinuxProcess, readLinuxStatus, type Watermark,
 } from "./proc/linux.ts";
-import { portableProc } from "./proc/portable.ts";
+import { FILES_GAP, portableProc } from "./proc/portable.ts";
 import { fn } from "../core/fn.ts";
 
 export type { Watermark };
@@ -143,6 +143,9 @@ export class ProcessTable extends Context.Service<ProcessTable, {
 }
 
 export type ProcessTableBackend = "linux" | "portable";
+
+/** Whether open files (and so a running Codex's rollout, its thread) could be read so far. */
+export const canReadOpenFiles = (table: ProcessTable["Service"]): boolean => !(table.gaps?.() ?? []).some((gap) => gap.startsWith(FILES_GAP));
 
 /** The variable that forces a backend (`portable` on Linux runs what macOS runs). */
 export const BACKEND_ENV = "CODEX_SUPERVISOR_PROCESS_TABLE";

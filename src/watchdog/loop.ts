@@ -9,6 +9,7 @@ import type { LoadedConfig } from "../config/load.ts";
 import { emptyMemory } from "../core/policy.ts";
 import type { Subject } from "../core/subject.ts";
 import { JobStore, type JobStoreService } from "../services/JobStore.ts";
+import { ProcessTable } from "../services/ProcessTable.ts";
 import { type Alarm, makeAlarm } from "./alarm.ts";
 import type { FiringCrew } from "./fire.ts";
 import { makeJournal } from "./journal.ts";
@@ -73,6 +74,8 @@ interface LoopState {
   releasedAt: number | undefined;
   /** With maxTicks: the watchdog that acts on the database instead of this one. */
   refusedBy: { readonly pid: number | undefined } | undefined;
+  /** What the process table could not read that was already told (each once). */
+  readonly gapsTold: Set<string>;
 }
 
 /** Everything the loop's steps use: the options, the services and books made once, and the mutable state. */
@@ -133,6 +136,23 @@ const fullLook = (loop: Loop) => Effect.gen(function* () {
   return { subjects: result.value.subjects, judged: (): ReadonlyArray<Subject> => result.value.judged };
 });
 
+/**
+ * What the process table could not read (lsof missing or failing, `ps` without environments: the
+ * portable backend), each told once, as an `unchecked` event and on stderr: the ticks go on, judging
+ * without it, and whoever reads the events knows which verdicts rest on less than they seem.
+ */
+const reportGaps = (loop: Loop) => Effect.gen(function* () {
+  const table = yield* ProcessTable;
+  for (const gap of table.gaps?.() ?? []) {
+    if (loop.state.gapsTold.has(gap)) continue;
+    loop.state.gapsTold.add(gap);
+    const message = `could not check ${gap}: policies are judged without it (a job's thread and idle time, ` +
+      "an untracked Codex's folder and its project's policies, strays by their marker may be missing)";
+    loop.options.say?.(message);
+    yield* loop.crew.journal.append({ kind: "unchecked", message });
+  }
+});
+
 /** After a full tick, at most every FULL_TICK_AT_LEAST_EVERY_MS (and not on the last): let go of memory; the kB, when it did. */
 const releaseMemoryIfDue = (loop: Loop, started: number, full: boolean, lastTick: boolean): number | undefined => {
   const { options, state } = loop;
@@ -159,6 +179,7 @@ const run = (loop: Loop, done: Deferred.Deferred<void>) => Effect.gen(function* 
     const look = yield* quietLook(loop);
     const full = typeof look === "string";
     const { subjects, judged } = full ? yield* fullLook(loop) : { subjects: look.subjects.length, judged: () => look.subjects.map((s) => s.subject) };
+    yield* reportGaps(loop);
     yield* loop.metrics.afterTick({ at: started, durationMs: performance.now() - t0, full, subjects: judged, config: state.fallback?.config.metrics });
     const lastTick = options.maxTicks !== undefined && n + 1 >= options.maxTicks;
     const releasedKb = releaseMemoryIfDue(loop, started, full, lastTick);
@@ -213,7 +234,7 @@ export class Watchdog extends Context.Service<Watchdog, {
       alarm: makeAlarm(),
       metrics,
       log,
-      state: { woken: false, ticks: 0, fullTicks: 0, fallback: undefined, releasedAt: undefined, refusedBy: undefined },
+      state: { woken: false, ticks: 0, fullTicks: 0, fallback: undefined, releasedAt: undefined, refusedBy: undefined, gapsTold: new Set() },
     };
     const done = Deferred.makeUnsafe<void>();
     yield* Effect.addFinalizer(() => Effect.sync(() => { loop.schedules.stop(); loop.turn.release(); metrics.stop(); }));

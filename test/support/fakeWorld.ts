@@ -22,10 +22,12 @@ export interface FakeWorld {
   readonly stubborn: Set<number>;
   /** The next this-many snapshots fail, as an unreadable /proc would. */
   snapshotFailures: number;
+  /** What the table says it could not read (the portable backend's `gaps`: lsof missing, …). */
+  readonly gaps: string[];
 }
 
 export const fakeWorld = (uid = 1000): FakeWorld => ({
-  bootId: "fake-boot", uid, processes: new Map(), environ: new Map(), cpu: new Map(), signals: [], stubborn: new Set(), snapshotFailures: 0,
+  bootId: "fake-boot", uid, processes: new Map(), environ: new Map(), cpu: new Map(), signals: [], stubborn: new Set(), snapshotFailures: 0, gaps: [],
 });
 
 const end = (world: FakeWorld, pid: number) => {
@@ -62,6 +64,7 @@ export const fakeWorldLayer = (world: FakeWorld) => {
     environVar: (pid, name) => Effect.sync(() => world.environ.get(pid)?.get(name)),
     openFiles: () => Effect.succeed([]),
     cwd: () => Effect.succeed(undefined),
+    gaps: () => world.gaps,
   }));
   const sendNow = (target: ProcessIdentity, signal: NodeJS.Signals): SignalOutcome => {
     if (target.pid <= 1) return { _tag: "Refused", reason: "pid 0/1" };

@@ -131,6 +131,25 @@ test("a failing tick is recorded as an event and the loop goes on", async () => 
   expect(world.snapshotFailures).toBe(0);
 });
 
+test("what the process table could not read is told once, as an `unchecked` event and on stderr, however many ticks follow; a new gap is told too", async () => {
+  const world = jobWorld();
+  const said: string[] = [];
+  const firstWords = (text: string) => text.split(":")[0]!;
+  let unchecked: string[] = [];
+  await withJobWatchdog(world, { explicitFile: join(dir, "config.json"), cwd: dir, say: (line) => said.push(line) }, {}, Effect.gen(function* () {
+    const { first, step } = stepper();
+    yield* first;
+    world.gaps.push("open files and working directories (lsof not found)");
+    yield* step(20);
+    world.gaps.push("environments (`ps` with the environment failed)");
+    yield* step(20);
+    unchecked = (yield* (yield* JobStore).listEvents({})).filter((e) => e.kind === "unchecked").map((e) => firstWords(e.message));
+  }));
+  const expected = ["could not check open files and working directories (lsof not found)", "could not check environments (`ps` with the environment failed)"];
+  expect(unchecked).toEqual(expected);
+  expect(said.filter((l) => l.startsWith("could not check")).map(firstWords)).toEqual(expected);
+});
+
 test("quiet ticks: with nothing changed only the first tick is full, yet policies coming due, CPU over forTicks, new processes that matter, a config edit and a wake are all seen", async () => {
   calls.length = 0;
   const world = jobWorld();

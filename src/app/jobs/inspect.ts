@@ -3,6 +3,7 @@ import { treeOf } from "../../core/codex.ts";
 import type { Job } from "../../core/job.ts";
 import type { ProcessInfo } from "../../core/process.ts";
 import { CodexHistory, type RolloutSummary } from "../../services/CodexHistory.ts";
+import { canReadOpenFiles, ProcessTable } from "../../services/ProcessTable.ts";
 import { Usage } from "../../services/Usage.ts";
 import { liveRoots } from "./sighting.ts";
 import { observe } from "./observe.ts";
@@ -24,12 +25,18 @@ export interface JobDetail {
   readonly historyProblem: string | undefined;
   /** Codex's own stdout/stderr files and the last lines of its stderr. */
   readonly output: JobOutput;
+  /**
+   * What the process table could not read while this was looked at (`open files … (lsof not
+   * found)`): the facts above that rest on it (the thread, strays) may be missing. Empty: none.
+   */
+  readonly unchecked: ReadonlyArray<string>;
 }
 
 /** One job in full: refreshed state, live tree with its load, and what its history says. */
 export const inspectJob = fn("inspectJob")(function* (job: Job) {
   const history = yield* CodexHistory;
   const usage = yield* Usage;
+  const table = yield* ProcessTable;
   const obs = yield* observe();
   const { job: current, sighting } = yield* refreshJob(job, obs);
   const own = treeOf(obs.table, liveRoots(sighting));
@@ -49,6 +56,9 @@ export const inspectJob = fn("inspectJob")(function* (job: Job) {
   } else {
     historyProblem = current.status === "running" ? "Codex has not started its thread yet" : "no Codex history was found for this job";
   }
+  const unchecked = table.gaps?.() ?? [];
+  // a running job's thread is found by the rollout file its Codex holds open: unread, it was not looked for
+  if (!current.rolloutPath && current.status === "running" && !canReadOpenFiles(table)) historyProblem = "its thread could not be looked for (see unchecked)";
   const output = yield* jobOutput(current);
-  return { job: current, tree, strays: lost.map((p) => p.pid), cpu: Math.round(cpu * 10) / 10, memory, history: summary, historyProblem, output } satisfies JobDetail;
+  return { job: current, tree, strays: lost.map((p) => p.pid), cpu: Math.round(cpu * 10) / 10, memory, history: summary, historyProblem, output, unchecked } satisfies JobDetail;
 });

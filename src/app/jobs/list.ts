@@ -179,7 +179,8 @@ export const listEverything = fn("listEverything")(function* (options: { readonl
   });
   const untracked: UntrackedEntry[] = [];
   for (const [i, g] of outside.entries()) untracked.push(yield* untrackedEntry(g, untrackedTrees[i]!, samples, obs));
-  return { jobs: jobEntries, untracked, observedAt: obs.at, ended };
+  // what the table could not read (lsof missing): threads, cwds and strays that rest on it may be missing
+  return { jobs: jobEntries, untracked, observedAt: obs.at, ended, unchecked: table.gaps?.() ?? [] };
 });
 
 /** The Codex programs inside jobs' trees, each under the job whose tree holds it. */

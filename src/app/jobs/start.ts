@@ -9,7 +9,7 @@ import { choosePython, type PythonRequest, pythonProblem } from "../../core/pyth
 import { JobStore } from "../../services/JobStore.ts";
 import { Launcher } from "../../services/Launcher.ts";
 import { removeJobFiles } from "../../services/jobFiles.ts";
-import { ProcessTable } from "../../services/ProcessTable.ts";
+import { canReadOpenFiles, ProcessTable } from "../../services/ProcessTable.ts";
 import { Settings } from "../../services/Settings.ts";
 import { pluginErrorText, runBeforeLaunch } from "../../hooks/host.ts";
 import { pluginsForConfig } from "../../hooks/forConfig.ts";
@@ -129,7 +129,8 @@ export const startJob = fn("startJob")(function* (request: StartRequest) {
     const refreshed = yield* refreshJob(current);
     current = refreshed.job;
     if (current.native && current.rolloutPath) break;
-    if (Date.now() >= (mayStillOpenThread(refreshed.sighting) ? threadDeadline : deadline)) break;
+    // a thread is found by the rollout file Codex holds open: where open files cannot be read, not worth the wait
+    if (Date.now() >= (canReadOpenFiles(table) && mayStillOpenThread(refreshed.sighting) ? threadDeadline : deadline)) break;
     yield* Effect.sleep(25);
   }
   if (current.status === "failed") yield* recordFailedStart(current);

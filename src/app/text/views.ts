@@ -140,6 +140,7 @@ export const detailJson = (d: JobDetail) => ({
   tokens: d.history?.tokens ?? null,
   lastAgentMessage: d.history?.lastAgentMessage ?? null,
   historyProblem: d.historyProblem ?? null,
+  unchecked: d.unchecked,
   tree: d.tree.map((p) => ({ pid: p.pid, ppid: p.ppid, sid: p.sid, state: p.state, memory: p.rssBytes, command: p.argv.join(" ") || p.name })),
   ...jobOutputJson(d.output),
 });

@@ -15,6 +15,9 @@ import type { Watermark } from "./linux.ts";
 // Environments and open files are read for the processes a look names (`prepare`), not for all:
 // `ps e` of a whole busy table costs what the snapshot does.
 
+/** How a gap in open files begins (`gaps`): what tells a caller that threads cannot be found by them. */
+export const FILES_GAP = "open files and working directories";
+
 /** The C locale: `lstart` in English, whatever the user's. */
 const C_LOCALE = { ...process.env, LC_ALL: "C", LANG: "C" };
 /** ps and lsof print a few MB at most; the default 1 MB is too little for a busy machine's environments. */
@@ -184,7 +187,9 @@ export const portableProc = (platform: NodeJS.Platform = process.platform) => {
     const wanted = [...new Set(pids)].filter((pid) => !look.files.has(pid));
     if (wanted.length === 0) return;
     const r = await run("lsof", ["-w", "-n", "-P", "-l", "-O", "-b", "-a", "-d", "cwd,0-65535", "-p", wanted.join(","), "-F", "pfn"]);
-    if (r.missing) unread.add("open files and working directories (lsof not found)");
+    // exit 1: some of them are gone (or not ours); anything else is lsof failing
+    if (r.missing) unread.add(`${FILES_GAP} (lsof not found)`);
+    else if (r.code !== 0 && r.code !== 1) unread.add(`${FILES_GAP} (lsof failed: ${r.code === -1 ? "killed" : `exit ${r.code}`})`);
     const found = parseLsof(r.stdout);
     // one not in lsof's answer is gone, or not ours to read: it holds nothing this look can tell
     for (const pid of wanted) look.files.set(pid, found.get(pid) ?? { cwd: undefined, files: [] });

@@ -174,3 +174,58 @@ export const treeOf = (
 /** `…/rollout-<time>-<thread id>.jsonl` → the thread id. */
 export const threadIdFromRolloutPath = (path: string): string | undefined =>
   /rollout-.*-([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\.jsonl$/i.exec(path)?.[1]?.toLowerCase();
+
+/** When a thread was created, ms since the epoch: Codex's thread ids are UUIDv7, whose first 48 bits say it. */
+export const threadCreatedAt = (threadId: string): number | undefined => {
+  const hex = threadId.replace(/-/g, "");
+  return /^[0-9a-f]{12}7[0-9a-f]{19}$/i.test(hex) ? Number.parseInt(hex.slice(0, 12), 16) : undefined;
+};
+
+/** `…/thread-writer-locks/<thread id>.lock`: what the Codex writing that thread holds open (0.150 and later). */
+export const isWriterLock = (file: string): boolean => WRITER_LOCK.test(file);
+
+const WRITER_LOCK = /\/thread-writer-locks\/([0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12})\.lock$/i;
+
+export interface OwnRolloutHints {
+  /** Only rollouts under this CODEX_HOME (and its locks) count. */
+  readonly codexHome?: string | undefined;
+  /** The thread it was asked to continue (`exec resume ID`). */
+  readonly threadId?: string | undefined;
+  /** A new thread is created after this (the job's start, ms): an older one is another's. */
+  readonly notBefore?: number | undefined;
+}
+
+/**
+ * The rollout a native Codex writes, among its open files, with its thread; undefined while none is
+ * proven (the next look decides). An open rollout alone does not name the thread: starting, Codex
+ * 0.171 reads the rollout of a thread killed mid-turn for tens of ms before it creates its own
+ * (`bun bench/tools/rollout-opens.ts`). So, in order:
+ * - the thread whose writer lock it holds (`thread-writer-locks/<id>.lock`, Codex 0.150 and later);
+ * - else the thread it was asked to continue, open under that id;
+ * - else (no lock: Codex 0.128) the newest thread created since `notBefore`.
+ */
+export const ownRollout = (files: ReadonlyArray<string>, hints: OwnRolloutHints = {}): { threadId: string; rolloutPath: string } | undefined => {
+  const home = hints.codexHome === undefined ? undefined : hints.codexHome.replace(/\/+$/, "");
+  const rollouts: Array<{ threadId: string; rolloutPath: string }> = [];
+  const locked = new Set<string>();
+  for (const file of files) {
+    if (home !== undefined && !file.startsWith(`${home}/`)) continue;
+    const lock = WRITER_LOCK.exec(file)?.[1];
+    if (lock) { locked.add(lock.toLowerCase()); continue; }
+    const threadId = file.includes("/sessions/") ? threadIdFromRolloutPath(file) : undefined;
+    if (threadId) rollouts.push({ threadId, rolloutPath: file });
+  }
+  if (locked.size > 0) return rollouts.find((r) => locked.has(r.threadId));
+  const asked = hints.threadId?.toLowerCase();
+  if (asked) {
+    const resumed = rollouts.find((r) => r.threadId === asked);
+    if (resumed) return resumed;
+  }
+  const since = hints.notBefore;
+  const fresh = rollouts
+    .map((r) => ({ ...r, createdAt: threadCreatedAt(r.threadId) }))
+    .filter((r) => since === undefined || (r.createdAt !== undefined && r.createdAt >= since));
+  fresh.sort((a, b) => (b.createdAt ?? 0) - (a.createdAt ?? 0));
+  const newest = fresh[0];
+  return newest ? { threadId: newest.threadId, rolloutPath: newest.rolloutPath } : undefined;
+};

@@ -1,5 +1,5 @@
 import { describe, expect, test } from "vitest";
-import { cdArgument, claimedJobId, codexKind, collectDescendants, findCodexProcesses, isTuiDaemon, threadIdFromRolloutPath } from "../../src/core/codex.ts";
+import { cdArgument, claimedJobId, codexKind, collectDescendants, findCodexProcesses, isTuiDaemon, ownRollout, threadCreatedAt, threadIdFromRolloutPath } from "../../src/core/codex.ts";
 import { JOB, LAUNCHER_ARGV, NATIVE_ARGV, proc } from "./fixtures.ts";
 
 describe("findCodexProcesses", () => {
@@ -101,5 +101,45 @@ describe("a TUI's app-server", () => {
     expect(groups.map((g) => [g.root.pid, g.kind])).toEqual([[12, "app-server"], [13, "app-server"]]);
     expect(groups.every((g) => isTuiDaemon(g.root))).toBe(true);
     expect(isTuiDaemon(proc(14, ["/x/vendor/codex", "app-server"]))).toBe(false);
+  });
+});
+
+describe("ownRollout", () => {
+  // What a Codex 0.171 native held open as it started, 1 ms apart (`bun bench/tools/rollout-opens.ts`):
+  // first the rollout of a thread killed mid-turn, then its own, under its own writer lock.
+  const home = "/tmp/cs/codex-home";
+  const killed = `${home}/sessions/2026/12/06/rollout-2026-12-06T23-39-55-01a24dba-7632-7153-bb60-e21a2f5410d6.jsonl`;
+  const own = `${home}/sessions/2026/12/06/rollout-2026-12-06T23-39-58-01a24dba-8276-7f62-b3b0-6d8fffb4b1c9.jsonl`;
+  const lock = `${home}/thread-writer-locks/01a24dba-8276-7f62-b3b0-6d8fffb4b1c9.lock`;
+  const coordination = `${home}/thread-writer-locks/.coordination.lock`;
+  const ownThread = { threadId: "01a24dba-8276-7f62-b3b0-6d8fffb4b1c9", rolloutPath: own };
+  const jobStart = Date.parse("2026-12-06T23:39:57.500Z");
+
+  test("a thread id is a UUIDv7: its first 48 bits are when it was created", () => {
+    expect(new Date(threadCreatedAt("01a24dba-8276-7f62-b3b0-6d8fffb4b1c9")!).toISOString()).toBe("2026-12-06T23:39:58.454Z");
+    expect(threadCreatedAt("6f9619ff-8b86-4011-b42d-00c04fc964ff")).toBeUndefined(); // v4: no time in it
+  });
+
+  test("with a writer lock held, the locked thread and only it: another thread's rollout read meanwhile is not the job's", () => {
+    expect(ownRollout([coordination, lock, killed], { codexHome: home, notBefore: 0 })).toBeUndefined();
+    expect(ownRollout([coordination, lock, killed, own], { codexHome: home })).toEqual(ownThread);
+    expect(ownRollout([killed, own, lock], { codexHome: home })).toEqual(ownThread);
+  });
+
+  test("without a lock (Codex 0.128), only a thread created since the job began, the newest", () => {
+    expect(ownRollout([killed], { codexHome: home, notBefore: jobStart })).toBeUndefined();
+    expect(ownRollout([killed, own], { codexHome: home, notBefore: jobStart })).toEqual(ownThread);
+    expect(ownRollout([own, killed], {})).toEqual(ownThread);
+  });
+
+  test("a resumed thread is the job's under its own id, however old", () => {
+    const resumed = { threadId: "01a24dba-7632-7153-bb60-e21a2f5410d6" };
+    expect(ownRollout([killed], { codexHome: home, notBefore: jobStart, ...resumed })).toEqual({ ...resumed, rolloutPath: killed });
+  });
+
+  test("rollouts and locks of another CODEX_HOME do not count", () => {
+    const elsewhere = [own.replace(home, "/other"), lock.replace(home, "/other")];
+    expect(ownRollout(elsewhere, { codexHome: home })).toBeUndefined();
+    expect(ownRollout([...elsewhere, killed], { codexHome: home, notBefore: jobStart })).toBeUndefined();
   });
 });

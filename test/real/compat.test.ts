@@ -5,7 +5,7 @@
  * not know reported as such. Runs against CODEX_SUPERVISOR_TEST_CODEX like the rest of test/real.
  */
 import { Database } from "bun:sqlite";
-import { readFileSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { readdirSync, readFileSync, readlinkSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { codexFlavor } from "./support/codexFlavor.ts";
@@ -130,6 +130,37 @@ describe(`codex ${flavor.version}: history, threads, state and tokens`, () => {
         variant.after();
       }
     }
+  });
+});
+
+describe(`codex ${flavor.version}: a job started after one killed mid-turn`, () => {
+  // Starting, Codex 0.171 reads the rollout of a thread killed mid-turn for a moment before it creates
+  // its own (`bun bench/tools/rollout-opens.ts`): "a rollout it holds open" is not enough to name a
+  // job's thread. The writer lock it holds is (0.150 and later); before that, the thread's age.
+  test("is mapped to its own thread (the one holding its prompt), which is the thread whose writer lock its Codex holds", async () => {
+    const dir = sb.project("after-a-kill");
+    const killed = await start("STALL: 60", dir);
+    const first = await waitFor("the first job's thread", async () => {
+      const s = await status(killed.jobId);
+      return s.threadId && s.nativePid ? s : undefined;
+    });
+    // as the OOM killer or a reboot would: no chance to close its turn
+    process.kill(first.nativePid!, "SIGKILL");
+    await waitFor("the first job's end", async () => ((await status(killed.jobId)).status !== "running" ? true : undefined));
+    const mark = `its-own-prompt-${crypto.randomUUID()}`;
+    const job = await start(`STALL: 60\n${mark}`, dir);
+    const seen = await waitFor("its thread", async () => {
+      const s = await status(job.jobId);
+      return s.threadId && s.rolloutPath && s.nativePid ? s : undefined;
+    });
+    expect(seen.threadId).not.toBe(first.threadId);
+    // the prompt lands in the rollout when Codex writes its turn (0.150 writes it a moment later than 0.171)
+    await waitFor("its prompt in the rollout it was mapped to", () => readFileSync(seen.rolloutPath!, "utf8").includes(mark) || undefined, 15_000);
+    const locks = readdirSync(`/proc/${seen.nativePid}/fd`).flatMap((fd) => {
+      try { return [readlinkSync(`/proc/${seen.nativePid}/fd/${fd}`)]; } catch { return []; }
+    }).filter((f) => f.includes("/thread-writer-locks/") && f.endsWith(".lock") && !f.endsWith("/.coordination.lock"));
+    expect(locks.map((f) => f.split("/").at(-1))).toEqual(flavor.holdsWriterLock ? [`${seen.threadId}.lock`] : []);
+    expect((await sb.cli(["kill", job.jobId, "--grace", "200ms"])).code).toBe(0);
   });
 });
 

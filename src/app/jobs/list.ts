@@ -12,7 +12,7 @@ import { refreshJob } from "./refresh.ts";
 import { cwdOfGroup, holdersOf, threadOfGroup } from "./programs.ts";
 import { findStrays } from "./strays.ts";
 
-export { rolloutAmong, threadAmong } from "./programs.ts";
+export { threadAmong } from "./programs.ts";
 import { fn } from "../../core/fn.ts";
 
 export interface Load {

@@ -1,22 +1,11 @@
 import { isAbsolute, resolve } from "node:path";
 import * as Effect from "effect/Effect";
-import { cdArgument, type CodexProcessGroup, threadIdFromRolloutPath } from "../../core/codex.ts";
+import { cdArgument, type CodexProcessGroup, isWriterLock, ownRollout } from "../../core/codex.ts";
 import { CodexHistory } from "../../services/CodexHistory.ts";
 import { ProcessTable } from "../../services/ProcessTable.ts";
 import { fn } from "../../core/fn.ts";
 
 // What `list` tells of a Codex program it did not start: which thread it is on, and where it works.
-
-/** The rollout among a native Codex's open files (under this CODEX_HOME, when given), with the thread it names. */
-export const rolloutAmong = (files: ReadonlyArray<string>, codexHome?: string): { threadId: string; rolloutPath: string } | undefined => {
-  const sessions = codexHome === undefined ? undefined : `${codexHome}/sessions/`;
-  for (const file of files) {
-    const inSessions = sessions === undefined ? file.includes("/sessions/") : file.startsWith(sessions);
-    const threadId = inSessions ? threadIdFromRolloutPath(file) : undefined;
-    if (threadId) return { threadId, rolloutPath: file };
-  }
-  return undefined;
-};
 
 /**
  * A program's thread from its holders' open files: the native's own rollout, else the one rollout
@@ -25,14 +14,13 @@ export const rolloutAmong = (files: ReadonlyArray<string>, codexHome?: string): 
  */
 export const threadAmong = (openFiles: ReadonlyArray<ReadonlyArray<string>>): { threadId: string; rolloutPath: string } | undefined => {
   const [own, ...helpers] = openFiles;
-  const mine = own ? rolloutAmong(own) : undefined;
+  const mine = own ? ownRollout(own) : undefined;
   if (mine) return mine;
   const held = new Map<string, { threadId: string; rolloutPath: string }>();
   for (const files of helpers) {
-    for (const file of files) {
-      const found = rolloutAmong([file]);
-      if (found) held.set(found.threadId, found);
-    }
+    // a helper holding a writer lock names its thread; one holding rollouts without (a daemon serving several) does not
+    const proven = files.some(isWriterLock) ? ownRollout(files) : undefined;
+    for (const found of proven ? [proven] : files.flatMap((file) => ownRollout([file]) ?? [])) held.set(found.threadId, found);
   }
   return held.size === 1 ? [...held.values()][0] : undefined;
 };

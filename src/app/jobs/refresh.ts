@@ -7,7 +7,7 @@ import { ProcessTable } from "../../services/ProcessTable.ts";
 import { trimJobOutput } from "../../services/jobFiles.ts";
 import { type JobEnd, jobEnd } from "./end.ts";
 import { type Observation, observe } from "./observe.ts";
-import { rolloutAmong } from "./programs.ts";
+import { ownRollout } from "../../core/codex.ts";
 import { type JobSighting, sightJob } from "./sighting.ts";
 import { fn } from "../../core/fn.ts";
 import { matchThread, promptDigest, THREAD_CLOCK_SLACK_MS, THREAD_WINDOW_MS } from "../../core/threadMatch.ts";
@@ -43,7 +43,10 @@ export const refreshJob = fn("refreshJob")(function* (job: Job, given?: Observat
 
   if (!job.rolloutPath) {
     if (sighting.native) {
-      const found = rolloutAmong(yield* table.openFiles(sighting.native.pid), realHome(job.codexHome));
+      // its own thread, not another one Codex happens to read (see ownRollout); created after the job began, unless resumed
+      const found = ownRollout(yield* table.openFiles(sighting.native.pid), {
+        codexHome: realHome(job.codexHome), threadId: job.threadId, notBefore: job.createdAt - THREAD_CLOCK_SLACK_MS,
+      });
       if (found) Object.assign(patch, found);
     } else if (!sighting.launcher) {
       if (job.threadId) {

@@ -12,6 +12,11 @@ export interface CodexFlavor {
   readonly hasMcpServer: boolean;
   /** The TUI hands its turns to an app-server daemon it starts under CODEX_HOME (0.169: `--no-daemon` turns it off). */
   readonly tuiUsesDaemon: boolean;
+  /**
+   * Its native process holds `thread-writer-locks/<thread id>.lock` open while it writes the thread:
+   * 0.150.1 does, 0.128.0 does not (seen in the matrix; no flag says so, the version does).
+   */
+  readonly holdsWriterLock: boolean;
 }
 
 const realPath = (): string => (process.env.PATH ?? "").split(delimiter).filter((p) => !p.includes("bun-node-")).join(delimiter);
@@ -40,6 +45,7 @@ export const codexFlavor = (bin: string): CodexFlavor => {
     version,
     hasMcpServer: commandsIn(help).has("mcp-server"),
     tuiUsesDaemon: /^\s+--no-daemon\b/m.test(help),
+    holdsWriterLock: Bun.semver.order(version, "0.150.0") >= 0,
   };
   cache.set(bin, flavor);
   return flavor;

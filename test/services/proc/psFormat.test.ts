@@ -6,7 +6,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { findCodexProcesses, cdArgument, claimedJobId } from "../../../src/core/codex.ts";
-import { rolloutAmong } from "../../../src/app/jobs/programs.ts";
+import { ownRollout } from "../../../src/core/codex.ts";
 import {
   parseBoottime, parseCpuTime, parseEnvironment, parseLsof, parsePidAndText, parsePsRow, parsePsStatus, splitCommand,
 } from "../../../src/services/proc/psFormat.ts";
@@ -101,7 +101,7 @@ describe("lsof -F pfn", () => {
     expect(found.get(415)!.cwd).toBe("/Users/me/work/project one");
     expect(found.get(415)!.files).toHaveLength(5);
     expect(found.get(415)!.files).not.toContain(expect.stringContaining("vendor"));
-    expect(rolloutAmong(found.get(415)!.files)?.threadId).toBe("019a0000-0000-7000-8000-000000000001");
+    expect(ownRollout(found.get(415)!.files)?.threadId).toBe("019a0000-0000-7000-8000-000000000001");
     expect(found.get(420)).toEqual({ cwd: "/Users/me/work/project one", files: ["/dev/null"] });
   });
 

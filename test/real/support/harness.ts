@@ -59,6 +59,20 @@ export interface Sandbox {
 // npm launcher under the real node, as they do for users.
 const userPath = (process.env.PATH ?? "").split(delimiter).filter((p) => !p.includes("bun-node-")).join(delimiter);
 
+/**
+ * The sandbox's HOME, for the login shells Codex runs each tool command in. Its `.profile` puts the
+ * folder of the `python` this run resolves first on PATH (after /etc/profile reset it), as a user's
+ * profile does with pyenv or Homebrew — and does nothing else. The developer's own dotfiles stay out:
+ * this machine's ~/.bashrc (`pyenv init`, `pyenv virtualenv-init`) kept every tool command's output
+ * open for Codex's full 10 s yield, whatever the command (`bun bench/tools/tool-command-time.ts`).
+ */
+const writeHome = (home: string): void => {
+  mkdirSync(home);
+  const python = Bun.which("python", { PATH: userPath });
+  const line = python && !["/usr/bin", "/bin"].includes(dirname(python)) ? `export PATH=${JSON.stringify(dirname(python))}:"$PATH"\n` : "";
+  writeFileSync(join(home, ".profile"), `# the sandbox's login profile (test/real/support/harness.ts)\n${line}`);
+};
+
 export const createSandbox = (): Sandbox => {
   const root = mkdtempSync(join(tmpdir(), "cs-test-"));
   const codexHome = join(root, "codex-home");
@@ -66,8 +80,10 @@ export const createSandbox = (): Sandbox => {
   const model = startModelServer();
   writeFileSync(join(codexHome, "config.toml"), codexConfigFor(model));
   const dbPath = join(root, "state", "supervisor.db");
+  writeHome(join(root, "home"));
   const env: Record<string, string> = {
     ...(process.env as Record<string, string>),
+    HOME: join(root, "home"),
     PATH: userPath,
     CODEX_HOME: codexHome,
     CODEX_SUPERVISOR_DB: dbPath,

@@ -202,7 +202,8 @@ export interface OwnRolloutHints {
  * (`bun bench/tools/rollout-opens.ts`). So, in order:
  * - the thread whose writer lock it holds (`thread-writer-locks/<id>.lock`, Codex 0.150 and later);
  * - else the thread it was asked to continue, open under that id;
- * - else (no lock: Codex 0.128) the newest thread created since `notBefore`.
+ * - else (no lock: Codex 0.128) the newest thread created since `notBefore`; a thread id that carries no
+ *   time (not a UUIDv7: no Codex release yet, but a stand-in's) cannot be judged by age, and stays a candidate.
  */
 export const ownRollout = (files: ReadonlyArray<string>, hints: OwnRolloutHints = {}): { threadId: string; rolloutPath: string } | undefined => {
   const home = hints.codexHome === undefined ? undefined : hints.codexHome.replace(/\/+$/, "");
@@ -224,8 +225,8 @@ export const ownRollout = (files: ReadonlyArray<string>, hints: OwnRolloutHints 
   const since = hints.notBefore;
   const fresh = rollouts
     .map((r) => ({ ...r, createdAt: threadCreatedAt(r.threadId) }))
-    .filter((r) => since === undefined || (r.createdAt !== undefined && r.createdAt >= since));
-  fresh.sort((a, b) => (b.createdAt ?? 0) - (a.createdAt ?? 0));
+    .filter((r) => since === undefined || r.createdAt === undefined || r.createdAt >= since);
+  fresh.sort((a, b) => (b.createdAt ?? -1) - (a.createdAt ?? -1));
   const newest = fresh[0];
   return newest ? { threadId: newest.threadId, rolloutPath: newest.rolloutPath } : undefined;
 };

@@ -54,7 +54,7 @@ describe("bin/codex-supervisor.ts", () => {
     expect(readdirSync(join(buildDir, built[0]!)).sort()).toEqual(["main.js", "main.js.jsc"]);
     const again = run(["list", "--json"], { CODEX_SUPERVISOR_BUILD_DIR: buildDir });
     expect(again.code).toBe(0);
-    expect(JSON.parse(again.stdout)).toEqual({ jobs: [], untracked: expect.any(Array) });
+    expect(JSON.parse(again.stdout)).toEqual({ jobs: [], untracked: expect.any(Array), unchecked: [] });
   });
 
   it("answers from the sources exactly as from the bundle", () => {

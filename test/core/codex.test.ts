@@ -132,6 +132,12 @@ describe("ownRollout", () => {
     expect(ownRollout([own, killed], {})).toEqual(ownThread);
   });
 
+  test("a thread id with no time in it (not a UUIDv7) cannot be judged by age: it stays a candidate, after the dated ones", () => {
+    const undated = `${home}/sessions/2026/12/06/rollout-2026-12-06T23-39-58-6f9619ff-8b86-4011-b42d-00c04fc964ff.jsonl`;
+    expect(ownRollout([killed, undated], { codexHome: home, notBefore: jobStart })?.rolloutPath).toBe(undated);
+    expect(ownRollout([undated, own], { codexHome: home, notBefore: jobStart })).toEqual(ownThread);
+  });
+
   test("a resumed thread is the job's under its own id, however old", () => {
     const resumed = { threadId: "01a24dba-7632-7153-bb60-e21a2f5410d6" };
     expect(ownRollout([killed], { codexHome: home, notBefore: jobStart, ...resumed })).toEqual({ ...resumed, rolloutPath: killed });

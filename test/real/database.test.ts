@@ -18,9 +18,10 @@ beforeAll(() => { sb = createSandbox(); });
 afterAll(async () => { await sb.cleanup(); });
 
 const EXEC_ARGS = ["--skip-git-repo-check", "--dangerously-bypass-approvals-and-sandbox"];
-// A real Codex waiting on a stalled model runs until it is killed, however loaded the machine: a `RUN: sleep`
-// is handed back to the model when exec_command yields, and the job then ends on its own.
-const LONG_JOB = "STALL: 300";
+// A real Codex whose model holds its last reply runs until it is killed, however loaded the machine, with its
+// tool's processes alive (a `RUN: sleep` alone is handed back to the model when exec_command yields, after
+// 10 s, and the job then ends on its own): launcher, native Codex, the tool's shell and its two sleeps.
+const LONG_JOB = "RUN: sleep 300 & sleep 300\nHOLD: 300";
 
 const startJob = async (prompt: string, cwd: string, env: Record<string, string> = {}) => {
   const r = await sb.cli(["start", "--json", "--cwd", cwd, "-"], { stdin: prompt, env });

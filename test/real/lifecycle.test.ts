@@ -143,7 +143,7 @@ describe("kill", () => {
   });
 
   fullPassOnly("ends the whole tree after the launcher was SIGKILLed and the native Codex orphaned", async () => {
-    const job = await start("RUN: sleep 300", sb.project("orphaned"));
+    const job = await start("RUN: sleep 300\nHOLD: 120", sb.project("orphaned"));
     const tree = await waitFor("native and tool", () => {
       const pids = pidsOfJob(job.jobId);
       return pids.length >= 3 ? pids : undefined;

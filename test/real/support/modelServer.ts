@@ -6,6 +6,9 @@
  *   RUN: <shell command>   one exec_command call per RUN line, in order
  *   REPLY: <text>          the final agent message (default "done")
  *   STALL: <seconds>       wait this long before answering each request
+ *   HOLD: <seconds>        wait this long before the final reply, once every RUN was handed out:
+ *                          the job runs on with its tools' processes alive (Codex hands a long
+ *                          command back after 10 s and would end its turn)
  */
 import type { Server } from "bun";
 
@@ -32,14 +35,16 @@ const directives = (prompt: string) => {
   const runs: string[] = [];
   let reply = "done";
   let stallMs = 0;
+  let holdMs = 0;
   for (const line of prompt.split("\n")) {
-    const m = /^\s*(RUN|REPLY|STALL):\s?(.*)$/.exec(line);
+    const m = /^\s*(RUN|REPLY|STALL|HOLD):\s?(.*)$/.exec(line);
     if (!m) continue;
     if (m[1] === "RUN") runs.push(m[2]!);
     else if (m[1] === "REPLY") reply = m[2]!;
-    else stallMs = Number(m[2]) * 1000;
+    else if (m[1] === "STALL") stallMs = Number(m[2]) * 1000;
+    else holdMs = Number(m[2]) * 1000;
   }
-  return { runs, reply, stallMs };
+  return { runs, reply, stallMs, holdMs };
 };
 
 const sse = (events: ReadonlyArray<Record<string, unknown>>): string =>
@@ -62,9 +67,10 @@ export const startModelServer = (): ModelServer => {
       const input = body.input ?? [];
       let promptAt = -1;
       input.forEach((item, i) => { if (isPrompt(item)) promptAt = i; });
-      const { runs, reply, stallMs } = directives(promptAt >= 0 ? userText(input[promptAt]!) : "");
+      const { runs, reply, stallMs, holdMs } = directives(promptAt >= 0 ? userText(input[promptAt]!) : "");
       const done = input.slice(promptAt + 1).filter((i) => i.type === "function_call_output").length;
       if (stallMs > 0) await Bun.sleep(stallMs);
+      if (holdMs > 0 && done >= runs.length) await Bun.sleep(holdMs);
       const id = `resp_${++counter}`;
       const item = done < runs.length
         ? { type: "function_call", name: "exec_command", arguments: JSON.stringify({ cmd: runs[done] }), call_id: `call_${counter}` }

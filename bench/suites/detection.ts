@@ -66,7 +66,8 @@ export const detectionSuite: Suite = {
     const env = { CODEX_SUPERVISOR_DB: dbPath };
     const intervalMs = quick ? 1000 : 5000;
     const runtimeMs = quick ? 2000 : 8000;
-    const realRuntimeMs = quick ? 5000 : 7000;
+    // long enough for a real Codex to start its tool on a loaded machine (the suite runs this beside other files)
+    const realRuntimeMs = 7000;
     const graceMs = 1000;
     const samples = quick ? 2 : 10;
     const real = setupRealCodex(ctx);

@@ -29,17 +29,53 @@ interface Window {
   readonly anon: Record<string, number[]>;
 }
 
+/** How metrics leave the watchdog in a window: off, scraped (Prometheus, every 15 s) or pushed (OTLP, every 15 s). */
+type MetricsMode = "off" | "prometheus" | "otlp";
+const SCRAPE_EVERY_MS = 15_000;
+
+const freePort = (): number => {
+  const probe = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: () => new Response() });
+  const port = probe.port!;
+  void probe.stop(true);
+  return port;
+};
+
+/**
+ * What metrics need around the watchdog: the config that turns them on, and a Prometheus that
+ * scrapes /metrics every 15 s or a collector that takes the OTLP pushes (and keeps nothing).
+ */
+const metricsLoad = (mode: MetricsMode) => {
+  if (mode === "off") return { config: {}, start: () => {}, stop: () => {} };
+  if (mode === "prometheus") {
+    const port = freePort();
+    let scraper: ReturnType<typeof setInterval> | undefined;
+    return {
+      config: { metrics: { listen: `127.0.0.1:${port}` } },
+      start: () => { scraper = setInterval(() => { void fetch(`http://127.0.0.1:${port}/metrics`).then((r) => r.text(), () => ""); }, SCRAPE_EVERY_MS); },
+      stop: () => clearInterval(scraper),
+    };
+  }
+  const collector = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: async (req) => { await req.arrayBuffer(); return new Response("{}"); } });
+  return { config: { metrics: { otlp: `http://127.0.0.1:${collector.port}` } }, start: () => {}, stop: () => { void collector.stop(true); } };
+};
+
 /**
  * One measurement window: `watch` at `interval` over the fleet as it is, PM2's daemon beside it,
- * and, with `floor`, the bare reads of every job's processes at the same interval.
+ * with `floor` the bare reads of every job's processes at the same interval, and with `metrics`
+ * its metrics on, scraped or pushed every 15 s.
  */
 const measureWindow = async (
   { ctx, quick, fleet, fleetEnv }: SuiteEnv, out: SuiteOutput,
-  at: { readonly label: string; readonly interval: string; readonly windowS: number; readonly pm2Pid: number | undefined; readonly floor: boolean },
+  at: {
+    readonly label: string; readonly interval: string; readonly windowS: number; readonly pm2Pid: number | undefined; readonly floor: boolean;
+    readonly metrics?: MetricsMode;
+  },
 ): Promise<Window> => {
   const intervalMs = parseDuration(at.interval) ?? 5000;
-  ctx.writeConfig({ watchdog: { interval: at.interval }, policies: EVERYDAY_POLICIES });
+  const metrics = metricsLoad(at.metrics ?? "off");
+  ctx.writeConfig({ watchdog: { interval: at.interval }, policies: EVERYDAY_POLICIES, ...metrics.config });
   const watch = ctx.spawn([process.execPath, CLI, "watch", "--cwd", ctx.root], { env: fleetEnv });
+  metrics.start();
   // CPU over the window, one meter per daemon; closed whatever happens, so no cgroup is left behind
   let meters: Record<string, ReturnType<typeof cpuMeter>> = {};
   try {
@@ -94,6 +130,7 @@ const measureWindow = async (
     if (Object.values(meters).every((m) => m.source === "cgroup")) out.notes.push(`${at.label}: each daemon's CPU counted in a cgroup of its own, ns`);
     return { cpu, rss, anon };
   } finally {
+    metrics.stop();
     for (const meter of Object.values(meters)) meter.close();
     watch.kill("SIGTERM");
     await Promise.race([watch.exited, Bun.sleep(5000)]);
@@ -102,6 +139,36 @@ const measureWindow = async (
 };
 
 const one = (v: number | undefined): Summary | undefined => (v === undefined ? undefined : summarize([v]));
+
+const MODE_TEXT = { prometheus: "Prometheus, scraped every 15 s", otlp: "OTLP, pushed every 15 s" } as const;
+
+/** The issue 27 budgets of a window with metrics on against the one without: RSS ≤ 0.8× PM2's, CPU within 10 %, OTLP ≤ +15 MB. */
+const metricsRows = (
+  out: SuiteOutput,
+  { n, interval, mode, on, off }: { n: number; interval: string; mode: "prometheus" | "otlp"; on: Window; off: Window },
+) => {
+  const rssOn = summarize(on.rss.watch!);
+  const rssOff = summarize(off.rss.watch!);
+  const pmRss = on.rss.pm2 ? summarize(on.rss.pm2) : undefined;
+  const rssRatio = pmRss ? ratio(rssOn.median, pmRss.median) : Number.NaN;
+  out.rows.push({
+    case: `RSS with metrics on (${MODE_TEXT[mode]}), ${n} jobs`,
+    unit: "MB",
+    values: { "watch, metrics on": rssOn, "watch, metrics off": rssOff, ...(pmRss ? { "PM2 daemon": pmRss } : {}) },
+    ratios: { ...(pmRss ? { "÷ PM2": rssRatio } : {}), "÷ off": ratio(rssOn.median, rssOff.median) },
+    goal: mode === "otlp"
+      ? { text: "≤ 0.8× PM2's daemon, ≤ +15 MB over off", met: (pmRss ? rssRatio <= 0.8 : true) && rssOn.median - rssOff.median <= 15, actual: `${pmRss ? `${times(rssRatio)} PM2, ` : ""}+${(rssOn.median - rssOff.median).toFixed(1)} MB over off` }
+      : { text: "≤ 0.8× PM2's daemon", met: pmRss ? rssRatio <= 0.8 : null, actual: pmRss ? `${times(rssRatio)} PM2 (${rssOn.median.toFixed(1)} vs ${pmRss.median.toFixed(1)} MB)` : `${rssOn.median.toFixed(1)} MB` },
+  });
+  const cpuRatio = ratio(on.cpu.watch!, off.cpu.watch!);
+  out.rows.push({
+    case: `CPU every ${interval} with metrics on (${MODE_TEXT[mode]}), ${n} jobs`,
+    unit: "CPU s/h",
+    values: { "watch, metrics on": one(on.cpu.watch)!, "watch, metrics off": one(off.cpu.watch)! },
+    ratios: { "÷ off": cpuRatio },
+    goal: { text: "within 10 % of metrics off", met: cpuRatio <= 1.1, actual: `${times(cpuRatio)} off (${on.cpu.watch!.toFixed(2)} vs ${off.cpu.watch!.toFixed(2)} CPU s/h)` },
+  });
+};
 const times = (r: number) => `${r.toFixed(2)}×`;
 
 /**
@@ -122,6 +189,8 @@ export const watchdogSuite: Suite = {
     "memory (VmRSS, and its anonymous part RssAnon) sampled every second (median) in the 5 s window. A daemon's CPU includes the processes it",
     "forks in the window (a cgroup's children stay in it), not the jobs it manages; the notes split each daemon's CPU into its own threads",
     "and the children it reaped (10 ms ticks), with the CPU of each minute.",
+    "At the first size, two more windows at the default interval with metrics on (issue 27): `metrics.listen` scraped every 15 s",
+    "as a Prometheus would, then `metrics.otlp` pushing every 15 s to a loopback collector; each against the window without.",
   ].join(" "),
   run: async (env, out) => {
     const { ctx, quick, pm2: getPm2, fleet, options, log } = env;
@@ -195,6 +264,13 @@ export const watchdogSuite: Suite = {
           values: { "codex-supervisor watch": supAnon, ...(pmAnon ? { "PM2 daemon": pmAnon } : {}) },
           ratios: pmAnon ? { "÷ PM2": ratio(supAnon.median, pmAnon.median) } : {},
         });
+        // metrics on (issue 27), at the first size: the same window again with them scraped, then pushed
+        if (n === counts[0]) {
+          for (const mode of ["prometheus", "otlp"] as const) {
+            const on = await measureWindow(env, out, { label: `${n} jobs every ${interval}, metrics ${mode}`, interval, windowS, pm2Pid, floor: false, metrics: mode });
+            metricsRows(out, { n, interval, mode, on, off: atDefault });
+          }
+        }
       }
       out.notes.push(`${others} extra idle processes; windows of ${windowS} s, one at ${pm2Cadence} and one at ${interval}; RSS sampled every second in the second`);
     } finally {

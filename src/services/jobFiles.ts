@@ -1,6 +1,7 @@
 import { closeSync, fstatSync, ftruncateSync, openSync, readSync, rmSync, statSync, writeSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { ensurePrivateDir } from "./privateDir.ts";
+import { openLibc } from "./proc/libc.ts";
 import { JOB_FILES, OUTPUT_CAP_BYTES, OUTPUT_KEEP_BYTES } from "../core/waiter.ts";
 
 /** The folder holding every job's files: `jobs/` beside the database. */
@@ -85,23 +86,55 @@ export const readTail = (path: string, max: number): string | undefined => {
   }
 };
 
+const FALLOC_FL_COLLAPSE_RANGE = 0x08;
+let fallocate: ((fd: number, mode: number, offset: number, length: number) => number) | null | undefined;
+/** fallocate(2) through the C library; null off Linux (or without bun:ffi). */
+const fallocateFn = () => (fallocate ??= (() => {
+  const libc = openLibc((ffi) => ({ fallocate: { args: [ffi.FFIType.i32, ffi.FFIType.i32, ffi.FFIType.i64, ffi.FFIType.i64], returns: ffi.FFIType.i32 } }));
+  return libc ? (fd: number, mode: number, offset: number, length: number) => libc.lib.symbols.fallocate(fd, mode, offset, length) : null;
+})());
+
+/** Reads `[from, to)` of an open file. */
+const readRange = (fd: number, from: number, to: number): Buffer => {
+  const buffer = Buffer.alloc(Math.max(0, to - from));
+  const n = readSync(fd, buffer, 0, buffer.length, from);
+  return buffer.subarray(0, n);
+};
+
 /**
- * Cuts an output file over OUTPUT_CAP_BYTES to its last OUTPUT_KEEP_BYTES, from a line start, in
- * place: Codex appends to it (O_APPEND), so its next write lands after the kept tail. What Codex
- * writes between the read and the truncate (microseconds) is lost; a rename would lose the rest.
+ * Cuts an output file over OUTPUT_CAP_BYTES to about its last OUTPUT_KEEP_BYTES, in place, while
+ * Codex may still be appending to it (O_APPEND: its next write lands at the new end). On Linux
+ * filesystems that can (ext4, xfs) the head is dropped by fallocate's COLLAPSE_RANGE, whole blocks,
+ * which the kernel orders with every append: nothing written is lost, and the first kept line may
+ * begin mid-line (test/services/jobFiles.test.ts: a shell loop appending 60,000 lines while the file
+ * is trimmed every millisecond loses none). Elsewhere (tmpfs, macOS) the tail is copied to the start,
+ * from a line start, with whatever was appended meanwhile read again just before the truncate: a write
+ * landing between that last look and the truncate (tens of µs) is lost — the same shell loop loses
+ * lines there; Codex, writing a log line now and then, rarely would. (Copying without the last look
+ * lost thousands of lines of a chatty job under load: test/real/jobOutput.test.ts.)
  */
 export const trimOutput = (path: string): boolean => {
   let fd: number;
   try { fd = openSync(path, "r+"); } catch { return false; }
   try {
-    const size = fstatSync(fd).size;
+    const stat = fstatSync(fd);
+    const size = stat.size;
     if (size <= OUTPUT_CAP_BYTES) return false;
-    const buffer = Buffer.alloc(OUTPUT_KEEP_BYTES);
-    const n = readSync(fd, buffer, 0, OUTPUT_KEEP_BYTES, size - OUTPUT_KEEP_BYTES);
-    const from = buffer.indexOf(10) + 1;
-    const tail = buffer.subarray(from > 0 && from < n ? from : 0, n);
-    writeSync(fd, tail, 0, tail.length, 0);
-    ftruncateSync(fd, tail.length);
+    const block = Number(stat.blksize) || 4096;
+    const cut = Math.floor((size - OUTPUT_KEEP_BYTES) / block) * block;
+    if (cut > 0 && fallocateFn()?.(fd, FALLOC_FL_COLLAPSE_RANGE, 0, cut) === 0) return true;
+    const tail = readRange(fd, size - OUTPUT_KEEP_BYTES, size);
+    const from = tail.indexOf(10) + 1;
+    let kept = tail.subarray(from > 0 && from < tail.length ? from : 0);
+    let end = size;
+    // appended during a write: taken too, and written again (a few rounds: a writer never quiet keeps its window)
+    for (let round = 0; round < 8; round++) {
+      const now = fstatSync(fd).size;
+      if (now > end) { kept = Buffer.concat([kept, readRange(fd, end, now)]); end = now; }
+      writeSync(fd, kept, 0, kept.length, 0);
+      if (fstatSync(fd).size === end) break;
+    }
+    ftruncateSync(fd, kept.length);
     return true;
   } finally {
     closeSync(fd);

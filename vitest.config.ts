@@ -2,6 +2,7 @@ import { availableParallelism } from "node:os";
 import { join } from "node:path";
 import { defineConfig } from "vitest/config";
 import { testProjects } from "./test/matrix/projects.ts";
+import LongestFirst from "./test/support/sequencer.ts";
 
 // Runs under Bun (`bun --bun vitest run`): bun:sqlite exists only there, and
 // the default forks pool does not start under Bun, so threads it is.
@@ -20,6 +21,8 @@ export default defineConfig({
   test: {
     pool: "threads",
     maxWorkers: availableParallelism() + 1,
+    // the longest files first, on a fresh checkout too (see the sequencer)
+    sequence: { sequencer: LongestFirst },
     projects: testProjects(),
     // A test that runs no `expect` fails: a test that returns early or asserts nothing is no test.
     expect: { requireAssertions: true },

@@ -8,13 +8,16 @@ import { CODEX_ENV, codexBinFor, MATRIX_ENV, pinnedVersion, selectVersions } fro
 
 /** The variable that forces the process table backend (src/services/ProcessTable.ts BACKEND_ENV). */
 const BACKEND_ENV = "CODEX_SUPERVISOR_PROCESS_TABLE";
+/** Which pass an e2e project is (test/real/support/harness.ts, PASS): set for an older release's. */
+const PASS_ENV = "CODEX_SUPERVISOR_TEST_PASS";
 
 /** The tests that drive the real Codex binary: what the matrix repeats per release. */
 export const E2E_TESTS: ReadonlyArray<string> = ["test/real/**/*.test.ts", "test/**/*.real.test.ts"];
 
 /**
  * What every release must pass (the issue's list: start → list → logs → completed, the
- * stubborn kill, the venv case, unknown formats). The rest of the e2e suite — watchdog,
+ * stubborn kill, the venv case, unknown formats): the whole of compat.test.ts and, in
+ * lifecycle.test.ts, those cases (`inPasses(["older"])`). The rest of the e2e suite — watchdog,
  * MCP, doctor, resume — exercises the supervisor more than Codex, so by default it runs
  * against the pinned release only; naming releases (CODEX_SUPERVISOR_MATRIX or
  * `bun run test:matrix`) runs all of it for each. This keeps CI's run well under 10 minutes.
@@ -65,7 +68,10 @@ export const testProjects = (env: Readonly<Record<string, string | undefined>> =
   if (given) return [unit, e2e(`${E2E_PROJECT_PREFIX}given`, given), ...portable(`${E2E_PROJECT_PREFIX}given`, given)];
   const everything = env[MATRIX_ENV] !== undefined && env[MATRIX_ENV] !== "";
   return [unit, ...selectVersions(env).flatMap((v) => [
-    e2e(`${E2E_PROJECT_PREFIX}${v}`, codexBinFor(v, env), everything || v === pinnedVersion() ? E2E_TESTS : PER_RELEASE_TESTS),
+    everything || v === pinnedVersion()
+      ? e2e(`${E2E_PROJECT_PREFIX}${v}`, codexBinFor(v, env))
+      // inside these files an older release runs the per-release cases (harness.ts, inPasses)
+      : e2e(`${E2E_PROJECT_PREFIX}${v}`, codexBinFor(v, env), PER_RELEASE_TESTS, { [PASS_ENV]: "older" }),
     ...(v === pinnedVersion() ? portable(`${E2E_PROJECT_PREFIX}${v}`, codexBinFor(v, env)) : []),
   ])];
 };

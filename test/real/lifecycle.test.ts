@@ -2,8 +2,8 @@ import { Database } from "bun:sqlite";
 import { execFileSync } from "node:child_process";
 import { mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { commandOf, createSandbox, fullPassOnly, isAlive, type Sandbox, waitFor } from "./support/harness.ts";
+import { afterAll, beforeAll, describe, expect } from "vitest";
+import { commandOf, createSandbox, fullPassOnly, inPasses, isAlive, type Sandbox, waitFor } from "./support/harness.ts";
 import { hasVariable, ppidOf } from "./support/procs.ts";
 
 interface JobJson { jobId: string; pid: number; nativePid: number | null; threadId: string | null; status: string; cwd: string; pids?: number[]; python: { python?: string; venv?: string } }
@@ -30,7 +30,7 @@ const status = async (id: string) => (await sb.cli(["status", id, "--json"])).js
 const pidsOfJob = (jobId: string) => sb.livePids().filter((pid) => hasVariable(pid, "CODEX_SUPERVISOR_JOB_ID", jobId));
 
 describe("start and list", () => {
-  test("start returns while the job keeps running, and list shows it tracked with its thread", async () => {
+  inPasses(["portable", "older"])("start returns while the job keeps running, and list shows it tracked with its thread", async () => {
     const dir = sb.project("long");
     const job = await start("RUN: sleep 20\nREPLY: secret-prompt-words", dir);
     expect(job.jobId).toMatch(/^[0-9a-f-]{36}$/);
@@ -79,7 +79,7 @@ describe("start and list", () => {
 });
 
 describe("logs and status", () => {
-  fullPassOnly("a finished job's logs show its command output and last agent message; its status is completed", async () => {
+  inPasses(["older"])("a finished job's logs show its command output and last agent message; its status is completed", async () => {
     const job = await start("RUN: echo hello-from-the-tool\nREPLY: all finished", sb.project("finish"));
     const done = await waitFor("completion", async () => {
       const s = await status(job.jobId);
@@ -106,7 +106,7 @@ describe("logs and status", () => {
 });
 
 describe("kill", () => {
-  test("ends a job whose tool left a SIGTERM-ignoring grandchild in its own session", async () => {
+  inPasses(["portable", "older"])("ends a job whose tool left a SIGTERM-ignoring grandchild in its own session", async () => {
     const job = await start(`RUN: setsid bash -c 'trap "" TERM; sleep 300' & sleep 300`, sb.project("stubborn"));
     // the login shell's own start-up (rc files) also forks: wait for both sleeps, the tool's and the grandchild's
     // (bash -c runs its last command by exec, so the grandchild is a `sleep 300` that ignores SIGTERM)
@@ -158,7 +158,7 @@ describe("kill", () => {
     for (const pid of tree) expect(isAlive(pid)).toBe(false);
   });
 
-  test("ends the stray a tool left reparented to init in its own session, found by the job's marker", async () => {
+  inPasses(["portable"])("ends the stray a tool left reparented to init in its own session, found by the job's marker", async () => {
     const job = await start("RUN: (setsid sleep 301 &); sleep 300", sb.project("stray"));
     const stray = await waitFor("the stray sleep, adopted by init", () =>
       pidsOfJob(job.jobId).find((pid) => commandOf(pid) === "sleep 301 " && ppidOf(pid) === 1));
@@ -171,7 +171,7 @@ describe("kill", () => {
     expect(isAlive(stray)).toBe(false);
   });
 
-  test("refuses when the recorded PID belongs to another process now, which survives", async () => {
+  inPasses(["portable"])("refuses when the recorded PID belongs to another process now, which survives", async () => {
     const job = await start("RUN: echo quick", sb.project("reused"));
     await waitFor("completion", async () => (await status(job.jobId)).status !== "running" || undefined);
     // and nothing of it left: a marker-carrying leftover of its login shell (pyenv's rehash) is the job's,
@@ -194,7 +194,7 @@ describe("kill", () => {
 });
 
 describe("python", () => {
-  fullPassOnly("a job started in a subdirectory runs the project's .venv, module and sys.prefix", async () => {
+  inPasses(["older"])("a job started in a subdirectory runs the project's .venv, module and sys.prefix", async () => {
     const project = sb.project("pyproj");
     execFileSync("python3", ["-m", "venv", "--without-pip", join(project, ".venv")]);
     const site = execFileSync(join(project, ".venv/bin/python"), ["-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"]).toString().trim();

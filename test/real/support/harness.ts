@@ -15,14 +15,31 @@ import { pidsWithVariable } from "./procs.ts";
 /** This run's process table is the portable one (ps and lsof): the second pass over the core cases (test/matrix/projects.ts). */
 export const PORTABLE_PASS = process.env.CODEX_SUPERVISOR_PROCESS_TABLE === "portable";
 /**
- * A case outside the core the portable pass repeats: it runs once, on the platform's own backend. On the
- * portable pass it is skipped saying so, so the end-of-run list of skips gives the reason.
+ * Which pass of the end-to-end suite this is (test/matrix/projects.ts sets it): `full` (the pinned
+ * release, or every release with `bun run test:matrix`), `portable` (the pinned release again with
+ * the portable process table), `older` (an older release of the matrix in the default run).
  */
-export const fullPassOnly = (name: string, ...rest: [TestFunction] | [TestOptions, TestFunction]): void => {
-  if (PORTABLE_PASS) test(name, (ctx) => ctx.skip("the portable pass repeats only the core cases; this one runs on the platform's own process table"));
-  else if (rest.length === 1) test(name, rest[0]);
-  else test(name, rest[0], rest[1]);
+export type Pass = "full" | "portable" | "older";
+export const PASS: Pass = PORTABLE_PASS ? "portable" : process.env.CODEX_SUPERVISOR_TEST_PASS === "older" ? "older" : "full";
+
+const WHY_SKIPPED: Record<Exclude<Pass, "full">, string> = {
+  portable: "the portable pass repeats only the core cases; this one runs on the platform's own process table",
+  older: "an older release runs the per-release cases (start, logs, the stubborn kill, the venv; compat.test.ts); `bun run test:matrix` runs every case against it",
 };
+
+/**
+ * A case for some passes only: in the others it is skipped saying why, so the end-of-run list of
+ * skips gives the reason. The full pass runs every case.
+ */
+export const inPasses = (passes: ReadonlyArray<Exclude<Pass, "full">>) =>
+  (name: string, ...rest: [TestFunction] | [TestOptions, TestFunction]): void => {
+    if (PASS !== "full" && !passes.includes(PASS)) test(name, (ctx) => ctx.skip(WHY_SKIPPED[PASS]));
+    else if (rest.length === 1) test(name, rest[0]);
+    else test(name, rest[0], rest[1]);
+  };
+
+/** A case outside every repeated pass's core: it runs once, on the pinned release and the platform's own backend. */
+export const fullPassOnly = inPasses([]);
 
 export const REPO = resolve(import.meta.dirname, "../../..");
 export const CODEX_BIN = process.env.CODEX_SUPERVISOR_TEST_CODEX ?? join(REPO, "node_modules/.bin/codex");

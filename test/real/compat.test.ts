@@ -95,7 +95,8 @@ describe(`codex ${flavor.version}: history, threads, state and tokens`, () => {
   });
 
   test("a job interrupted mid-command ends aborted, from the turn_aborted every release writes", async () => {
-    const job = await start("RUN: sleep 30", sb.project("interrupted"));
+    // held after the command is handed back (10 s): on a loaded machine the look for the tool may come later
+    const job = await start("RUN: sleep 30\nHOLD: 60", sb.project("interrupted"));
     const native = await waitFor("the tool running", async () => {
       const s = await status(job.jobId);
       return s.nativePid !== null && sb.livePids().some((pid) => commandOf(pid).startsWith("sleep 30")) ? s.nativePid : undefined;

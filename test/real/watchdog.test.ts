@@ -1,7 +1,8 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { createSandbox, fullPassOnly, isAlive, type Sandbox, waitFor } from "./support/harness.ts";
+import { commandOf, createSandbox, fullPassOnly, isAlive, type Sandbox, waitFor } from "./support/harness.ts";
+import { pidsWithVariable } from "./support/procs.ts";
 
 interface JobJson { jobId: string; pid: number; status: string; pids: number[] }
 interface EventJson { kind: string; jobId: string | null; pid: number | null; policy: string | null; action: string | null; message: string; data: unknown }
@@ -77,7 +78,9 @@ describe("watch", () => {
       await waitFor("the firing recorded", async () => (await events(job.jobId)).some((e) => e.kind === "fired" && e.policy === "max-runtime") || undefined);
     });
     expect(isAlive(job.pid)).toBe(false);
-    expect(sb.livePids()).toEqual([]);
+    // the job's processes, by its marker: the sandbox's CODEX_HOME is also on the `lsof` a SIGKILLed
+    // portable watch had running, which finishes by itself a moment later
+    expect(pidsWithVariable("CODEX_SUPERVISOR_JOB_ID", job.jobId)).toEqual([]);
     const hook = hooks.find((h) => h.jobId === job.jobId);
     expect(hook).toMatchObject({ jobId: job.jobId, policy: "max-runtime", action: "notify", pid: job.pid });
     expect(String(hook!.message)).toContain("max-runtime");
@@ -90,8 +93,12 @@ describe("watch", () => {
     hooks = [];
     // Both wait on a stalled model: a `RUN: sleep 60` was handed back to the model after exec_command's
     // yield time and the exec then ended, which under CI load came before the watchdog's first look.
-    const healthy = sb.spawnCodex("STALL: 60", sb.project("healthy"));
-    const doomed = sb.spawnCodex("STALL: 60", sb.project("doomed"));
+    // each known by its whole path: the watchdog sees every Codex on the machine, and this file runs
+    // twice at once (the portable pass), each leaving a "healthy" orphan when its test ends
+    const healthyDir = sb.project("healthy");
+    const doomedDir = sb.project("doomed");
+    const healthy = sb.spawnCodex("STALL: 60", healthyDir);
+    const doomed = sb.spawnCodex("STALL: 60", doomedDir);
     try {
       // each by its own launcher's PID: the list is the whole machine's, and other test files run Codex
       // too. Counting any two launcher-and-native pairs once let the doomed launcher be SIGKILLed before
@@ -103,7 +110,7 @@ describe("watch", () => {
       });
       doomed.kill("SIGKILL");
       await withWatch(async ({ watch, log, moreTicks }) => {
-        await waitFor("the orphan webhook", () => hooks.find((h) => String(h.cwd).endsWith("/doomed"))).catch(async (e: Error) => {
+        await waitFor("the orphan webhook", () => hooks.find((h) => h.cwd === doomedDir)).catch(async (e: Error) => {
           // once failed in a full CI run and never alone: say what the watchdog saw
           const seen = (await sb.cli(["list", "--json"])).stdout;
           const recorded = (await events()).map((ev) => `${ev.kind}:${ev.policy ?? ""}:${ev.message ?? ""}`.slice(0, 200));
@@ -112,9 +119,11 @@ describe("watch", () => {
         });
         await moreTicks(3); // it looked at both again, three times: the healthy one must still not fire
       });
-      expect(hooks.filter((h) => String(h.cwd).endsWith("/healthy"))).toEqual([]);
-      expect(hooks.find((h) => String(h.cwd).endsWith("/doomed"))).toMatchObject({ policy: "orphans", tracked: false });
+      expect(hooks.filter((h) => h.cwd === healthyDir)).toEqual([]);
+      expect(hooks.find((h) => h.cwd === doomedDir)).toMatchObject({ policy: "orphans", tracked: false });
     } finally {
+      // the launchers and their natives (a native outlives a SIGKILLed launcher: an orphan for every watchdog to see)
+      for (const pid of sb.livePids()) if (/ STALL: 60$/.test(commandOf(pid).trim())) { try { process.kill(pid, "SIGKILL"); } catch { /* gone */ } }
       healthy.kill("SIGKILL");
     }
   });

@@ -184,14 +184,20 @@ const removeJobCgroups = async (dbPath: string) => {
   }
 };
 
-/** Polls `check` until it returns a value, or fails after `timeoutMs` with what it last saw. */
+/**
+ * Polls `check` until it returns a value, or fails after `timeoutMs` with what it last saw. Between
+ * checks it waits 100 ms, or twice what the last check took when that was longer: a check that runs
+ * the CLI (a process start, ~0.3 s of CPU) then takes a third of the wait, not all of it — back to
+ * back, a suite's waiting tests kept both cores busy starting CLIs and slowed everything else.
+ */
 export const waitFor = async <T>(what: string, check: () => Promise<T | undefined> | T | undefined, timeoutMs = 30_000): Promise<T> => {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
+    const began = performance.now();
     const value = await check();
     if (value !== undefined && value !== false) return value;
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await Bun.sleep(100);
+    await Bun.sleep(Math.min(1000, Math.max(100, 2 * (performance.now() - began))));
   }
 };
 

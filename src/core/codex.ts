@@ -198,7 +198,7 @@ export interface OwnRolloutHints {
 /**
  * The rollout a native Codex writes, among its open files, with its thread; undefined while none is
  * proven (the next look decides). An open rollout alone does not name the thread: starting, Codex
- * 0.171 reads the rollout of a thread killed mid-turn for tens of ms before it creates its own
+ * 0.171 reads the rollout of a thread killed mid-turn for a few ms before it creates its own
  * (`bun bench/tools/rollout-opens.ts`). So, in order:
  * - the thread whose writer lock it holds (`thread-writer-locks/<id>.lock`, Codex 0.150 and later);
  * - else the thread it was asked to continue, open under that id;

@@ -6,6 +6,7 @@ import { bytes, clock, type ColumnFit, elapsed, shortId, table } from "../app/te
 import { JsonList } from "./json.ts";
 import { runProgram } from "../app/runtime.ts";
 import { stderr } from "../app/output.ts";
+import { listingUncheckedText } from "../app/text/said.ts";
 import { jobEntryJson, kindText, statusText, untrackedJson } from "../app/text/views.ts";
 import { configSearchDir } from "./workingDir.ts";
 
@@ -66,6 +67,7 @@ export const list: Command = {
           thread(u.threadId), cwd(u.cwd),
         ]), { width, fit: UNTRACKED_FIT }));
       }
-      if (result.unchecked.length > 0) stderr.write(`could not check ${result.unchecked.join("; ")}: threads, cwds and strays that rest on it may be missing above\n`);
+      const unchecked = listingUncheckedText(result.unchecked);
+      if (unchecked) stderr.write(`${unchecked}\n`);
     }),
 };

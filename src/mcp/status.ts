@@ -3,6 +3,7 @@ import * as Effect from "effect/Effect";
 import { z } from "zod";
 import { bytes, clock, elapsed, shortId, truncate } from "../app/text/format.ts";
 import { jobEntryJson, jobOutputJson, untrackedJson } from "../app/text/views.ts";
+import { listingUncheckedText } from "../app/text/said.ts";
 import { jobOutput } from "../app/jobs/output.ts";
 import { type JobEntry, listEverything } from "../app/jobs/list.ts";
 import { CodexHistory, type RolloutSummary } from "../services/CodexHistory.ts";
@@ -53,7 +54,8 @@ const render = ({ totals, jobs, untracked, unchecked }: Status, all: boolean): s
     lines.push(`- ${u.leftoverOf ? `${u.kind} left by a dead ${u.leftoverOf}` : u.kind} pids ${u.pids.join(",")}, cpu ${u.cpu}%, mem ${bytes(u.memory)}, started ${clock(started)} (${elapsed(started)})`);
     lines.push(`  thread ${u.threadId ?? "-"}, cwd ${u.cwd ?? "-"}${u.claimedJobId ? `, claims job ${u.claimedJobId}` : ""}`);
   }
-  if (unchecked.length > 0) lines.push("", `could not check ${unchecked.join("; ")}: threads, cwds and strays that rest on it may be missing above`);
+  const note = listingUncheckedText(unchecked);
+  if (note) lines.push("", note);
   return lines.join("\n");
 };
 

@@ -32,6 +32,10 @@ export const launchedText = (job: Job, width?: number, extra: ReadonlyArray<read
 export const uncheckedText = (unchecked: ReadonlyArray<string> | undefined): string =>
   unchecked && unchecked.length > 0 ? `; but could not check ${unchecked.join("; ")}` : "";
 
+/** What a listing (`list`, MCP `codex_status`) says when the process table could not read a kind of fact; undefined when it read all. */
+export const listingUncheckedText = (unchecked: ReadonlyArray<string>): string | undefined =>
+  unchecked.length > 0 ? `could not check ${unchecked.join("; ")}: threads, cwds and strays that rest on it may be missing above` : undefined;
+
 /** The outcome of a kill; `inAllMs`, the time since the asking command started (the CLI's own clock). */
 export const killText = ({ job, result, report }: KillOutcome, inAllMs?: number): string => {
   const id = shortId(job.id);

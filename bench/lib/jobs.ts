@@ -9,6 +9,8 @@ export interface StartedJob {
   /** When the job was recorded (its runtime counts from here), epoch ms. */
   readonly createdAt: number;
   readonly startMs: number;
+  /** Set when the job had already ended when `start` returned (e.g. a policy killed it while start waited for its thread). */
+  readonly ended?: { readonly status: string; readonly at: number };
 }
 
 export interface JobShape {
@@ -23,12 +25,19 @@ export interface JobShape {
   readonly prompt?: string;
 }
 
-interface StartJson { readonly jobId: string; readonly pid: number; readonly startedAt: string; readonly status: string }
+interface StartJson { readonly jobId: string; readonly pid: number; readonly startedAt: string; readonly status: string; readonly endedAt?: string | null }
 
-export const startJob = async (ctx: BenchContext, shape: JobShape = {}, options: RunOptions = {}): Promise<StartedJob> => {
+/**
+ * Starts a job through the CLI. With `acceptEnded`, a start that exits 1 because the job already
+ * ended (its JSON says how and when) is a result, not an error: on a loaded machine a real Codex can
+ * take longer to create its thread than a benchmark's policy gives the job.
+ */
+export const startJob = async (
+  ctx: BenchContext, shape: JobShape = {}, options: RunOptions & { readonly acceptEnded?: boolean } = {},
+): Promise<StartedJob> => {
   const args = ["start", "--json", "--no-venv", ...(shape.name ? ["--name", shape.name] : []), ...(shape.cwd ? ["--cwd", shape.cwd] : []), "-"];
   if (shape.execArgs) args.push("--", ...shape.execArgs);
-  const t = ok("codex-supervisor start", await ctx.cli(args, {
+  const run = await ctx.cli(args, {
     ...options,
     stdin: shape.prompt ?? "benchmark job",
     env: {
@@ -37,9 +46,24 @@ export const startJob = async (ctx: BenchContext, shape: JobShape = {}, options:
       ...options.env,
       ...shape.env,
     },
-  }));
+  });
+  const endedEarly = options.acceptEnded === true && run.code === 1 ? parseStart(run.stdout) : undefined;
+  if (endedEarly?.endedAt) {
+    const at = Date.parse(endedEarly.endedAt);
+    return { jobId: endedEarly.jobId, pid: endedEarly.pid, createdAt: Date.parse(endedEarly.startedAt), startMs: run.ms, ended: { status: endedEarly.status, at } };
+  }
+  const t = ok("codex-supervisor start", run);
   const job = JSON.parse(t.stdout) as StartJson;
   return { jobId: job.jobId, pid: job.pid, createdAt: Date.parse(job.startedAt), startMs: t.ms };
+};
+
+const parseStart = (stdout: string): StartJson | undefined => {
+  try {
+    const job = JSON.parse(stdout) as StartJson;
+    return typeof job.jobId === "string" && typeof job.startedAt === "string" ? job : undefined;
+  } catch {
+    return undefined;
+  }
 };
 
 /** Waits until the tree under `pid` has at least `size` live processes (or `until` holds); returns them. */

@@ -10,8 +10,9 @@
  *
  * Variants add to the launcher's own environment for `watch` (see bin/codex-supervisor.ts), e.g.
  *   --variant 'no-jit-threads=BUN_JSC_useConcurrentJIT=0'
- * except METRICS (prometheus: `metrics.listen` on, /metrics scraped every 15 s; otlp: `metrics.otlp`
- * pushing to a loopback collector every 15 s), which turns the watchdog's metrics on in its config, e.g.
+ * except METRICS (prometheus: `metrics.listen` on, /metrics scraped once before the window and then every
+ * minute, or every SCRAPE ms; otlp: `metrics.otlp` pushing to a loopback collector at the default interval,
+ * or every PUSH, e.g. PUSH=15s), which turns the watchdog's metrics on in its config, e.g.
  *   --variant 'prometheus=METRICS=prometheus' --variant 'otlp=METRICS=otlp'
  * and CLI, which names another command to run instead: two builds over one fleet, e.g.
  *   git worktree add /tmp/before HEAD~1 && cp -r node_modules /tmp/before/ &&
@@ -68,15 +69,17 @@ try {
   const results = new Map<string, Array<{ sph: number; threads: number; rssMb: number }>>();
   for (let round = 0; round < rounds; round++) {
     for (const v of variants) {
-      const { CLI: cli = CLI, METRICS: metrics, ...extra } = v.env;
+      const { CLI: cli = CLI, METRICS: metrics, SCRAPE: scrapeMs = "60000", PUSH: push, ...extra } = v.env;
       const metricsPort = metrics === "prometheus" ? freePort() : undefined;
       ctx.writeConfig({
         policies: EVERYDAY_POLICIES,
         ...(metrics === "prometheus" ? { metrics: { listen: `127.0.0.1:${metricsPort}` } } : {}),
-        ...(metrics === "otlp" ? { metrics: { otlp: `http://127.0.0.1:${collector.port}` } } : {}),
+        ...(metrics === "otlp" ? { metrics: { otlp: `http://127.0.0.1:${collector.port}`, ...(push ? { otlpInterval: push } : {}) } } : {}),
       });
-      const scraper = metricsPort === undefined ? undefined
-        : setInterval(() => { void fetch(`http://127.0.0.1:${metricsPort}/metrics`).then((r) => r.text(), () => ""); }, 15_000);
+      const scrape = () => { void fetch(`http://127.0.0.1:${metricsPort}/metrics`).then((r) => r.text(), () => ""); };
+      // a Prometheus that has scraped since the watchdog started: its first scrape, before the window
+      const firstScrape = metricsPort === undefined ? undefined : setTimeout(scrape, 6000);
+      const scraper = metricsPort === undefined ? undefined : setInterval(scrape, Number(scrapeMs));
       const watch = Bun.spawn([process.execPath, cli, "watch", "--cwd", ctx.root], { env: { ...process.env, ...env, ...extra }, stderr: "ignore", stdout: "ignore" });
       await Bun.sleep(12_000);
       meter = cpuMeter(watch.pid);
@@ -93,6 +96,7 @@ try {
       meter.close();
       meter = undefined;
       const rssMb = summarize(rss).median;
+      clearTimeout(firstScrape);
       if (scraper) clearInterval(scraper);
       watch.kill("SIGTERM");
       await watch.exited;

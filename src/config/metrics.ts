@@ -42,8 +42,11 @@ export const metricsSchema = z
     allowRemote: z.boolean().default(false),
     /** Push the same metrics, and the events as logs, to this OTLP/HTTP collector (JSON), e.g. "http://127.0.0.1:4318". */
     otlp: z.url({ protocol: /^https?$/, error: "expected an http(s) URL of an OTLP/HTTP collector, e.g. \"http://127.0.0.1:4318\"" }).optional(),
-    /** How often metrics and new events are pushed to `otlp`. */
-    otlpInterval: durationWithin({ min: 1000, max: 60 * 60_000 }).prefault("15s"),
+    /**
+     * How often metrics and new events are pushed to `otlp`: a minute by default, as OpenTelemetry's own
+     * SDKs export. Every push costs the watchdog a few ms of CPU, several times a quiet tick (BENCHMARKS.md §9).
+     */
+    otlpInterval: durationWithin({ min: 1000, max: 60 * 60_000 }).prefault("60s"),
   })
   .superRefine((metrics, ctx) => {
     if (metrics.listen && !metrics.allowRemote && !isLoopback(metrics.listen.hostname)) {

@@ -40,6 +40,11 @@ test("the global config turns metrics on: a loopback listen address, an OTLP col
   expect((await loadConfig(v6)).config.metrics?.listen).toEqual({ hostname: "::1", port: 9464 });
 });
 
+test("an OTLP collector without an interval is pushed to once a minute, as OpenTelemetry's SDKs export", async () => {
+  const { options } = home({ metrics: { otlp: "http://127.0.0.1:4318" } });
+  expect((await loadConfig(options)).config.metrics?.otlpInterval).toBe(60_000);
+});
+
 test("without a metrics section nothing is served", async () => {
   const { options } = home({ watchdog: { interval: "1s" } });
   expect((await loadConfig(options)).config.metrics).toBeUndefined();

@@ -21,7 +21,8 @@
 import { join } from "node:path";
 import { CLI, createContext } from "../lib/context.ts";
 import { jobFleet } from "../lib/jobs.ts";
-import { cpuMeter, memoryOf, threadIds } from "../lib/procs.ts";
+import { cpuMeter, memoryOf, threadIds, threadNames } from "../lib/procs.ts";
+import { readFileSync } from "node:fs";
 import { spawnSleepers } from "../lib/sleepers.ts";
 import { summarize } from "../lib/stats.ts";
 import { EVERYDAY_POLICIES } from "../suites/watchdog.ts";
@@ -43,6 +44,24 @@ const seconds = Math.max(30, Number(arg("seconds", "130")));
 const rounds = Number(arg("rounds", "2"));
 
 const tids = (pid: number): string[] => threadIds(pid) ?? [];
+/** On-CPU ns of each live thread of `pid` (schedstat), by thread id. */
+const threadCpu = (pid: number): Map<string, number> => {
+  const out = new Map<string, number>();
+  for (const tid of tids(pid)) {
+    try { out.set(tid, Number(readFileSync(`/proc/${pid}/task/${tid}/schedstat`, "latin1").split(" ")[0])); } catch {} // ended meanwhile
+  }
+  return out;
+};
+/** Where a window's CPU went by thread name, ms (threads that ended in the window are not in it). */
+const byThread = (pid: number, before: Map<string, number>): string => {
+  const names = threadNames(pid);
+  const spent = new Map<string, number>();
+  for (const [tid, ns] of threadCpu(pid)) {
+    const name = names.get(tid) ?? tid;
+    spent.set(name, (spent.get(name) ?? 0) + (ns - (before.get(tid) ?? 0)) / 1e6);
+  }
+  return [...spent].filter(([, ms]) => ms >= 0.5).sort((a, b) => b[1] - a[1]).map(([name, ms]) => `${name} ${ms.toFixed(1)}`).join(", ");
+};
 
 const ctx = createContext({ quick: false });
 // what an OTLP collector is to the watchdog (variant METRICS=otlp): it answers, and keeps nothing
@@ -83,6 +102,7 @@ try {
       const watch = Bun.spawn([process.execPath, cli, "watch", "--cwd", ctx.root], { env: { ...process.env, ...env, ...extra }, stderr: "ignore", stdout: "ignore" });
       await Bun.sleep(12_000);
       meter = cpuMeter(watch.pid);
+      const threadsAtStart = threadCpu(watch.pid);
       const seen = new Set(tids(watch.pid));
       const before = seen.size;
       const end = Date.now() + (seconds - 12) * 1000;
@@ -93,6 +113,7 @@ try {
         await Bun.sleep(250);
       }
       const used = meter.read().ms;
+      const threadSplit = byThread(watch.pid, threadsAtStart);
       meter.close();
       meter = undefined;
       const rssMb = summarize(rss).median;
@@ -102,7 +123,7 @@ try {
       await watch.exited;
       const row = { sph: used / 1000 / ((seconds - 12) / 3600), threads: seen.size - before, rssMb };
       results.set(v.name, [...(results.get(v.name) ?? []), row]);
-      process.stdout.write(`round ${round + 1} ${v.name.padEnd(24)} ${row.sph.toFixed(2)} CPU s/h, ${row.threads} threads started (at least), RSS ${row.rssMb.toFixed(1)} MB (median of 4 a second)\n`);
+      process.stdout.write(`round ${round + 1} ${v.name.padEnd(24)} ${row.sph.toFixed(2)} CPU s/h, ${row.threads} threads started (at least), RSS ${row.rssMb.toFixed(1)} MB (median of 4 a second); ms by thread: ${threadSplit}\n`);
     }
   }
   process.stdout.write(`\n${jobs} jobs, ${seconds - 12} s windows, median of ${rounds}:\n`);

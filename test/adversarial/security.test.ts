@@ -232,7 +232,8 @@ describe("plugins others could rewrite", () => {
     const imported = join(root, "imported");
     const plugin = (path: string) => {
       mkdirSync(join(path, ".."), { recursive: true });
-      writeFileSync(path, `import { appendFileSync } from "node:fs";\nappendFileSync(${JSON.stringify(imported)}, ${JSON.stringify(path)} + "\\n");\nexport default { name: "p${crypto.randomUUID().slice(0, 6)}" };\n`);
+      // each import says who made it (pid, parent, command), so a second import, should one happen, names its importer
+      writeFileSync(path, `import { appendFileSync } from "node:fs";\nappendFileSync(${JSON.stringify(imported)}, [${JSON.stringify(path)}, process.pid, process.ppid, process.argv.slice(1).join(" ")].join("\\t") + "\\n");\nexport default { name: "p${crypto.randomUUID().slice(0, 6)}" };\n`);
       return path;
     };
     const user = otherUser();
@@ -270,7 +271,8 @@ describe("plugins others could rewrite", () => {
       if (refused) fig.add("unsafePluginsRefused");
       if (!refused || looksLikeCrash(r.stderr)) problems.push(`${c.what}: exit ${r.code}\n${r.stderr}`);
     }
-    const loaded = existsSync(imported) ? readFileSync(imported, "utf8").trim().split("\n") : [];
+    const importsSoFar = () => (existsSync(imported) ? readFileSync(imported, "utf8").trim().split("\n") : []);
+    const loaded = importsSoFar();
     fig.add("unsafePluginsLoaded", loaded.length);
     expect(problems).toEqual([]);
     expect(loaded).toEqual([]);
@@ -281,6 +283,7 @@ describe("plugins others could rewrite", () => {
     trustAsIs([join(root, "project", ".codex-supervisorrc.json")], { home: root, env: worldEnv(root) });
     const ok = await runCli(["start", "--cwd", join(root, "project"), "SLEEP 1"], worldEnv(root), { cwd: root });
     expect(ok.code, ok.stderr).toBe(0);
-    expect(readFileSync(imported, "utf8").trim().split("\n")).toEqual([worldWritableFile]);
+    const imports = importsSoFar();
+    expect(imports.map((line) => line.split("\t")[0]), `imported by (path, pid, ppid, command):\n${imports.join("\n")}`).toEqual([worldWritableFile]);
   });
 });

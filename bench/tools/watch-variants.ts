@@ -12,7 +12,8 @@
  *   --variant 'no-jit-threads=BUN_JSC_useConcurrentJIT=0'
  * except METRICS (prometheus: `metrics.listen` on, /metrics scraped once before the window and then every
  * minute, or every SCRAPE ms; otlp: `metrics.otlp` pushing to a loopback collector at the default interval,
- * or every PUSH, e.g. PUSH=15s), which turns the watchdog's metrics on in its config, e.g.
+ * or every PUSH, e.g. PUSH=15s; textfile: `metrics.textfile` written at its default interval, or every PUSH),
+ * which turns the watchdog's metrics on in its config, e.g.
  *   --variant 'prometheus=METRICS=prometheus' --variant 'otlp=METRICS=otlp'
  * and CLI, which names another command to run instead: two builds over one fleet, e.g.
  *   git worktree add /tmp/before HEAD~1 && cp -r node_modules /tmp/before/ &&
@@ -94,6 +95,7 @@ try {
         policies: EVERYDAY_POLICIES,
         ...(metrics === "prometheus" ? { metrics: { listen: `127.0.0.1:${metricsPort}` } } : {}),
         ...(metrics === "otlp" ? { metrics: { otlp: `http://127.0.0.1:${collector.port}`, ...(push ? { otlpInterval: push } : {}) } } : {}),
+        ...(metrics === "textfile" ? { metrics: { textfile: join(ctx.root, "state", "codex-supervisor.prom"), ...(push ? { textfileInterval: push } : {}) } } : {}),
       });
       const scrape = () => { void fetch(`http://127.0.0.1:${metricsPort}/metrics`).then((r) => r.text(), () => ""); };
       // a Prometheus that has scraped since the watchdog started: its first scrape, before the window

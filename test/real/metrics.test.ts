@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { createSandbox, type Sandbox, waitFor } from "./support/harness.ts";
@@ -98,6 +98,42 @@ describe("metrics", () => {
       }, 60_000);
       expect(after).not.toContain(job.jobId);
       expect(after).toContain('codex_supervisor_jobs{status="running"} 0');
+    });
+  });
+
+  test("watch writes the same exposition for node_exporter's textfile collector: whole, readable, promtool-clean; a folder it cannot write is said once, then it recovers", async () => {
+    const dir = join(sb.project("textfile"), "node-exporter"); // not there yet
+    const file = join(dir, "codex-supervisor.prom");
+    sb.writeGlobalConfig({ codex: { args: EXEC_ARGS }, watchdog: { interval: "300ms" }, metrics: { textfile: file, textfileInterval: "1s" } });
+    const job = await start("RUN: sleep 300", sb.project("written"));
+    const watch = sb.spawnWatch(["--cwd", sb.root, "--trace"]);
+    let stderr = "";
+    void (async () => { for await (const chunk of watch.stderr as ReadableStream<Uint8Array>) stderr += new TextDecoder().decode(chunk); })();
+    const ticks = () => Math.max(0, ...Array.from(stderr.matchAll(/^tick (\d+) /gm), (m) => Number(m[1])));
+    await owning([watch], async () => {
+      await waitFor("watch to say it cannot write the file", () => stderr.includes(`cannot write metrics to ${file}`) || undefined, 30_000);
+      // ten more ticks of 300 ms: two or more writes tried again, and none said again
+      const from = ticks();
+      await waitFor("ten more ticks", () => ticks() >= from + 10 || undefined, 30_000);
+      expect(stderr.split(`cannot write metrics to ${file}`)).toHaveLength(2);
+      mkdirSync(dir);
+      const text = await waitFor("the textfile with one running job", () => {
+        const now = existsSync(file) ? readFileSync(file, "utf8") : "";
+        return now.includes('codex_supervisor_jobs{status="running"} 1') && now.includes(job.jobId) ? now : undefined;
+      }, 30_000);
+      expect(stderr).toContain(`writing metrics to ${file} again`);
+      expect(statSync(file).mode & 0o777).toBe(0o644);
+      expect(readdirSync(dir)).toEqual(["codex-supervisor.prom"]); // no temporary file left beside it
+      const checked = spawnSync("promtool", ["check", "metrics"], { input: text, encoding: "utf8" });
+      expect(`${checked.stdout}${checked.stderr}`.trim()).toBe("");
+      expect(checked.status).toBe(0);
+
+      await kill(job.jobId);
+      const after = await waitFor("the killed job gone from the textfile", () => {
+        const now = readFileSync(file, "utf8");
+        return now.includes('codex_supervisor_jobs{status="killed"} 1') ? now : undefined;
+      }, 30_000);
+      expect(after).not.toContain(job.jobId);
     });
   });
 

@@ -1,3 +1,4 @@
+import { renameSync, rmSync, writeFileSync } from "node:fs";
 import * as Effect from "effect/Effect";
 import pkg from "../../../package.json" with { type: "json" };
 import type { MetricsConfig } from "../../config/metrics.ts";
@@ -30,9 +31,10 @@ const reason = (cause: unknown) => (cause instanceof Error ? cause.message : Str
 
 /**
  * The watchdog's metrics (docs/fleet.md): counted as it acts, gauged after every tick, served
- * to Prometheus at `metrics.listen` and pushed to an OTLP collector at `metrics.otlp` when the
- * global config asks. Trouble (a port in use, a collector down) is said once per change, on the
- * watchdog's stderr, and never stops a tick.
+ * to Prometheus at `metrics.listen`, pushed to an OTLP collector at `metrics.otlp` and written
+ * for node_exporter at `metrics.textfile` when the global config asks. Trouble (a port in use, a
+ * collector down, a folder not writable) is said once per change, on the watchdog's stderr, and
+ * never stops a tick.
  */
 export const makeWatchMetrics = Effect.fn("makeWatchMetrics")(function* (say: (line: string) => void, options: { readonly exports: boolean }) {
   const store = yield* JobStore;
@@ -92,6 +94,27 @@ export const makeWatchMetrics = Effect.fn("makeWatchMetrics")(function* (say: (l
     });
   });
 
+  let wroteAt = 0;
+  let textfileProblem: string | undefined;
+  // whole or not at all: node_exporter may read it at any moment, so the new text is renamed over the old
+  const writeTextfile = (file: string, interval: number, now: number) => {
+    if (now - wroteAt < interval) return;
+    wroteAt = now;
+    const temporary = `${file}.${process.pid}.tmp`;
+    let problem: string | undefined;
+    try {
+      // node_exporter runs as a user of its own: the file is readable by others, like `ps` output
+      writeFileSync(temporary, exposition(registry.snapshot()), { mode: 0o644 });
+      renameSync(temporary, file);
+    } catch (cause) {
+      problem = reason(cause);
+      rmSync(temporary, { force: true });
+    }
+    if (problem && problem !== textfileProblem) say(`cannot write metrics to ${file}: ${problem}; trying again every ${interval / 1000} s`);
+    if (!problem && textfileProblem) say(`writing metrics to ${file} again`);
+    textfileProblem = problem;
+  };
+
   return {
     /** A policy's action ran (see fire.ts). */
     firing: registry.firing,
@@ -101,7 +124,7 @@ export const makeWatchMetrics = Effect.fn("makeWatchMetrics")(function* (say: (l
       // a watchdog that stops after a few ticks (`watch --once`) would serve nothing worth scraping
       const config = options.exports ? end.config : undefined;
       serve(config?.listen, end.at);
-      if (!config?.listen && !config?.otlp) return;
+      if (!config?.listen && !config?.otlp && !config?.textfile) return;
       // a failed tick enforced nothing: it is counted, and the gauges (the last tick's time too) stay as they were
       if (!end.subjects) registry.tickFailed();
       else {
@@ -111,6 +134,7 @@ export const makeWatchMetrics = Effect.fn("makeWatchMetrics")(function* (say: (l
         registry.tick({ at: end.at, durationMs: end.durationMs, subjects: end.subjects, jobs });
       }
       if (config.otlp) yield* push(config.otlp, config.otlpInterval, end.at);
+      if (config.textfile && end.subjects) writeTextfile(config.textfile, config.textfileInterval, end.at);
     }),
     stop: () => { server?.stop(true); server = undefined; },
   };

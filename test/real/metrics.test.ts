@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { createSandbox, type Sandbox, waitFor } from "./support/harness.ts";
@@ -101,7 +101,7 @@ describe("metrics", () => {
     });
   });
 
-  test("watch writes the same exposition for node_exporter's textfile collector: whole, readable, promtool-clean; a folder it cannot write is said once, then it recovers", async () => {
+  test("watch writes the same exposition for node_exporter's textfile collector: whole, readable, promtool-clean, never through a planted link; a folder it cannot write is said once, then it recovers", async () => {
     const dir = join(sb.project("textfile"), "node-exporter"); // not there yet
     const file = join(dir, "codex-supervisor.prom");
     sb.writeGlobalConfig({ codex: { args: EXEC_ARGS }, watchdog: { interval: "300ms" }, metrics: { textfile: file, textfileInterval: "1s" } });
@@ -117,6 +117,10 @@ describe("metrics", () => {
       await waitFor("ten more ticks", () => ticks() >= from + 10 || undefined, 30_000);
       expect(stderr.split(`cannot write metrics to ${file}`)).toHaveLength(2);
       mkdirSync(dir);
+      // a link planted where the watchdog writes before renaming (a folder others could write) is never followed
+      const victim = join(sb.project("textfile"), "precious");
+      writeFileSync(victim, "precious\n");
+      symlinkSync(victim, `${file}.${watch.pid}.tmp`);
       const text = await waitFor("the textfile with one running job", () => {
         const now = existsSync(file) ? readFileSync(file, "utf8") : "";
         return now.includes('codex_supervisor_jobs{status="running"} 1') && now.includes(job.jobId) ? now : undefined;
@@ -124,6 +128,7 @@ describe("metrics", () => {
       expect(stderr).toContain(`writing metrics to ${file} again`);
       expect(statSync(file).mode & 0o777).toBe(0o644);
       expect(readdirSync(dir)).toEqual(["codex-supervisor.prom"]); // no temporary file left beside it
+      expect(readFileSync(victim, "utf8")).toBe("precious\n");
       const checked = spawnSync("promtool", ["check", "metrics"], { input: text, encoding: "utf8" });
       expect(`${checked.stdout}${checked.stderr}`.trim()).toBe("");
       expect(checked.status).toBe(0);

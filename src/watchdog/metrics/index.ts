@@ -1,4 +1,4 @@
-import { renameSync, rmSync, writeFileSync } from "node:fs";
+import { closeSync, fchmodSync, openSync, renameSync, rmSync, writeSync } from "node:fs";
 import * as Effect from "effect/Effect";
 import pkg from "../../../package.json" with { type: "json" };
 import type { MetricsConfig } from "../../config/metrics.ts";
@@ -103,8 +103,17 @@ export const makeWatchMetrics = Effect.fn("makeWatchMetrics")(function* (say: (l
     const temporary = `${file}.${process.pid}.tmp`;
     let problem: string | undefined;
     try {
-      // node_exporter runs as a user of its own: the file is readable by others, like `ps` output
-      writeFileSync(temporary, exposition(registry.snapshot()), { mode: 0o644 });
+      // the name is ours: whatever is there (a crash's leftover, or a link planted in a folder others can
+      // write) goes, and the new file is created exclusively, so no link is ever followed
+      rmSync(temporary, { force: true });
+      const fd = openSync(temporary, "wx", 0o644);
+      try {
+        writeSync(fd, exposition(registry.snapshot()));
+        // node_exporter runs as a user of its own: readable by others (like `ps` output), whatever the umask
+        fchmodSync(fd, 0o644);
+      } finally {
+        closeSync(fd);
+      }
       renameSync(temporary, file);
     } catch (cause) {
       problem = reason(cause);

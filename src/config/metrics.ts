@@ -51,13 +51,13 @@ export const metricsSchema = z
     /**
      * Write the same exposition to this file for node_exporter's textfile collector (its
      * `--collector.textfile.directory`), replaced whole every `textfileInterval`: metrics with no port
-     * and no HTTP in the watchdog, which costs it least (BENCHMARKS.md §9).
+     * and no HTTP in the watchdog (BENCHMARKS.md §9).
      */
     textfile: z.string().refine((path) => isAbsolute(path) && path.endsWith(".prom") && !path.includes("\n"), {
       error: `expected the absolute path of a .prom file in node_exporter's textfile directory, e.g. "/var/lib/prometheus/node-exporter/codex-supervisor.prom"`,
     }).optional(),
-    /** How often the textfile is written. */
-    textfileInterval: durationWithin({ min: 1000, max: 60 * 60_000 }).prefault("15s"),
+    /** How often the textfile is written: once a minute by default, as Prometheus scrapes by default. */
+    textfileInterval: durationWithin({ min: 1000, max: 60 * 60_000 }).prefault("60s"),
   })
   .superRefine((metrics, ctx) => {
     if (metrics.listen && !metrics.allowRemote && !isLoopback(metrics.listen.hostname)) {

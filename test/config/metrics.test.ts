@@ -35,7 +35,7 @@ const issues = async (loading: Promise<unknown>) => {
 test("the global config turns metrics on: a loopback listen address, an OTLP collector, the push interval", async () => {
   const { options } = home({ metrics: { listen: "127.0.0.1:9464", otlp: "http://127.0.0.1:4318", otlpInterval: "5s" } });
   const { config } = await loadConfig(options);
-  expect(config.metrics).toEqual({ listen: { hostname: "127.0.0.1", port: 9464 }, allowRemote: false, otlp: "http://127.0.0.1:4318", otlpInterval: 5000, textfileInterval: 15_000 });
+  expect(config.metrics).toEqual({ listen: { hostname: "127.0.0.1", port: 9464 }, allowRemote: false, otlp: "http://127.0.0.1:4318", otlpInterval: 5000, textfileInterval: 60_000 });
   const { options: v6 } = home({ metrics: { listen: "[::1]:9464" } });
   expect((await loadConfig(v6)).config.metrics?.listen).toEqual({ hostname: "::1", port: 9464 });
 });
@@ -70,10 +70,10 @@ test("an address beyond loopback needs allowRemote: true, said in the error", as
   expect((await loadConfig(allowed)).config.metrics?.listen).toEqual({ hostname: "0.0.0.0", port: 9464 });
 });
 
-test("a node_exporter textfile is an absolute .prom path, written every 15 s unless said; anything else is a config error naming the key", async () => {
+test("a node_exporter textfile is an absolute .prom path, written once a minute unless said; anything else is a config error naming the key", async () => {
   const file = "/var/lib/prometheus/node-exporter/codex-supervisor.prom";
   const { options } = home({ metrics: { textfile: file } });
-  expect((await loadConfig(options)).config.metrics).toMatchObject({ textfile: file, textfileInterval: 15_000 });
+  expect((await loadConfig(options)).config.metrics).toMatchObject({ textfile: file, textfileInterval: 60_000 });
   for (const textfile of ["codex-supervisor.prom", "/tmp/metrics.txt", "/tmp/a\nb.prom"]) {
     const { options: bad } = home({ metrics: { textfile } });
     const error = await issues(loadConfig(bad));

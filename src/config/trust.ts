@@ -1,7 +1,8 @@
 import { createHash } from "node:crypto";
-import { chmodSync, readFileSync, realpathSync, renameSync, statSync, writeFileSync } from "node:fs";
+import { readFileSync, realpathSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { ensurePrivateDir } from "../services/privateDir.ts";
+import { writeWhole } from "../services/writeWhole.ts";
 import { ownershipProblem } from "./ownership.ts";
 import { type PathContext, userStateDir } from "./paths.ts";
 
@@ -66,10 +67,7 @@ export const readTrust = (path: string): TrustRecord | { readonly problem: strin
 /** Writes the record whole (a temp file renamed over it): a reader never sees half of it. */
 export const writeTrust = (path: string, record: TrustRecord): void => {
   ensurePrivateDir(dirname(path));
-  const temp = `${path}.${process.pid}.tmp`;
-  writeFileSync(temp, `${JSON.stringify(record, null, 2)}\n`, { mode: 0o600 });
-  chmodSync(temp, 0o600);
-  renameSync(temp, path);
+  writeWhole(path, `${JSON.stringify(record, null, 2)}\n`, 0o600);
 };
 
 /** Why a project file is not applied: never trusted, edited since, or a plugin file changed. */

@@ -1,9 +1,9 @@
-import { closeSync, fchmodSync, openSync, renameSync, rmSync, writeSync } from "node:fs";
 import * as Effect from "effect/Effect";
 import pkg from "../../../package.json" with { type: "json" };
 import type { MetricsConfig } from "../../config/metrics.ts";
 import type { Subject } from "../../core/subject.ts";
 import { JobStore } from "../../services/JobStore.ts";
+import { writeWhole } from "../../services/writeWhole.ts";
 import { EXPOSITION_CONTENT_TYPE, exposition } from "./exposition.ts";
 import { logsRequest, metricsRequest, postOtlp } from "./otlp.ts";
 import { makeRegistry } from "./registry.ts";
@@ -28,6 +28,16 @@ const OTLP_EVENTS_PER_PUSH = 1000;
 
 const urlOf = (c: NonNullable<MetricsConfig["listen"]>) => `http://${c.hostname.includes(":") ? `[${c.hostname}]` : c.hostname}:${c.port}/metrics`;
 const reason = (cause: unknown) => (cause instanceof Error ? cause.message : String(cause));
+
+/** Says each change of one way's trouble once: a new problem, and the way working again after one. */
+const troubleTeller = (say: (line: string) => void) => {
+  let last: string | undefined;
+  return (problem: string | undefined, failing: (problem: string) => string, working: string) => {
+    if (problem && problem !== last) say(failing(problem));
+    if (!problem && last) say(working);
+    last = problem;
+  };
+};
 
 /**
  * The watchdog's metrics (docs/fleet.md): counted as it acts, gauged after every tick, served
@@ -74,7 +84,7 @@ export const makeWatchMetrics = Effect.fn("makeWatchMetrics")(function* (say: (l
   let countFailed = false;
   let pushedAt = 0;
   let pushing = false;
-  let otlpProblem: string | undefined;
+  const otlpTrouble = troubleTeller(say);
   const push = (otlp: string, interval: number, now: number) => Effect.gen(function* () {
     if (pushing || now - pushedAt < interval) return;
     pushedAt = now;
@@ -87,41 +97,21 @@ export const makeWatchMetrics = Effect.fn("makeWatchMetrics")(function* (say: (l
     void sent.then(([metricsFailed, logsFailed]) => {
       pushing = false;
       if (!logsFailed && events.length > 0) sinceId = events.at(-1)!.id;
-      const problem = metricsFailed ?? logsFailed;
-      if (problem && problem !== otlpProblem) say(`cannot push metrics to the OTLP collector at ${otlp}: ${problem}; trying again every push`);
-      if (!problem && otlpProblem) say(`pushing metrics to the OTLP collector at ${otlp} again`);
-      otlpProblem = problem;
+      otlpTrouble(metricsFailed ?? logsFailed, (p) => `cannot push metrics to the OTLP collector at ${otlp}: ${p}; trying again every push`,
+        `pushing metrics to the OTLP collector at ${otlp} again`);
     });
   });
 
   let wroteAt = 0;
-  let textfileProblem: string | undefined;
-  // whole or not at all: node_exporter may read it at any moment, so the new text is renamed over the old
+  const textfileTrouble = troubleTeller(say);
+  // whole or not at all: node_exporter may read it at any moment
   const writeTextfile = (file: string, interval: number, now: number) => {
     if (now - wroteAt < interval) return;
     wroteAt = now;
-    const temporary = `${file}.${process.pid}.tmp`;
     let problem: string | undefined;
-    try {
-      // the name is ours: whatever is there (a crash's leftover, or a link planted in a folder others can
-      // write) goes, and the new file is created exclusively, so no link is ever followed
-      rmSync(temporary, { force: true });
-      const fd = openSync(temporary, "wx", 0o644);
-      try {
-        writeSync(fd, exposition(registry.snapshot()));
-        // node_exporter runs as a user of its own: readable by others (like `ps` output), whatever the umask
-        fchmodSync(fd, 0o644);
-      } finally {
-        closeSync(fd);
-      }
-      renameSync(temporary, file);
-    } catch (cause) {
-      problem = reason(cause);
-      rmSync(temporary, { force: true });
-    }
-    if (problem && problem !== textfileProblem) say(`cannot write metrics to ${file}: ${problem}; trying again every ${interval / 1000} s`);
-    if (!problem && textfileProblem) say(`writing metrics to ${file} again`);
-    textfileProblem = problem;
+    // node_exporter runs as a user of its own: readable by others (like `ps` output)
+    try { writeWhole(file, exposition(registry.snapshot()), 0o644); } catch (cause) { problem = reason(cause); }
+    textfileTrouble(problem, (p) => `cannot write metrics to ${file}: ${p}; trying again every ${interval / 1000} s`, `writing metrics to ${file} again`);
   };
 
   return {

@@ -3,6 +3,7 @@ import { join } from "node:path";
 import { parseDuration } from "../../src/core/duration.ts";
 import { CLI } from "../lib/context.ts";
 import { cpuMeter, memoryOf, treePids } from "../lib/procs.ts";
+import { startScraper } from "../lib/scraper.ts";
 import { spawnSleepers } from "../lib/sleepers.ts";
 import { floorPerHour, type StatReads } from "../lib/statReads.ts";
 import { ratio, type Summary, summarize } from "../lib/stats.ts";
@@ -12,7 +13,8 @@ import type { Suite, SuiteEnv, SuiteOutput } from "../lib/suite.ts";
 // Judged every tick, firing never: a window measures the steady state, and firings have their own suite.
 // The fleet's jobs are idle by construction (a real job's history moves), so a "stuck" limit of 15 m fired
 // for every job of a fleet older than that, in the later windows of a run: notify's processes in the
-// window (seen as threads started and 60 MB of RSS, and the 225 ms minute at 100 jobs, BENCHMARKS.md).
+// window (likely what one window showed as threads started and 60 MB of RSS, and the 225 ms minute at 100
+// jobs: BENCHMARKS.md).
 export const EVERYDAY_POLICIES = [
   { name: "max-runtime", when: { runtimeOver: "12h" }, do: ["kill"] },
   { name: "stuck", when: { idleFor: "6h" }, do: ["notify"] },
@@ -39,8 +41,6 @@ interface Window {
  */
 type MetricsMode = "off" | "prometheus" | "otlp";
 const SCRAPE_EVERY_MS = 60_000;
-// a Prometheus that has scraped since the watchdog started: one scrape before the window, so its first use is not in it
-const FIRST_SCRAPE_MS = 6_000;
 
 const freePort = (): number => {
   const probe = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: () => new Response() });
@@ -57,16 +57,11 @@ const metricsLoad = (mode: MetricsMode) => {
   if (mode === "off") return { config: {}, start: () => {}, stop: () => {} };
   if (mode === "prometheus") {
     const port = freePort();
-    let first: ReturnType<typeof setTimeout> | undefined;
-    let scraper: ReturnType<typeof setInterval> | undefined;
-    const scrape = () => { void fetch(`http://127.0.0.1:${port}/metrics`).then((r) => r.text(), () => ""); };
+    let stopScraping = () => {};
     return {
       config: { metrics: { listen: `127.0.0.1:${port}` } },
-      start: () => {
-        first = setTimeout(scrape, FIRST_SCRAPE_MS);
-        scraper = setInterval(scrape, SCRAPE_EVERY_MS);
-      },
-      stop: () => { clearTimeout(first); clearInterval(scraper); },
+      start: () => { stopScraping = startScraper(port, SCRAPE_EVERY_MS); },
+      stop: () => stopScraping(),
     };
   }
   const collector = Bun.serve({ hostname: "127.0.0.1", port: 0, fetch: async (req) => { await req.arrayBuffer(); return new Response("{}"); } });

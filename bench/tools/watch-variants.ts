@@ -19,11 +19,12 @@
  *   git worktree add /tmp/before HEAD~1 && cp -r node_modules /tmp/before/ &&
  *   bun bench/tools/watch-variants.ts --variant 'before=CLI=/tmp/before/bin/codex-supervisor.ts'
  */
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { CLI, createContext } from "../lib/context.ts";
 import { jobFleet } from "../lib/jobs.ts";
 import { cpuMeter, memoryOf, threadIds, threadNames } from "../lib/procs.ts";
-import { readFileSync } from "node:fs";
+import { startScraper } from "../lib/scraper.ts";
 import { spawnSleepers } from "../lib/sleepers.ts";
 import { summarize } from "../lib/stats.ts";
 import { EVERYDAY_POLICIES } from "../suites/watchdog.ts";
@@ -97,10 +98,7 @@ try {
         ...(metrics === "otlp" ? { metrics: { otlp: `http://127.0.0.1:${collector.port}`, ...(push ? { otlpInterval: push } : {}) } } : {}),
         ...(metrics === "textfile" ? { metrics: { textfile: join(ctx.root, "state", "codex-supervisor.prom"), ...(push ? { textfileInterval: push } : {}) } } : {}),
       });
-      const scrape = () => { void fetch(`http://127.0.0.1:${metricsPort}/metrics`).then((r) => r.text(), () => ""); };
-      // a Prometheus that has scraped since the watchdog started: its first scrape, before the window
-      const firstScrape = metricsPort === undefined ? undefined : setTimeout(scrape, 6000);
-      const scraper = metricsPort === undefined ? undefined : setInterval(scrape, Number(scrapeMs));
+      const stopScraping = metricsPort === undefined ? () => {} : startScraper(metricsPort, Number(scrapeMs));
       const watch = Bun.spawn([process.execPath, cli, "watch", "--cwd", ctx.root], { env: { ...process.env, ...env, ...extra }, stderr: "ignore", stdout: "ignore" });
       await Bun.sleep(12_000);
       meter = cpuMeter(watch.pid);
@@ -119,8 +117,7 @@ try {
       meter.close();
       meter = undefined;
       const rssMb = summarize(rss).median;
-      clearTimeout(firstScrape);
-      if (scraper) clearInterval(scraper);
+      stopScraping();
       watch.kill("SIGTERM");
       await watch.exited;
       const row = { sph: used / 1000 / ((seconds - 12) / 3600), threads: seen.size - before, rssMb };

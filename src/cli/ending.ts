@@ -10,9 +10,22 @@ export interface JobEnding {
   readonly killedBy: string | undefined;
 }
 
-/** The job's end as the store knows it, with who killed it when a kill ended it. */
+// how long a kill in another process may take, from its request to its recorded event (grace and the record's retries)
+const KILL_RECORD_WAIT_MS = 15_000;
+
+/**
+ * The job's end as the store knows it, with who killed it when a kill ended it. This process may
+ * see the tree gone (and the job killed) before the `kill` that asked for it, in another process,
+ * has recorded its event: while that kill's request is recent, it waits for the event.
+ */
 export const jobEnding = (job: Job) => Effect.gen(function* () {
-  return { job, killedBy: (yield* killerOf(job)).by } satisfies JobEnding;
+  let killer = yield* killerOf(job);
+  const requested = job.killRequestedAt;
+  while (job.status === "killed" && killer.by === undefined && requested !== undefined && Date.now() - requested < KILL_RECORD_WAIT_MS) {
+    yield* Effect.sleep("100 millis");
+    killer = yield* killerOf(job);
+  }
+  return { job, killedBy: killer.by } satisfies JobEnding;
 });
 
 /** `job 1a2b3c4d ended: killed by the kill command (exit code unknown)`. */

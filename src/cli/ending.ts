@@ -1,6 +1,6 @@
 import * as Effect from "effect/Effect";
 import type { Job } from "../core/job.ts";
-import { killerOf } from "../app/jobs/killer.ts";
+import { killerOf, killRecordPending } from "../app/jobs/killer.ts";
 import { shortId } from "../app/text/fit.ts";
 
 /** How a followed job ended: its final state, its exit code when known, and who killed it. */
@@ -10,9 +10,6 @@ export interface JobEnding {
   readonly killedBy: string | undefined;
 }
 
-// how long a kill in another process may take, from its request to its recorded event (grace and the record's retries)
-const KILL_RECORD_WAIT_MS = 15_000;
-
 /**
  * The job's end as the store knows it, with who killed it when a kill ended it. This process may
  * see the tree gone (and the job killed) before the `kill` that asked for it, in another process,
@@ -20,8 +17,7 @@ const KILL_RECORD_WAIT_MS = 15_000;
  */
 export const jobEnding = (job: Job) => Effect.gen(function* () {
   let killer = yield* killerOf(job);
-  const requested = job.killRequestedAt;
-  while (job.status === "killed" && killer.by === undefined && requested !== undefined && Date.now() - requested < KILL_RECORD_WAIT_MS) {
+  while (killRecordPending(job, killer, Date.now())) {
     yield* Effect.sleep("100 millis");
     killer = yield* killerOf(job);
   }

@@ -2,7 +2,7 @@ import * as Effect from "effect/Effect";
 import type { LoadedConfig } from "../config/load.ts";
 import { fn } from "../core/fn.ts";
 import { isFinal, type Job } from "../core/job.ts";
-import { killerOf } from "../app/jobs/killer.ts";
+import { type Killer, killerOf, killRecordPending } from "../app/jobs/killer.ts";
 import type { Observation } from "../app/jobs/observe.ts";
 import { dueToFire, evaluateWhen, firingKey, holdsWhen, matches } from "../core/policy.ts";
 import type { Subject } from "../core/subject.ts";
@@ -21,9 +21,8 @@ const CREATED_LOOKBACK_MS = 7 * 24 * 3_600_000;
 const MAX_ENDS_PER_LOOK = 500;
 
 /** An ended job as `when.ended` policies judge it: no processes, its history's tokens and last message, who killed it. */
-const endedSubject = fn("endedSubject")(function* (job: Job, read: SummaryReader, now: number) {
+const endedSubject = fn("endedSubject")(function* (job: Job, killer: Killer, read: SummaryReader, now: number) {
   const summary = yield* read(job.rolloutPath);
-  const killer = yield* killerOf(job);
   const subject: Subject = {
     key: job.id, tracked: true, job, name: job.name, cwd: job.cwd, kind: job.resumedFrom ? "exec-resume" : "exec",
     pid: job.launcher.pid, pids: [], threadId: job.threadId, startedAt: job.createdAt, rss: 0, cpu: 0, cpuTimeMs: 0,
@@ -59,11 +58,18 @@ export const endBook = () => {
   /**
    * Fires each `ended` policy once per ended job. The firing is claimed in the database first (one
    * row per policy and job), so a restarted watchdog, or a second one, never tells of it twice.
+   * A job killed moments ago by another process waits for that kill's event, so that the notice
+   * says who killed it; returns whether any did (a later tick judges them).
    */
   const judge = fn("endBook.judge")(function* (ends: ReadonlyArray<Job>, configFor: (cwd: string) => LoadedConfig | undefined, state: WatchState, obs: Observation, now: number) {
+    let waiting = false;
     for (const job of ends) {
       const config = configFor(job.cwd);
       if (!config) continue;
+      // nothing to tell of it: settled, as below
+      if (!config.config.policies.some((p) => p.when.ended !== undefined)) { settled.add(job.id); continue; }
+      const killer = yield* killerOf(job);
+      if (killRecordPending(job, killer, now)) { waiting = true; continue; }
       let subject: Subject | undefined;
       // settled once each of its `ended` policies fired or does not apply to it: its end never changes
       let unsettled = false;
@@ -71,7 +77,7 @@ export const endBook = () => {
         if (policy.when.ended === undefined) continue;
         const key = firingKey({ key: job.id }, policy);
         if (state.memory.fired.has(key)) continue;
-        subject ??= yield* endedSubject(job, state.summaries, now);
+        subject ??= yield* endedSubject(job, killer, state.summaries, now);
         if (!matches(policy, subject) || !holdsWhen(policy, subject, state.memory, now)) continue;
         const plugins = dueToFire(policy, subject, state.memory, now) && !state.crew.inflight.has(key) ? yield* state.pluginsFor(config) : undefined;
         if (plugins) {
@@ -82,6 +88,7 @@ export const endBook = () => {
       }
       if (!unsettled) settled.add(job.id);
     }
+    return waiting;
   });
 
   return { pending, judge };

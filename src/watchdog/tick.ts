@@ -87,7 +87,8 @@ export const tick = fn("watchdog.tick")(function* (state: WatchState) {
     }
   }
 
-  yield* state.ends.judge(ends, (cwd) => configs.get(cwd) ?? fallback, state, obs, now);
+  // an end still waiting for its kill's event is judged by a later full tick
+  const endsWaiting = yield* state.ends.judge(ends, (cwd) => configs.get(cwd) ?? fallback, state, obs, now);
 
   const plugins = fallback ? yield* state.pluginsFor(fallback) : undefined;
   if (plugins) {
@@ -102,7 +103,7 @@ export const tick = fn("watchdog.tick")(function* (state: WatchState) {
     }
   }
   const settled = subjects.map((subject, i) => ({ subject, config: configFor(subject), ...follow[i]! }));
-  if (watermark !== undefined && canSettle(settled, { onTick: plugins?.plugins.some((p) => p.plugin.onTick) ?? false, now })) {
+  if (watermark !== undefined && !endsWaiting && canSettle(settled, { onTick: plugins?.plugins.some((p) => p.plugin.onTick) ?? false, now })) {
     state.settled = settle({ watermark, young: [], dataVersion, fullAt: now, dirs: [...new Set(dirs)], policies, subjects: settled });
   }
   return { subjects: subjects.length, judged: subjects, at: now, fallback };

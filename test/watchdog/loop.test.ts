@@ -1,7 +1,7 @@
 import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Effect, Layer } from "effect";
+import { Clock, Effect, Layer } from "effect";
 import { TestClock } from "effect/testing";
 import { afterAll, beforeAll, expect, test } from "vitest";
 import type { Job } from "../../src/core/job.ts";
@@ -259,4 +259,30 @@ test("an action that is never done is tried on the next tick, then less and less
     "page: no pager configured (attempt 4; next try in 40s)",
     "page: no pager configured (attempt 5; next try in 1m 20s)",
   ]);
+});
+
+test("an ended policy waits, while a kill's request is recent, for that kill's event to say who killed the job; a kill that never records one is told after the wait", async () => {
+  calls.length = 0;
+  writeFileSync(join(dir, "endRecorder.ts"), `export default { name: "endRecorder", actions: { tell: ({ policy, subject }) => { globalThis.__loopCalls.push(policy.name + ":" + subject.key.slice(0, 4) + ":" + (subject.end?.killedBy ?? "nobody recorded")); return { done: true }; } } };\n`);
+  const config = join(dir, "ended.json");
+  writeFileSync(config, JSON.stringify({ watchdog: { interval: "5s" }, plugins: ["./endRecorder.ts"], policies: [{ name: "job-ended", when: { ended: true }, do: ["tell"] }] }));
+  const UNRECORDED = "7b2f0000-0000-4000-8000-00000000abcd";
+  // the tree is gone and the job marked killed (a look saw it) before the kill command recorded its event
+  await withJobWatchdog(fakeWorld(), { explicitFile: config, cwd: dir }, { status: "killed", endedAt: Date.now(), killRequestedAt: Date.now() }, Effect.gen(function* () {
+    const store = yield* JobStore;
+    const now = yield* Clock.currentTimeMillis;
+    yield* store.insert({ ...job(now), id: UNRECORDED, status: "killed", endedAt: now, killRequestedAt: now });
+    const { first, step } = stepper();
+    yield* first;
+    expect(calls).toEqual([]);
+    yield* step(5);
+    expect(calls).toEqual([]);
+    yield* store.appendEvent({ jobId: JOB_ID, kind: "kill", action: "kill", message: "kill command: killed, 2 process(es)" });
+    yield* step(5);
+    expect(calls).toEqual([`job-ended:5a1e:kill command`]);
+    yield* step(5); // 15 s after the request: the other job's kill recorded nothing, and is told of as such
+    expect(calls).toEqual([`job-ended:5a1e:kill command`, `job-ended:7b2f:nobody recorded`]);
+    yield* step(20);
+    expect(calls).toHaveLength(2);
+  }));
 });

@@ -16,6 +16,17 @@ const KILL_REASON = /^(.*?): (killed|survivors|already-gone)\b/;
 
 const NOBODY: Killer = { by: undefined, why: undefined };
 
+// how long a kill in another process may take, from its request to its recorded event (grace and the record's retries)
+const KILL_RECORD_WAIT_MS = 15_000;
+
+/**
+ * Whether who killed `job` may still be told: a look (this process's refresh) can see the tree gone,
+ * and the job killed, before the kill that asked for it — another process — has recorded its event.
+ * While that kill's request is recent, its event is worth waiting for.
+ */
+export const killRecordPending = (job: Job, killer: Killer, now: number): boolean =>
+  job.status === "killed" && killer.by === undefined && job.killRequestedAt !== undefined && now - job.killRequestedAt < KILL_RECORD_WAIT_MS;
+
 /** Who asked for the kill that ended `job` (nobody when it was not killed), and a policy's reasons. */
 export const killerOf = fn("killerOf")(function* (job: Job) {
   if (job.status !== "killed") return NOBODY;

@@ -101,12 +101,12 @@ describe("watch SIGKILLed again and again", () => {
     const started = new Map<string, "doomed" | "quick">();
     const startErrors: string[] = [];
     let stop = false;
-    // Jobs keep starting all through the crashes: some end by themselves, "doomed" ones
-    // run until the watchdog's policy kills them.
+    // Jobs keep starting all through the crashes: some end by themselves (2–4 s: long enough that a
+    // loaded machine's `start` sees them run), "doomed" ones run until the watchdog's policy kills them.
     const starter = (async () => {
       const one = async (i: number) => {
         const doomed = r.chance(0.4);
-        const res = await w.cli(["start", "--json", "--cwd", w.project, "--name", `${doomed ? "doomed" : "quick"}-${i}`, "-"], doomed ? "SLEEP 120\nIGNORE TERM" : `SLEEP ${r.int(5, 30) / 10}`);
+        const res = await w.cli(["start", "--json", "--cwd", w.project, "--name", `${doomed ? "doomed" : "quick"}-${i}`, "-"], doomed ? "SLEEP 120\nIGNORE TERM" : `SLEEP ${r.int(20, 40) / 10}`);
         if (res.code === 0) started.set((JSON.parse(res.stdout) as { jobId: string }).jobId, doomed ? "doomed" : "quick");
         else startErrors.push(`exit ${res.code}: ${res.stderr}`);
       };

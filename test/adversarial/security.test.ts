@@ -127,9 +127,17 @@ describe("a canary API key", () => {
         await Bun.sleep(20);
       }
     })();
-    const watch = sb.spawnWatch(["--cwd", sb.root]);
+    const watch = sb.spawnWatch(["--cwd", sb.root, "--trace"]);
     let jobId = "";
     try {
+      // the job lasts a few seconds: the watchdog is looking before it starts, however slowly it came up
+      const reader = (watch.stderr as ReadableStream<Uint8Array>).getReader();
+      for (let said = ""; !/^tick 1 /m.test(said);) {
+        const { value, done } = await reader.read();
+        if (done) throw new Error(`watch ended before its first tick:\n${said}`);
+        said += new TextDecoder().decode(value);
+      }
+      void (async () => { while (!(await reader.read()).done) { /* drained: a full pipe would stall it */ } })();
       const r = await sb.cli(["start", "--json", "--name", "canary", "--cwd", sb.project("canary"), "-"], {
         stdin: "RUN: env; echo listed-$((6*7)); sleep 1\nREPLY: finished",
         env: { OPENAI_API_KEY: CANARY },

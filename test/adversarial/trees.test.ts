@@ -236,7 +236,7 @@ describe("real Codex jobs", () => {
   };
 
   test("a job whose launcher was SIGKILLed (native Codex and a TERM-ignoring tool left orphaned) is ended whole", async () => {
-    const job = await startJob(`RUN: setsid bash -c 'trap "" TERM; sleep 300' & sleep 300`);
+    const job = await startJob(`RUN: setsid bash -c 'trap "" TERM; sleep 300' & sleep 300\nHOLD: 300`);
     const tree = await until("launcher, native and tools", () => { const p = jobPids(job.jobId); return p.length >= 4 ? p : undefined; }, 30_000);
     for (let i = 0; i < 100 && (await sb.cli(["status", job.jobId, "--json"])).json<{ nativePid: number | null }>().nativePid === null; i++) await Bun.sleep(100);
     process.kill(job.pid, "SIGKILL");

@@ -74,7 +74,7 @@ describe("codex-supervisor mcp", () => {
 
   test("codex_status reports one tracked job and one Codex started outside the supervisor, with their pids", async () => {
     const dir = sb.project("status-tracked");
-    const started = await ok<JobJson>("codex_start", { prompt: "RUN: sleep 60", cwd: dir });
+    const started = await ok<JobJson>("codex_start", { prompt: "RUN: sleep 60\nHOLD: 300", cwd: dir });
     // handed to init at once: the server's own tree (and whatever Codex runs the server) does not hold the job
     const ppid = ppidOf(started.json.pid);
     expect(commandOf(ppid)).not.toContain("mcp");
@@ -158,7 +158,7 @@ describe("codex-supervisor mcp", () => {
   });
 
   fullPassOnly("codex_kill ends a running job's whole tree", async () => {
-    const { json: job } = await ok<JobJson>("codex_start", { prompt: "RUN: sleep 300", cwd: sb.project("mcp-kill") });
+    const { json: job } = await ok<JobJson>("codex_start", { prompt: "RUN: sleep 300\nHOLD: 300", cwd: sb.project("mcp-kill") });
     const tree = await waitFor("launcher, native Codex and the tool's processes", () => {
       const pids = pidsOfJob(job.jobId);
       return pids.length >= 3 ? pids : undefined;

@@ -53,7 +53,7 @@ describe("a job in a cgroup of its own", () => {
   test("kill ends an env-scrubbed double fork that left no marker and no parent link, and removes the group", async () => {
     const dir = sb.project("scrubbed");
     const file = join(dir, "escaped.pid");
-    const job = await start(`RUN: setsid env -i sh -c 'sleep 900 & echo $! > ${file}; exit'; sleep 300`, dir);
+    const job = await start(`RUN: setsid env -i sh -c 'sleep 900 & echo $! > ${file}; exit'; sleep 300\nHOLD: 300`, dir);
     const pid = await pidFrom(file);
     escaped.push({ pid, argv: "sleep 900 " });
     // the premise: nothing ties it to the job but the group — no marker, parent init, another session
@@ -122,8 +122,8 @@ describe("a job in a cgroup of its own", () => {
     sb.writeGlobalConfig({ codex: { args: EXEC_ARGS }, limits: { memory: "512MB" } });
     try {
       // the kernel may take ~15 s to give up reclaiming before its OOM killer acts, past the 10 s after which Codex
-      // hands the model a still-running command's output: the model's stall keeps the job alive that long
-      const job = await start(`STALL: 25\nRUN: python3 -c "b = bytearray(2 * 1024 ** 3); print('allocated')" > ${dir}/hog.out; echo $? > ${file}; sleep 300`, dir);
+      // hands the model a still-running command's output: the model holds its reply, so the job lives on however long
+      const job = await start(`RUN: python3 -c "b = bytearray(2 * 1024 ** 3); print('allocated')" > ${dir}/hog.out; echo $? > ${file}; sleep 300\nHOLD: 300`, dir);
       const group = groupOf(job.pid, "memory")!;
       expect(group).toMatch(new RegExp(`/codex-supervisor/${job.jobId}$`));
       groups.push(group);
@@ -159,7 +159,7 @@ describe("with cgroups off (CODEX_SUPERVISOR_CGROUP=off): the marker walk", () =
   test("the job gets no group, and kill still ends a marked double fork", async () => {
     const dir = sb.project("marker-walk");
     const file = join(dir, "stray.pid");
-    const job = await start(`RUN: setsid sh -c 'sleep 900 & echo $! > ${file}; exit'; sleep 300`, dir, OFF);
+    const job = await start(`RUN: setsid sh -c 'sleep 900 & echo $! > ${file}; exit'; sleep 300\nHOLD: 300`, dir, OFF);
     const pid = await pidFrom(file);
     expect(readFileSync(`/proc/${pid}/environ`, "utf8")).toContain(`CODEX_SUPERVISOR_JOB_ID=${job.jobId}`);
     expect(groupOf(pid, "v2")).not.toMatch(/\/codex-supervisor\//);
@@ -173,7 +173,7 @@ describe("with cgroups off (CODEX_SUPERVISOR_CGROUP=off): the marker walk", () =
   test("an env-scrubbed double fork outlives kill: the limit the marker walk has", async () => {
     const dir = sb.project("scrubbed-off");
     const file = join(dir, "escaped.pid");
-    const job = await start(`RUN: setsid env -i sh -c 'sleep 900 & echo $! > ${file}; exit'; sleep 300`, dir, OFF);
+    const job = await start(`RUN: setsid env -i sh -c 'sleep 900 & echo $! > ${file}; exit'; sleep 300\nHOLD: 300`, dir, OFF);
     const pid = await pidFrom(file);
     escaped.push({ pid, argv: "sleep 900 " });
     const r = await sb.cli(["kill", job.jobId, "--grace", "1s", "--json"], { env: OFF });

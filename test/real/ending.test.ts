@@ -11,7 +11,7 @@ let sb: Sandbox;
 withExecSandbox((made) => (sb = made));
 
 const startLong = async (name: string) => {
-  const r = await sb.cli(["start", "--json", "--cwd", sb.project(name), "RUN: sleep 60\nREPLY: never reached"]);
+  const r = await sb.cli(["start", "--json", "--cwd", sb.project(name), "RUN: sleep 60\nHOLD: 300"]);
   expect(r.code, r.stderr).toBe(0);
   const { jobId } = r.json<{ jobId: string }>();
   await waitFor("the job's history file", async () => (await sb.cli(["status", jobId, "--json"])).json<{ rolloutPath: string | null }>().rolloutPath ?? undefined);

@@ -202,7 +202,7 @@ describe.each(INSTALLS)("installed with $name", (install) => {
 
   test("starts, lists, reads and kills a real Codex job", async () => {
     const dir = userFolder();
-    const started = await cli(["start", "--json", "--config", "cfg.ts", "--cwd", dir, "-"], { cwd: dir, stdin: "RUN: sleep 30\nREPLY: never" });
+    const started = await cli(["start", "--json", "--config", "cfg.ts", "--cwd", dir, "-"], { cwd: dir, stdin: "RUN: sleep 30\nHOLD: 300" });
     expect(started.code, started.stderr).toBe(0);
     const { jobId } = JSON.parse(started.stdout) as { jobId: string };
     expect(readFileSync(join(dir, "launched.txt"), "utf8")).toBe(`from-the-plugin ${jobId}`);

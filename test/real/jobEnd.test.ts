@@ -81,7 +81,7 @@ test("the same bad argument gives the same exit code every time", async () => {
 });
 
 test("a killed job shows how it ended: killed, by SIGTERM, at the kill; the waiting parent is gone too", async () => {
-  const job = await start("RUN: sleep 60", sb.project("killed"));
+  const job = await start("RUN: sleep 60\nHOLD: 300", sb.project("killed"));
   await waitFor("the job's native Codex", async () => ((await status(job.jobId)).nativePid ? true : undefined));
   const before = Date.now();
   const killed = await sb.cli(["kill", job.jobId, "--grace", "5s"]);

@@ -45,7 +45,7 @@ describe("each command's --json matches its documented shape", () => {
   }, 60_000);
 
   test("list, with a running job and a Codex the supervisor did not start", async () => {
-    const running = await startJob("RUN: sleep 60\nREPLY: never", "running");
+    const running = await startJob("RUN: sleep 60\nHOLD: 300", "running");
     const outside = sb.spawnCodex("STALL: 30", sb.project("outside"));
     try {
       const listed = await waitFor("both in list", async () => {

@@ -32,7 +32,7 @@ const pidsOfJob = (jobId: string) => sb.livePids().filter((pid) => hasVariable(p
 describe("start and list", () => {
   inPasses(["portable", "older"])("start returns while the job keeps running, and list shows it tracked with its thread", async () => {
     const dir = sb.project("long");
-    const job = await start("RUN: sleep 20\nREPLY: secret-prompt-words", dir);
+    const job = await start("RUN: sleep 20\nHOLD: 300\nREPLY: secret-prompt-words", dir);
     expect(job.jobId).toMatch(/^[0-9a-f-]{36}$/);
     expect(isAlive(job.pid)).toBe(true);
     // the prompt travels on stdin: no process's argv shows it, while the job's marker is there
@@ -53,10 +53,13 @@ describe("start and list", () => {
     // status and logs of the running job read its history (the thread found from its open rollout)
     const running = await status(job.jobId);
     expect({ status: running.status, threadId: running.threadId }).toEqual({ status: "running", threadId: seen.threadId });
-    const logs = await sb.cli(["logs", job.jobId]);
+    // the thread opens before Codex writes the model's call of the tool to it
+    const logs = await waitFor("the tool's call in logs", async () => {
+      const r = await sb.cli(["logs", job.jobId]);
+      return r.stdout.includes("sleep 20") ? r : undefined;
+    });
     expect(logs.code, logs.stderr).toBe(0);
     expect(logs.stdout).not.toContain("no Codex history found");
-    expect(logs.stdout).toContain("sleep 20");
     const killed = await sb.cli(["kill", job.jobId, "--grace", "1s"]);
     expect(killed.code, killed.stderr).toBe(0);
   });
@@ -107,7 +110,7 @@ describe("logs and status", () => {
 
 describe("kill", () => {
   inPasses(["portable", "older"])("ends a job whose tool left a SIGTERM-ignoring grandchild in its own session", async () => {
-    const job = await start(`RUN: setsid bash -c 'trap "" TERM; sleep 300' & sleep 300`, sb.project("stubborn"));
+    const job = await start(`RUN: setsid bash -c 'trap "" TERM; sleep 300' & sleep 300\nHOLD: 300`, sb.project("stubborn"));
     // the login shell's own start-up (rc files) also forks: wait for both sleeps, the tool's and the grandchild's
     // (bash -c runs its last command by exec, so the grandchild is a `sleep 300` that ignores SIGTERM)
     const tree = await waitFor("both sleeps", () => {

@@ -54,7 +54,7 @@ describe("metrics", () => {
   test("a real Prometheus scraping watch sees one running Codex job; promtool accepts the exposition; an ended job drops out", async () => {
     const metricsPort = freePort();
     sb.writeGlobalConfig({ codex: { args: EXEC_ARGS }, watchdog: { interval: "300ms" }, metrics: { listen: `127.0.0.1:${metricsPort}` } });
-    const job = await start("RUN: sleep 300", sb.project("scraped"), ["--name", HOSTILE]);
+    const job = await start("RUN: sleep 300\nHOLD: 300", sb.project("scraped"), ["--name", HOSTILE]);
     const watch = sb.spawnWatch(["--cwd", sb.root]);
     const promDir = sb.project("prometheus");
     const promPort = freePort();
@@ -105,7 +105,7 @@ describe("metrics", () => {
     const dir = join(sb.project("textfile"), "node-exporter"); // not there yet
     const file = join(dir, "codex-supervisor.prom");
     sb.writeGlobalConfig({ codex: { args: EXEC_ARGS }, watchdog: { interval: "300ms" }, metrics: { textfile: file, textfileInterval: "1s" } });
-    const job = await start("RUN: sleep 300", sb.project("written"));
+    const job = await start("RUN: sleep 300\nHOLD: 300", sb.project("written"));
     const watch = sb.spawnWatch(["--cwd", sb.root, "--trace"]);
     let stderr = "";
     void (async () => { for await (const chunk of watch.stderr as ReadableStream<Uint8Array>) stderr += new TextDecoder().decode(chunk); })();
@@ -125,9 +125,11 @@ describe("metrics", () => {
         const now = existsSync(file) ? readFileSync(file, "utf8") : "";
         return now.includes('codex_supervisor_jobs{status="running"} 1') && now.includes(job.jobId) ? now : undefined;
       }, 30_000);
-      expect(stderr).toContain(`writing metrics to ${file} again`);
+      // said once the file is in place: its line may still be on its way
+      await waitFor("watch to say it writes again", () => stderr.includes(`writing metrics to ${file} again`) || undefined);
       expect(statSync(file).mode & 0o777).toBe(0o644);
-      expect(readdirSync(dir)).toEqual(["codex-supervisor.prom"]); // no temporary file left beside it
+      // no temporary file left beside it (between two writes: one may be under way at any moment)
+      await waitFor("the folder with the file alone", () => readdirSync(dir).join() === "codex-supervisor.prom" || undefined);
       expect(readFileSync(victim, "utf8")).toBe("precious\n");
       const checked = spawnSync("promtool", ["check", "metrics"], { input: text, encoding: "utf8" });
       expect(`${checked.stdout}${checked.stderr}`.trim()).toBe("");
@@ -154,7 +156,7 @@ describe("metrics", () => {
     });
     try {
       sb.writeGlobalConfig({ codex: { args: EXEC_ARGS }, watchdog: { interval: "300ms" }, metrics: { otlp: `http://127.0.0.1:${collector.port}`, otlpInterval: "1s" } });
-      const job = await start("RUN: sleep 300", sb.project("pushed"));
+      const job = await start("RUN: sleep 300\nHOLD: 300", sb.project("pushed"));
       const watch = sb.spawnWatch(["--cwd", sb.root]);
       await owning([watch], async () => {
         type Point = { attributes: Array<{ key: string; value: { stringValue?: string } }>; asDouble: number };

@@ -49,7 +49,7 @@ describe("a codex exec inside a job (point 2)", () => {
     config([{ name: "strangers", match: { tracked: false }, when: { runtimeOver: "1s" }, do: ["notify"] }]);
     const nested = `${CODEX_BIN} exec --skip-git-repo-check --dangerously-bypass-approvals-and-sandbox 'STALL: 60' </dev/null >/dev/null 2>&1`;
     // the sleeps keep the outer job running while the nested one waits on its model
-    const job = await start(`RUN: ${nested}\nRUN: sleep 30\nRUN: sleep 30`, sb.project("outer"));
+    const job = await start(`RUN: ${nested}\nRUN: sleep 30\nRUN: sleep 30\nHOLD: 300`, sb.project("outer"));
     // a Codex nobody tracks, for the tracked:false policy to fire on: what shows it judges untracked Codex at all
     const stranger = sb.spawnCodex("STALL: 60", sb.project("stranger"));
     try {

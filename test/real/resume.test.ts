@@ -71,7 +71,7 @@ describe("resume", () => {
   });
 
   test("refuses a job that is still running, and an unknown job is exit 3", async () => {
-    const running = await start("RUN: sleep 60", sb.project("busy"));
+    const running = await start("RUN: sleep 60\nHOLD: 300", sb.project("busy"));
     try {
       const r = await sb.cli(["resume", running.jobId, "REPLY: too soon"]);
       expect(r.code).toBe(1);

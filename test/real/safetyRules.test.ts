@@ -39,9 +39,13 @@ describe("the prompt", () => {
     const secret = `prompt-words-${crypto.randomUUID()}`;
     const dir = sb.project("prompt");
     const ready = join(dir, "tool-running");
-    const job = await start(`RUN: touch ${ready}; sleep 60\nREPLY: ${secret}`, dir);
+    const job = await start(`RUN: touch ${ready}; sleep 60\nHOLD: 300\nREPLY: ${secret}`, dir);
     await waitFor("the tool command to run", () => existsSync(ready) || undefined);
-    const pids = processesOf(job.jobId);
+    // its sleep is forked once touch has exited: read the processes once it is there
+    const pids = await waitFor("the tool's sleep", () => {
+      const found = processesOf(job.jobId);
+      return found.some((pid) => commandOf(pid).startsWith("sleep 60")) ? found : undefined;
+    });
     const commands = pids.map(commandOf);
     // the launcher, the native binary, the tool's shell and its sleep: all read while they run
     expect(pids).toContain(job.pid);
@@ -63,7 +67,7 @@ describe("the job's marker", () => {
   test("a tool's daemon cut off from the job (reparented to init) still carries it, and kill ends it with the job", async () => {
     const dir = sb.project("marker");
     const pidFile = join(dir, "daemon.pid");
-    const job = await start(`RUN: setsid sleep 300 > /dev/null 2>&1 < /dev/null & echo $! > ${pidFile}; sleep 60`, dir);
+    const job = await start(`RUN: setsid sleep 300 > /dev/null 2>&1 < /dev/null & echo $! > ${pidFile}; sleep 60\nHOLD: 300`, dir);
     const daemon = await waitFor("the daemon's pid", () => {
       const text = existsSync(pidFile) ? readFileSync(pidFile, "utf8").trim() : "";
       return text ? Number(text) : undefined;
@@ -80,11 +84,14 @@ describe("a job recorded in an earlier boot", () => {
     const dir = sb.project("earlier-boot");
     const trapped = join(dir, "got-signal");
     const ready = join(dir, "tool-running");
-    const job = await start(`RUN: trap "echo TERM > ${trapped}" TERM; touch ${ready}; sleep 120 & wait\nREPLY: done`, dir);
+    const job = await start(`RUN: trap "echo TERM > ${trapped}" TERM; touch ${ready}; sleep 120 & wait\nHOLD: 300`, dir);
     await waitFor("the tool command to run", () => existsSync(ready) || undefined);
     // Codex's two processes, the tool's shell and its sleep (not the shell snapshot's short-lived login shells,
-    // which carry the marker too and end by themselves)
-    const pids = processesOf(job.jobId).filter((pid) => /codex exec|sleep 120/.test(commandOf(pid)));
+    // which carry the marker too and end by themselves); the sleep is forked once touch has exited
+    const pids = await waitFor("the tool's sleep", () => {
+      const found = processesOf(job.jobId).filter((pid) => /codex exec|sleep 120/.test(commandOf(pid)));
+      return found.some((pid) => commandOf(pid).startsWith("sleep 120")) ? found : undefined;
+    });
     expect(pids.length).toBeGreaterThanOrEqual(4);
     // what a reboot leaves in the record: another boot's id beside PIDs that now name whatever holds them
     const db = new Database(sb.dbPath);

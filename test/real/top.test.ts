@@ -63,7 +63,7 @@ const jobPids = (jobId: string) => sb.livePids().filter((pid) => {
 });
 
 test("top shows a running job, its logs, fits a resize, kills it after y, and q leaves the terminal as it was", async () => {
-  const started = await sb.cli(["start", "--json", "--name", "topjob", "--cwd", sb.project("top"), "RUN: sleep 300\nREPLY: never"]);
+  const started = await sb.cli(["start", "--json", "--name", "topjob", "--cwd", sb.project("top"), "RUN: sleep 300\nHOLD: 300"]);
   expect(started.code, started.stderr).toBe(0);
   const { jobId } = started.json<{ jobId: string }>();
   await waitFor("the job's tool running", () => jobPids(jobId).length >= 3 || undefined);

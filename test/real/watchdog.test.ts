@@ -69,7 +69,7 @@ describe("watch", () => {
   test("a max-runtime policy kills a long job's whole tree and the webhook names the job and policy", async () => {
     global([{ name: "max-runtime", when: { runtimeOver: "2s" }, do: ["notify", "kill"] }]);
     hooks = [];
-    const job = await start("RUN: sleep 300", sb.project("maxrt"));
+    const job = await start("RUN: sleep 300\nHOLD: 300", sb.project("maxrt"));
     await withWatch(async () => {
       const killed = await waitFor("the job killed", async () => (await status(job.jobId)).status === "killed" || undefined);
       expect(killed).toBe(true);
@@ -154,7 +154,7 @@ describe("watch", () => {
     await trust(dir);
     global([]);
     hooks = [];
-    const job = await start("RUN: sleep 60", dir);
+    const job = await start("RUN: sleep 60\nHOLD: 300", dir);
     await withWatch(async ({ watch }) => {
       await waitFor("the notify after the throw", () => hooks.find((h) => h.jobId === job.jobId));
       const errors = await waitFor("the plugin error event", async () => {
@@ -168,13 +168,15 @@ describe("watch", () => {
   });
 
   fullPassOnly("watch SIGKILLed and restarted still enforces the max runtime of a job started before", async () => {
-    global([{ name: "max-runtime", when: { runtimeOver: "4s" }, do: ["kill"] }]);
-    const job = await start("RUN: sleep 300", sb.project("restart"));
+    // the first watchdog's limit is far off, so that however slow its start, it only looks; the second's is 4 s
+    global([{ name: "max-runtime", when: { runtimeOver: "1h" }, do: ["kill"] }]);
+    const job = await start("RUN: sleep 300\nHOLD: 300", sb.project("restart"));
     const first = traced();
     await first.moreTicks(1); // it has looked at the job once
     first.watch.kill("SIGKILL");
     await first.watch.exited;
     expect((await status(job.jobId)).status).toBe("running");
+    global([{ name: "max-runtime", when: { runtimeOver: "4s" }, do: ["kill"] }]);
     await withWatch(async () => {
       await waitFor("the job killed by the second watchdog", async () => (await status(job.jobId)).status === "killed" || undefined);
     });
@@ -240,7 +242,7 @@ describe("watch", () => {
     global([{ name: "python-env", when: { pythonMismatch: true }, do: ["notify"] }]);
     hooks = [];
     const run = `RUN: python3 -c "import no_such_mod_xyz"`;
-    const job = await start([run, run, run, "RUN: sleep 30"].join("\n"), sb.project("pyloop"));
+    const job = await start([run, run, run, "RUN: sleep 30", "HOLD: 300"].join("\n"), sb.project("pyloop"));
     await withWatch(async () => {
       await waitFor("the python-env webhook", () => hooks.find((h) => h.jobId === job.jobId));
     });
@@ -250,7 +252,7 @@ describe("watch", () => {
 
   fullPassOnly("SIGTERM stops watch promptly (well within 10 s) and leaves the jobs running", async () => {
     global([{ name: "max-runtime", when: { runtimeOver: "1h" }, do: ["kill"] }]);
-    const job = await start("RUN: sleep 60", sb.project("survivor"));
+    const job = await start("RUN: sleep 60\nHOLD: 300", sb.project("survivor"));
     const { watch, log, moreTicks } = traced();
     // SIGTERM before the handler is installed would be the default action, not ours: wait for it to say
     // it runs, and to have ticked (the handler then has a loop to stop)

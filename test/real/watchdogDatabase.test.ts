@@ -92,7 +92,7 @@ describe("watch and its database", { timeout: 150_000 }, () => {
 
   test("a watch notices its database removed and made anew, reopens it and polices the jobs in it", async () => {
     // longer than `start` takes on a loaded machine: the watch runs while the job starts
-    config([{ name: "max-runtime", when: { runtimeOver: "8s" }, do: [["kill", { grace: "300ms" }]] }]);
+    config([{ name: "max-runtime", when: { runtimeOver: "15s" }, do: [["kill", { grace: "300ms" }]] }]);
     const watch = watchdog();
     try {
       await watch.until("watchdog running");
@@ -108,7 +108,7 @@ describe("watch and its database", { timeout: 150_000 }, () => {
   });
 
   test("two watches on one database: one acts, the other stands by naming it and takes over when it is killed", async () => {
-    config([{ name: "max-runtime", when: { runtimeOver: "8s" }, do: [["kill", { grace: "300ms" }]] }]);
+    config([{ name: "max-runtime", when: { runtimeOver: "15s" }, do: [["kill", { grace: "300ms" }]] }]);
     const first = watchdog(["--trace"]);
     let second: ReturnType<typeof watchdog> | undefined;
     try {

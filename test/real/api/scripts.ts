@@ -45,7 +45,7 @@ const resumed = await sv.resume(first.jobId, { prompt: "REPLY: resumed and done"
 out.resumed = await sv.waitFor(resumed.jobId, { timeoutMs: 60000 });
 out.tail = await sv.logs(first.jobId, { tail: 1 });
 
-const second = await sv.start({ prompt: "RUN: sleep 120\nHOLD: 300", name: "second" });
+const second = await sv.start({ prompt: "RUN: sleep 120\\nHOLD: 300", name: "second" });
 const followed = [];
 const following = (async () => { for await (const e of sv.events({ follow: true, job: second.jobId })) followed.push(e); })();
 const running = await poll("the sleep in the job's tree", async () => {

@@ -155,7 +155,11 @@ export const createContext = (options: { readonly quick: boolean }): BenchContex
       // the jobs' cgroups, emptied by the kills above (a job ended by marker never had its group released)
       await Effect.runPromise(Effect.gen(function* () { return yield* (yield* Cgroups).sweep(1_000); }).pipe(Effect.provide(Cgroups.layer)))
         .catch((e: unknown) => process.stderr.write(`bench: sweeping job cgroups failed: ${String(e)}\n`));
-      rmSync(root, { recursive: true, force: true });
+      try {
+        rmSync(root, { recursive: true, force: true, maxRetries: 5 });
+      } catch (e) {
+        process.stderr.write(`bench: removing ${root} failed (left for the OS's temporary-file clean-up): ${String(e)}\n`);
+      }
     },
   };
 };

@@ -85,7 +85,7 @@ export const killSuite: Suite = {
     }
     log("kill: real Codex");
     const realEnv = { ...env, ...real.env };
-    const shape: JobShape = { name: "kill-real", prompt: "RUN: sleep 60", execArgs: real.execArgs, size: 3 };
+    const shape: JobShape = { name: "kill-real", prompt: "RUN: sleep 60\nHOLD: 60", execArgs: real.execArgs, size: 3 };
     const hasTool = (pids: ReadonlyArray<number>) => pids.some((pid) => argvOf(pid).join(" ") === "sleep 60");
     const times = await alternate([
       { name: "sup", run: async () => (await timeKill(ctx, realEnv, await prepare(ctx, realEnv, shape, hasTool), "supervisor", 5000)).ms },

@@ -13,6 +13,8 @@ const countTicks = async (spawn: () => Bun.Subprocess<"ignore", "ignore", "pipe"
   const reading = (async () => { for await (const chunk of watch.stderr) text += new TextDecoder().decode(chunk); })();
   await Bun.sleep(windowMs);
   watch.kill("SIGTERM");
+  // a watch that does not stop within 10 s is ended, not waited for to the test's limit
+  if (await Promise.race([watch.exited.then(() => true), Bun.sleep(10_000).then(() => false)]) === false) watch.kill("SIGKILL");
   await watch.exited;
   await reading;
   const ticks = text.split("\n").filter((l) => l.startsWith("tick "));

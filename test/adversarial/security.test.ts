@@ -6,7 +6,8 @@
  *   `list`, `events`, a webhook, a notify command, Codex's history, or any process's command line;
  * - job names, prompts and messages full of shell syntax pass through notify's webhook and command
  *   unchanged and run nothing;
- * - a plugin another user could rewrite is refused, and never imported.
+ * - a plugin another user could rewrite is refused, and never imported; a safe one is imported once, by the
+ *   command that starts the job, and never by another supervisor's watchdog that sees the job's folder.
  */
 import { execFileSync } from "node:child_process";
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
@@ -285,13 +286,36 @@ describe("plugins others could rewrite", () => {
     expect(problems).toEqual([]);
     expect(loaded).toEqual([]);
     expect(keeper.liveJobs()).toEqual([]);
-    // and the same plugin, once nobody else can write it, loads (the refusals above were about trust, not the file)
-    chmodSync(worldWritableFile, 0o644);
-    writeFileSync(join(root, "project", ".codex-supervisorrc.json"), JSON.stringify({ plugins: [worldWritableFile] }));
-    trustAsIs([join(root, "project", ".codex-supervisorrc.json")], { home: root, env: worldEnv(root) });
-    const ok = await runCli(["start", "--cwd", join(root, "project"), "SLEEP 1"], worldEnv(root), { cwd: root });
-    expect(ok.code, ok.stderr).toBe(0);
+    // and the same plugin, once nobody else can write it, loads (the refusals above were about trust, not the file),
+    // in the one process that starts the job. Another supervisor's watchdog on this machine (its own state and trust
+    // record) looks at the job's folder all the while and must import nothing of it: it refuses the folder's config as
+    // untrusted. Before project configs needed trust, such a watchdog imported the plugin too, which is what a full
+    // suite run once showed here as "imported twice" (other test files' watchdogs see every Codex on the machine).
+    const config = join(root, "project", ".codex-supervisorrc.json");
+    const foreign = join(root, "foreign");
+    writeConfig(foreign, { watchdog: { interval: "100ms" } });
+    const watch = Bun.spawn([process.execPath, CLI, "watch", "--cwd", foreign], { cwd: foreign, env: worldEnv(foreign), stdin: "ignore", stdout: "ignore", stderr: "pipe" });
+    let foreignSaid = "";
+    const reading = (async () => {
+      const decoder = new TextDecoder();
+      for await (const chunk of watch.stderr as ReadableStream<Uint8Array>) foreignSaid += decoder.decode(chunk, { stream: true });
+    })();
+    try {
+      chmodSync(worldWritableFile, 0o644);
+      writeFileSync(config, JSON.stringify({ plugins: [worldWritableFile] }));
+      trustAsIs([config], { home: root, env: worldEnv(root) });
+      const ok = await runCli(["start", "--cwd", join(root, "project"), "SLEEP 60"], worldEnv(root), { cwd: root });
+      expect(ok.code, ok.stderr).toBe(0);
+      // until the other watchdog has looked at the running job's folder (it names the config it did not apply), or imported
+      await until("the other watchdog to refuse the job's folder config", () => foreignSaid.includes(`untrusted project config ${config} `) || importsSoFar().length > 1 || undefined, 30_000);
+    } finally {
+      watch.kill("SIGTERM");
+      await watch.exited;
+      await reading;
+    }
     const imports = importsSoFar();
-    expect(imports.map((line) => line.split("\t")[0]), `imported by (path, pid, ppid, command):\n${imports.join("\n")}`).toEqual([worldWritableFile]);
+    const importers = `imported by (path, pid, ppid, command):\n${imports.join("\n")}\nthe other watchdog said:\n${foreignSaid}`;
+    expect(imports.map((line) => line.split("\t")[0]), importers).toEqual([worldWritableFile]);
+    expect(imports[0]!.split("\t")[3], importers).toMatch(/ start --cwd /);
   });
 });

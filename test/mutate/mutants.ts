@@ -20,6 +20,7 @@ const THREAD_TESTS = ["--project unit test/core/threadMatch.test.ts test/service
 const SIGNAL_TESTS = ["--project unit test/services/Signals.test.ts test/app/jobs/killTree.test.ts"];
 const STRAY_TESTS = ["--project unit test/core/tree.test.ts test/app/jobs/killTree.test.ts"];
 const KILL_TESTS = ["--project unit test/app/jobs/killTree.test.ts"];
+const TRUST_TESTS = ["--project unit test/config/trust.test.ts test/adversarial/security.test.ts"];
 const LAUNCH_TESTS = ["--project unit test/core/python.test.ts test/plugins/env-fixup.test.ts"];
 /** Real Codex, pinned release only (the runner sets CODEX_SUPERVISOR_MATRIX=pinned): what a user sees of a launch. */
 const LAUNCH_REAL_TESTS = ["test/real/safetyRules.test.ts"];
@@ -78,8 +79,8 @@ export const MUTANTS: ReadonlyArray<Mutant> = [
   {
     name: "runtimeOver fires at half the runtime",
     file: "src/core/policy.ts",
-    find: "now - subject.startedAt > w.runtimeOver",
-    replace: "2 * (now - subject.startedAt) > w.runtimeOver",
+    find: "(subject.end?.at ?? now) - subject.startedAt > w.runtimeOver",
+    replace: "2 * ((subject.end?.at ?? now) - subject.startedAt) > w.runtimeOver",
     tests: POLICY_TESTS,
     why: "jobs are killed long before their max runtime",
   },
@@ -264,6 +265,23 @@ export const MUTANTS: ReadonlyArray<Mutant> = [
     replace: "args: [exec!, ...resumeArgs, ...rest.slice(0, -1), request.prompt],",
     tests: LAUNCH_REAL_TESTS,
     why: "the prompt (and whatever secret it holds) shows in ps to every user of the machine",
+  },
+  // project trust: a folder's config (and the plugins it names) runs only once its owner trusted it
+  {
+    name: "a project config never trusted is applied, plugins and all",
+    file: "src/config/trust.ts",
+    find: `if (!entry) return { trusted: false, reason: "it was never trusted" };`,
+    replace: `if (!entry) return { trusted: true, entry: { sha256, trustedAt: "", plugins: new Proxy({}, { get: (_t, k) => (typeof k === "string" ? sha256Of(k) : undefined) }) } };`,
+    tests: TRUST_TESTS,
+    why: "any folder a Codex runs in runs its code in the user's always-on watchdog (a cloned repository's plugin, say)",
+  },
+  {
+    name: "a trusted config's plugin file edited since is still imported",
+    file: "src/config/trust.ts",
+    find: "if (now !== known) return `its plugin file ${file} was edited since it was trusted`;",
+    replace: "",
+    tests: TRUST_TESTS,
+    why: "whoever can edit a trusted project's plugin file runs code in the watchdog without a new trust",
   },
   // a kill recorded by another process
   {

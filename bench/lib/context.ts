@@ -29,6 +29,8 @@ export interface RunOptions {
   readonly cwd?: string;
   readonly env?: Record<string, string | undefined>;
   readonly stdin?: string;
+  /** Killed (SIGKILL) after this long; its Timed then says so on stderr and exits 124, as timeout(1) does. */
+  readonly timeoutMs?: number;
 }
 
 export interface BenchContext {
@@ -120,8 +122,11 @@ export const createContext = (options: { readonly quick: boolean }): BenchContex
       stdout: "pipe",
       stderr: "pipe",
     });
-    const [stdout, stderr, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]);
+    let timedOut = false;
+    const timer = o.timeoutMs === undefined ? undefined : setTimeout(() => { timedOut = true; proc.kill("SIGKILL"); }, o.timeoutMs);
+    const [stdout, stderr, code] = await Promise.all([new Response(proc.stdout).text(), new Response(proc.stderr).text(), proc.exited]).finally(() => clearTimeout(timer));
     const ms = performance.now() - started;
+    if (timedOut) return { code: 124, stdout, stderr: `${stderr}\n(killed after ${o.timeoutMs} ms: it did not end in time)`, ms };
     return { code, stdout, stderr, ms };
   };
 

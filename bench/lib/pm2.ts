@@ -2,7 +2,7 @@
  * PM2, the comparison: installed from npm by the bench itself (pinned, cached under the
  * system temp dir), run with a PM2_HOME of the run's own, its daemon killed at clean-up.
  */
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { type BenchContext, ok, type Timed } from "./context.ts";
@@ -23,13 +23,19 @@ export interface Pm2 {
   count(): number;
 }
 
+const PM2_INSTALL_TIMEOUT_MS = 180_000;
+
 const install = async (ctx: BenchContext): Promise<string> => {
   const prefix = join(tmpdir(), "codex-supervisor-bench", `pm2-${PM2_VERSION}`);
   const bin = join(prefix, "node_modules", "pm2", "bin", "pm2");
   if (existsSync(bin)) return bin;
   const npm = Bun.which("npm", { PATH: ctx.env.PATH ?? "" });
   if (!npm) throw new Error("npm is not on PATH: cannot install PM2 for the comparison (use --no-pm2)");
-  ok("npm install pm2", await ctx.run([npm, "install", "--prefix", prefix, "--no-audit", "--no-fund", "--loglevel=error", `pm2@${PM2_VERSION}`]));
+  // a registry that does not answer must not hang the run (or the suite's bench test) until its own timeout
+  const installed = await ctx.run([npm, "install", "--prefix", prefix, "--no-audit", "--no-fund", "--loglevel=error", `pm2@${PM2_VERSION}`], { timeoutMs: PM2_INSTALL_TIMEOUT_MS });
+  // a half-done install is not left for the next run to take for a whole one
+  if (installed.code !== 0) rmSync(prefix, { recursive: true, force: true });
+  ok(`npm install pm2 (the comparison's PM2; --no-pm2 runs without it)`, installed);
   return bin;
 };
 

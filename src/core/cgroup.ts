@@ -100,11 +100,25 @@ export interface Limits {
 
 export const CPU_PERIOD_US = 100_000;
 
-/** The files and values that set one limit, in cgroup v2 or v1. */
-export const limitFiles = (controller: LimitController, value: number, version: 1 | 2): ReadonlyArray<readonly [string, string]> => {
+/**
+ * A limit file and its value, in the order written. `"where-present"`: a file the kernel has only
+ * with swap accounting on; without it there is no swap to count, and nothing to write.
+ */
+export type LimitFile = readonly [file: string, value: string, when?: "where-present"];
+
+/**
+ * The files and values that set one limit, in cgroup v2 or v1. The memory limit counts swap too:
+ * a job past it is ended by the OOM killer rather than pushed to swap, where it would go on growing
+ * and slow the whole machine (systemd's `MemoryMax` with `MemorySwapMax=0`).
+ */
+export const limitFiles = (controller: LimitController, value: number, version: 1 | 2): ReadonlyArray<LimitFile> => {
   const quota = String(Math.max(1000, Math.round(value * CPU_PERIOD_US)));
+  const bytes = String(Math.round(value));
   switch (controller) {
-    case "memory": return [[version === 2 ? "memory.max" : "memory.limit_in_bytes", String(Math.round(value))]];
+    case "memory": return version === 2
+      ? [["memory.max", bytes], ["memory.swap.max", "0", "where-present"]]
+      // v1 counts memory and swap together in memsw, which may not be set below the memory limit: set after it
+      : [["memory.limit_in_bytes", bytes], ["memory.memsw.limit_in_bytes", bytes, "where-present"]];
     case "pids": return [["pids.max", String(Math.round(value))]];
     case "cpu": return version === 2
       ? [["cpu.max", `${quota} ${CPU_PERIOD_US}`]]

@@ -54,9 +54,10 @@ describe("the cgroup layout, read from the kernel's files", () => {
     );
   });
 
-  test("limits are written as systemd would: MemoryMax, CPUQuota, TasksMax", () => {
-    expect(limitFiles("memory", 512 * 1024 ** 2, 2)).toEqual([["memory.max", String(512 * 1024 ** 2)]]);
-    expect(limitFiles("memory", 1e9, 1)).toEqual([["memory.limit_in_bytes", "1000000000"]]);
+  test("limits are written as systemd would: MemoryMax with no swap past it, CPUQuota, TasksMax", () => {
+    expect(limitFiles("memory", 512 * 1024 ** 2, 2)).toEqual([["memory.max", String(512 * 1024 ** 2)], ["memory.swap.max", "0", "where-present"]]);
+    // v1: memory and swap together (memsw) at the same bound, written after the memory bound it may not undercut
+    expect(limitFiles("memory", 1e9, 1)).toEqual([["memory.limit_in_bytes", "1000000000"], ["memory.memsw.limit_in_bytes", "1000000000", "where-present"]]);
     expect(limitFiles("cpu", 1.5, 2)).toEqual([["cpu.max", "150000 100000"]]);
     expect(limitFiles("cpu", 0.5, 1)).toEqual([["cpu.cfs_period_us", "100000"], ["cpu.cfs_quota_us", "50000"]]);
     expect(limitFiles("pids", 64, 1)).toEqual([["pids.max", "64"]]);

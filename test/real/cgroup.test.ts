@@ -1,5 +1,5 @@
 import { existsSync, readFileSync, rmdirSync } from "node:fs";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
 import { parseMountinfo, parseProcCgroup } from "../../src/core/cgroup.ts";
 import type { DoctorReport } from "../../src/app/doctor/index.ts";
@@ -129,6 +129,11 @@ describe("a job in a cgroup of its own", () => {
       groups.push(group);
       const limitFile = ["memory.max", "memory.limit_in_bytes"].find((f) => existsSync(join(group, f)))!;
       expect(readFileSync(join(group, limitFile), "utf8").trim()).toBe("512000000"); // MB is decimal, as in every size of the config
+      // and no swap past it, where the kernel counts swap (v2: none at all; v1: memory and swap together)
+      const swapFile = limitFile === "memory.max" ? "memory.swap.max" : "memory.memsw.limit_in_bytes";
+      const accounted = existsSync(join(dirname(group), swapFile)); // the kernel counts swap (the job's parent group has the file)
+      const swapLimit = existsSync(join(group, swapFile)) ? readFileSync(join(group, swapFile), "utf8").trim() : "no such file";
+      expect(swapLimit).toBe(accounted ? (limitFile === "memory.max" ? "0" : "512000000") : "no such file");
       const code = await waitFor("the hog's exit", () => {
         try { return readFileSync(file, "utf8").trim() || undefined; } catch { return undefined; }
       }, 120_000);

@@ -1,5 +1,6 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmdirSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
+import type { LimitFile } from "../../core/cgroup.ts";
 
 /** The processes in a group and in every group below it. */
 export const membersOf = (dir: string): number[] => {
@@ -35,8 +36,11 @@ export const makeGroup = (base: string, name: string, enable: ReadonlyArray<stri
   }
 };
 
-export const writeFiles = (dir: string, files: ReadonlyArray<readonly [string, string]>) => {
-  for (const [file, value] of files) writeFileSync(join(dir, file), value);
+export const writeFiles = (dir: string, files: ReadonlyArray<LimitFile>) => {
+  for (const [file, value, when] of files) {
+    if (when === "where-present" && !existsSync(join(dir, file))) continue;
+    writeFileSync(join(dir, file), value);
+  }
 };
 
 /** Removes an empty group (its empty child groups first) and, when no other job's is left, the shared base. */

@@ -3,11 +3,10 @@
  * Codex, a timed way to run the real CLI, and a clean-up that ends every process the
  * run started (each carries the run's marker in its environment) — and nothing else.
  */
-import { Effect } from "effect";
-import { Cgroups } from "../../src/services/Cgroups.ts";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { delimiter, join, resolve } from "node:path";
+import { databasesUnder, removeJobCgroups } from "../../test/support/jobCgroups.ts";
 import { type FakeCodex, writeFakeCodex } from "./fakeCodex.ts";
 import { envValues, isGone, killByEnv } from "./procs.ts";
 import { measured, type PeakRss, readPeak } from "./rss.ts";
@@ -157,9 +156,10 @@ export const createContext = (options: { readonly quick: boolean }): BenchContex
         try { await step(); } catch (e) { process.stderr.write(`bench: clean-up step failed: ${String(e)}\n`); }
       }
       await killByEnv(RUN_MARKER, runId);
-      // the jobs' cgroups, emptied by the kills above (a job ended by marker never had its group released)
-      await Effect.runPromise(Effect.gen(function* () { return yield* (yield* Cgroups).sweep(1_000); }).pipe(Effect.provide(Cgroups.layer)))
-        .catch((e: unknown) => process.stderr.write(`bench: sweeping job cgroups failed: ${String(e)}\n`));
+      // the run's jobs' cgroups, emptied by the kills above (a job ended by marker never had its group released):
+      // those its databases name, not every empty one on the machine, where another run's start may have just made its own
+      await removeJobCgroups(databasesUnder(root))
+        .catch((e: unknown) => process.stderr.write(`bench: removing the jobs' cgroups failed: ${String(e)}\n`));
       try {
         rmSync(root, { recursive: true, force: true, maxRetries: 5 });
       } catch (e) {

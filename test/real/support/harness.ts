@@ -4,13 +4,13 @@
  * database and config dir, and a clean-up that ends every process started
  * under that CODEX_HOME — and nothing else.
  */
-import { Database } from "bun:sqlite";
-import { existsSync, mkdirSync, mkdtempSync, rmdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { delimiter, dirname, join, resolve } from "node:path";
 import { test, type TestFunction, type TestOptions } from "vitest";
 import { codexConfigFor, type ModelServer, startModelServer } from "./modelServer.ts";
 import { pidsWithVariable } from "./procs.ts";
+import { removeJobCgroups } from "../../support/jobCgroups.ts";
 
 /** This run's process table is the portable one (ps and lsof): the second pass over the core cases (test/matrix/projects.ts). */
 export const PORTABLE_PASS = process.env.CODEX_SUPERVISOR_PROCESS_TABLE === "portable";
@@ -156,32 +156,10 @@ export const createSandbox = (): Sandbox => {
         await Bun.sleep(50);
       }
       await model.stop();
-      await removeJobCgroups(dbPath);
+      await removeJobCgroups([dbPath]);
       rmSync(root, { recursive: true, force: true });
     },
   };
-};
-
-/**
- * Removes the cgroups of the sandbox's jobs that a test's end left behind: what is still in one is
- * the job's (a process that dropped CODEX_HOME with `env -i`), ended with cgroup.kill first.
- */
-const removeJobCgroups = async (dbPath: string) => {
-  if (!existsSync(dbPath)) return;
-  const db = new Database(dbPath, { readonly: true });
-  let rows: Array<{ cgroup_json: string | null }> = [];
-  try { rows = db.query<{ cgroup_json: string | null }, []>("SELECT cgroup_json FROM jobs WHERE cgroup_json IS NOT NULL").all(); } catch { /* no such column */ }
-  db.close();
-  for (const row of rows) {
-    const { dirs } = JSON.parse(row.cgroup_json!) as { dirs: string[] };
-    try { writeFileSync(join(dirs[0]!, "cgroup.kill"), "1"); } catch { /* gone already, or no cgroup.kill */ }
-    for (const dir of dirs) {
-      for (let attempt = 0; attempt < 50 && existsSync(dir); attempt++) {
-        try { rmdirSync(dir); } catch { await Bun.sleep(20); } // a group goes once its last process is gone
-      }
-      try { rmdirSync(dirname(dir)); } catch { /* another job's group is there */ }
-    }
-  }
 };
 
 /**

@@ -17,7 +17,7 @@ afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 
 const run = (args: ReadonlyArray<string>, env: Record<string, string> = {}) => {
   const out = Bun.spawnSync([process.execPath, LAUNCHER, ...args], {
-    env: { ...process.env, CODEX_SUPERVISOR_DB: join(scratch, "db", "s.db"), XDG_CONFIG_HOME: join(scratch, "cfg"), ...env },
+    env: { ...process.env, CODEX_SUPERVISOR_DB: join(scratch, "db", "s.db"), XDG_CONFIG_HOME: join(scratch, "cfg"), XDG_STATE_HOME: join(scratch, "state"), CODEX_HOME: join(scratch, "codex-home"), ...env },
     cwd: scratch,
   });
   return { code: out.exitCode, stdout: out.stdout.toString(), stderr: out.stderr.toString() };
@@ -68,7 +68,8 @@ describe("bin/codex-supervisor.ts", () => {
 
 describe("watch", () => {
   it("re-executes itself, same PID, with Bun's idle-GC timer, optimizing JIT and JIT threads off; a value the user set stands", async () => {
-    const env = { ...process.env, CODEX_SUPERVISOR_DB: join(scratch, "db", "w.db"), XDG_CONFIG_HOME: join(scratch, "cfg") } as Record<string, string>;
+    // its own config, state (and so trust record) and Codex home: never the user's, whose trusted projects it would apply
+    const env = { ...process.env, CODEX_SUPERVISOR_DB: join(scratch, "db", "w.db"), XDG_CONFIG_HOME: join(scratch, "cfg"), XDG_STATE_HOME: join(scratch, "state"), CODEX_HOME: join(scratch, "codex-home") } as Record<string, string>;
     delete env.BUN_GC_TIMER_DISABLE;
     delete env.BUN_JSC_useDFGJIT;
     delete env.BUN_JSC_useConcurrentJIT;

@@ -15,7 +15,7 @@ it("traces each tick; SIGHUP ticks at once, fully, without waiting for the inter
   mkdirSync(join(scratch, "cfg", "codex-supervisor"), { recursive: true });
   writeFileSync(join(scratch, "cfg", "codex-supervisor", "config.json"), JSON.stringify({ watchdog: { interval: "1h" } }));
   const watch = Bun.spawn([process.execPath, LAUNCHER, "watch", "--trace", "--cwd", scratch], {
-    env: { ...process.env, CODEX_SUPERVISOR_DB: join(scratch, "db", "w.db"), XDG_CONFIG_HOME: join(scratch, "cfg"), CODEX_HOME: join(scratch, "codex-home") },
+    env: { ...process.env, CODEX_SUPERVISOR_DB: join(scratch, "db", "w.db"), XDG_CONFIG_HOME: join(scratch, "cfg"), XDG_STATE_HOME: join(scratch, "state"), CODEX_HOME: join(scratch, "codex-home") },
     cwd: scratch, stdout: "ignore", stderr: "pipe",
   });
   const reader = watch.stderr.getReader();

@@ -8,6 +8,7 @@ import { desktopArgv } from "../../plugins/notify/channels.ts";
 import { deliver, notifyOptions } from "../../plugins/notify/index.ts";
 import { reportPayload } from "../../plugins/notify/payload.ts";
 import { actionRequest, load } from "../hooks/fixtures.ts";
+import { killOwned, own } from "../support/owned.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "cs-notify-"));
 // Shell syntax that would create files if anything on the way ran it through a shell.
@@ -109,11 +110,12 @@ describe("notify command", () => {
     const result = await deliver(options, reportPayload("hi", 0));
     expect(result.failures).toEqual(["sh timed out after 300 ms"]);
     const sleeper = Number(readFileSync(pidFile, "utf8"));
+    const left = own(sleeper); // undefined once gone, as it should be
     try {
       for (let i = 0; i < 40 && isAlive(sleeper); i++) await Bun.sleep(25);
       expect(isAlive(sleeper)).toBe(false);
     } finally {
-      try { process.kill(sleeper, "SIGKILL"); } catch { /* gone, as it should be */ }
+      killOwned([left]);
     }
   });
 });

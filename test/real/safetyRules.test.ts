@@ -7,6 +7,7 @@ import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { commandOf, createSandbox, isAlive, type Sandbox, waitFor } from "./support/harness.ts";
+import { killOwned, own } from "../support/owned.ts";
 
 interface JobJson { jobId: string; pid: number; nativePid: number | null; threadId: string | null; status: string }
 
@@ -93,6 +94,7 @@ describe("a job recorded in an earlier boot", () => {
       return found.some((pid) => commandOf(pid).startsWith("sleep 120")) ? found : undefined;
     });
     expect(pids.length).toBeGreaterThanOrEqual(4);
+    const owned = pids.map(own);
     // what a reboot leaves in the record: another boot's id beside PIDs that now name whatever holds them
     const db = new Database(sb.dbPath);
     db.run("UPDATE jobs SET boot_id = ? WHERE id = ?", ["0f0f0f0f-earlier-boot", job.jobId]);
@@ -106,7 +108,7 @@ describe("a job recorded in an earlier boot", () => {
       // and nothing calls it running: its processes are not its own any more
       expect((await sb.cli(["status", job.jobId, "--json"])).json<JobJson>().status).not.toBe("running");
     } finally {
-      for (const pid of pids) { try { process.kill(pid, "SIGKILL"); } catch { /* gone */ } }
+      killOwned(owned);
     }
   });
 });

@@ -11,16 +11,17 @@ import { joinLine } from "../../src/core/cgroup.ts";
 import type { LaunchSpec } from "../../src/core/launch.ts";
 import { Cgroups, type JobCgroup } from "../../src/services/Cgroups.ts";
 import { Launcher } from "../../src/services/Launcher.ts";
+import { killOwned, type Owned, own } from "../support/owned.ts";
 
 const run = <A, E>(use: (c: Cgroups["Service"]) => Effect.Effect<A, E>) =>
   Effect.runPromise(Effect.gen(function* () { return yield* use(yield* Cgroups); }).pipe(Effect.provide(Cgroups.layer)));
 
 let serial = 0;
 const made: JobCgroup[] = [];
-const started: number[] = [];
+const started: Array<Owned | undefined> = [];
 const filesDirs: string[] = [];
 afterEach(async () => {
-  for (const pid of started.splice(0)) { try { process.kill(pid, "SIGKILL"); } catch { /* gone */ } }
+  killOwned(started.splice(0));
   for (const group of made.splice(0)) await run((c) => c.end(group, 5_000));
   for (const dir of filesDirs.splice(0)) rmSync(dir, { recursive: true, force: true });
 });
@@ -48,7 +49,7 @@ describe("a job's group", () => {
       const launched = await Effect.runPromise(Effect.gen(function* () {
         return yield* (yield* Launcher).launch(spec(["-c", "exec sleep 30"]), join(files, "job"), { join: joinLine(group.dirs) });
       }).pipe(Effect.provide(layer as Layer.Layer<Launcher>)));
-      started.push(launched.pid);
+      started.push(own(launched.pid));
       // once the launched process runs its program (the shell has exec'd it), the join is behind it
       const deadline = Date.now() + 10_000;
       while (!readFileSync(`/proc/${launched.pid}/cmdline`, "utf8").startsWith("sleep") && Date.now() < deadline) await Bun.sleep(5);
@@ -66,7 +67,7 @@ describe("a job's group", () => {
   test("end stops a fork loop racing it: every member, and what each forked meanwhile", async () => {
     const group = await makeGroup({ pids: 200 });
     const loop = Bun.spawn(["/bin/sh", "-c", `${joinLine(group.dirs)} || exit 125; exec sh -c 'while :; do sleep 100 & done'`], { stdout: "ignore", stderr: "ignore" });
-    started.push(loop.pid);
+    started.push(own(loop.pid));
     const deadline = Date.now() + 10_000;
     while ((await run((c) => c.members(group))).length < 50 && Date.now() < deadline) await Bun.sleep(10);
     const end = await run((c) => c.end(group, 5_000));
@@ -79,7 +80,7 @@ describe("a job's group", () => {
   test("release keeps a group that still holds a process, and removes it once empty", async () => {
     const group = await makeGroup();
     const member = Bun.spawn(["/bin/sh", "-c", `${joinLine(group.dirs)} || exit 125; exec sleep 30`]);
-    started.push(member.pid);
+    started.push(own(member.pid));
     const deadline = Date.now() + 10_000;
     while ((await run((c) => c.members(group))).length === 0 && Date.now() < deadline) await Bun.sleep(10);
     expect(await run((c) => c.release(group))).toBe(false);

@@ -11,6 +11,7 @@ import { ProcessTable } from "../../../src/services/ProcessTable.ts";
 import { type SignalOutcome, Signals } from "../../../src/services/Signals.ts";
 import { proc } from "../../core/fixtures.ts";
 import { isAlive } from "../../real/support/harness.ts";
+import { killOwned, type Owned, own } from "../../support/owned.ts";
 
 const layer = Layer.mergeAll(ProcessTable.layer, Signals.layer.pipe(Layer.provide(ProcessTable.layer)));
 const run = <A, E>(effect: Effect.Effect<A, E, ProcessTable | Signals>) => Effect.runPromise(effect.pipe(Effect.provide(layer)));
@@ -19,9 +20,9 @@ const spawned: Bun.Subprocess[] = [];
 // where each tree's script writes its PIDs; removed with everything in it at the end
 const outDir = mkdtempSync(join(tmpdir(), "cs-tree-"));
 afterAll(() => rmSync(outDir, { recursive: true, force: true }));
-const tagged = new Set<number>();
+const tagged = new Set<Owned | undefined>();
 afterEach(() => {
-  for (const pid of tagged) { try { process.kill(pid, "SIGKILL"); } catch { /* gone */ } }
+  killOwned(tagged);
   for (const p of spawned) p.kill("SIGKILL");
   tagged.clear();
   spawned.length = 0;
@@ -45,7 +46,7 @@ const startTree = async (script: string, expected: number) => {
   for (let i = 0; i < 200; i++) {
     const pids = (await Bun.file(out).text().catch(() => "")).split("\n").filter(Boolean).map(Number);
     if (pids.length >= expected) {
-      pids.forEach((p) => tagged.add(p));
+      pids.forEach((p) => tagged.add(own(p)));
       outFiles.set(pids, out);
       return { root, pids };
     }

@@ -22,6 +22,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { launchdAgent } from "../../../src/core/service/launchd.ts";
 import { systemdUnit } from "../../../src/core/service/systemd.ts";
+import { killOwned, type Owned, own } from "../../support/owned.ts";
 
 const REPO = resolve(import.meta.dirname, "../../..");
 
@@ -60,20 +61,20 @@ const waitGone = async (pid: number) => {
 const JOB_FILES = mkdtempSync(join(tmpdir(), "cs-keeps-jobs-"));
 afterAll(() => rmSync(JOB_FILES, { recursive: true, force: true }));
 
-const started: number[] = [];
+const started: Array<Owned | undefined> = [];
 afterEach(() => {
-  for (const pid of started.splice(0)) if (inspect(pid)) process.kill(pid, "SIGKILL");
+  killOwned(started.splice(0));
 });
 
 const startWatchdog = async () => {
   // detached: the manager makes its service a process-group leader, and a group kill
   // below must never reach this test runner's own group.
   const watchdog = Bun.spawn([process.execPath, "-e", WATCHDOG], { cwd: REPO, env: { ...process.env, JOB_FILES }, detached: true, stdin: "ignore", stdout: "pipe", stderr: "inherit" });
-  started.push(watchdog.pid);
+  started.push(own(watchdog.pid));
   const reader = watchdog.stdout.getReader();
   const { value } = await reader.read();
   const { job, helper } = JSON.parse(new TextDecoder().decode(value)) as { job: number; helper: number };
-  started.push(job, helper);
+  started.push(own(job), own(helper));
   return { watchdog, job, helper };
 };
 

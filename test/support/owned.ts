@@ -4,16 +4,13 @@
  * Codex or watchdog (PIDs wrap, and other tests rewind them through `ns_last_pid`).
  */
 import { execFileSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { readLinuxStatus } from "../../src/services/proc/linux.ts";
 
-/** When a live PID started (Linux: its stat line's start time; elsewhere `ps`'s), or undefined once it is gone. */
+/** When a live PID started (Linux: the supervisor's own /proc read; elsewhere `ps`'s), or undefined once it is gone. */
 const startOf = (pid: number): string | undefined => {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    return fields[0] === "Z" ? undefined : fields[19];
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== "ENOENT" || process.platform === "linux") return undefined;
+  if (process.platform === "linux") {
+    const status = readLinuxStatus(pid);
+    return status && status.state !== "Z" ? status.startTime : undefined;
   }
   try { return execFileSync("ps", ["-o", "lstart=", "-p", String(pid)], { encoding: "utf8" }).trim() || undefined; } catch { return undefined; }
 };

@@ -8,7 +8,7 @@ import { desktopArgv } from "../../plugins/notify/channels.ts";
 import { deliver, notifyOptions } from "../../plugins/notify/index.ts";
 import { reportPayload } from "../../plugins/notify/payload.ts";
 import { actionRequest, load } from "../hooks/fixtures.ts";
-import { killOwned, own } from "../support/owned.ts";
+import { killOwned, own, stillOwned } from "../support/owned.ts";
 
 const dir = mkdtempSync(join(tmpdir(), "cs-notify-"));
 // Shell syntax that would create files if anything on the way ran it through a shell.
@@ -32,15 +32,6 @@ afterEach(() => { received.length = 0; status = 200; });
 afterAll(async () => { await server.stop(true); rmSync(dir, { recursive: true, force: true }); });
 
 const hookUrl = () => `http://127.0.0.1:${server.port}/hook`;
-// A zombie counts as gone: it is dead, only waiting for a parent (maybe init in a container) to reap it.
-const isAlive = (pid: number) => {
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
-    return stat.slice(stat.lastIndexOf(")") + 2, stat.lastIndexOf(")") + 3) !== "Z";
-  } catch {
-    return false;
-  }
-};
 
 describe("notify webhook", () => {
   test("POSTs the event as JSON with the message byte for byte, and only the documented fields", async () => {
@@ -110,10 +101,12 @@ describe("notify command", () => {
     const result = await deliver(options, reportPayload("hi", 0));
     expect(result.failures).toEqual(["sh timed out after 300 ms"]);
     const sleeper = Number(readFileSync(pidFile, "utf8"));
-    const left = own(sleeper); // undefined once gone, as it should be
+    // remembered only while that PID is still the sleep the command started (once it is gone, the PID may be anyone's)
+    const args = Bun.spawnSync(["ps", "-o", "args=", "-p", String(sleeper)]).stdout.toString().trim();
+    const left = args === "sleep 30" ? own(sleeper) : undefined;
     try {
-      for (let i = 0; i < 40 && isAlive(sleeper); i++) await Bun.sleep(25);
-      expect(isAlive(sleeper)).toBe(false);
+      for (let i = 0; i < 40 && stillOwned(left); i++) await Bun.sleep(25);
+      expect(stillOwned(left)).toBe(false);
     } finally {
       killOwned([left]);
     }

@@ -23,10 +23,13 @@ export const own = (pid: number): Owned | undefined => {
   return start === undefined ? undefined : { pid, start };
 };
 
+/** Whether the remembered process still runs (its PID not ended, nor since given to another). */
+export const stillOwned = (p: Owned | undefined): p is Owned => p !== undefined && startOf(p.pid) === p.start;
+
 /** Sends the signal to each process still running as remembered; a PID now someone else's is left alone. */
 export const killOwned = (processes: Iterable<Owned | undefined>, signal: NodeJS.Signals = "SIGKILL"): void => {
   for (const p of processes) {
-    if (p === undefined || startOf(p.pid) !== p.start) continue;
+    if (!stillOwned(p)) continue;
     try { process.kill(p.pid, signal); } catch { /* ended between the look and the signal */ }
   }
 };

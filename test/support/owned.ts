@@ -15,16 +15,16 @@ const startOf = (pid: number): string | undefined => {
   try { return execFileSync("ps", ["-o", "lstart=", "-p", String(pid)], { encoding: "utf8" }).trim() || undefined; } catch { return undefined; }
 };
 
-export interface Owned { readonly pid: number; readonly start: string }
+export interface Owned { readonly pid: number; readonly startTime: string }
 
 /** Remembers a PID as it is now; undefined when it is gone already (nothing to clean up). */
 export const own = (pid: number): Owned | undefined => {
-  const start = startOf(pid);
-  return start === undefined ? undefined : { pid, start };
+  const startTime = startOf(pid);
+  return startTime === undefined ? undefined : { pid, startTime };
 };
 
 /** Whether the remembered process still runs (its PID not ended, nor since given to another). */
-export const stillOwned = (p: Owned | undefined): p is Owned => p !== undefined && startOf(p.pid) === p.start;
+export const stillOwned = <P extends Owned>(p: P | undefined): p is P => p !== undefined && startOf(p.pid) === p.startTime;
 
 /** Sends the signal to each process still running as remembered; a PID now someone else's is left alone. */
 export const killOwned = (processes: Iterable<Owned | undefined>, signal: NodeJS.Signals = "SIGKILL"): void => {

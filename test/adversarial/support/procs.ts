@@ -9,6 +9,7 @@ import { readdirSync, readFileSync } from "node:fs";
 import { linuxBootId, readLinuxProcess } from "../../../src/services/proc/linux.ts";
 import { identityOf, type ProcessIdentity } from "../../../src/core/process.ts";
 import { kernel } from "../../../src/services/proc/signal.ts";
+import { stillOwned } from "../../support/owned.ts";
 
 export const TAG_VAR = "CS_ADVERSARIAL_TAG";
 
@@ -23,10 +24,7 @@ export const identityNow = (pid: number): ProcessIdentity | undefined => {
 };
 
 /** Is this very process (PID and start time) still running, not a zombie? */
-export const stillRunning = (identity: { readonly pid: number; readonly startTime: string }): boolean => {
-  const p = readLinuxProcess(identity.pid);
-  return p !== undefined && p.startTime === identity.startTime && p.state !== "Z";
-};
+export const stillRunning = (identity: { readonly pid: number; readonly startTime: string }): boolean => stillOwned(identity);
 
 /** PIDs of live, non-zombie processes whose environment carries `VAR=value`. */
 export const pidsWithEnv = (name: string, value: string): number[] => {
